@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+'use strict';
+let main;
+try {
+  main = require('../dist/lib/cli/main').main;
+} catch (e) {
+  console.error('home-energy: the package is not built; run `npm run build` first (' + e.message + ')');
+  process.exit(2);
+}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error('home-energy: ' + (e && e.message ? e.message : e));
+    process.exitCode = 2;
+  },
+);

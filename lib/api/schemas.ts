@@ -1,0 +1,79 @@
+/** JSON Schemas of the normalized messages (DESIGN.md §2). */
+import type { SchemaObject } from 'ajv';
+
+const num = { type: 'number' };
+const isoOrNull = { type: ['string', 'null'] };
+const phase = {
+  type: 'object',
+  properties: { voltage: num, current: num, power: num, importPower: { type: 'number', minimum: 0 }, exportPower: { type: 'number', minimum: 0 } },
+  additionalProperties: false,
+};
+const volume = { type: 'object', required: ['m3', 'at'], properties: { m3: num, at: isoOrNull } };
+
+export const meterReadingSchema: SchemaObject = {
+  $id: 'home-energy/meter-reading',
+  type: 'object',
+  required: ['kind', 'timestamp', 'source', 'power'],
+  properties: {
+    kind: { const: 'meter' },
+    timestamp: { type: 'integer', minimum: 0 },
+    source: { type: 'string' },
+    serial: { type: ['string', 'null'] },
+    model: { type: ['string', 'null'] },
+    protocol: { type: ['string', 'null'] },
+    power: num,
+    importPower: { type: 'number', minimum: 0 },
+    exportPower: { type: 'number', minimum: 0 },
+    phases: { type: 'array', maxItems: 3, items: phase },
+    energy: {
+      type: 'object',
+      required: ['importWh', 'exportWh'],
+      properties: {
+        importWh: { type: 'number', minimum: 0 },
+        exportWh: { type: 'number', minimum: 0 },
+        importTariffWh: { type: 'array', items: { type: 'number', minimum: 0 } },
+        exportTariffWh: { type: 'array', items: { type: 'number', minimum: 0 } },
+      },
+    },
+    tariff: { type: ['integer', 'null'] },
+    frequency: num,
+    capacity: {
+      type: 'object',
+      properties: {
+        currentAverageW: { type: ['number', 'null'] },
+        monthPeakW: { type: ['number', 'null'] },
+        monthPeakAt: isoOrNull,
+        history: { type: 'array', items: { type: 'object', required: ['month', 'peakW', 'at'], properties: { month: isoOrNull, peakW: num, at: isoOrNull } } },
+        projectedW: { type: ['number', 'null'] },
+        quarterStart: { type: 'integer' },
+        computed: { type: 'boolean' },
+        partial: { type: 'boolean' },
+      },
+    },
+    gas: volume,
+    water: volume,
+    heat: { type: 'object', required: ['GJ', 'at'], properties: { GJ: num, at: isoOrNull } },
+  },
+};
+
+/** p1-meter node configuration (as saved by the editor). */
+export const p1MeterConfigSchema: SchemaObject = {
+  type: 'object',
+  required: ['source'],
+  properties: {
+    source: { enum: ['serial', 'tcp', 'sessy', 'input'] },
+    serialPort: { type: 'string' },
+    baud: { enum: ['auto', '115200', '9600', 115200, 9600] },
+    framing: { enum: ['8N1', '7E1'] },
+    host: { type: 'string' },
+    port: { type: ['integer', 'string'] },
+    url: { type: 'string' },
+    pollInterval: { type: ['number', 'string'] },
+    staleAfter: { type: ['number', 'string'] },
+  },
+  allOf: [
+    { if: { properties: { source: { const: 'serial' } } }, then: { properties: { serialPort: { minLength: 1 } }, required: ['serialPort'] } },
+    { if: { properties: { source: { const: 'tcp' } } }, then: { properties: { host: { minLength: 1 } }, required: ['host', 'port'] } },
+    { if: { properties: { source: { const: 'sessy' } } }, then: { properties: { url: { minLength: 1 } }, required: ['url'] } },
+  ],
+};

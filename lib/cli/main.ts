@@ -1,0 +1,45 @@
+/** The `home-energy` command: read devices, run the virtual home, run benchmarks. */
+import { UsageError } from './args';
+
+export type Out = (line: string) => void;
+
+const USAGE = `usage: home-energy <command> [options]
+
+commands:
+  p1 parse [FILE]                       parse telegrams from FILE or stdin, one JSON object per line
+  p1 read --serial PATH [--baud auto|115200|9600] | --tcp HOST:PORT | --sessy URL [--user U --password P]
+                                        watch a live meter, one normalized reading per line
+  sim [--tcp-port N] [--pty] [--profile NL|BE] [--sessy-port N] [--json]
+                                        run the virtual home and print its endpoints
+  bench p1-parse [--seconds S] [--json]  parser throughput against dsmr-parser and p1-reader
+  help                                  this text
+`;
+
+export async function main(argv: string[], out: Out = (l) => process.stdout.write(l + '\n'), err: Out = (l) => process.stderr.write(l + '\n')): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'p1':
+        return await require('./p1').runP1(rest, out, err);
+      case 'sim':
+        return await require('./sim').runSim(rest, out);
+      case 'bench':
+        return await require('./bench').runBench(rest, out, err);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return cmd ? 0 : 2;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`home-energy: ${e.message}`);
+      err(USAGE);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Reconnecting byte streams: raw TCP (ser2net-style gateways) and serial ports. They emit
+ * 'data' (Buffer), 'connected', 'disconnected' (reason) and 'error' (Error), and reconnect by
+ * themselves with backoff, so a lost gateway or an unplugged USB cable never needs a redeploy.
+ */
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import { Backoff } from '../util/backoff';
+import { Clock, systemClock, Timer } from '../util/clock';
+
+export type SerialFraming = '8N1' | '7E1';
+
+export type ByteStreamConfig =
+  | { type: 'tcp'; host: string; port: number; connectTimeoutMs?: number }
+  | { type: 'serial'; path: string; baudRate: number; framing?: SerialFraming };
+
+interface Handle {
+  write?(b: Buffer): void;
+  close(): void;
+}
+
+export function describeStream(c: ByteStreamConfig): string {
+  return c.type === 'tcp' ? `tcp://${c.host}:${c.port}` : `${c.path} @ ${c.baudRate} ${c.framing ?? '8N1'}`;
+}
+
+export class ReconnectingByteStream extends EventEmitter {
+  private handle?: Handle;
+  private timer?: Timer;
+  private stopped = true;
+  private readonly backoff: Backoff;
+  connected = false;
+  reconnects = 0;
+
+  constructor(
+    private config: ByteStreamConfig,
+    private readonly clock: Clock = systemClock,
+    backoff?: { minMs?: number; maxMs?: number },
+  ) {
+    super();
+    this.backoff = new Backoff(backoff?.minMs ?? 1000, backoff?.maxMs ?? 30000);
+  }
+
+  get description(): string {
+    return describeStream(this.config);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.open();
+  }
+
+  /** Change settings (e.g. baud rate during auto-detection) and reconnect at once. */
+  reconfigure(config: ByteStreamConfig): void {
+    this.config = config;
+    if (this.stopped) return;
+    this.drop('reconfigured');
+    this.timer?.cancel();
+    this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.drop('stopped');
+  }
+
+  private drop(reason: string): void {
+    const h = this.handle;
+    this.handle = undefined;
+    if (h) {
+      try {
+        h.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    if (this.connected) {
+      this.connected = false;
+      this.emit('disconnected', reason);
+    }
+  }
+
+  private scheduleReconnect(reason: string): void {
+    this.drop(reason);
+    if (this.stopped) return;
+    this.timer?.cancel();
+    this.timer = this.clock.setTimeout(() => {
+      this.reconnects++;
+      this.open();
+    }, this.backoff.next());
+  }
+
+  private onData = (b: Buffer): void => {
+    this.emit('data', b);
+  };
+
+  private open(): void {
+    if (this.stopped) return;
+    const c = this.config;
+    if (c.type === 'tcp') this.openTcp(c);
+    else this.openSerial(c);
+  }
+
+  private openTcp(c: Extract<ByteStreamConfig, { type: 'tcp' }>): void {
+    const sock = net.connect({ host: c.host, port: c.port });
+    let done = false;
+    const h: Handle = { close: () => sock.destroy(), write: (b) => sock.write(b) };
+    this.handle = h;
+    sock.setTimeout(c.connectTimeoutMs ?? 10000);
+    sock.on('connect', () => {
+      sock.setTimeout(0);
+      sock.setKeepAlive(true, 10000);
+      this.connected = true;
+      this.backoff.reset();
+      this.emit('connected');
+    });
+    sock.on('data', this.onData);
+    const fail = (msg: string) => {
+      if (done || this.handle !== h) return;
+      done = true;
+      this.emit('error', new Error(`${describeStream(c)}: ${msg}`));
+      this.scheduleReconnect(msg);
+    };
+    sock.on('timeout', () => fail('connect timeout'));
+    sock.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+    sock.on('close', () => fail('connection closed'));
+  }
+
+  private openSerial(c: Extract<ByteStreamConfig, { type: 'serial' }>): void {
+    // serialport is loaded lazily so TCP-only users never touch the native binding.
+    let SerialPortCtor: typeof import('serialport').SerialPort;
+    try {
+      SerialPortCtor = require('serialport').SerialPort;
+    } catch (e) {
+      this.emit('error', new Error(`serial support unavailable: ${(e as Error).message}`));
+      this.scheduleReconnect('no serialport');
+      return;
+    }
+    const seven = c.framing === '7E1';
+    const port = new SerialPortCtor({
+      path: c.path,
+      baudRate: c.baudRate,
+      dataBits: seven ? 7 : 8,
+      parity: seven ? 'even' : 'none',
+      stopBits: 1,
+      autoOpen: false,
+    });
+    let done = false;
+    const h: Handle = {
+      close: () => {
+        if (port.isOpen) port.close(() => undefined);
+      },
+      write: (b) => port.write(b),
+    };
+    this.handle = h;
+    const fail = (msg: string) => {
+      if (done || this.handle !== h) return;
+      done = true;
+      this.emit('error', new Error(`${describeStream(c)}: ${msg}`));
+      this.scheduleReconnect(msg);
+    };
+    port.on('data', this.onData);
+    port.on('error', (e) => fail(e.message));
+    port.on('close', () => fail('port closed'));
+    port.open((err) => {
+      if (err) return fail(err.message);
+      if (this.handle !== h) return port.close(() => undefined);
+      this.connected = true;
+      this.backoff.reset();
+      this.emit('connected');
+    });
+  }
+}

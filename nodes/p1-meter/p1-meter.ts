@@ -1,0 +1,163 @@
+/**
+ * p1-meter: reads a DSMR / e-MUCS smart meter from a serial port, a raw TCP gateway, a Sessy P1
+ * dongle, or telegrams arriving on its input, and emits one normalized `kind: "meter"` payload per
+ * valid telegram. All protocol work lives in lib/devices/p1; this file only translates.
+ */
+import { validator } from '../../lib/api/validate';
+import { p1MeterConfigSchema } from '../../lib/api/schemas';
+import { P1Source, P1SourceConfig, P1ReadingEvent } from '../../lib/devices/p1/source';
+import { listSerialPorts } from '../../lib/transport/serial-list';
+import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
+import { formatAge, formatPower, freshness } from '../_shared/status';
+
+interface P1MeterConfig {
+  name?: string;
+  topic?: string;
+  source: 'serial' | 'tcp' | 'sessy' | 'input';
+  serialPort?: string;
+  baud?: string;
+  framing?: '8N1' | '7E1';
+  host?: string;
+  port?: number | string;
+  url?: string;
+  pollInterval?: number | string;
+  staleAfter?: number | string;
+  raw?: boolean;
+  capacity?: boolean;
+}
+
+const checkConfig = validator(p1MeterConfigSchema, 'config');
+/** Problems of one kind are logged at most this often; counters and status show every one. */
+const LOG_EVERY_MS = 60_000;
+
+export function toSourceConfig(c: P1MeterConfig, creds: Record<string, string | undefined> = {}): P1SourceConfig | null {
+  switch (c.source) {
+    case 'serial':
+      return { type: 'serial', path: String(c.serialPort).trim(), baudRate: c.baud === 'auto' || !c.baud ? 'auto' : Number(c.baud), framing: c.framing ?? '8N1' };
+    case 'tcp':
+      return { type: 'tcp', host: String(c.host).trim(), port: Number(c.port) };
+    case 'sessy':
+      return { type: 'sessy', url: String(c.url).trim(), user: creds.user || undefined, password: creds.password || undefined, pollMs: Math.round(Number(c.pollInterval || 2) * 1000) };
+    default:
+      return null;
+  }
+}
+
+module.exports = function (RED: NodeAPI) {
+  function P1MeterNode(this: Node, config: P1MeterConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const problem = checkConfig(config);
+    let source: P1Source | undefined;
+    let last: { event: P1ReadingEvent; at: number } | undefined;
+    let connState = 'connecting';
+    let intervalMs = 0;
+    const lastLogged = new Map<string, number>();
+    const fixedStaleMs = Number(config.staleAfter) > 0 ? Number(config.staleAfter) * 1000 : 0;
+
+    const logLimited = (kind: string, text: string) => {
+      const now = Date.now();
+      if (now - (lastLogged.get(kind) ?? 0) >= LOG_EVERY_MS) {
+        lastLogged.set(kind, now);
+        node.warn(text);
+      }
+    };
+
+    const staleMs = () => fixedStaleMs || Math.max(3000, 3 * (intervalMs || (config.source === 'sessy' ? Number(config.pollInterval || 2) * 1000 : 1000)));
+
+    const buildMsg = (ev: P1ReadingEvent): NodeMessage => {
+      const msg: NodeMessage = { topic: config.topic || 'p1', payload: ev.reading };
+      if (config.raw) {
+        msg.raw = ev.raw;
+        if (ev.telegram) msg.telegram = ev.telegram;
+      }
+      return msg;
+    };
+
+    const updateStatus = () => {
+      if (problem) return;
+      const crc = source ? source.counters.crcErrors : 0;
+      const crcText = crc ? ` · ${crc} ${RED._('p1-meter.status.crc')}` : '';
+      if (!last) {
+        if (config.source === 'input') node.status({ fill: 'grey', shape: 'ring', text: RED._('p1-meter.status.waiting') + crcText });
+        else node.status({ fill: 'yellow', shape: 'ring', text: RED._(`p1-meter.status.${connState}`) + crcText });
+        return;
+      }
+      const age = Date.now() - last.at;
+      node.status(freshness(age, staleMs(), `${formatPower(last.event.reading.power)} · ${formatAge(age)}${crcText}`));
+    };
+
+    const onReading = (ev: P1ReadingEvent) => {
+      const now = Date.now();
+      if (last) {
+        const dt = now - last.at;
+        intervalMs = intervalMs ? intervalMs * 0.8 + dt * 0.2 : dt;
+      }
+      last = { event: ev, at: now };
+      node.send(buildMsg(ev));
+      updateStatus();
+    };
+
+    if (problem) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('p1-meter.status.config') });
+      node.error(`${RED._('p1-meter.errors.config')}: ${problem}`);
+    } else {
+      const sc = toSourceConfig(config, node.credentials);
+      source = new P1Source(sc ?? { type: 'tcp', host: 'input', port: 1 }, undefined, { computeCapacity: config.capacity !== false });
+      source.on('reading', onReading);
+      source.on('invalid', (ev: { reason: string }) => {
+        logLimited('crc', `${RED._('p1-meter.errors.invalid')}: ${ev.reason} (${source!.counters.crcErrors} ${RED._('p1-meter.status.crc')})`);
+        updateStatus();
+      });
+      source.on('problem', (e: Error) => {
+        logLimited('problem:' + e.message.replace(/\d+/g, '#'), e.message);
+        if (!last || Date.now() - last.at > staleMs()) node.status({ fill: 'red', shape: 'ring', text: e.message.slice(0, 40) });
+      });
+      source.on('state', (s: string) => {
+        connState = s;
+        updateStatus();
+      });
+      if (sc) source.start();
+      updateStatus();
+    }
+    const ticker = setInterval(updateStatus, 1000);
+
+    node.on('input', (msg, send, done) => {
+      if (problem || !source) return done(new Error(`${RED._('p1-meter.errors.config')}: ${problem}`));
+      if (config.source === 'input') {
+        const p = msg.payload;
+        if (typeof p !== 'string' && !Buffer.isBuffer(p)) {
+          return done(new Error(`msg.payload: must be a telegram as a string or Buffer (got ${p === null ? 'null' : typeof p})`));
+        }
+        source.onBytes(p);
+        return done();
+      }
+      // Other sources: any message asks for the latest reading again.
+      if (!last) return done(new Error(RED._('p1-meter.errors.noReading')));
+      send(Object.assign(msg, buildMsg(last.event)));
+      done();
+    });
+
+    node.on('close', (_removed, done) => {
+      clearInterval(ticker);
+      source?.stop();
+      source?.removeAllListeners();
+      node.status({});
+      done();
+    });
+  }
+
+  RED.nodes.registerType('p1-meter', P1MeterNode, {
+    credentials: { user: { type: 'text' }, password: { type: 'password' } },
+  });
+
+  // Serial ports for the editor's drop-down.
+  if (RED.httpAdmin && RED.auth) {
+    RED.httpAdmin.get('/home-energy/serial-ports', RED.auth.needsPermission('p1-meter.read'), (_req, res) => {
+      listSerialPorts().then(
+        (ports) => res.json(ports),
+        () => res.json([]),
+      );
+    });
+  }
+};

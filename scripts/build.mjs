@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Build: tsc (lib + node runtimes) → dist/, then assemble each node type listed in package.json
+// "node-red".nodes: dist/nodes/<type>/<type>.html (editor script + template), its help and messages
+// under locales/en-US/, and the icons it uses under icons/ (Node-RED looks only beside the .js).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const dist = path.join(root, 'dist');
+
+fs.rmSync(dist, { recursive: true, force: true });
+const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+try {
+  execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
+} catch {
+  console.error('build: TypeScript compilation failed');
+  process.exit(1);
+}
+
+// Non-TypeScript library assets (simulator sample data).
+const copyDir = (from, to) => {
+  if (!fs.existsSync(from)) return;
+  fs.mkdirSync(to, { recursive: true });
+  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
+    const s = path.join(from, e.name);
+    const d = path.join(to, e.name);
+    if (e.isDirectory()) copyDir(s, d);
+    else if (!e.name.endsWith('.ts')) fs.copyFileSync(s, d);
+  }
+};
+copyDir(path.join(root, 'lib', 'sim', 'data'), path.join(dist, 'lib', 'sim', 'data'));
+
+const problems = [];
+for (const [type, jsPath] of Object.entries(pkg['node-red'].nodes)) {
+  const src = path.join(root, 'nodes', type);
+  const out = path.dirname(path.join(root, jsPath));
+  const editor = path.join(src, 'editor.html');
+  if (!fs.existsSync(editor)) {
+    problems.push(`${type}: nodes/${type}/editor.html missing`);
+    continue;
+  }
+  fs.mkdirSync(path.join(out, 'locales', 'en-US'), { recursive: true });
+  fs.writeFileSync(path.join(out, `${type}.html`), fs.readFileSync(editor, 'utf8'));
+  const help = path.join(src, 'help.md');
+  if (fs.existsSync(help)) {
+    const md = fs.readFileSync(help, 'utf8');
+    fs.writeFileSync(
+      path.join(out, 'locales', 'en-US', `${type}.html`),
+      `<script type="text/markdown" data-help-name="${type}">\n${md.replace(/<\/script/gi, '<\\/script')}\n</script>\n`,
+    );
+  } else problems.push(`${type}: nodes/${type}/help.md missing`);
+  const messages = path.join(src, 'messages.json');
+  if (fs.existsSync(messages)) fs.copyFileSync(messages, path.join(out, 'locales', 'en-US', `${type}.json`));
+  // Copy every icon the editor names (icon: "file.svg"), from icons/.
+  const html = fs.readFileSync(editor, 'utf8');
+  for (const m of html.matchAll(/icon\s*:\s*["']([\w.-]+\.(?:svg|png))["']/g)) {
+    const icon = path.join(root, 'icons', m[1]);
+    if (!fs.existsSync(icon)) {
+      problems.push(`${type}: icon ${m[1]} not found in icons/`);
+      continue;
+    }
+    fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
+    fs.copyFileSync(icon, path.join(out, 'icons', m[1]));
+  }
+}
+if (problems.length) {
+  console.error('build: ' + problems.join('\nbuild: '));
+  process.exit(1);
+}
+console.log(`build: ${Object.keys(pkg['node-red'].nodes).length} node type(s) written to dist/nodes`);

@@ -1,0 +1,197 @@
+'use strict';
+// p1-meter inside a real Node-RED runtime (node-red-node-test-helper), loading the built dist/ node.
+const { describe, it, before, after, afterEach } = require('node:test');
+const assert = require('node:assert/strict');
+const net = require('node:net');
+const http = require('node:http');
+const path = require('node:path');
+const helper = require('node-red-node-test-helper');
+const { V1, V7, V1_BAD_CRC } = require('../fixtures/telegrams');
+
+const p1Node = require(path.join(__dirname, '../../dist/nodes/p1-meter/p1-meter.js'));
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+helper.init(require.resolve('node-red'));
+
+const nextMessage = (node, timeoutMs = 8000) =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no message within ' + timeoutMs + ' ms')), timeoutMs);
+    node.once('input', (msg) => {
+      clearTimeout(t);
+      resolve(msg);
+    });
+  });
+
+function statusSpy(node) {
+  const calls = [];
+  const orig = node.status.bind(node);
+  node.status = (s) => {
+    calls.push(s);
+    return orig(s);
+  };
+  return calls;
+}
+
+const flow = (cfg) => [
+  { id: 'p1', type: 'p1-meter', name: 'meter', wires: [['out']], ...cfg },
+  { id: 'out', type: 'helper' },
+  { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+  { id: 'caught', type: 'helper' },
+];
+
+describe('p1-meter node', () => {
+  before(() => new Promise((r) => helper.startServer(r)));
+  after(() => new Promise((r) => helper.stopServer(r)));
+  afterEach(() => helper.unload());
+
+  it('parses telegrams arriving on its input, in any chunking', async () => {
+    await helper.load([p1Node, catchNode], flow({ source: 'input', topic: 'grid' }));
+    const p1 = helper.getNode('p1');
+    const out = helper.getNode('out');
+    const got = nextMessage(out);
+    // Split the telegram into three arbitrary chunks, one as a Buffer.
+    p1.receive({ payload: V1.slice(0, 100) });
+    p1.receive({ payload: Buffer.from(V1.slice(100, 400), 'latin1') });
+    p1.receive({ payload: V1.slice(400) });
+    const msg = await got;
+    assert.equal(msg.topic, 'grid');
+    const r = msg.payload;
+    assert.equal(r.kind, 'meter');
+    assert.equal(r.source, 'p1');
+    assert.equal(r.power, 1765);
+    assert.equal(r.importPower, 1765);
+    assert.equal(r.exportPower, 0);
+    assert.equal(r.timestamp, Date.parse('2019-12-29T22:37:14Z')); // 23:37:14 winter time = UTC+1
+    assert.equal(r.phases.length, 3);
+    assert.deepEqual(r.phases.map((p) => p.voltage), [236.9, 235.1, 234.9]);
+    assert.deepEqual(r.phases.map((p) => p.power), [132, 37, 1596]);
+    assert.deepEqual(r.energy.importTariffWh, [4000647, 1154948]);
+    assert.equal(r.energy.importWh, 5155595);
+    assert.equal(r.serial, 'E0044007118529318');
+    // Dutch meter: no 1-0:1.4.0, so the quarter-hour average is computed.
+    assert.equal(r.capacity.computed, true);
+    assert.equal(msg.raw, undefined, 'raw only when asked');
+  });
+
+  it('drops a telegram with a bad CRC, counts it in status, and sends nothing', async () => {
+    await helper.load([p1Node, catchNode], flow({ source: 'input' }));
+    const p1 = helper.getNode('p1');
+    const out = helper.getNode('out');
+    const statuses = statusSpy(p1);
+    let sent = 0;
+    out.on('input', () => sent++);
+    p1.receive({ payload: V1_BAD_CRC });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(sent, 0);
+    assert.ok(statuses.some((s) => /1 CRC err/.test(s.text || '')), JSON.stringify(statuses));
+    // A good telegram afterwards still goes through.
+    const got = nextMessage(out);
+    p1.receive({ payload: V1 });
+    assert.equal((await got).payload.power, 1765);
+  });
+
+  it('rejects a non-telegram payload with done(err) naming the field', async () => {
+    await helper.load([p1Node, catchNode], flow({ source: 'input' }));
+    const caught = nextMessage(helper.getNode('caught'));
+    helper.getNode('p1').receive({ payload: 42 });
+    const msg = await caught;
+    assert.match(msg.error.message, /msg\.payload: must be a telegram/);
+  });
+
+  it('adds msg.raw and msg.telegram when asked, with Belgian capacity values from the meter', async () => {
+    await helper.load([p1Node, catchNode], flow({ source: 'input', raw: true }));
+    const got = nextMessage(helper.getNode('out'));
+    helper.getNode('p1').receive({ payload: V7 });
+    const msg = await got;
+    assert.equal(msg.raw.slice(0, 5), '/FLU5');
+    assert.equal(msg.telegram.crc, 'ok');
+    const c = msg.payload.capacity;
+    assert.equal(c.currentAverageW, 52);
+    assert.equal(c.monthPeakW, 3064);
+    assert.equal(c.monthPeakAt, '2023-11-02T10:45:00.000Z');
+    assert.equal(c.computed, false);
+    assert.equal(c.history.length, 4);
+    assert.equal(c.history[0].at, null); // 632525252525W placeholder
+    assert.equal(c.history[3].peakW, 4927);
+    assert.deepEqual(msg.payload.gas, { m3: 92.287, at: '2023-11-02T11:10:02.000Z' });
+    assert.deepEqual(msg.payload.water, { m3: 8.579, at: '2023-11-02T11:15:32.000Z' });
+  });
+
+  it('shows a configuration error and refuses input when the TCP host is missing', async () => {
+    await helper.load([p1Node, catchNode], flow({ source: 'tcp', host: '', port: 23 }));
+    const p1 = helper.getNode('p1');
+    const caught = nextMessage(helper.getNode('caught'));
+    p1.receive({ payload: 'x' });
+    const msg = await caught;
+    assert.match(msg.error.message, /invalid configuration: config\.host/);
+  });
+
+  it('reads a TCP gateway and recovers by itself after the gateway drops the connection', async () => {
+    const sockets = new Set();
+    const server = net.createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const port = server.address().port;
+    const send = () => sockets.forEach((s) => s.write('\xff\xffgarbage' + V1));
+    const timer = setInterval(send, 100);
+    try {
+      await helper.load([p1Node, catchNode], flow({ source: 'tcp', host: '127.0.0.1', port }));
+      const out = helper.getNode('out');
+      assert.equal((await nextMessage(out)).payload.power, 1765);
+      // Drop every client: the node must reconnect (backoff starts at 1 s) without a redeploy.
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => setTimeout(r, 50));
+      const before = Date.now();
+      const again = await nextMessage(out, 10000);
+      assert.equal(again.payload.power, 1765);
+      assert.ok(Date.now() - before < 10000);
+    } finally {
+      clearInterval(timer);
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('polls a Sessy P1 dongle over HTTP with credentials', async () => {
+    let auth;
+    const server = http.createServer((req, res) => {
+      auth = req.headers.authorization;
+      if (req.url !== '/api/v2/p1/details') {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          status: 'ok', state: 'P1_OK', dsmr_version: 50,
+          power_consumed_tariff1: 745838, power_produced_tariff1: 201650, power_consumed_tariff2: 523255, power_produced_tariff2: 545889,
+          tariff_indicator: 2, power_consumed: 0, power_produced: 1250, power_total: -1250,
+          voltage_l1: 237700, voltage_l2: 0, voltage_l3: 0, current_l1: 5000, current_l2: 0, current_l3: 0,
+          power_consumed_l1: 0, power_consumed_l2: 0, power_consumed_l3: 0, power_produced_l1: 1250, power_produced_l2: 0, power_produced_l3: 0,
+          gas_meter_value: 1234567, gas_meter_value_time: '231125175508W',
+        }),
+      );
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await helper.load([p1Node, catchNode], flow({ source: 'sessy', url: `127.0.0.1:${server.address().port}`, pollInterval: 0.5 }), {
+        p1: { user: 'ABCD1234', password: 'SECRET12' },
+      });
+      const msg = await nextMessage(helper.getNode('out'));
+      const r = msg.payload;
+      assert.equal(r.source, 'sessy-p1');
+      assert.equal(r.power, -1250);
+      assert.equal(r.exportPower, 1250);
+      assert.equal(r.phases.length, 1, 'phases with 0 V are absent on the dongle');
+      assert.equal(r.phases[0].voltage, 237.7);
+      assert.equal(r.phases[0].current, 5);
+      assert.equal(r.energy.importWh, 745838 + 523255);
+      assert.deepEqual(r.gas, { m3: 1234.567, at: '2023-11-25T16:55:08.000Z' });
+      assert.equal(auth, 'Basic ' + Buffer.from('ABCD1234:SECRET12').toString('base64'));
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
