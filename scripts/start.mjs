@@ -75,9 +75,10 @@ async function main() {
   }
   const { VirtualHome } = require(path.join(root, 'dist/lib/sim/home.js'));
   const home = new VirtualHome();
-  const endpoints = await home.start({ profiles: ['NL', 'BE'], tcpPorts: { NL: P1_TCP_PORT, BE: P1_BE_TCP_PORT }, host: '127.0.0.1' });
+  // NL meter on P1_TCP_PORT, BE meter on the next port (VirtualHome numbers them consecutively).
+  const endpoints = await home.start({ profiles: ['NL', 'BE'], tcpPort: P1_TCP_PORT, host: '127.0.0.1' });
   console.log('start: virtual home running:');
-  for (const line of home.describe ? home.describe(endpoints) : [JSON.stringify(endpoints)]) console.log('  ' + line);
+  for (const [profile, a] of Object.entries(endpoints.p1TcpByProfile)) console.log(`  P1 meter (${profile}) on tcp://${a.host}:${a.port}`);
 
   prepareUserDir();
   const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--port', String(uiPort)], {

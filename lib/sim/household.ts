@@ -165,7 +165,7 @@ function parseNumber(s: string | undefined): number | null {
 function median(xs: number[]): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor((s.length - 1) / 2)]; // lower median: gaps never inflate it
 }
 
 const seriesCache = new Map<string, Series>();

@@ -9,6 +9,7 @@ import { P1Source, P1SourceConfig, P1ReadingEvent } from '../../lib/devices/p1/s
 import { listSerialPorts } from '../../lib/transport/serial-list';
 import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
 import { formatAge, formatPower, freshness } from '../_shared/status';
+import { translator } from '../_shared/i18n';
 
 interface P1MeterConfig {
   name?: string;
@@ -44,6 +45,7 @@ export function toSourceConfig(c: P1MeterConfig, creds: Record<string, string | 
 }
 
 module.exports = function (RED: NodeAPI) {
+  const _ = translator(RED, 'p1-meter', __dirname);
   function P1MeterNode(this: Node, config: P1MeterConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -77,10 +79,10 @@ module.exports = function (RED: NodeAPI) {
     const updateStatus = () => {
       if (problem) return;
       const crc = source ? source.counters.crcErrors : 0;
-      const crcText = crc ? ` · ${crc} ${RED._('p1-meter.status.crc')}` : '';
+      const crcText = crc ? ` · ${crc} ${_('p1-meter.status.crc')}` : '';
       if (!last) {
-        if (config.source === 'input') node.status({ fill: 'grey', shape: 'ring', text: RED._('p1-meter.status.waiting') + crcText });
-        else node.status({ fill: 'yellow', shape: 'ring', text: RED._(`p1-meter.status.${connState}`) + crcText });
+        if (config.source === 'input') node.status({ fill: 'grey', shape: 'ring', text: _('p1-meter.status.waiting') + crcText });
+        else node.status({ fill: 'yellow', shape: 'ring', text: _(`p1-meter.status.${connState}`) + crcText });
         return;
       }
       const age = Date.now() - last.at;
@@ -99,14 +101,14 @@ module.exports = function (RED: NodeAPI) {
     };
 
     if (problem) {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('p1-meter.status.config') });
-      node.error(`${RED._('p1-meter.errors.config')}: ${problem}`);
+      node.status({ fill: 'red', shape: 'ring', text: _('p1-meter.status.config') });
+      node.error(`${_('p1-meter.errors.config')}: ${problem}`);
     } else {
       const sc = toSourceConfig(config, node.credentials);
       source = new P1Source(sc ?? { type: 'tcp', host: 'input', port: 1 }, undefined, { computeCapacity: config.capacity !== false });
       source.on('reading', onReading);
       source.on('invalid', (ev: { reason: string }) => {
-        logLimited('crc', `${RED._('p1-meter.errors.invalid')}: ${ev.reason} (${source!.counters.crcErrors} ${RED._('p1-meter.status.crc')})`);
+        logLimited('crc', `${_('p1-meter.errors.invalid')}: ${ev.reason} (${source!.counters.crcErrors} ${_('p1-meter.status.crc')})`);
         updateStatus();
       });
       source.on('problem', (e: Error) => {
@@ -123,7 +125,7 @@ module.exports = function (RED: NodeAPI) {
     const ticker = setInterval(updateStatus, 1000);
 
     node.on('input', (msg, send, done) => {
-      if (problem || !source) return done(new Error(`${RED._('p1-meter.errors.config')}: ${problem}`));
+      if (problem || !source) return done(new Error(`${_('p1-meter.errors.config')}: ${problem}`));
       if (config.source === 'input') {
         const p = msg.payload;
         if (typeof p !== 'string' && !Buffer.isBuffer(p)) {
@@ -133,7 +135,7 @@ module.exports = function (RED: NodeAPI) {
         return done();
       }
       // Other sources: any message asks for the latest reading again.
-      if (!last) return done(new Error(RED._('p1-meter.errors.noReading')));
+      if (!last) return done(new Error(_('p1-meter.errors.noReading')));
       send(Object.assign(msg, buildMsg(last.event)));
       done();
     });

@@ -25,9 +25,9 @@ test('constant import for a whole quarter averages to that import', () => {
 test('a step mid-quarter: average and projection', () => {
   const t = new QuarterHourTracker();
   t.update(Q - 1000, 0);
-  for (let s = 0; s <= 300; s++) t.update(Q + s * 1000, 0); // 5 min at 0 W
+  for (let s = 0; s < 300; s++) t.update(Q + s * 1000, 0); // 5 min at 0 W
   let v;
-  for (let s = 301; s <= 600; s++) v = t.update(Q + s * 1000, 3000); // 5 min at 3 kW (integrated from 300 s)
+  for (let s = 300; s <= 600; s++) v = t.update(Q + s * 1000, 3000); // 5 min at 3 kW
   // 0 W over [0,300) s, 3000 W over [300,600) s → average 1500 W over 600 s.
   assert.equal(v.currentAverageW, 1500);
   // Projection: 600 s at 1500 W + 300 s more at 3000 W → (900000 + 900000) / 900 = 2000 W.

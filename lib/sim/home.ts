@@ -1,0 +1,173 @@
+/**
+ * VirtualHome: one household (recorded load + PV) behind the P1 transports a real home offers:
+ * DSMR/e-MUCS telegrams over TCP (one port per meter profile) and over a serial pty (socat), and a
+ * Sessy P1 dongle's HTTP API. Used by `npm start`, `home-energy sim` and integration tests.
+ *
+ * Several profiles: `profiles: ['NL', 'BE']` builds one meter per profile, all measuring the same
+ * household, each on its own TCP port (the first on `tcpPort`, the next on `tcpPort + 1`, … when
+ * tcpPort is not 0; all ephemeral when it is 0). The pty and the Sessy server serve the first
+ * profile's meter.
+ *
+ * Speed: with `speed` ≠ 1 simulated time runs `speed` times as fast as the given clock (a
+ * ScaledClock). Telegrams still go out once per `periodMs` of real time (default 1000 ms), each
+ * one `speed × periodMs` of simulated time after the previous one; the meters integrate over the
+ * whole interval, so energy registers and quarter-hour averages stay exact.
+ */
+import { systemClock, type Clock, type Timer } from '../util/clock';
+import { DsmrMeter, type MeterProfile, type DsmrMeterOptions } from './dsmr-writer';
+import { Household, type HouseholdOptions, type PowerInput } from './household';
+import { P1PtyServer, P1TcpServer, SessyP1HttpServer } from './p1-server';
+
+/** A clock that runs `speed` times as fast as a base clock, starting at `startAt`. */
+export class ScaledClock implements Clock {
+  private readonly base: Clock;
+  private readonly speed: number;
+  private readonly base0: number;
+  private readonly sim0: number;
+
+  constructor(base: Clock, speed: number, startAt?: number) {
+    if (!(speed > 0) || !Number.isFinite(speed)) throw new Error(`invalid speed ${speed}`);
+    this.base = base;
+    this.speed = speed;
+    this.base0 = base.now();
+    this.sim0 = startAt ?? this.base0;
+  }
+
+  now(): number {
+    return this.sim0 + (this.base.now() - this.base0) * this.speed;
+  }
+
+  setTimeout(fn: () => void, ms: number): Timer {
+    return this.base.setTimeout(fn, ms / this.speed);
+  }
+
+  setInterval(fn: () => void, ms: number): Timer {
+    return this.base.setInterval(fn, ms / this.speed);
+  }
+}
+
+export type SeriesSpec = string | { file: string; column?: string | number };
+
+export interface VirtualHomeOptions {
+  /** TCP port of the (first) P1 telegram server; 0 = ephemeral (default). */
+  tcpPort?: number;
+  /** Listen address of all servers, default 127.0.0.1. */
+  host?: string;
+  /** Also serve telegrams on a serial pty (needs socat); an object chooses the link directory. */
+  pty?: boolean | { dir?: string };
+  /** Meter profile, default 'NL'. */
+  profile?: MeterProfile;
+  /** Several meters on one TCP port each (overrides profile). */
+  profiles?: MeterProfile[];
+  /** Start the Sessy P1 HTTP server on this port (0 = ephemeral); omitted = no Sessy server. */
+  sessyP1Port?: number;
+  /** Basic-auth credentials for the Sessy server. */
+  sessyAuth?: { username: string; password: string };
+  /** Base clock, default systemClock. */
+  clock?: Clock;
+  /** Simulated start time (ms UTC); default the base clock's now. Only used when speed or startTime is set. */
+  startTime?: number;
+  /** Simulated seconds per real second, default 1. */
+  speed?: number;
+  /** Telegram period in base-clock ms (default 1000). */
+  periodMs?: number;
+  /** Load / PV recordings (default the shipped sample); pvFile null = no PV. */
+  loadFile?: SeriesSpec | PowerInput;
+  pvFile?: SeriesSpec | PowerInput | null;
+  /** Further household options (scales, phase split, noise, time zone). */
+  household?: Omit<HouseholdOptions, 'clock' | 'load' | 'pv'>;
+  /** Further meter options per profile (serials, start registers, gas, history). */
+  meter?: Partial<Record<MeterProfile, Omit<DsmrMeterOptions, 'profile' | 'clock' | 'household' | 'periodMs'>>>;
+}
+
+export interface VirtualHomeEndpoints {
+  /** The first profile's TCP telegram server. */
+  p1Tcp: { host: string; port: number; profile: MeterProfile };
+  /** Every profile's TCP server. */
+  p1TcpByProfile: Partial<Record<MeterProfile, { host: string; port: number }>>;
+  p1Serial?: { path: string; profile: MeterProfile };
+  sessyP1?: { url: string; profile: MeterProfile; auth: boolean };
+}
+
+export class VirtualHome {
+  clock: Clock = systemClock;
+  household?: Household;
+  readonly meters = new Map<MeterProfile, DsmrMeter>();
+  readonly tcp = new Map<MeterProfile, P1TcpServer>();
+  pty?: P1PtyServer;
+  sessy?: SessyP1HttpServer;
+  endpoints?: VirtualHomeEndpoints;
+
+  /** The meter of a profile (default the first). */
+  meter(profile?: MeterProfile): DsmrMeter {
+    const m = profile ? this.meters.get(profile) : this.meters.values().next().value;
+    if (!m) throw new Error(`no ${profile ?? ''} meter (start() first)`);
+    return m;
+  }
+
+  async start(opts: VirtualHomeOptions = {}): Promise<VirtualHomeEndpoints> {
+    if (this.endpoints) throw new Error('virtual home already started');
+    const profiles = [...new Set(opts.profiles?.length ? opts.profiles : [opts.profile ?? 'NL'])];
+    for (const p of profiles) if (p !== 'NL' && p !== 'BE') throw new Error(`unknown profile ${String(p)} (NL or BE)`);
+    const host = opts.host ?? '127.0.0.1';
+    const base = opts.clock ?? systemClock;
+    const speed = opts.speed ?? 1;
+    this.clock = speed !== 1 || opts.startTime !== undefined ? new ScaledClock(base, speed, opts.startTime) : base;
+    const realPeriod = opts.periodMs ?? 1000;
+    const simPeriod = realPeriod * speed;
+
+    this.household = new Household({
+      ...opts.household,
+      timeZone: opts.household?.timeZone ?? (profiles[0] === 'BE' ? 'Europe/Brussels' : 'Europe/Amsterdam'),
+      clock: this.clock,
+      load: opts.loadFile,
+      pv: opts.pvFile,
+    });
+    for (const p of profiles) {
+      this.meters.set(p, new DsmrMeter({ ...opts.meter?.[p], profile: p, clock: this.clock, household: this.household, periodMs: simPeriod }));
+    }
+
+    try {
+      const byProfile: VirtualHomeEndpoints['p1TcpByProfile'] = {};
+      const basePort = opts.tcpPort ?? 0;
+      for (let i = 0; i < profiles.length; i++) {
+        const p = profiles[i];
+        const srv = new P1TcpServer({ source: this.meter(p), clock: this.clock, host, port: basePort === 0 ? 0 : basePort + i, periodMs: simPeriod });
+        this.tcp.set(p, srv);
+        const a = await srv.start();
+        byProfile[p] = { host: a.host, port: a.port };
+      }
+      const first = profiles[0];
+      const ep: VirtualHomeEndpoints = { p1Tcp: { ...byProfile[first]!, profile: first }, p1TcpByProfile: byProfile };
+      if (opts.pty) {
+        this.pty = new P1PtyServer({ source: this.meter(first), clock: this.clock, periodMs: simPeriod, dir: typeof opts.pty === 'object' ? opts.pty.dir : undefined });
+        const r = await this.pty.start();
+        ep.p1Serial = { path: r.path, profile: first };
+      }
+      if (opts.sessyP1Port !== undefined) {
+        this.sessy = new SessyP1HttpServer({ meter: this.meter(first), host, port: opts.sessyP1Port, auth: opts.sessyAuth });
+        const r = await this.sessy.start();
+        ep.sessyP1 = { url: r.url, profile: first, auth: !!opts.sessyAuth };
+      }
+      this.endpoints = ep;
+      return ep;
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  /** Stops every server; safe to call more than once. */
+  async stop(): Promise<void> {
+    const all: Array<Promise<void>> = [];
+    for (const s of this.tcp.values()) all.push(s.stop());
+    if (this.pty) all.push(this.pty.stop());
+    if (this.sessy) all.push(this.sessy.stop());
+    await Promise.allSettled(all);
+    this.tcp.clear();
+    this.pty = undefined;
+    this.sessy = undefined;
+    this.meters.clear();
+    this.endpoints = undefined;
+  }
+}
