@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 'use strict';
+// `home-energy … | head` closes stdout early: that is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 let main;
 try {
   main = require('../dist/lib/cli/main').main;

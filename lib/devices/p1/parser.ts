@@ -212,15 +212,20 @@ function hexText(s: string): string | null {
   const n = s.length;
   if (n === 0) return null;
   if (n & 1) return s;
+  let out = '';
   for (let i = 0; i < n; i += 2) {
     const h = hexVal(s.charCodeAt(i));
     const l = hexVal(s.charCodeAt(i + 1));
     if (h < 0 || l < 0) return s;
     const c = (h << 4) | l;
     if (c < 0x20 || c > 0x7e) return s;
+    out += CHR[c];
   }
-  return Buffer.from(s, 'hex').toString('latin1');
+  return out;
 }
+
+const CHR: string[] = [];
+for (let i = 0; i < 128; i++) CHR.push(String.fromCharCode(i));
 
 // ---------------------------------------------------------------------------------------------------------
 // Timestamps (§2.5)
@@ -247,10 +252,8 @@ function daysFromCivil(y: number, m: number, d: number): number {
 const P2: string[] = [];
 for (let i = 0; i < 100; i++) P2.push(i < 10 ? '0' + i : String(i));
 
-/** UTC ms → `YYYY-MM-DDThh:mm:ss.sssZ` (same text as Date#toISOString for years 1000-9999, but cheaper). */
-function isoFromMs(ms: number): string {
-  const days = Math.floor(ms / MS_D);
-  let rem = ms - days * MS_D;
+/** `YYYY-MM-DDT` for a day number (days since 1970-01-01), via the inverse of daysFromCivil. */
+function dayText(days: number): string {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -260,15 +263,38 @@ function isoFromMs(ms: number): string {
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  if (y < 1000 || y > 9999) return new Date(ms).toISOString();
-  const h = Math.floor(rem / MS_H);
-  rem -= h * MS_H;
-  const mi = Math.floor(rem / 60000);
-  rem -= mi * 60000;
-  const s = Math.floor(rem / 1000);
-  rem -= s * 1000;
-  const frac = rem === 0 ? '.000Z' : '.' + (rem < 10 ? '00' : rem < 100 ? '0' : '') + rem + 'Z';
-  return y + '-' + P2[m] + '-' + P2[d] + 'T' + P2[h] + ':' + P2[mi] + ':' + P2[s] + frac;
+  return y + '-' + P2[m] + '-' + P2[d] + 'T';
+}
+
+// ISO text is assembled from cached pieces: the date part per day (bounded map), `hh:mm` per minute of the day
+// and `:ss.000Z` per second. Converting a time stamp then costs two look-ups and two concatenations.
+const DAY_TEXT = new Map<number, string>();
+const HM_TEXT: string[] = [];
+for (let i = 0; i < 1440; i++) HM_TEXT.push(P2[(i / 60) | 0] + ':' + P2[i % 60]);
+const SZ_TEXT: string[] = [];
+for (let i = 0; i < 60; i++) SZ_TEXT.push(':' + P2[i] + '.000Z');
+const MIN_DAY = 0; // 1970-01-01
+const MAX_DAY = 2932896; // 9999-12-31
+
+/** ISO 8601 UTC text for whole seconds given as day number + second of the day (0..86399). */
+function isoDaySec(days: number, sec: number): string {
+  if (days < MIN_DAY || days > MAX_DAY) return new Date(days * MS_D + sec * 1000).toISOString();
+  let dt = DAY_TEXT.get(days);
+  if (dt === undefined) {
+    if (DAY_TEXT.size >= 2048) DAY_TEXT.clear();
+    dt = dayText(days);
+    DAY_TEXT.set(days, dt);
+  }
+  const m = (sec / 60) | 0;
+  return dt + HM_TEXT[m] + SZ_TEXT[sec - m * 60];
+}
+
+/** UTC ms → `YYYY-MM-DDThh:mm:ss.sssZ` (same text as Date#toISOString). */
+function isoFromMs(ms: number): string {
+  const days = Math.floor(ms / MS_D);
+  const rem = ms - days * MS_D;
+  if (rem % 1000 !== 0 || days < MIN_DAY || days > MAX_DAY) return new Date(ms).toISOString();
+  return isoDaySec(days, rem / 1000);
 }
 
 /** UTC ms of 01:00 UTC on the last Sunday of the given month (1-based), the EU DST switch moment. */
@@ -310,9 +336,12 @@ function hexByte(s: string, i: number): number {
 
 function isPlaceholderDigits(s: string): boolean {
   // 000101000000 / 000101000001 (clock not set, unused slot), 700101010000 (empty M-Bus channel),
-  // 632525252525 (Fluvius "no value"), all §2.5.
+  // 632525252525 (Fluvius "no value"), all §2.5; digits only, the S/W flag does not matter.
   const c0 = s.charCodeAt(0);
-  if (c0 === 48) return s.startsWith('00010100000') && (s.charCodeAt(11) === 48 || s.charCodeAt(11) === 49);
+  if (c0 === 48) {
+    // also 000000000000 (all-zero clock, e.g. wassasin mcs.txt)
+    return (s.startsWith('00010100000') && (s.charCodeAt(11) === 48 || s.charCodeAt(11) === 49)) || s.startsWith('000000000000');
+  }
   if (c0 === 55) return s.startsWith('700101010000');
   if (c0 === 54) return s.startsWith('632525252525');
   return false;
@@ -340,10 +369,15 @@ function tsParse(s: string): string | null {
     }
     const y = 2000 + yy;
     if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || se > 59) return null;
-    let ms: number;
-    if (flag === 0) ms = localToUtc(y, mo, d, h, mi, se);
-    else ms = daysFromCivil(y, mo, d) * MS_D + h * MS_H + mi * 60000 + se * 1000 - (flag === 0x73 ? 2 * MS_H : MS_H); // S: UTC+2, W: UTC+1
-    return isoFromMs(ms);
+    if (flag === 0) return isoFromMs(localToUtc(y, mo, d, h, mi, se));
+    // S: summer time, UTC+2; W: winter time, UTC+1
+    let days = daysFromCivil(y, mo, d);
+    let sec = h * 3600 + mi * 60 + se - (flag === 0x73 ? 7200 : 3600);
+    if (sec < 0) {
+      sec += 86400;
+      days--;
+    }
+    return isoDaySec(days, sec);
   }
   if (n === 24) return cosemDateTime(s);
   return null;
@@ -405,8 +439,10 @@ export function parseTimestamp(s: string): string | null {
 function isTsLike(s: string): boolean {
   const n = s.length;
   if (n === 13) {
+    // a number never ends in S/W (units follow a '*'), so the flag alone identifies a time stamp;
+    // tsParse validates the digits
     const f = s.charCodeAt(12) | 0x20;
-    if (f !== 0x73 && f !== 0x77) return false;
+    return f === 0x73 || f === 0x77;
   } else if (n === 24) {
     for (let i = 0; i < 24; i++) if (hexVal(s.charCodeAt(i)) < 0) return false;
     return true;
@@ -503,6 +539,50 @@ const CODES = new Map<string, number>();
   }
 })();
 
+/** Packs `A-B:C.D.E` (A,B <= 15; C,D <= 127; E <= 255) into a small integer, or -1. Same packing as the scan
+ *  in parseText. */
+function obisKey(obis: string): number {
+  const m = /^(\d+)-(\d+):(\d+)\.(\d+)\.(\d+)$/.exec(obis);
+  if (m === null) return -1;
+  const [a, b, c, d, e] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+  if (a > 15 || b > 15 || c > 127 || d > 127 || e > 255) return -1;
+  return (((a * 16 + b) * 128 + c) * 128 + d) * 256 + e;
+}
+
+/** CODES keyed by obisKey(); adds M-Bus channels 1..15 and `1-1:` aliases of the `1-0:` electricity objects
+ *  (Sagemcom XT211 and the Luxembourg spec example use B = 1). Built once at load time. */
+const KEYED_BITS = 11;
+const KEYED_KEYS = new Int32Array(1 << KEYED_BITS).fill(-1);
+const KEYED_VALS = new Int32Array(1 << KEYED_BITS);
+
+function keyedSlot(key: number): number {
+  const mask = (1 << KEYED_BITS) - 1;
+  let h = Math.imul(key, 0x9e3779b1) >>> (32 - KEYED_BITS);
+  while (KEYED_KEYS[h] !== -1 && KEYED_KEYS[h] !== key) h = (h + 1) & mask;
+  return h;
+}
+
+/** Table code for a packed OBIS key, 0 when unknown (open addressing, no string hashing on the hot path). */
+function keyedGet(key: number): number {
+  const h = keyedSlot(key);
+  return KEYED_KEYS[h] === key ? KEYED_VALS[h] : 0;
+}
+
+(() => {
+  const set = (key: number, code: number) => {
+    if (key < 0) return;
+    const h = keyedSlot(key);
+    if (KEYED_KEYS[h] === key) return; // first entry wins
+    KEYED_KEYS[h] = key;
+    KEYED_VALS[h] = code;
+  };
+  for (const [obis, code] of CODES) set(obisKey(obis), code);
+  for (let ch = 5; ch <= 15; ch++) {
+    for (const suffix of Object.keys(MBUS_SUFFIX)) set(obisKey(`0-${ch}:${suffix}`), K_MBUS + ch * 10 + MBUS_SUFFIX[suffix]);
+  }
+  for (const [obis, code] of CODES) if (obis.startsWith('1-0:')) set(obisKey('1-1:' + obis.slice(4)), code);
+})();
+
 /** Code for an OBIS id that is not in the table: M-Bus channels > 4, and `1-1:` aliases of `1-0:` objects. */
 function lookupSlow(obis: string): number {
   const n = obis.length;
@@ -524,6 +604,34 @@ function lookupSlow(obis: string): number {
   // Sagemcom XT211 and the Luxembourg spec example use B = 1 (`1-1:1.8.1`) for what others send on `1-0:`.
   if (n > 4 && obis.startsWith('1-1:')) return CODES.get('1-0:' + obis.slice(4)) ?? 0;
   return 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CRC over a string span, two characters per step ("slice-by-2"). Same CRC-16/ARC as crc.ts — the byte table
+// is taken from crc16Arc itself (the CRC of a single byte from init 0 is that byte's table entry) — but with
+// half the loop-carried dependency chain, which roughly halves the cost on a 1-1.5 kB telegram. The unit and fuzz
+// tests compare it with crc16Arc. Characters are masked to 8 bits exactly as crc16Arc does.
+// ---------------------------------------------------------------------------------------------------------
+const CRC_T0 = new Uint16Array(256);
+const CRC_T1 = new Uint16Array(256);
+(() => {
+  const one = new Uint8Array(1);
+  for (let n = 0; n < 256; n++) {
+    one[0] = n;
+    CRC_T0[n] = crc16Arc(one);
+  }
+  for (let n = 0; n < 256; n++) CRC_T1[n] = (CRC_T0[n] >>> 8) ^ CRC_T0[CRC_T0[n] & 0xff];
+})();
+
+function crcSpan(t: string, start: number, end: number): number {
+  let crc = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    crc ^= (t.charCodeAt(i) & 0xff) | ((t.charCodeAt(i + 1) & 0xff) << 8);
+    crc = CRC_T1[crc & 0xff] ^ CRC_T0[crc >>> 8];
+  }
+  if (i < end) crc = (crc >>> 8) ^ CRC_T0[(crc ^ t.charCodeAt(i)) & 0xff];
+  return crc;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -555,6 +663,17 @@ function toText(input: unknown): string {
   }
   if (input === null || input === undefined) return '';
   return toText(String(input));
+}
+
+/** `XXXd…`: three letters (manufacturer flag) and a digit (baud-rate code), §2.3. */
+function looksLikeIdent(h: string): boolean {
+  if (h.length < 4) return false;
+  for (let i = 0; i < 3; i++) {
+    const c = h.charCodeAt(i) | 0x20;
+    if (c < 97 || c > 122) return false;
+  }
+  const d = h.charCodeAt(3);
+  return d >= 48 && d <= 57;
 }
 
 function newDevice(channel: number): P1MbusDevice {
@@ -723,9 +842,14 @@ function parseText(t: string): P1Telegram {
     if (unknown.indexOf(obis) < 0) unknown.push(obis);
   };
   const device = (ch: number): P1MbusDevice => {
-    for (let i = 0; i < devices.length; i++) if (devices[i].channel === ch) return devices[i];
+    let i = 0;
+    for (; i < devices.length; i++) {
+      const c = devices[i].channel;
+      if (c === ch) return devices[i];
+      if (c > ch) break;
+    }
     const d = newDevice(ch);
-    devices.push(d);
+    devices.splice(i, 0, d); // keep channel order
     return d;
   };
   const phase = (p: number): PhaseValues => {
@@ -735,6 +859,11 @@ function parseText(t: string): P1Telegram {
   };
 
   // ---- line loop (stops at the first '!' outside parentheses)
+  // Positions of the next CR, LF and '(' are found with native indexOf and reused until passed, so each
+  // line end and each group end costs one native search instead of a JS loop over every character.
+  let nextCR = -1;
+  let nextLF = -1;
+  let nextOpen = -1;
   while (bang < 0 && pos < len) {
     let c = t.charCodeAt(pos);
     if (c === 13 || c === 10) {
@@ -746,44 +875,84 @@ function parseText(t: string): P1Telegram {
       break;
     }
     const ls = pos;
-    // OBIS part: up to the first '(' (or end of line / '!')
+    if (nextCR < pos) {
+      nextCR = t.indexOf('\r', pos);
+      if (nextCR < 0) nextCR = len;
+    }
+    if (nextLF < pos) {
+      nextLF = t.indexOf('\n', pos);
+      if (nextLF < 0) nextLF = len;
+    }
+    const le = nextCR < nextLF ? nextCR : nextLF;
+    // OBIS part: up to the first '(' (or end of line / '!'). While scanning, A-B:C.D.E is packed into a small
+    // integer key so that the table lookup does not need to hash a fresh string.
     let i = pos;
     let star = -1;
-    for (; i < len; i++) {
+    let field = 0;
+    let fv = 0;
+    let fd = 0;
+    let packed = 0;
+    let keyOk = true;
+    for (; i < le; i++) {
       c = t.charCodeAt(i);
-      if (c === 40 || c === 13 || c === 10 || c === 33) break;
-      if (c === 42 && star < 0) star = i;
+      if (c === 40 || c === 33) break;
+      if (star >= 0) continue;
+      if (c >= 48 && c <= 57) {
+        fv = fv * 10 + (c - 48);
+        fd++;
+      } else if (c === 42 || (c === 46 && field === 4)) {
+        star = i; // `*255` suffix (EasyMeter) or a sixth `.255` field: not part of the id (§2.10 #14)
+      } else if (keyOk && fd > 0 && c === (field === 0 ? 45 : field === 1 ? 58 : 46) && field < 4) {
+        if (fv > (field < 2 ? 15 : 127)) keyOk = false;
+        packed = packed * (field < 2 ? 16 : 128) + fv;
+        field++;
+        fv = 0;
+        fd = 0;
+      } else keyOk = false;
     }
+    if (keyOk && field === 4 && fd > 0 && fv <= 255) packed = packed * 256 + fv;
+    else keyOk = false;
     const obisEnd = i;
     // groups
     let values: string[] | null = null;
     let broken = false;
     let junk = false;
-    while (i < len) {
+    while (i < le) {
       c = t.charCodeAt(i);
       if (c === 40) {
-        let depth = 1;
-        let j = i + 1;
-        for (; j < len; j++) {
-          const d = t.charCodeAt(j);
-          if (d === 41) {
-            if (--depth === 0) break;
-          } else if (d === 40) depth++;
-          else if (d === 13 || d === 10) break;
-        }
-        if (depth !== 0) {
+        let j = t.indexOf(')', i + 1);
+        if (j < 0 || j >= le) {
           broken = true; // unterminated group (line cut off, §2.10 #1)
-          i = j;
+          i = le;
           break;
         }
+        if (nextOpen <= i) {
+          nextOpen = t.indexOf('(', i + 1);
+          if (nextOpen < 0) nextOpen = len;
+        }
+        if (nextOpen < j) {
+          // nested parentheses `((ER11))` (§2.10 #14): find the matching ')'
+          let depth = 1;
+          for (j = i + 1; j < le; j++) {
+            const d = t.charCodeAt(j);
+            if (d === 41) {
+              if (--depth === 0) break;
+            } else if (d === 40) depth++;
+          }
+          nextOpen = -1;
+          if (depth !== 0) {
+            broken = true;
+            i = le;
+            break;
+          }
+        }
         let v = t.slice(i + 1, j);
-        // nested parentheses `((ER11))` (§2.10 #14): unwrap
-        while (v.length >= 2 && v.charCodeAt(0) === 40 && v.charCodeAt(v.length - 1) === 41) v = v.slice(1, -1);
+        if (v.length >= 2 && v.charCodeAt(0) === 40) {
+          while (v.length >= 2 && v.charCodeAt(0) === 40 && v.charCodeAt(v.length - 1) === 41) v = v.slice(1, -1);
+        }
         if (values === null) values = [v];
         else values.push(v);
         i = j + 1;
-      } else if (c === 13 || c === 10) {
-        break;
       } else if (c === 33) {
         bang = i; // '!' outside parentheses ends the telegram (line end lost)
         break;
@@ -833,8 +1002,7 @@ function parseText(t: string): P1Telegram {
     prev = obj;
     if (junk) warn(`${obis}: unexpected characters between groups`);
 
-    let code = CODES.get(obis);
-    if (code === undefined) code = lookupSlow(obis);
+    const code = keyOk ? keyedGet(packed) : lookupSlow(obis);
     if (code === 0) {
       if (obis === '0-0:42.0.0') sawLuxName = true;
       markUnknown(obis);
@@ -960,6 +1128,7 @@ function parseText(t: string): P1Telegram {
             const u = unitOf(dur);
             if (u !== U_S && u !== U_NONE) continue;
             const durationS = numPlain();
+            if (durationS >= 2147483647) continue; // 0x7FFFFFFF: unused slot (§2.10 #10)
             const end = tsParse(ts);
             if (end === null) continue;
             log.push({ end, durationS });
@@ -1133,7 +1302,7 @@ function parseText(t: string): P1Telegram {
   }
   const spanStart = start >= 0 ? start : 0;
   const spanEnd = bang >= 0 ? bang + 1 : len;
-  let computed = crc16Arc(t, spanStart, spanEnd);
+  let computed = crcSpan(t, spanStart, spanEnd);
   if (crcGiven !== null) {
     const given = parseInt(crcGiven, 16);
     if (start >= 0 && computed === given) crc = 'ok';
@@ -1160,7 +1329,10 @@ function parseText(t: string): P1Telegram {
     crc = 'missing';
     warn("no end of telegram ('!' missing, telegram incomplete)");
   } else {
-    crc = sawVersionNL || sawVersionBE ? 'missing' : 'none';
+    // No CRC digits after '!': acceptable only for DSMR 2.2/3.0, i.e. without a version line (§2.4 policy).
+    // As nothing then protects the frame, it must at least look like a telegram: an identification of
+    // 3 letters + the baud digit (§2.3) and one data line.
+    crc = start < 0 || sawVersionNL || sawVersionBE || objects.length === 0 || !looksLikeIdent(header) ? 'missing' : 'none';
   }
   crcComputed = crcHex(computed);
   const crcValid = start >= 0 && (crc === 'ok' || crc === 'none');
@@ -1220,7 +1392,6 @@ function parseText(t: string): P1Telegram {
     phases.push(ph);
   }
 
-  devices.sort((a, b) => a.channel - b.channel);
   let gasDev: P1MbusDevice | null = null;
   let waterDev: P1MbusDevice | null = null;
   let heatDev: P1MbusDevice | null = null;
