@@ -18,11 +18,13 @@ const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
 };
-const userDir = path.join(root, '.node-red-user');
+const userDir = process.env.HOME_ENERGY_USER_DIR ? path.resolve(process.env.HOME_ENERGY_USER_DIR) : path.join(root, '.node-red-user');
 const uiPort = Number(opt('--port', process.env.PORT || 1880));
-// Fixed loopback ports of the virtual home, matching the example flows.
-const P1_TCP_PORT = 2323;
-const P1_BE_TCP_PORT = 2324;
+// Loopback ports of the virtual home. The example flows name 2323 (NL) and 2324 (BE); other ports
+// (HOME_ENERGY_P1_PORT, used by the tests) are written into the deployed flows instead.
+const EXAMPLE_P1_PORT = 2323;
+const P1_TCP_PORT = Number(process.env.HOME_ENERGY_P1_PORT || EXAMPLE_P1_PORT);
+const P1_BE_TCP_PORT = P1_TCP_PORT + 1;
 
 function portFree(port) {
   return new Promise((resolve) => {
@@ -60,6 +62,11 @@ function prepareUserDir() {
     const flows = [];
     for (const f of fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).sort()) {
       flows.push(...JSON.parse(fs.readFileSync(path.join(root, 'examples', f), 'utf8')));
+    }
+    for (const n of flows) {
+      if (n.type === 'p1-meter' && n.host === '127.0.0.1' && [EXAMPLE_P1_PORT, EXAMPLE_P1_PORT + 1].includes(Number(n.port))) {
+        n.port = P1_TCP_PORT + (Number(n.port) - EXAMPLE_P1_PORT);
+      }
     }
     fs.writeFileSync(flowFile, JSON.stringify(flows, null, 2));
     console.log(`start: deployed ${flows.filter((n) => n.type === 'tab').length} example flow(s) into ${path.relative(root, flowFile)}`);

@@ -1,0 +1,92 @@
+'use strict';
+// `npm start` end to end: the start script runs the virtual home and Node-RED with the example flows;
+// both p1-meter nodes must report fresh readings (green status with a power value) through the
+// editor's own websocket, as a user would see them.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const WebSocket = require('ws');
+
+const root = path.join(__dirname, '../..');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test('npm start: Node-RED with the example flow reads the virtual home', { timeout: 90000 }, async () => {
+  const uiPort = await freePort();
+  let p1Port = await freePort();
+  // The BE meter takes the next port; find a pair that is free.
+  while (!(await new Promise((r) => { const s = net.createServer(); s.once('error', () => r(false)); s.listen(p1Port + 1, '127.0.0.1', () => s.close(() => r(true))); }))) p1Port = await freePort();
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-start-'));
+  const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs'), '--port', String(uiPort)], {
+    cwd: root,
+    env: { ...process.env, HOME_ENERGY_USER_DIR: userDir, HOME_ENERGY_P1_PORT: String(p1Port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (b) => (log += b));
+  child.stderr.on('data', (b) => (log += b));
+  try {
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('editor URL not printed:\n' + log)), 60000);
+      const check = () => {
+        if (log.includes(`Node-RED editor: http://127.0.0.1:${uiPort}/`)) {
+          clearTimeout(t);
+          resolve();
+        }
+      };
+      child.stdout.on('data', check);
+      child.on('exit', (code) => reject(new Error(`start exited with ${code}:\n${log}`)));
+    });
+    assert.match(log, new RegExp(`P1 meter \\(NL\\) on tcp://127.0.0.1:${p1Port}`));
+    const flows = JSON.parse(fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8'));
+    const meters = flows.filter((n) => n.type === 'p1-meter');
+    assert.deepEqual(meters.map((n) => n.port).sort(), [p1Port, p1Port + 1]);
+
+    // Watch node status through the editor's comms websocket.
+    const ws = new WebSocket(`ws://127.0.0.1:${uiPort}/comms`);
+    const green = new Map();
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no green status for both meters; seen: ' + JSON.stringify([...green]))), 30000);
+      ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'status/#' })));
+      ws.on('error', reject);
+      ws.on('message', (data) => {
+        for (const m of [].concat(JSON.parse(data.toString()))) {
+          const id = String(m.topic || '').replace(/^status\//, '');
+          if (!meters.some((n) => n.id === id)) continue;
+          if (m.data && m.data.fill === 'green' && /W · \d+s/.test(m.data.text)) green.set(id, m.data.text);
+          if (green.size === meters.length) {
+            clearTimeout(t);
+            resolve();
+          }
+        }
+      });
+    });
+    ws.close();
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        r();
+      }, 10000);
+      child.on('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+      if (child.exitCode !== null) r();
+    });
+    fs.rmSync(userDir, { recursive: true, force: true });
+  }
+});
