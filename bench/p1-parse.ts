@@ -16,7 +16,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crc16Arc, crcHex } from '../lib/devices/p1/crc';
+import { DsmrMeter } from '../lib/sim/dsmr-writer';
+import { Household } from '../lib/sim/household';
+import { VirtualClock } from '../lib/util/clock';
 import { P1Framer } from '../lib/devices/p1/framer';
 import { parseTelegram } from '../lib/devices/p1/parser';
 import type { P1Telegram } from '../lib/devices/p1/types';
@@ -289,218 +291,25 @@ export function loadTelegramDir(dir: string): { telegrams: NamedTelegram[]; skip
 
 // --- generated "typical" telegrams ----------------------------------------------------------
 
-/** Small deterministic PRNG (LCG, Numerical Recipes constants), so every run measures the same text. */
-class Lcg {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (Math.imul(this.s, 1664525) + 1013904223) >>> 0;
-    return this.s / 4294967296;
-  }
-}
-
-const pad = (n: number, width: number): string => String(n).padStart(width, '0');
-
-/** Fixed-point text of `scaled` (an integer in units of 10^-decimals), e.g. fixed(4000647, 6, 3) → "004000.647". */
-function fixed(scaled: number, intDigits: number, decimals: number): string {
-  const n = Math.max(0, Math.round(scaled));
-  const div = 10 ** decimals;
-  return `${pad(Math.floor(n / div), intDigits)}.${pad(n % div, decimals)}`;
-}
-
-/** YYMMDDhhmmss + W/S for a UTC instant, as a NL/BE meter writes it (W = UTC+1, S = UTC+2). */
-function dsmrTime(utcMs: number, flag: 'W' | 'S' = 'W'): string {
-  const d = new Date(utcMs + (flag === 'S' ? 2 : 1) * 3600_000);
-  return (
-    pad(d.getUTCFullYear() % 100, 2) +
-    pad(d.getUTCMonth() + 1, 2) +
-    pad(d.getUTCDate(), 2) +
-    pad(d.getUTCHours(), 2) +
-    pad(d.getUTCMinutes(), 2) +
-    pad(d.getUTCSeconds(), 2) +
-    flag
-  );
-}
-
-/** Close a telegram body with '!' and its CRC-16/ARC, as a meter does. */
-function seal(header: string, lines: string[]): string {
-  const body = `/${header}\r\n\r\n${lines.join('\r\n')}\r\n!`;
-  return `${body}${crcHex(crc16Arc(body))}\r\n`;
-}
-
-/** Three phases of net power (W, + import) doing a bounded random walk: house load minus some PV. */
-function phaseWalk(rnd: Lcg, p: number[]): void {
-  for (let k = 0; k < p.length; k++) p[k] = Math.min(3500, Math.max(-2500, Math.round(p[k] + (rnd.next() - 0.5) * 240)));
-}
-
 /**
- * `count` consecutive 1-s telegrams of an NL DSMR 5.0 3-phase meter (Iskra AM550 layout as in V1,
- * plus gas on M-Bus channel 1 captured every 5 minutes).
+ * `count` consecutive 1-s telegrams of the virtual home's meter model (lib/sim): a 3-phase NL DSMR 5.0
+ * meter (gas on M-Bus 1) or a BE e-MUCS meter (gas, water, 1-0:1.4.0/1.6.0 and a 13-month 0-0:98.1.0
+ * history), fed by the shipped sample household at midday in winter, on a virtual clock.
  */
-export function generateDsmr5(count: number, startUtcMs = Date.UTC(2024, 0, 15, 11, 0, 0), seed = 1): NamedTelegram[] {
-  const rnd = new Lcg(seed);
-  const p = [420, -180, 950];
-  const wh = { i1: 4_000_647, i2: 1_154_948, e1: 1_212_330, e2: 402_118 };
-  let gasL = 2_485_627;
-  let gasAt = startUtcMs - (startUtcMs % 300_000);
-  let subWh = { i: 0, e: 0 };
+function generate(profile: 'NL' | 'BE', count: number, startUtcMs: number): NamedTelegram[] {
+  const clock = new VirtualClock(startUtcMs);
+  const household = new Household({ clock });
+  const meter = new DsmrMeter({ profile, clock, household, history: { syntheticMonths: 12, seed: 7 } });
   const out: NamedTelegram[] = [];
   for (let n = 0; n < count; n++) {
-    const t = startUtcMs + n * 1000;
-    phaseWalk(rnd, p);
-    const imp = p.map((x) => Math.max(0, x));
-    const exp = p.map((x) => Math.max(0, -x));
-    const net = p[0] + p[1] + p[2];
-    const volt = [2369, 2351, 2349].map((v) => v + Math.round((rnd.next() - 0.5) * 30));
-    const tariff = 2; // daytime: normal tariff
-    subWh = { i: subWh.i + Math.max(0, net) / 3.6, e: subWh.e + Math.max(0, -net) / 3.6 }; // mWh per second
-    wh.i2 += Math.floor(subWh.i / 1000);
-    subWh.i %= 1000;
-    wh.e2 += Math.floor(subWh.e / 1000);
-    subWh.e %= 1000;
-    if (t - gasAt >= 300_000) {
-      gasAt = t - (t % 300_000);
-      gasL += Math.round(rnd.next() * 40);
-    }
-    const lines = [
-      '1-3:0.2.8(50)',
-      `0-0:1.0.0(${dsmrTime(t)})`,
-      '0-0:96.1.1(4530303434303037313138353239333138)',
-      `1-0:1.8.1(${fixed(wh.i1, 6, 3)}*kWh)`,
-      `1-0:1.8.2(${fixed(wh.i2, 6, 3)}*kWh)`,
-      `1-0:2.8.1(${fixed(wh.e1, 6, 3)}*kWh)`,
-      `1-0:2.8.2(${fixed(wh.e2, 6, 3)}*kWh)`,
-      `0-0:96.14.0(${pad(tariff, 4)})`,
-      `1-0:1.7.0(${fixed(Math.max(0, net), 2, 3)}*kW)`,
-      `1-0:2.7.0(${fixed(Math.max(0, -net), 2, 3)}*kW)`,
-      '0-0:96.7.21(00009)',
-      '0-0:96.7.9(00004)',
-      '1-0:99.97.0(2)(0-0:96.7.19)(180327064111S)(0000000180*s)(190108105923W)(0000002603*s)',
-      '1-0:32.32.0(00001)',
-      '1-0:52.32.0(00001)',
-      '1-0:72.32.0(00001)',
-      '1-0:32.36.0(00001)',
-      '1-0:52.36.0(00001)',
-      '1-0:72.36.0(00001)',
-      '0-0:96.13.0()',
-      `1-0:32.7.0(${fixed(volt[0], 3, 1)}*V)`,
-      `1-0:52.7.0(${fixed(volt[1], 3, 1)}*V)`,
-      `1-0:72.7.0(${fixed(volt[2], 3, 1)}*V)`,
-      `1-0:31.7.0(${pad(Math.round(Math.abs(p[0]) / (volt[0] / 10)), 3)}*A)`,
-      `1-0:51.7.0(${pad(Math.round(Math.abs(p[1]) / (volt[1] / 10)), 3)}*A)`,
-      `1-0:71.7.0(${pad(Math.round(Math.abs(p[2]) / (volt[2] / 10)), 3)}*A)`,
-      `1-0:21.7.0(${fixed(imp[0], 2, 3)}*kW)`,
-      `1-0:41.7.0(${fixed(imp[1], 2, 3)}*kW)`,
-      `1-0:61.7.0(${fixed(imp[2], 2, 3)}*kW)`,
-      `1-0:22.7.0(${fixed(exp[0], 2, 3)}*kW)`,
-      `1-0:42.7.0(${fixed(exp[1], 2, 3)}*kW)`,
-      `1-0:62.7.0(${fixed(exp[2], 2, 3)}*kW)`,
-      '0-1:24.1.0(003)',
-      '0-1:96.1.0(4730303339303031373637383534313137)',
-      `0-1:24.2.1(${dsmrTime(gasAt)})(${fixed(gasL, 5, 3)}*m3)`,
-    ];
-    out.push({ name: `typical DSMR 5 #${n + 1}`, text: seal('ISK5\\2M550T-1012', lines) });
+    out.push({ name: `typical ${profile === 'NL' ? 'DSMR 5' : 'e-MUCS'} #${n + 1}`, text: meter.telegram() });
+    clock.advance(1000);
   }
   return out;
 }
 
-/**
- * `count` consecutive 1-s telegrams of a Belgian e-MUCS 1.7 (50217) 3-phase meter (layout as in V6/V7)
- * with a full 13-month peak history, gas (24.2.3) and water (24.2.1).
- */
-export function generateEmucs(count: number, startUtcMs = Date.UTC(2024, 0, 15, 11, 0, 0), seed = 2): NamedTelegram[] {
-  const rnd = new Lcg(seed);
-  const p = [310, 1240, -420];
-  const wh = { i1: 2_301_548, i2: 1_870_014, e1: 905_005, e2: 112_740 };
-  let sub = { i: 0, e: 0 };
-  const history: string[] = [];
-  for (let m = 0; m < 13; m++) {
-    // Months 2023-01 … 2024-01: start of month, time of its peak, peak kW.
-    const y = 2023 + Math.floor(m / 12);
-    const mo = m % 12;
-    const flag: 'W' | 'S' = mo >= 3 && mo <= 9 ? 'S' : 'W';
-    const monthStart = Date.UTC(y, mo, 1) - (flag === 'S' ? 2 : 1) * 3600_000;
-    const peakAt = monthStart + (3 + ((m * 7) % 24)) * 86_400_000 + (17 * 4 + (m % 4)) * 900_000;
-    const peakW = 2500 + Math.round(rnd.next() * 3500);
-    history.push(`(${dsmrTime(monthStart, flag)})(${dsmrTime(peakAt, flag)})(${fixed(peakW, 2, 3)}*kW)`);
-  }
-  const monthPeakAt = Date.UTC(2024, 0, 9, 17, 15, 0);
-  let monthPeakW = 3064;
-  let quarterSum = 0;
-  let quarterN = 0;
-  let gasL = 1_092_287;
-  let waterL = 48_579;
-  const out: NamedTelegram[] = [];
-  for (let n = 0; n < count; n++) {
-    const t = startUtcMs + n * 1000;
-    if (t % 900_000 === 0) {
-      quarterSum = 0;
-      quarterN = 0;
-    }
-    phaseWalk(rnd, p);
-    const imp = p.map((x) => Math.max(0, x));
-    const exp = p.map((x) => Math.max(0, -x));
-    const net = p[0] + p[1] + p[2];
-    quarterSum += Math.max(0, net);
-    quarterN++;
-    const avg = Math.round(quarterSum / quarterN);
-    if (avg > monthPeakW) monthPeakW = avg;
-    sub = { i: sub.i + Math.max(0, net) / 3.6, e: sub.e + Math.max(0, -net) / 3.6 };
-    wh.i1 += Math.floor(sub.i / 1000);
-    sub.i %= 1000;
-    wh.e1 += Math.floor(sub.e / 1000);
-    sub.e %= 1000;
-    const fiveMin = t - (t % 300_000);
-    if (t === fiveMin) {
-      gasL += Math.round(rnd.next() * 50);
-      waterL += Math.round(rnd.next() * 20);
-    }
-    const volt = [2329, 2281, 2281].map((v) => v + Math.round((rnd.next() - 0.5) * 30));
-    const amps = p.map((x, k) => Math.round((Math.abs(x) / (volt[k] / 10)) * 100));
-    const lines = [
-      '0-0:96.1.4(50217)',
-      '0-0:96.1.1(3153414733313030373231333236)',
-      `0-0:1.0.0(${dsmrTime(t)})`,
-      `1-0:1.8.1(${fixed(wh.i1, 6, 3)}*kWh)`,
-      `1-0:1.8.2(${fixed(wh.i2, 6, 3)}*kWh)`,
-      `1-0:2.8.1(${fixed(wh.e1, 6, 3)}*kWh)`,
-      `1-0:2.8.2(${fixed(wh.e2, 6, 3)}*kWh)`,
-      '0-0:96.14.0(0001)',
-      `1-0:1.4.0(${fixed(avg, 2, 3)}*kW)`,
-      `1-0:1.6.0(${dsmrTime(monthPeakAt)})(${fixed(monthPeakW, 2, 3)}*kW)`,
-      `0-0:98.1.0(13)(1-0:1.6.0)(1-0:1.6.0)${history.join('')}`,
-      `1-0:1.7.0(${fixed(Math.max(0, net), 2, 3)}*kW)`,
-      `1-0:2.7.0(${fixed(Math.max(0, -net), 2, 3)}*kW)`,
-      `1-0:21.7.0(${fixed(imp[0], 2, 3)}*kW)`,
-      `1-0:41.7.0(${fixed(imp[1], 2, 3)}*kW)`,
-      `1-0:61.7.0(${fixed(imp[2], 2, 3)}*kW)`,
-      `1-0:22.7.0(${fixed(exp[0], 2, 3)}*kW)`,
-      `1-0:42.7.0(${fixed(exp[1], 2, 3)}*kW)`,
-      `1-0:62.7.0(${fixed(exp[2], 2, 3)}*kW)`,
-      `1-0:32.7.0(${fixed(volt[0], 3, 1)}*V)`,
-      `1-0:52.7.0(${fixed(volt[1], 3, 1)}*V)`,
-      `1-0:72.7.0(${fixed(volt[2], 3, 1)}*V)`,
-      `1-0:31.7.0(${fixed(amps[0], 3, 2)}*A)`,
-      `1-0:51.7.0(${fixed(amps[1], 3, 2)}*A)`,
-      `1-0:71.7.0(${fixed(amps[2], 3, 2)}*A)`,
-      '0-0:96.3.10(1)',
-      '0-0:17.0.0(999.9*kW)',
-      '1-0:31.4.0(999*A)',
-      '0-0:96.13.0()',
-      '0-1:24.1.0(003)',
-      '0-1:96.1.1(37464C4F32313233303838303237)',
-      '0-1:24.4.0(1)',
-      `0-1:24.2.3(${dsmrTime(fiveMin)})(${fixed(gasL, 5, 3)}*m3)`,
-      '0-2:24.1.0(007)',
-      '0-2:96.1.1(3853455430303030393631313733)',
-      `0-2:24.2.1(${dsmrTime(fiveMin)})(${fixed(waterL, 5, 3)}*m3)`,
-    ];
-    out.push({ name: `typical e-MUCS #${n + 1}`, text: seal('FLU5\\253769484_A', lines) });
-  }
-  return out;
-}
+export const generateDsmr5 = (count: number, startUtcMs = Date.UTC(2024, 0, 15, 11, 0, 0)): NamedTelegram[] => generate('NL', count, startUtcMs);
+export const generateEmucs = (count: number, startUtcMs = Date.UTC(2024, 0, 15, 11, 0, 0)): NamedTelegram[] => generate('BE', count, startUtcMs);
 
 /** The typical set: 60 s of a DSMR 5 meter followed by 60 s of an e-MUCS meter. */
 export function typicalTelegrams(): NamedTelegram[] {

@@ -87,8 +87,9 @@ test('our parser on the benchmark telegrams: known values', () => {
   assert.equal(d.crc, 'ok');
   assert.equal(d.protocol, 'DSMR 5.0');
   assert.equal(d.timestamp, '2024-01-15T11:00:00.000Z');
-  assert.equal(d.energy.importTariffWh[0], 4000647);
   assert.equal(d.phases.length, 3);
+  // Per-phase powers add up to the total, within the meter's rounding of each value to 1 W.
+  assert.ok(Math.abs(d.power - d.phases.reduce((a, p) => a + p.power, 0)) <= 3);
   const e = parseTelegram(bench.generateEmucs(1)[0].text);
   assert.equal(e.crc, 'ok');
   assert.equal(e.profile, 'BE');
