@@ -299,7 +299,7 @@ export function loadTelegramDir(dir: string): { telegrams: NamedTelegram[]; skip
 function generate(profile: 'NL' | 'BE', count: number, startUtcMs: number): NamedTelegram[] {
   const clock = new VirtualClock(startUtcMs);
   const household = new Household({ clock });
-  const meter = new DsmrMeter({ profile, clock, household, history: { syntheticMonths: 12, seed: 7 } });
+  const meter = new DsmrMeter({ profile, clock, household, history: { syntheticMonths: 13, seed: 7 } });
   const out: NamedTelegram[] = [];
   for (let n = 0; n < count; n++) {
     out.push({ name: `typical ${profile === 'NL' ? 'DSMR 5' : 'e-MUCS'} #${n + 1}`, text: meter.telegram() });
