@@ -8,7 +8,8 @@
  *
  * Inputs: random byte strings (raw and drawn from the DSMR alphabet), and mutations of the valid telegrams in
  * shared/data/p1_telegrams (bit flips, byte set/insert/delete, digit changes, truncation, duplicated / swapped /
- * deleted lines, CR removal, junk around, two telegrams spliced). Properties checked for every case:
+ * deleted lines, CR removal, junk around, two telegrams spliced, a cut telegram with the next one glued to it,
+ * parity bits). Properties checked for every case:
  *  1. parseTelegram and P1Framer never throw (and report no internal error);
  *  2. crc === 'ok' only when the CRC really matches: some '/'…'!' span of the 7-bit input has a CRC-16/ARC
  *     (crc.ts crc16Arc, independent of the parser's own loop) equal to the digits right after that '!', on the
@@ -17,7 +18,9 @@
  *  4. crcValid === (crc is 'ok' or 'none');
  *  5. the framer gives the same frames and counters whether a case is pushed whole or in random chunks
  *     (fast path vs. byte-by-byte path), every frame starts with '/' and respects maxBytes, and every frame
- *     satisfies property 2.
+ *     satisfies property 2;
+ *  6. a valid telegram glued to a telegram cut off at any point comes out of the framer whole (headers of the
+ *     §2.3 form `XXXd…`; a '/' in the middle of a line is otherwise data).
  * Case i is generated from its own PRNG state (seed, i), so a failure is reproducible from its number.
  * Exit code 1 when any case fails. Also used by test/unit/p1-fuzz.test.js (runFuzz).
  */
@@ -99,7 +102,7 @@ function lineRanges(buf) {
 function mutate(src, rnd, corpus) {
   const int = (n) => Math.floor(rnd() * n);
   const n = src.length;
-  const op = int(15);
+  const op = int(16);
   switch (op) {
     case 0: {
       const b = Buffer.from(src);
@@ -192,6 +195,11 @@ function mutate(src, rnd, corpus) {
       }
       return ['multi', b];
     }
+    case 14: {
+      // telegram cut off anywhere, the next whole telegram glued to it (a header in the middle of a line)
+      const other = corpus[int(corpus.length)];
+      return ['glue', Buffer.concat([src.subarray(0, int(n)), other]), other];
+    }
     default:
       return ['identity', Buffer.from(src)];
   }
@@ -252,12 +260,13 @@ function runFuzz({ cases, seed = 1, first = 0, maxFailures = 20, modules, corpus
     const rnd = mulberry32((seed * 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b));
     let kind;
     let input;
+    let glued = null;
     if (rnd() < 0.2) {
       kind = 'random';
       input = randomBytes(rnd);
     } else {
       const src = valid[Math.floor(rnd() * valid.length)];
-      [kind, input] = mutate(src, rnd, valid);
+      [kind, input, glued] = mutate(src, rnd, valid);
     }
     byKind[kind] = (byKind[kind] || 0) + 1;
     const text = mask(input);
@@ -300,6 +309,12 @@ function runFuzz({ cases, seed = 1, first = 0, maxFailures = 20, modules, corpus
         fail(i, kind, `framer: whole gave ${fa.length} frame(s), chunked ${fb.length}`, input);
       } else if (JSON.stringify(whole.counters) !== JSON.stringify(pieces.counters)) {
         fail(i, kind, `framer counters differ: ${JSON.stringify(whole.counters)} vs ${JSON.stringify(pieces.counters)}`, input);
+      }
+      // 6. a telegram glued to a cut-off one is recovered whole (the cut one never hides it) — when its header
+      //    has the §2.3 form (3 letters + digit): `/NWA-WARMTELINK` glued mid-line cannot be told from data
+      if (kind === 'glue' && maxBytes >= 16384 && /^\/[A-Za-z]{3}\d/.test(glued.toString('latin1'))) {
+        const want = glued.toString('latin1').replace(/\r?\n$/, '');
+        if (fa[fa.length - 1] !== want) fail(i, kind, 'glued telegram not recovered', input);
       }
       for (const f of fa) {
         if (f.charCodeAt(0) !== 47 || f.length > maxBytes) fail(i, kind, 'bad frame shape', input);

@@ -29,7 +29,11 @@ export interface EnergyCounters {
 }
 
 export interface CapacityHistoryEntry {
-  /** Start of the month the peak belongs to, ISO 8601 UTC (null when the meter sent a placeholder). */
+  /**
+   * The meter's stamp for this entry, ISO 8601 UTC (null for a placeholder). Meters stamp an entry with
+   * the start of the month AFTER the peak (the end of the peak's month): an August peak sits under
+   * 1 September 00:00 local time (p1-dsmr.md §2.9 V7).
+   */
   month: string | null;
   /** Peak quarter-hour average import demand, W. */
   peakW: number;

@@ -8,7 +8,9 @@
  * see the same span:
  *  - while seeking, any '/' starts a frame (garbage, 0xFF padding, a partial telegram before it are dropped);
  *  - while collecting, a '/' at the START OF A LINE aborts the current frame and starts a new one (§2.10 #1);
- *    a '/' elsewhere is data (e.g. inside a text message `0-0:96.13.0(test-/-test)`);
+ *    a '/' elsewhere is data (e.g. inside a text message `0-0:96.13.0(test-/-test)`) — except when it is
+ *    followed by an identification prefix, 3 letters and a digit (`/ISK5`, `/FLU5`, §2.3): that is a header glued
+ *    to a telegram cut off mid-line (bytes lost on the serial line), so it aborts the cut frame as well;
  *  - the end marker is a '!' outside parentheses (paren depth 0 on its line), so a '!' inside a value is data;
  *  - a frame longer than maxBytes is dropped (counted as oversize) at the byte that would exceed the cap; that
  *    byte and the rest are then treated as outside a frame (the framer resyncs on the next '/').
@@ -19,9 +21,6 @@
  */
 
 import { isAscii } from 'buffer';
-
-const LF_SLASH = Buffer.from('\n/', 'latin1');
-const CR_SLASH = Buffer.from('\r/', 'latin1');
 
 export interface P1FramerOptions {
   /** Hard cap per frame in bytes (default 16384, §2.10 #20). */
@@ -58,6 +57,8 @@ export class P1Framer {
   private hexCount = 0;
   /** Last byte (masked) of the previous chunk, to tell whether a '/' at offset 0 starts a line. */
   private lastByte = 0;
+  /** Progress matching `/XXXd` after a '/' in the middle of a line: 0 none, 1 = '/', 2-4 letters seen. */
+  private idm = 0;
 
   constructor(opts?: P1FramerOptions) {
     const m = opts?.maxBytes;
@@ -83,16 +84,15 @@ export class P1Framer {
 
   /**
    * Fast path for 7-bit chunks while seeking: whole, ordinary telegrams are cut out with native searches
-   * ('/', '!', CR/LF + '/') and sliced straight from the chunk. Returns the offset of the first frame it does not
-   * handle itself (incomplete at the chunk end, cut off by a new header, '!' inside parentheses, too long), which
+   * ('/', '!') and sliced straight from the chunk. Returns the offset of the first frame it does not
+   * handle itself (incomplete at the chunk end, a second '/' inside, '!' inside parentheses, too long), which
    * scan() then processes byte by byte from its '/' with exactly the same rules; n when the chunk is done.
    */
   private fast(data: Buffer, out: string[]): number {
     const n = data.length;
     const counters = this.counters;
     let i = 0;
-    let nextLFS = -1; // cached positions of "\n/" and "\r/" at or after the current frame (n = none)
-    let nextCRS = -1;
+    let nextSlash = -1; // cached position of the next '/' after the current frame's header (n = none)
     while (i < n) {
       const s = data.indexOf(47, i);
       const gEnd = s < 0 ? n : s;
@@ -103,21 +103,19 @@ export class P1Framer {
       if (s < 0) return n;
       const bang = data.indexOf(33, s + 1);
       if (bang < 0) return s;
-      if (nextLFS <= s) {
-        nextLFS = data.indexOf(LF_SLASH, s + 1);
-        if (nextLFS < 0) nextLFS = n;
+      // any other '/' before the '!' (a new header, or a '/' in a value): leave the frame to scan()
+      if (nextSlash <= s) {
+        nextSlash = data.indexOf(47, s + 1);
+        if (nextSlash < 0) nextSlash = n;
       }
-      if (nextLFS < bang) return s;
-      if (nextCRS <= s) {
-        nextCRS = data.indexOf(CR_SLASH, s + 1);
-        if (nextCRS < 0) nextCRS = n;
+      if (nextSlash < bang) return s;
+      // the '!' must be outside parentheses on its own line (walk back to that line's start, at most to s)
+      let k = bang;
+      while (k > s + 1) {
+        const b = data[k - 1];
+        if (b === 10 || b === 13) break;
+        k--;
       }
-      if (nextCRS < bang) return s;
-      // the '!' must be outside parentheses on its own line
-      const lf = data.lastIndexOf(10, bang);
-      const cr = data.lastIndexOf(13, bang);
-      let k = (lf > cr ? lf : cr) + 1;
-      if (k <= s) k = s + 1;
       let depth = 0;
       for (; k < bang; k++) {
         const b = data[k];
@@ -145,6 +143,7 @@ export class P1Framer {
     let state = this.state;
     let depth = this.depth;
     let hexCount = this.hexCount;
+    let idm = this.idm;
     /** Start in `data` of the open frame's bytes not yet copied to buf (-1 when seeking). */
     let seg = state === SEEK ? -1 : from;
     /** First index in `data` that would make the open frame longer than maxBytes. */
@@ -155,10 +154,32 @@ export class P1Framer {
     for (let i = from; i < n; i++) {
       let b = data[i];
       if (state === COLLECT) {
-        if (b > 47 && b < 128 && i < limit) continue; // ordinary data byte
+        if (idm === 0 && b > 47 && b < 128 && i < limit) continue; // ordinary data byte
         if (b > 127) {
           hi = true;
           b &= 0x7f;
+        }
+        if (idm !== 0) {
+          const lc = b | 0x20;
+          if (idm < 4 ? lc >= 97 && lc <= 122 : b >= 48 && b <= 57) {
+            if (++idm === 5) {
+              // `/XXXd` in the middle of a line: a header glued to a telegram that was cut off (§2.10 #1)
+              idm = 0;
+              counters.aborted++;
+              const start = i - 4; // the '/' (its bytes may partly sit at the end of buf)
+              if (start >= seg) {
+                this.len = 0;
+                seg = start;
+              } else {
+                const keep = seg - start;
+                this.buf.copyWithin(0, this.len - keep, this.len);
+                this.len = keep;
+              }
+              limit = seg + (max - this.len);
+              depth = 0;
+              continue;
+            }
+          } else idm = 0;
         }
         if (b === 47) {
           const p = i > seg ? data[i - 1] & 0x7f : this.len > 0 ? this.lastByte : 0;
@@ -170,8 +191,10 @@ export class P1Framer {
             limit = i + max;
             hi = data[i] > 127;
             depth = 0;
+            idm = 0;
             continue;
           }
+          idm = 1; // maybe a header glued to a cut-off line; decided by the next 4 bytes
         }
         if (i < limit) {
           if (b === 13 || b === 10) depth = 0;
@@ -188,6 +211,7 @@ export class P1Framer {
         counters.oversize++;
         state = SEEK;
         this.len = 0;
+        idm = 0;
       } else if (state === CRC) {
         const m = b & 0x7f;
         if (hexCount < 4 && isHex(m)) {
@@ -212,6 +236,7 @@ export class P1Framer {
         limit = i + max;
         hi = data[i] > 127;
         depth = 0;
+        idm = 0;
         this.len = 0;
       } else if ((b & 0x7f) !== 13 && (b & 0x7f) !== 10 && (b & 0x7f) !== 0) counters.garbageBytes++;
     }
@@ -231,6 +256,7 @@ export class P1Framer {
     this.state = state;
     this.depth = depth;
     this.hexCount = hexCount;
+    this.idm = idm;
   }
 
   /** Drop a partially collected frame (e.g. on reconnect); counters are kept. */
@@ -240,6 +266,7 @@ export class P1Framer {
     this.depth = 0;
     this.hexCount = 0;
     this.lastByte = 0;
+    this.idm = 0;
   }
 
   /** flush() and zero the counters. */

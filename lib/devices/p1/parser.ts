@@ -14,6 +14,7 @@
  * span the parser checksums are identical: the header is the first '/' at the start of a line (else the first
  * '/' anywhere), and the telegram ends at the first '!' that is outside parentheses (depth 0 on its line).
  */
+import { isAscii } from 'buffer';
 import { crc16Arc, crcHex } from './crc';
 import type { P1MbusDevice, P1Object, P1Profile, P1Telegram } from './types';
 import type { CapacityHistoryEntry, CapacityValues, EnergyCounters, PhaseValues } from '../../api/types';
@@ -490,14 +491,14 @@ const MB_ID = 2;
 const MB_READING = 3;
 const MB_PROFILE = 4;
 
-const MBUS_SUFFIX: Record<string, number> = {
-  '24.1.0': MB_TYPE,
-  '96.1.0': MB_ID, // NL
-  '96.1.1': MB_ID, // BE
-  '24.2.1': MB_READING,
-  '24.2.3': MB_READING, // BE gas, not temperature-corrected
-  '24.3.0': MB_PROFILE, // DSMR 2.2/3.0 profile, value on the next line
-};
+const MBUS_SUFFIX = new Map<string, number>([
+  ['24.1.0', MB_TYPE],
+  ['96.1.0', MB_ID], // NL
+  ['96.1.1', MB_ID], // BE
+  ['24.2.1', MB_READING],
+  ['24.2.3', MB_READING], // BE gas, not temperature-corrected
+  ['24.3.0', MB_PROFILE], // DSMR 2.2/3.0 profile, value on the next line
+]);
 
 const CODES = new Map<string, number>();
 (() => {
@@ -535,7 +536,7 @@ const CODES = new Map<string, number>();
   add('1-0:1.6.0', K_CAP_PEAK);
   add('0-0:98.1.0', K_CAP_HIST);
   for (let ch = 1; ch <= 4; ch++) {
-    for (const suffix of Object.keys(MBUS_SUFFIX)) add(`0-${ch}:${suffix}`, K_MBUS + ch * 10 + MBUS_SUFFIX[suffix]);
+    for (const [suffix, kind] of MBUS_SUFFIX) add(`0-${ch}:${suffix}`, K_MBUS + ch * 10 + kind);
   }
 })();
 
@@ -578,7 +579,7 @@ function keyedGet(key: number): number {
   };
   for (const [obis, code] of CODES) set(obisKey(obis), code);
   for (let ch = 5; ch <= 15; ch++) {
-    for (const suffix of Object.keys(MBUS_SUFFIX)) set(obisKey(`0-${ch}:${suffix}`), K_MBUS + ch * 10 + MBUS_SUFFIX[suffix]);
+    for (const [suffix, kind] of MBUS_SUFFIX) set(obisKey(`0-${ch}:${suffix}`), K_MBUS + ch * 10 + kind);
   }
   for (const [obis, code] of CODES) if (obis.startsWith('1-0:')) set(obisKey('1-1:' + obis.slice(4)), code);
 })();
@@ -596,7 +597,7 @@ function lookupSlow(obis: string): number {
       ch = ch * 10 + (c - 48);
     }
     if (i > 2 && i < n && obis.charCodeAt(i) === 58 && ch >= 1 && ch <= 99) {
-      const kind = MBUS_SUFFIX[obis.slice(i + 1)];
+      const kind = MBUS_SUFFIX.get(obis.slice(i + 1));
       if (kind !== undefined) return K_MBUS + ch * 10 + kind;
     }
     return 0;
@@ -649,14 +650,7 @@ function toText(input: unknown): string {
   }
   if (input instanceof Uint8Array) {
     const n = input.length;
-    let hi = false;
-    for (let i = 0; i < n; i++) {
-      if (input[i] & 0x80) {
-        hi = true;
-        break;
-      }
-    }
-    if (!hi) return Buffer.from(input.buffer, input.byteOffset, n).toString('latin1');
+    if (isAscii(input)) return Buffer.from(input.buffer, input.byteOffset, n).toString('latin1');
     const b = Buffer.allocUnsafe(n);
     for (let i = 0; i < n; i++) b[i] = input[i] & 0x7f;
     return b.toString('latin1');
