@@ -89,6 +89,25 @@ describe('p1-meter node', () => {
     assert.equal((await got).payload.power, 1765);
   });
 
+  it('status turns from a green dot to a yellow ring when readings stop (stale after 1 s)', async () => {
+    await helper.load([p1Node, catchNode], flow({ source: 'input', staleAfter: 1 }));
+    const p1 = helper.getNode('p1');
+    const statuses = statusSpy(p1);
+    const got = nextMessage(helper.getNode('out'));
+    p1.receive({ payload: V1 });
+    await got;
+    assert.deepEqual(
+      { fill: statuses.at(-1).fill, shape: statuses.at(-1).shape },
+      { fill: 'green', shape: 'dot' },
+    );
+    assert.match(statuses.at(-1).text, /^\+1765 W · 0s$/);
+    await new Promise((r) => setTimeout(r, 2300));
+    const last = statuses.at(-1);
+    assert.equal(last.fill, 'yellow');
+    assert.equal(last.shape, 'ring');
+    assert.match(last.text, /^\+1765 W · [23]s$/);
+  });
+
   it('rejects a non-telegram payload with done(err) naming the field', async () => {
     await helper.load([p1Node, catchNode], flow({ source: 'input' }));
     const caught = nextMessage(helper.getNode('caught'));

@@ -43,3 +43,30 @@ test('clear errors for bad replies', () => {
   assert.throws(() => sessyP1ToReading({ ...SAMPLE, state: 'P1_NOT_CONNECTED' }, 0), /P1_NOT_CONNECTED: dongle not connected/);
   assert.throws(() => sessyP1ToReading({ status: 'ok', state: 'P1_OK' }, 0), /no power_consumed/);
 });
+
+test('fuzz: random JSON never throws anything but a SessyP1Error, and accepted readings are schema-valid', () => {
+  const { SessyP1Error } = require('../../dist/lib/devices/p1/sessy-p1');
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const values = [0, -1, 1.5, 1e12, NaN, Infinity, null, true, '', 'x', '4142', [], {}, undefined];
+  const keys = Object.keys(SAMPLE);
+  let accepted = 0;
+  for (let n = 0; n < 20000; n++) {
+    const o = { ...SAMPLE };
+    const edits = 1 + Math.floor(rnd() * 4);
+    for (let e = 0; e < edits; e++) {
+      const k = keys[Math.floor(rnd() * keys.length)];
+      if (rnd() < 0.2) delete o[k];
+      else o[k] = values[Math.floor(rnd() * values.length)];
+    }
+    try {
+      const r = sessyP1ToReading(o, 1700000000000);
+      accepted++;
+      assert.ok(Number.isFinite(r.power), JSON.stringify(o));
+      assert.equal(checkReading(r), null, JSON.stringify(o));
+    } catch (e) {
+      assert.ok(e instanceof SessyP1Error, `${e && e.message} for ${JSON.stringify(o)}`);
+    }
+  }
+  assert.ok(accepted > 1000);
+});

@@ -23,6 +23,12 @@ function num(o: Record<string, unknown>, k: string): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/** Counters, magnitudes and one-direction powers are never negative; a negative one is treated as absent. */
+function nonNeg(o: Record<string, unknown>, k: string): number | undefined {
+  const v = num(o, k);
+  return v !== undefined && v >= 0 ? v : undefined;
+}
+
 function hexToText(h: unknown): string | null {
   if (typeof h !== 'string' || !h) return null;
   if (!/^([0-9A-Fa-f]{2})+$/.test(h)) return h;
@@ -45,8 +51,8 @@ export function sessyP1ToReading(body: unknown, receivedAt: number): MeterReadin
   if (typeof o.state === 'string' && o.state !== 'P1_OK') {
     throw new SessyP1Error(`${o.state}: ${SESSY_P1_STATES[o.state] ?? 'dongle reports a problem'}`);
   }
-  const consumed = num(o, 'power_consumed');
-  const produced = num(o, 'power_produced');
+  const consumed = nonNeg(o, 'power_consumed');
+  const produced = nonNeg(o, 'power_produced');
   const total = num(o, 'power_total');
   let power: number;
   if (consumed !== undefined && produced !== undefined) power = consumed - produced;
@@ -61,10 +67,10 @@ export function sessyP1ToReading(body: unknown, receivedAt: number): MeterReadin
   r.model = typeof o.header_info === 'string' ? o.header_info.replace(/^\//, '') : null;
   const phases: PhaseValues[] = [];
   for (const l of [1, 2, 3]) {
-    const mv = num(o, `voltage_l${l}`);
-    const ma = num(o, `current_l${l}`);
-    const pc = num(o, `power_consumed_l${l}`);
-    const pp = num(o, `power_produced_l${l}`);
+    const mv = nonNeg(o, `voltage_l${l}`);
+    const ma = nonNeg(o, `current_l${l}`);
+    const pc = nonNeg(o, `power_consumed_l${l}`);
+    const pp = nonNeg(o, `power_produced_l${l}`);
     const present = (mv !== undefined && mv > 0) || (l === 1 && (pc !== undefined || pp !== undefined));
     if (!present) continue;
     const ph: PhaseValues = {};
@@ -76,10 +82,10 @@ export function sessyP1ToReading(body: unknown, receivedAt: number): MeterReadin
     phases.push(ph);
   }
   if (phases.length) r.phases = phases;
-  const i1 = num(o, 'power_consumed_tariff1');
-  const i2 = num(o, 'power_consumed_tariff2');
-  const e1 = num(o, 'power_produced_tariff1');
-  const e2 = num(o, 'power_produced_tariff2');
+  const i1 = nonNeg(o, 'power_consumed_tariff1');
+  const i2 = nonNeg(o, 'power_consumed_tariff2');
+  const e1 = nonNeg(o, 'power_produced_tariff1');
+  const e2 = nonNeg(o, 'power_produced_tariff2');
   if (i1 !== undefined || i2 !== undefined) {
     r.energy = {
       importWh: (i1 ?? 0) + (i2 ?? 0),
@@ -89,8 +95,8 @@ export function sessyP1ToReading(body: unknown, receivedAt: number): MeterReadin
     };
   }
   const tariff = num(o, 'tariff_indicator');
-  if (tariff !== undefined && tariff > 0) r.tariff = tariff;
-  const gas = num(o, 'gas_meter_value');
+  if (tariff !== undefined && Number.isInteger(tariff) && tariff > 0) r.tariff = tariff;
+  const gas = nonNeg(o, 'gas_meter_value');
   if (gas !== undefined && gas > 0) {
     r.gas = { m3: gas / 1000, at: typeof o.gas_meter_value_time === 'string' ? parseTimestamp(o.gas_meter_value_time) : null };
   }
