@@ -353,10 +353,11 @@ function main() {
     for (const f of r.failures) if (all.length < 20) all.push(f);
     done += n;
     const s = (Date.now() - t0) / 1000;
-    process.stdout.write(`\r${done.toLocaleString('en')} cases, ${Math.round(done / s).toLocaleString('en')} cases/s, ${failed} failure(s)   `);
+    // Live progress on a terminal only; logs get the summary lines below.
+    if (process.stdout.isTTY) process.stdout.write(`\r${done.toLocaleString('en')} cases, ${Math.round(done / s).toLocaleString('en')} cases/s, ${failed} failure(s)   `);
   }
   const secs = (Date.now() - t0) / 1000;
-  process.stdout.write('\n');
+  if (process.stdout.isTTY) process.stdout.write('\n');
   console.log(`seed ${seed}: ${cases.toLocaleString('en')} cases in ${secs.toFixed(1)} s (${Math.round(cases / secs).toLocaleString('en')} cases/s), ${corpus.length} valid telegrams mutated`);
   console.log('by kind: ' + Object.entries(kinds).map(([k, v]) => `${k} ${v}`).join(', '));
   console.log(`failures: ${failed}`);
