@@ -66,6 +66,11 @@ export class P1Framer {
     this.buf = Buffer.allocUnsafe(this.maxBytes);
   }
 
+  /** true while a frame has started ('/' seen) and not yet ended. */
+  get collecting(): boolean {
+    return this.state !== SEEK;
+  }
+
   /** Feed bytes (or a string, one char per byte); returns the frames completed by this chunk, in order. */
   push(chunk: Uint8Array | string): string[] {
     const out: string[] = [];

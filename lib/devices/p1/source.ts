@@ -37,6 +37,12 @@ export interface P1ReadingEvent {
   raw?: string;
 }
 
+/**
+ * A frame still open after this long is dropped as incomplete: DSMR 2.2–4 telegrams finish within their
+ * 10 s period, DSMR 5 and e-MUCS within 1 s (p1-dsmr.md §2.11), so the rest will never come.
+ */
+export const MAX_FRAME_MS = 12_000;
+
 /** How long to wait for a frame before trying the other speed in auto mode (p1-dsmr.md §2.1: ~12 s). */
 export const AUTO_BAUD_SWITCH_MS = 12_000;
 
@@ -64,6 +70,7 @@ export class P1Source extends EventEmitter {
   private running = false;
   private baud: number;
   private polling = false;
+  private frameOpenSince: number | null = null;
 
   constructor(
     readonly config: P1SourceConfig,
@@ -122,9 +129,16 @@ export class P1Source extends EventEmitter {
 
   /** Feed bytes directly (used by the stream, and by tests and the CLI for files). */
   onBytes(b: Uint8Array | string): void {
+    const now = this.clock.now();
+    if (this.frameOpenSince !== null && now - this.frameOpenSince > MAX_FRAME_MS && this.framer.collecting) {
+      this.framer.flush();
+      this.counters.incomplete++;
+    }
     const before = this.framer.counters.aborted + this.framer.counters.oversize;
     const frames = this.framer.push(b);
     this.counters.incomplete += this.framer.counters.aborted + this.framer.counters.oversize - before;
+    if (!this.framer.collecting) this.frameOpenSince = null;
+    else if (frames.length || this.frameOpenSince === null) this.frameOpenSince = now;
     for (const raw of frames) this.onFrame(raw);
   }
 
