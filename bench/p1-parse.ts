@@ -850,6 +850,7 @@ export function p1ParseMarkdown(r: Result): string[] {
 export const p1ParseBench: BenchDefinition<Result> = {
   summary: 'P1 telegram parser throughput against dsmr-parser and p1-reader',
   options: '[--seconds S] [--json] [--telegrams DIR]',
+  valueOptions: ['telegrams'],
   run: (o) => benchP1Parse({ seconds: o.seconds, json: o.json, telegramsDir: str(o.args, 'telegrams') }),
   markdown: p1ParseMarkdown,
 };

@@ -20,6 +20,8 @@ export interface BenchDefinition<R = unknown> {
   summary: string;
   /** Bench-specific options for the usage text, e.g. "[--telegrams DIR]". */
   options?: string;
+  /** Names of the bench-specific options that take a value (e.g. ["telegrams"]). */
+  valueOptions?: string[];
   run(opts: BenchRunOptions): Promise<R>;
   /** Human-readable report (Markdown lines); --json prints the result object instead. */
   markdown(result: R): string[];
@@ -54,12 +56,11 @@ export async function runBench(args: string[], out: Out, err: Out): Promise<numb
     err(`home-energy bench: unknown benchmark ${JSON.stringify(name)}; available: ${benchNames().join(', ')}`);
     return 2;
   }
-  const a = parseArgs(rest, ['json']);
+  const bench = load();
+  const a = parseArgs(rest, { values: ['seconds', ...(bench.valueOptions ?? [])], booleans: ['json'] });
   const s = str(a, 'seconds');
-  if (a.seconds !== undefined && s === undefined) throw new UsageError('--seconds needs a number');
   const seconds = s === undefined ? undefined : Number(s);
   if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0)) throw new UsageError(`--seconds must be a positive number, got ${JSON.stringify(s)}`);
-  const bench = load();
   const result = await bench.run({ seconds, json: a.json === true, args: a });
   if (a.json === true) out(JSON.stringify(result));
   else for (const line of bench.markdown(result)) out(line);

@@ -51,6 +51,7 @@ function readInput(file: string | undefined): Promise<Buffer> {
 
 async function parseCmd(args: string[], out: Out, err: Out): Promise<number> {
   const a = parseArgs(args);
+  if (a._.length > 1) throw new UsageError('p1 parse takes at most one FILE');
   let data: Buffer;
   try {
     data = await readInput(a._[0]);
@@ -97,7 +98,7 @@ function sourceFromArgs(a: ReturnType<typeof parseArgs>): P1SourceConfig {
 }
 
 async function readCmd(args: string[], out: Out, err: Out): Promise<number> {
-  const a = parseArgs(args, ['raw']);
+  const a = parseArgs(args, { values: ['serial', 'tcp', 'sessy', 'baud', 'framing', 'user', 'password', 'interval', 'count'], booleans: ['raw'] });
   const config = sourceFromArgs(a);
   const count = str(a, 'count') ? Number(str(a, 'count')) : Infinity;
   const source = new P1Source(config);

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import type { MeterProfile } from '../sim/dsmr-writer';
 import { VirtualHome, type SeriesSpec, type VirtualHomeOptions } from '../sim/home';
+import { parseArgs, str, UsageError } from './args';
 
 export const SIM_USAGE = [
   'usage: home-energy sim [options]',
@@ -21,8 +22,6 @@ export const SIM_USAGE = [
   '  --json                 print the endpoints as one JSON object',
   '  -h, --help             this text',
 ];
-
-class UsageError extends Error {}
 
 function fileSpec(v: string): SeriesSpec {
   if (fs.existsSync(v)) return v;
@@ -44,81 +43,44 @@ export interface ParsedSimArgs {
 }
 
 export function parseSimArgs(args: string[]): ParsedSimArgs {
+  const a = parseArgs(args, {
+    values: ['tcp-port', 'host', 'profile', 'sessy-port', 'sessy-auth', 'load', 'pv', 'speed', 'start'],
+    booleans: ['pty', 'json', 'help'],
+  });
+  if (a._.length) throw new UsageError(`unexpected argument ${JSON.stringify(a._[0])}`);
   const options: VirtualHomeOptions = { tcpPort: 0 };
-  let json = false;
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const value = (): string => {
-      if (eq > 0) return a.slice(eq + 1);
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--tcp-port':
-        options.tcpPort = port(value(), flag);
-        break;
-      case '--host':
-        options.host = value();
-        break;
-      case '--pty':
-        options.pty = true;
-        break;
-      case '--profile': {
-        const list = value()
-          .split(',')
-          .map((s) => s.trim().toUpperCase())
-          .filter(Boolean);
-        if (!list.length || list.some((p) => p !== 'NL' && p !== 'BE')) throw new UsageError('--profile is NL, BE or NL,BE');
-        options.profiles = list as MeterProfile[];
-        break;
-      }
-      case '--sessy-port':
-        options.sessyP1Port = port(value(), flag);
-        break;
-      case '--sessy-auth': {
-        const v = value();
-        const j = v.indexOf(':');
-        if (j < 1) throw new UsageError('--sessy-auth is USER:PASSWORD');
-        options.sessyAuth = { username: v.slice(0, j), password: v.slice(j + 1) };
-        break;
-      }
-      case '--load':
-        options.loadFile = fileSpec(value());
-        break;
-      case '--pv': {
-        const v = value();
-        options.pvFile = v === 'none' ? null : fileSpec(v);
-        break;
-      }
-      case '--speed': {
-        const n = Number(value());
-        if (!(n > 0) || !Number.isFinite(n)) throw new UsageError('--speed needs a positive number');
-        options.speed = n;
-        break;
-      }
-      case '--start': {
-        const v = value();
-        const t = Date.parse(v);
-        if (!Number.isFinite(t)) throw new UsageError(`--start: cannot read time ${JSON.stringify(v)}`);
-        options.startTime = t;
-        break;
-      }
-      case '--json':
-        json = true;
-        break;
-      case '-h':
-      case '--help':
-        help = true;
-        break;
-      default:
-        throw new UsageError(`unknown option ${a}`);
-    }
+  const v = (key: string) => str(a, key);
+  if (v('tcp-port') !== undefined) options.tcpPort = port(v('tcp-port')!, '--tcp-port');
+  if (v('host') !== undefined) options.host = v('host');
+  if (a.pty === true) options.pty = true;
+  if (v('profile') !== undefined) {
+    const list = v('profile')!
+      .split(',')
+      .map((s) => s.trim().toUpperCase())
+      .filter(Boolean);
+    if (!list.length || list.some((p) => p !== 'NL' && p !== 'BE')) throw new UsageError('--profile is NL, BE or NL,BE');
+    options.profiles = list as MeterProfile[];
   }
-  return { options, json, help };
+  if (v('sessy-port') !== undefined) options.sessyP1Port = port(v('sessy-port')!, '--sessy-port');
+  const auth = v('sessy-auth');
+  if (auth !== undefined) {
+    const j = auth.indexOf(':');
+    if (j < 1) throw new UsageError('--sessy-auth is USER:PASSWORD');
+    options.sessyAuth = { username: auth.slice(0, j), password: auth.slice(j + 1) };
+  }
+  if (v('load') !== undefined) options.loadFile = fileSpec(v('load')!);
+  if (v('pv') !== undefined) options.pvFile = v('pv') === 'none' ? null : fileSpec(v('pv')!);
+  if (v('speed') !== undefined) {
+    const n = Number(v('speed'));
+    if (!(n > 0) || !Number.isFinite(n)) throw new UsageError('--speed needs a positive number');
+    options.speed = n;
+  }
+  if (v('start') !== undefined) {
+    const t = Date.parse(v('start')!);
+    if (!Number.isFinite(t)) throw new UsageError(`--start: cannot read time ${JSON.stringify(v('start'))}`);
+    options.startTime = t;
+  }
+  return { options, json: a.json === true, help: a.help === true };
 }
 
 /**

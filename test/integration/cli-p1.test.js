@@ -105,5 +105,11 @@ test('usage errors exit 2', () => {
   assert.equal(run(['p1', 'read']).status, 2);
   assert.equal(run(['p1', 'read', '--tcp', 'nohostport']).status, 2);
   assert.equal(run(['bogus']).status, 2);
+  const typo = run(['p1', 'read', '--tpc', '127.0.0.1:23']);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /unknown option --tpc/);
+  const noValue = run(['p1', 'read', '--tcp']);
+  assert.equal(noValue.status, 2);
+  assert.match(noValue.stderr, /--tcp needs a value/);
   assert.equal(run(['help']).status, 0);
 });

@@ -209,7 +209,7 @@ function hexVal(c: number): number {
  * Hex-encoded octets → ASCII when every pair is printable (0x20..0x7E), otherwise the text as sent (§2.3).
  * Empty → null.
  */
-function hexText(s: string): string | null {
+export function hexText(s: string): string | null {
   const n = s.length;
   if (n === 0) return null;
   if (n & 1) return s;

@@ -5,7 +5,7 @@
  * The dongle returns 0 for values the meter does not send, so a phase with 0 V is treated as absent.
  */
 import type { MeterReading, PhaseValues } from '../../api/types';
-import { parseTimestamp } from './parser';
+import { hexText, parseTimestamp } from './parser';
 
 export const SESSY_P1_PATH = '/api/v2/p1/details';
 
@@ -27,18 +27,6 @@ function num(o: Record<string, unknown>, k: string): number | undefined {
 function nonNeg(o: Record<string, unknown>, k: string): number | undefined {
   const v = num(o, k);
   return v !== undefined && v >= 0 ? v : undefined;
-}
-
-function hexToText(h: unknown): string | null {
-  if (typeof h !== 'string' || !h) return null;
-  if (!/^([0-9A-Fa-f]{2})+$/.test(h)) return h;
-  let s = '';
-  for (let i = 0; i < h.length; i += 2) {
-    const c = parseInt(h.slice(i, i + 2), 16);
-    if (c < 0x20 || c > 0x7e) return h;
-    s += String.fromCharCode(c);
-  }
-  return s;
 }
 
 export class SessyP1Error extends Error {}
@@ -63,7 +51,7 @@ export function sessyP1ToReading(body: unknown, receivedAt: number): MeterReadin
   if (produced !== undefined) r.exportPower = produced;
   const version = num(o, 'dsmr_version');
   r.protocol = version !== undefined ? `DSMR ${(version / 10).toFixed(1)}` : null;
-  r.serial = hexToText(o.equipment_identifier);
+  r.serial = typeof o.equipment_identifier === 'string' ? hexText(o.equipment_identifier) : null;
   r.model = typeof o.header_info === 'string' ? o.header_info.replace(/^\//, '') : null;
   const phases: PhaseValues[] = [];
   for (const l of [1, 2, 3]) {
