@@ -126,7 +126,7 @@ interface ParsedTs {
 }
 
 /** Parses ISO-like timestamps with or without an offset, and Unix seconds/ms. */
-export function parseTimestamp(text: string): ParsedTs | null {
+export function parseCsvTime(text: string): ParsedTs | null {
   const s = text.trim().replace(/^"|"$/g, '');
   const m = TS_RE.exec(s);
   if (m) {
@@ -207,7 +207,7 @@ export function loadSeries(file: string, column?: string | number, opts: LoadSer
 
   const timeCols = header
     .map((_, i) => i)
-    .filter((i) => probe.some((r) => r[i] !== undefined && r[i] !== '' && parseTimestamp(r[i]) !== null));
+    .filter((i) => probe.some((r) => r[i] !== undefined && r[i] !== '' && parseCsvTime(r[i]) !== null));
   let tCol: number;
   if (opts.timeColumn !== undefined) tCol = findCol(opts.timeColumn, 'time');
   else {
@@ -241,7 +241,7 @@ export function loadSeries(file: string, column?: string | number, opts: LoadSer
   let firstOffset: number | null | undefined;
   for (let li = 1; li < lines.length; li++) {
     const f = splitCsvLine(lines[li], sep);
-    const ts = parseTimestamp(f[tCol] ?? '');
+    const ts = parseCsvTime(f[tCol] ?? '');
     const v = parseNumber(f[vCol]);
     if (!ts || v === null) continue;
     if (firstOffset === undefined) firstOffset = ts.offset;

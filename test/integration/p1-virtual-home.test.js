@@ -18,37 +18,28 @@ const { meterReadingSchema } = require('../../dist/lib/api/schemas');
 const checkReading = validator(meterReadingSchema, 'payload');
 const hasSocat = spawnSync('socat', ['-V']).status === 0;
 
-function collect(source, n, timeoutMs = 10000) {
+/** Resolves with the first n `event` payloads that pass `accept`, or rejects after timeoutMs. */
+function events(source, event, n, timeoutMs = 10000, accept = () => true) {
   return new Promise((resolve, reject) => {
     const got = [];
     const t = setTimeout(() => {
-      source.off('reading', on);
-      reject(new Error(`only ${got.length}/${n} readings within ${timeoutMs} ms`));
+      source.off(event, on);
+      reject(new Error(`only ${got.length}/${n} '${event}' events within ${timeoutMs} ms`));
     }, timeoutMs);
     const on = (ev) => {
+      if (!accept(ev)) return;
       got.push(ev);
-      if (got.length >= n) {
-        clearTimeout(t);
-        source.off('reading', on);
-        resolve(got);
-      }
+      if (got.length < n) return;
+      clearTimeout(t);
+      source.off(event, on);
+      resolve(got);
     };
-    source.on('reading', on);
+    source.on(event, on);
   });
 }
 
-function waitState(source, want, timeoutMs = 10000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`state ${want} not reached`)), timeoutMs);
-    const on = (s) => {
-      if (s !== want) return;
-      clearTimeout(t);
-      source.off('state', on);
-      resolve();
-    };
-    source.on('state', on);
-  });
-}
+const collect = (source, n, timeoutMs) => events(source, 'reading', n, timeoutMs);
+const waitState = (source, want) => events(source, 'state', 1, 10000, (s) => s === want);
 
 function fastMeter(profile) {
   const household = new Household({ clock: systemClock, load: 1500, pv: 400 });
