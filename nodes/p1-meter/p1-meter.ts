@@ -31,7 +31,7 @@ const checkConfig = validator(p1MeterConfigSchema, 'config');
 /** Problems of one kind are logged at most this often; counters and status show every one. */
 const LOG_EVERY_MS = 60_000;
 
-export function toSourceConfig(c: P1MeterConfig, creds: Record<string, string | undefined> = {}): P1SourceConfig | null {
+export function toSourceConfig(c: P1MeterConfig, creds: Record<string, string | undefined> = {}): P1SourceConfig {
   switch (c.source) {
     case 'serial':
       return { type: 'serial', path: String(c.serialPort).trim(), baudRate: c.baud === 'auto' || !c.baud ? 'auto' : Number(c.baud), framing: c.framing ?? '8N1' };
@@ -40,7 +40,7 @@ export function toSourceConfig(c: P1MeterConfig, creds: Record<string, string | 
     case 'sessy':
       return { type: 'sessy', url: String(c.url).trim(), user: creds.user || undefined, password: creds.password || undefined, pollMs: Math.round(Number(c.pollInterval || 2) * 1000) };
     default:
-      return null;
+      return { type: 'input' };
   }
 }
 
@@ -105,7 +105,7 @@ module.exports = function (RED: NodeAPI) {
       node.error(`${_('p1-meter.errors.config')}: ${problem}`);
     } else {
       const sc = toSourceConfig(config, node.credentials);
-      source = new P1Source(sc ?? { type: 'tcp', host: 'input', port: 1 }, undefined, { computeCapacity: config.capacity !== false });
+      source = new P1Source(sc, undefined, { computeCapacity: config.capacity !== false });
       source.on('reading', onReading);
       source.on('invalid', (ev: { reason: string }) => {
         logLimited('crc', `${_('p1-meter.errors.invalid')}: ${ev.reason} (${source!.counters.crcErrors} ${_('p1-meter.status.crc')})`);
@@ -119,7 +119,7 @@ module.exports = function (RED: NodeAPI) {
         connState = s;
         updateStatus();
       });
-      if (sc) source.start();
+      source.start();
       updateStatus();
     }
     const ticker = setInterval(updateStatus, 1000);

@@ -8,7 +8,7 @@ const { V1, V1_BAD_CRC } = require('../fixtures/telegrams');
 
 function fedSource() {
   const clock = new VirtualClock(Date.UTC(2024, 0, 1));
-  const source = new P1Source({ type: 'tcp', host: 'unused', port: 1 }, clock);
+  const source = new P1Source({ type: 'input' }, clock);
   const readings = [];
   const invalid = [];
   source.on('reading', (ev) => readings.push(ev));

@@ -21,7 +21,9 @@ import type { P1Telegram } from './types';
 export type P1SourceConfig =
   | { type: 'serial'; path: string; baudRate?: number | 'auto'; framing?: SerialFraming }
   | { type: 'tcp'; host: string; port: number }
-  | { type: 'sessy'; url: string; user?: string; password?: string; pollMs?: number; timeoutMs?: number };
+  | { type: 'sessy'; url: string; user?: string; password?: string; pollMs?: number; timeoutMs?: number }
+  /** No transport: the caller feeds bytes with onBytes() (telegrams arriving on a node's input, files). */
+  | { type: 'input' };
 
 export interface P1Counters {
   telegrams: number;
@@ -56,7 +58,7 @@ export function validateSourceConfig(c: P1SourceConfig): string | null {
   } else if (c.type === 'sessy') {
     if (!c.url) return 'Sessy P1 dongle address is empty';
     if (c.pollMs !== undefined && !(c.pollMs >= 200)) return 'poll interval must be at least 200 ms';
-  } else return `unknown source type ${(c as { type: string }).type}`;
+  } else if (c.type !== 'input') return `unknown source type ${(c as { type: string }).type}`;
   return null;
 }
 
@@ -86,6 +88,7 @@ export class P1Source extends EventEmitter {
   get description(): string {
     const c = this.config;
     if (c.type === 'sessy') return `${baseUrl(c.url)}${SESSY_P1_PATH}`;
+    if (c.type === 'input') return 'input';
     return this.stream?.description ?? (c.type === 'tcp' ? `tcp://${c.host}:${c.port}` : c.path);
   }
 
@@ -93,6 +96,7 @@ export class P1Source extends EventEmitter {
     if (this.running) return;
     this.running = true;
     const c = this.config;
+    if (c.type === 'input') return;
     this.emit('state', 'connecting');
     if (c.type === 'sessy') {
       this.poll();
