@@ -77,3 +77,46 @@ export const p1MeterConfigSchema: SchemaObject = {
     { if: { properties: { source: { const: 'sessy' } } }, then: { properties: { url: { minLength: 1 } }, required: ['url'] } },
   ],
 };
+
+export const batteryStates = ['ready', 'starting', 'empty', 'full', 'standby', 'override', 'error', 'offline', 'unknown'];
+
+export const batteryReadingSchema: SchemaObject = {
+  $id: 'home-energy/battery-reading',
+  type: 'object',
+  required: ['kind', 'timestamp', 'source', 'soc', 'power', 'state', 'limits'],
+  properties: {
+    kind: { const: 'battery' },
+    timestamp: { type: 'integer', minimum: 0 },
+    source: { type: 'string' },
+    serial: { type: ['string', 'null'] },
+    model: { type: ['string', 'null'] },
+    soc: { type: ['number', 'null'], minimum: 0, maximum: 100 },
+    power: num,
+    setpoint: { type: ['number', 'null'] },
+    state: { enum: batteryStates },
+    stateText: { type: 'string' },
+    startupRemainingS: { type: 'number', minimum: 0 },
+    strategy: { type: ['string', 'null'] },
+    limits: {
+      type: 'object',
+      required: ['maxChargeW', 'maxDischargeW'],
+      properties: { maxChargeW: { type: 'number', minimum: 0 }, maxDischargeW: { type: 'number', minimum: 0 } },
+    },
+    capacityWh: { type: ['number', 'null'], minimum: 0 },
+    energy: { type: 'object', properties: { chargedWh: { type: 'number', minimum: 0 }, dischargedWh: { type: 'number', minimum: 0 } } },
+  },
+};
+
+/** A battery-setpoint command as it arrives in msg.payload (both sessy-battery and sofar-inverter). */
+export const batterySetpointSchema: SchemaObject = {
+  $id: 'home-energy/battery-setpoint',
+  type: 'object',
+  required: ['kind', 'power'],
+  properties: {
+    kind: { const: 'battery-setpoint' },
+    power: { type: 'number', minimum: -100000, maximum: 100000 },
+    serial: { type: 'string' },
+    reason: { type: 'string' },
+  },
+  additionalProperties: false,
+};

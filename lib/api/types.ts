@@ -98,3 +98,70 @@ export interface MeterReading {
   /** Heat meters report GJ. */
   heat?: { GJ: number; at: string | null };
 }
+
+/**
+ * Normalized battery state, the same for every battery driver (Sessy, Sofar, ...).
+ * - `ready`:    running and accepting setpoints in both directions
+ * - `starting`: start-up / safety wait (e.g. Sessy's 60 s WAITING_IN_SAFE_SITUATION): setpoints are
+ *               accepted later; controllers should wait, not wind up
+ * - `empty`:    cannot discharge (charge still allowed); `full`: cannot charge (discharge allowed)
+ * - `standby`:  idle / not started by the device's own logic
+ * - `override`: the device or a third party overrides our setpoint (grid-frequency response,
+ *               strategy_overridden, supplier cloud control)
+ * - `error`:    fault reported by the device
+ * - `offline`:  no valid reply from the device
+ * - `unknown`:  a state value this driver does not know (raw value kept in `stateText`)
+ */
+export type BatteryState = 'ready' | 'starting' | 'empty' | 'full' | 'standby' | 'override' | 'error' | 'offline' | 'unknown';
+
+export interface BatteryLimits {
+  /** Largest charge power this unit accepts now, W ≥ 0. */
+  maxChargeW: number;
+  /** Largest discharge power, W ≥ 0. */
+  maxDischargeW: number;
+}
+
+/** kind: "battery" — one battery unit (one Sessy, one inverter with its pack). */
+export interface BatteryReading {
+  kind: 'battery';
+  timestamp: number;
+  /** Driver: "sessy", "sofar", ... */
+  source: string;
+  serial?: string | null;
+  model?: string | null;
+  /** State of charge, % 0–100 (null when unknown). */
+  soc: number | null;
+  /** AC power, W: + discharge (battery supplies the house), − charge. */
+  power: number;
+  /** The setpoint the device reports as active, W (+ discharge), or null when it has none. */
+  setpoint?: number | null;
+  state: BatteryState;
+  /** The device's own state name or text, e.g. "SYSTEM_STATE_RUNNING_SAFE", "charging". */
+  stateText?: string;
+  /** Seconds until a `starting` unit accepts setpoints, when known. */
+  startupRemainingS?: number;
+  /** Active control strategy / mode name as the device names it ("POWER_STRATEGY_API", "passive"). */
+  strategy?: string | null;
+  limits: BatteryLimits;
+  /** Usable capacity, Wh, when known. */
+  capacityWh?: number | null;
+  /** Monotonic energy counters, Wh. */
+  energy?: { chargedWh?: number; dischargedWh?: number };
+  /** DC side where the device reports it. */
+  voltage?: number;
+  current?: number;
+  temperature?: number;
+  frequency?: number;
+  /** Device-specific extras (per-phase meter of a Sessy, PV and load of a hybrid inverter). */
+  [extra: string]: unknown;
+}
+
+/** kind: "battery-setpoint" — a command to a battery node. Power W, + discharge, − charge, 0 = idle. */
+export interface BatterySetpointCommand {
+  kind: 'battery-setpoint';
+  power: number;
+  /** Optional: only the battery with this serial acts on it (others ignore it). */
+  serial?: string;
+  /** Who sent it, for status and logs. */
+  reason?: string;
+}
