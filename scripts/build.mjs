@@ -11,7 +11,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const dist = path.join(root, 'dist');
 
-fs.rmSync(dist, { recursive: true, force: true });
+// No wipe by default: several builds may run at once on a dev machine, and tsc overwrites every
+// output. `node scripts/build.mjs --clean` starts from an empty dist/ (CI clones are clean anyway).
+if (process.argv.includes('--clean')) fs.rmSync(dist, { recursive: true, force: true });
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 try {
   execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
@@ -32,6 +34,7 @@ const copyDir = (from, to) => {
   }
 };
 copyDir(path.join(root, 'lib', 'sim', 'data'), path.join(dist, 'lib', 'sim', 'data'));
+copyDir(path.join(root, 'lib', 'sim', 'certs'), path.join(dist, 'lib', 'sim', 'certs'));
 
 const problems = [];
 for (const [type, jsPath] of Object.entries(pkg['node-red'].nodes)) {

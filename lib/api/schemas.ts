@@ -5,7 +5,7 @@ const num = { type: 'number' };
 const isoOrNull = { type: ['string', 'null'] };
 const phase = {
   type: 'object',
-  properties: { voltage: num, current: num, power: num, importPower: { type: 'number', minimum: 0 }, exportPower: { type: 'number', minimum: 0 } },
+  properties: { voltage: num, current: num, power: num, importPower: { type: 'number', minimum: 0 }, exportPower: { type: 'number', minimum: 0 }, powerFactor: { type: 'number', minimum: -1, maximum: 1 } },
   additionalProperties: false,
 };
 const volume = { type: 'object', required: ['m3', 'at'], properties: { m3: num, at: isoOrNull } };
@@ -33,10 +33,16 @@ export const meterReadingSchema: SchemaObject = {
         exportWh: { type: 'number', minimum: 0 },
         importTariffWh: { type: 'array', items: { type: 'number', minimum: 0 } },
         exportTariffWh: { type: 'array', items: { type: 'number', minimum: 0 } },
+        phases: {
+          type: 'array',
+          maxItems: 3,
+          items: { type: 'object', required: ['importWh', 'exportWh'], properties: { importWh: { type: 'number', minimum: 0 }, exportWh: { type: 'number', minimum: 0 } } },
+        },
       },
     },
     tariff: { type: ['integer', 'null'] },
     frequency: num,
+    powerFactor: { type: 'number', minimum: -1, maximum: 1 },
     capacity: {
       type: 'object',
       properties: {

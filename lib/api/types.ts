@@ -16,6 +16,8 @@ export interface PhaseValues {
   importPower?: number;
   /** W, export part (≥ 0). */
   exportPower?: number;
+  /** cos φ, −1 … 1 (signed where the device gives a sign; KSEM). */
+  powerFactor?: number;
 }
 
 export interface EnergyCounters {
@@ -26,6 +28,8 @@ export interface EnergyCounters {
   /** Per tariff register, index 0 = tariff 1. */
   importTariffWh?: number[];
   exportTariffWh?: number[];
+  /** Per phase (L1 first) where the meter counts each phase (KSEM). */
+  phases?: Array<{ importWh: number; exportWh: number }>;
 }
 
 export interface CapacityHistoryEntry {
@@ -92,6 +96,8 @@ export interface MeterReading {
   /** Active tariff register (1 or 2). */
   tariff?: number | null;
   frequency?: number;
+  /** Total cos φ, −1 … 1 (KSEM). */
+  powerFactor?: number;
   capacity?: CapacityValues;
   gas?: VolumeReading;
   water?: VolumeReading;

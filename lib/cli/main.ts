@@ -9,7 +9,21 @@ commands:
   p1 parse [FILE]                       parse telegrams from FILE or stdin, one JSON object per line
   p1 read --serial PATH [--baud auto|115200|9600] | --tcp HOST:PORT | --sessy URL [--user U --password P]
                                         watch a live meter, one normalized reading per line
-  sim [--tcp-port N] [--pty] [--profile NL|BE] [--sessy-port N] [--json]
+  sessy status --url URL [--user U --password P]
+                                        read a Sessy battery: soc (%), power (W, + discharge), setpoint, state, strategy
+  sessy setpoint WATTS --url URL --user U --password P
+                                        switch to API strategy when needed and set the setpoint (+ discharge, − charge)
+  sessy strategy NAME --url URL --user U --password P
+                                        set the strategy: api, nom, roi (dynamic), idle, eco, sessy_connect
+  sessy discover [--timeout S] [--json]  list Sessy dongles found by mDNS (name, address, serial, type)
+  sofar read (--serial PATH [--baud B] | --tcp HOST:PORT) [--unit N] [--full]
+                                        read a Sofar ME3000SP: state, batteryPower (W, + discharge), soc, gridPower
+  sofar setpoint WATTS (--serial PATH | --tcp HOST:PORT) [--unit N]
+                                        passive-mode command (+ discharge, − charge, 0 standby); prints the reply
+  sofar mode standby|auto (--serial PATH | --tcp HOST:PORT) [--unit N]
+  ksem read --host H [--port P] [--unit N] [--tls [--insecure | --fingerprint F | --ca FILE]] [--watch]
+                                        read a KOSTAL KSEM: power (W, + import), phases, frequency, energy, serial
+  sim [--tcp-port N] [--pty] [--profile NL|BE] [--sessy-port N] [--sofar-port N] [--sofar-pty] [--ksem-port N] [--sessy-batteries N] [--mdns] [--json]
                                         run the virtual home and print its endpoints
   bench p1-parse [--seconds S] [--json]  parser throughput against dsmr-parser and p1-reader
   help                                  this text
@@ -21,6 +35,12 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
     switch (cmd) {
       case 'p1':
         return await require('./p1').runP1(rest, out, err);
+      case 'sessy':
+        return await require('./sessy').runSessy(rest, out, err);
+      case 'sofar':
+        return await require('./sofar').runSofar(rest, out, err);
+      case 'ksem':
+        return await require('./ksem').runKsem(rest, out, err);
       case 'sim':
         return await require('./sim').runSim(rest, out);
       case 'bench':

@@ -15,6 +15,15 @@ export const SIM_USAGE = [
   '  --profile NL|BE|NL,BE  meter type; NL,BE runs both, each on its own TCP port (default NL)',
   '  --sessy-port N         also serve a Sessy P1 dongle API on port N (0 = any free port)',
   '  --sessy-auth USER:PASS require HTTP Basic auth on the Sessy API',
+  '  --sessy-batteries N    also run N simulated Sessy batteries (HTTP API; user DSIM0001…, password SIMPASS1…)',
+  '  --sessy-battery-port N first Sessy battery port, the next units on the following ports (default 0 = any free port)',
+  '  --mdns                 announce the Sessy batteries by mDNS on this host (port 5353; --mdns-port N for another)',
+  '  --sofar-port N         also run a Sofar ME3000SP, Modbus RTU behind an RTU-over-TCP gateway on port N (0 = any free port)',
+  '  --sofar-pty            also serve the Sofar ME3000SP on a serial pty (needs socat; implies --sofar-port 0 if not given)',
+  '  --ksem-port N          also run a KOSTAL KSEM, Modbus TCP on port N (0 = any free port)',
+  '  --ksem-tls-port N      also serve the KSEM over TLS on port N (the meter uses 802; simulator certificate)',
+  '  --ksem-layout fw2.5|fw2.6  KSEM SunSpec layout: model 203 at 40069 (before 2.6) or 40070 (default fw2.6)',
+  '  --ksem-push HOST:PORT  the KSEM also pushes its registers (Modbus master mode) to HOST:PORT every second',
   '  --load FILE[:COLUMN]   load recording (CSV, W or kW; default the shipped 2-day sample)',
   '  --pv FILE[:COLUMN]     PV recording (CSV; default the shipped sample; "none" for no PV)',
   '  --speed X              simulated seconds per real second (default 1)',
@@ -44,8 +53,8 @@ export interface ParsedSimArgs {
 
 export function parseSimArgs(args: string[]): ParsedSimArgs {
   const a = parseArgs(args, {
-    values: ['tcp-port', 'host', 'profile', 'sessy-port', 'sessy-auth', 'load', 'pv', 'speed', 'start'],
-    booleans: ['pty', 'json', 'help'],
+    values: ['tcp-port', 'host', 'profile', 'sessy-port', 'sessy-auth', 'load', 'pv', 'speed', 'start', 'sessy-batteries', 'sessy-battery-port', 'mdns-port', 'sofar-port', 'ksem-port', 'ksem-tls-port', 'ksem-layout', 'ksem-push'],
+    booleans: ['pty', 'json', 'help', 'mdns', 'sofar-pty'],
   });
   if (a._.length) throw new UsageError(`unexpected argument ${JSON.stringify(a._[0])}`);
   const options: VirtualHomeOptions = { tcpPort: 0 };
@@ -67,6 +76,29 @@ export function parseSimArgs(args: string[]): ParsedSimArgs {
     const j = auth.indexOf(':');
     if (j < 1) throw new UsageError('--sessy-auth is USER:PASSWORD');
     options.sessyAuth = { username: auth.slice(0, j), password: auth.slice(j + 1) };
+  }
+  if (v('sessy-batteries') !== undefined) {
+    const n = Number(v('sessy-batteries'));
+    if (!Number.isInteger(n) || n < 0 || n > 32) throw new UsageError('--sessy-batteries needs a count 0–32');
+    options.sessyBatteries = n;
+  }
+  if (v('sessy-battery-port') !== undefined) options.sessyBatteryPort = port(v('sessy-battery-port')!, '--sessy-battery-port');
+  if (a.mdns === true || v('mdns-port') !== undefined) options.mdns = v('mdns-port') !== undefined ? { port: port(v('mdns-port')!, '--mdns-port') } : true;
+  if (v('sofar-port') !== undefined || a['sofar-pty'] === true) {
+    options.sofar = { gatewayPort: v('sofar-port') !== undefined ? port(v('sofar-port')!, '--sofar-port') : 0, pty: a['sofar-pty'] === true };
+  }
+  if (v('ksem-port') !== undefined || v('ksem-tls-port') !== undefined || v('ksem-layout') !== undefined || v('ksem-push') !== undefined) {
+    const layout = v('ksem-layout');
+    if (layout !== undefined && layout !== 'fw2.5' && layout !== 'fw2.6') throw new UsageError('--ksem-layout is fw2.5 or fw2.6');
+    options.ksem = { port: v('ksem-port') !== undefined ? port(v('ksem-port')!, '--ksem-port') : 0, layout: layout as 'fw2.5' | 'fw2.6' | undefined };
+    if (v('ksem-tls-port') !== undefined) options.ksem.tlsPort = port(v('ksem-tls-port')!, '--ksem-tls-port');
+    const push = v('ksem-push');
+    if (push !== undefined) {
+      const i = push.lastIndexOf(':');
+      const p = i > 0 ? Number(push.slice(i + 1)) : NaN;
+      if (!(Number.isInteger(p) && p > 0 && p < 65536)) throw new UsageError('--ksem-push needs HOST:PORT');
+      options.ksem.push = { host: push.slice(0, i), port: p };
+    }
   }
   if (v('load') !== undefined) options.loadFile = fileSpec(v('load')!);
   if (v('pv') !== undefined) options.pvFile = v('pv') === 'none' ? null : fileSpec(v('pv')!);
@@ -117,6 +149,10 @@ export async function runSim(args: string[], out: (line: string) => void, opts: 
         p1TcpByProfile: ep.p1TcpByProfile,
         p1Serial: ep.p1Serial ?? null,
         sessyP1: ep.sessyP1 ?? null,
+        sessyBatteries: ep.sessyBatteries ?? [],
+        mdns: ep.mdns ?? null,
+        sofar: ep.sofar ?? null,
+        ksem: ep.ksem ?? null,
         speed: parsed.options.speed ?? 1,
         simTime: new Date(home.clock.now()).toISOString(),
         inputs: home.household!.describe(),
@@ -129,6 +165,17 @@ export async function runSim(args: string[], out: (line: string) => void, opts: 
     }
     if (ep.p1Serial) out(`P1 telegrams (${ep.p1Serial.profile}) on serial port: ${ep.p1Serial.path} (115200 8N1)`);
     if (ep.sessyP1) out(`Sessy P1 dongle API: ${ep.sessyP1.url}/api/v2/p1/details${ep.sessyP1.auth ? ' (Basic auth)' : ''}`);
+    for (const b of ep.sessyBatteries ?? []) out(`Sessy battery API: ${b.url}  user ${b.serial}  password ${b.password}`);
+    if (ep.mdns) out(ep.mdns.error ? `mDNS announcement unavailable: ${ep.mdns.error}` : `mDNS: Sessy batteries answer _http._tcp queries on UDP port ${ep.mdns.port}${ep.mdns.multicast ? ' (multicast)' : ''}`);
+    if (ep.sofar) {
+      out(`Sofar ME3000SP (unit ${ep.sofar.unit}), Modbus RTU over TCP: ${ep.sofar.gateway.host}:${ep.sofar.gateway.port}`);
+      if (ep.sofar.serial) out(`Sofar ME3000SP (unit ${ep.sofar.unit}) on serial port: ${ep.sofar.serial.path} (9600 8N1)`);
+    }
+    if (ep.ksem) {
+      out(`KOSTAL KSEM (${ep.ksem.layout}, serial ${ep.ksem.serial}), Modbus TCP: ${ep.ksem.host}:${ep.ksem.port}`);
+      if (ep.ksem.tlsPort) out(`KOSTAL KSEM, Modbus TCP over TLS: ${ep.ksem.host}:${ep.ksem.tlsPort}  certificate SHA-256 ${ep.ksem.fingerprint256}`);
+      if (ep.ksem.push) out(`KOSTAL KSEM pushes (Modbus master) to ${ep.ksem.push.host}:${ep.ksem.push.port} every second`);
+    }
     for (const l of home.household!.describe()) out(`  ${l}`);
     out(`  simulated time ${new Date(home.clock.now()).toISOString()}, speed ${parsed.options.speed ?? 1}x; Ctrl-C stops`);
   }

@@ -17,6 +17,10 @@ import { systemClock, type Clock, type Timer } from '../util/clock';
 import { DsmrMeter, type MeterProfile, type DsmrMeterOptions } from './dsmr-writer';
 import { Household, type HouseholdOptions, type PowerInput } from './household';
 import { P1PtyServer, P1TcpServer, SessyP1HttpServer } from './p1-server';
+import { SessyBatteryServer } from './sessy-server';
+import { MdnsResponder } from './mdns-responder';
+import { SofarSim } from './sofar-sim';
+import { KsemPushClient, KsemSimMeter, KsemSimServer, type KsemFirmwareLayout } from './ksem-sim';
 
 /** A clock that runs `speed` times as fast as a base clock, starting at `startAt`. */
 export class ScaledClock implements Clock {
@@ -78,6 +82,27 @@ export interface VirtualHomeOptions {
   household?: Omit<HouseholdOptions, 'clock' | 'load' | 'pv'>;
   /** Further meter options per profile (serials, start registers, gas, history). */
   meter?: Partial<Record<MeterProfile, Omit<DsmrMeterOptions, 'profile' | 'clock' | 'household' | 'periodMs'>>>;
+  /**
+   * Sessy batteries (lib/sim/sessy-server.ts): a count or one entry per unit. Serials DSIM0001,
+   * DSIM0002, …, passwords SIMPASS1, SIMPASS2, …; units on phases L1, L2, L3, L1, …; each one's
+   * AC power is a household source, so the meters see it.
+   */
+  sessyBatteries?: number | Array<{ port?: number; serial?: string; password?: string; socPct?: number }>;
+  /** Port of the first Sessy battery; the next units take the following ports. 0 = ephemeral (default). */
+  sessyBatteryPort?: number;
+  /** Announce the Sessy batteries by mDNS (`_http._tcp`, `sessy-…`), answering local queries only; default port 5353. */
+  mdns?: boolean | { port?: number };
+  /**
+   * A Sofar ME3000SP (lib/sim/sofar-sim.ts) as a household source: Modbus RTU behind an RTU-over-TCP
+   * gateway on `gatewayPort` (0 = ephemeral, default) and, with `pty`, on a serial pty (socat).
+   */
+  sofar?: { gatewayPort?: number; pty?: boolean | { dir?: string }; unit?: number };
+  /**
+   * A KOSTAL Smart Energy Meter (lib/sim/ksem-sim.ts) measuring the household: Modbus TCP on `port`
+   * and, with `tlsPort`, Modbus TCP over TLS (0 = ephemeral); SunSpec layout of firmware 2.5 or 2.6
+   * (default); with `push`, a KSEM master client writing its registers to that receiver every second.
+   */
+  ksem?: { port?: number; tlsPort?: number; layout?: KsemFirmwareLayout; push?: { host: string; port: number } };
 }
 
 export interface VirtualHomeEndpoints {
@@ -87,6 +112,14 @@ export interface VirtualHomeEndpoints {
   p1TcpByProfile: Partial<Record<MeterProfile, { host: string; port: number }>>;
   p1Serial?: { path: string; profile: MeterProfile };
   sessyP1?: { url: string; profile: MeterProfile; auth: boolean };
+  /** Simulated Sessy batteries: API base URL and the Basic-auth credentials (user = serial). */
+  sessyBatteries?: Array<{ url: string; serial: string; password: string }>;
+  /** The mDNS responder for the Sessy batteries. */
+  mdns?: { port: number; multicast: boolean; error?: string };
+  /** The simulated Sofar ME3000SP: RTU-over-TCP gateway, serial pty, unit id. */
+  sofar?: { gateway: { host: string; port: number }; serial?: { path: string }; unit: number };
+  /** The simulated KSEM: Modbus TCP, TLS (with the certificate's fingerprint), push target. */
+  ksem?: { host: string; port: number; tlsPort?: number; fingerprint256?: string; layout: KsemFirmwareLayout; serial: string; push?: { host: string; port: number } };
 }
 
 export class VirtualHome {
@@ -96,6 +129,11 @@ export class VirtualHome {
   readonly tcp = new Map<MeterProfile, P1TcpServer>();
   pty?: P1PtyServer;
   sessy?: SessyP1HttpServer;
+  sessyBatteries: SessyBatteryServer[] = [];
+  mdns?: MdnsResponder;
+  sofar?: SofarSim;
+  ksem?: KsemSimServer;
+  ksemPush?: KsemPushClient;
   endpoints?: VirtualHomeEndpoints;
 
   /** The meter of a profile (default the first). */
@@ -149,6 +187,72 @@ export class VirtualHome {
         const r = await this.sessy.start();
         ep.sessyP1 = { url: r.url, profile: first, auth: !!opts.sessyAuth };
       }
+      const units = typeof opts.sessyBatteries === 'number' ? Array.from({ length: Math.max(0, Math.floor(opts.sessyBatteries)) }, () => ({})) : (opts.sessyBatteries ?? []);
+      if (units.length) {
+        ep.sessyBatteries = [];
+        const first = opts.sessyBatteryPort ?? 0;
+        for (let i = 0; i < units.length; i++) {
+          const u: { port?: number; serial?: string; password?: string; socPct?: number } = units[i];
+          const srv = new SessyBatteryServer({
+            clock: this.clock,
+            household: this.household,
+            host,
+            port: u.port ?? (first === 0 ? 0 : first + i),
+            serial: u.serial ?? `DSIM${String(i + 1).padStart(4, '0')}`,
+            password: u.password ?? `SIMPASS${i + 1}`,
+            phase: ((i % 3) + 1) as 1 | 2 | 3,
+            pvSplit: opts.household?.pvPhases === 'L1' ? [1, 0, 0] : undefined,
+            plant: { socPct: u.socPct ?? 50 },
+            settings: { total_sessys: units.length },
+            startRunning: true, // the household's batteries have been on for a while
+          });
+          this.sessyBatteries.push(srv);
+          const r = await srv.start();
+          ep.sessyBatteries.push({ url: r.url, serial: srv.serial, password: srv.password });
+        }
+        if (opts.mdns) {
+          this.mdns = new MdnsResponder({
+            port: typeof opts.mdns === 'object' ? (opts.mdns.port ?? 5353) : 5353,
+            localOnly: true,
+            instances: this.sessyBatteries.map((b) => ({
+              name: `sessy-${b.serial.toLowerCase()}`,
+              host: `sessy-${b.serial.toLowerCase()}.local`,
+              port: b.port,
+              address: host === '0.0.0.0' ? '127.0.0.1' : host,
+              txt: { serial: b.serial, device: 'Sessy Dongle (simulated)' },
+            })),
+          });
+          try {
+            const m = await this.mdns.start();
+            ep.mdns = { port: m.port, multicast: m.multicast };
+          } catch (e) {
+            // Not fatal: the batteries work without discovery (e.g. port 5353 held by another responder).
+            this.mdns = undefined;
+            ep.mdns = { port: 0, multicast: false, error: (e as Error).message };
+          }
+        }
+      }
+      if (opts.sofar) {
+        this.sofar = new SofarSim({ clock: this.clock, household: this.household, unit: opts.sofar.unit ?? 1 });
+        const g = await this.sofar.startGateway({ host, port: opts.sofar.gatewayPort ?? 0 });
+        ep.sofar = { gateway: { host, port: g.port }, unit: this.sofar.unit };
+        if (opts.sofar.pty) {
+          const r = await this.sofar.startPty({ dir: typeof opts.sofar.pty === 'object' ? opts.sofar.pty.dir : undefined });
+          ep.sofar.serial = { path: r.path };
+        }
+      }
+      if (opts.ksem) {
+        const meter = new KsemSimMeter({ household: this.household, clock: this.clock, layout: opts.ksem.layout });
+        this.ksem = new KsemSimServer({ meter, host, port: opts.ksem.port ?? 0, tlsPort: opts.ksem.tlsPort, clock: this.clock });
+        const k = await this.ksem.start();
+        ep.ksem = { ...k };
+        if (opts.ksem.push) {
+          // Push period in real time: one write round per second, like the meter.
+          this.ksemPush = new KsemPushClient({ meter, host: opts.ksem.push.host, port: opts.ksem.push.port, periodMs: realPeriod, clock: base });
+          this.ksemPush.start();
+          ep.ksem.push = { ...opts.ksem.push };
+        }
+      }
       this.endpoints = ep;
       return ep;
     } catch (e) {
@@ -163,7 +267,17 @@ export class VirtualHome {
     for (const s of this.tcp.values()) all.push(s.stop());
     if (this.pty) all.push(this.pty.stop());
     if (this.sessy) all.push(this.sessy.stop());
+    for (const b of this.sessyBatteries) all.push(b.stop());
+    if (this.mdns) all.push(this.mdns.stop());
+    if (this.sofar) all.push(this.sofar.stop());
+    if (this.ksem) all.push(this.ksem.stop());
+    if (this.ksemPush) all.push(this.ksemPush.stop());
     await Promise.allSettled(all);
+    this.sessyBatteries = [];
+    this.mdns = undefined;
+    this.sofar = undefined;
+    this.ksem = undefined;
+    this.ksemPush = undefined;
     this.tcp.clear();
     this.pty = undefined;
     this.sessy = undefined;

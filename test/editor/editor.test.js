@@ -264,7 +264,8 @@ describe('Node-RED editor (headless Chromium)', { skip }, () => {
         const fields = {};
         for (const key of Object.keys(def.defaults || {})) {
           const el = f.find('#node-input-' + key);
-          if (!el.length) continue;
+          // A config-node reference (defaults[key].type) shows "Add new …" (_ADD_) until one exists.
+          if (!el.length || def.defaults[key].type) continue;
           fields[key] = {
             expected: def.defaults[key].value,
             actual: el.is(':checkbox') ? el.prop('checked') : el.val(),

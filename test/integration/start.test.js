@@ -28,10 +28,11 @@ test('npm start: Node-RED with the example flow reads the virtual home', { timeo
   let p1Port = await freePort();
   // The BE meter takes the next port; find a pair that is free.
   while (!(await new Promise((r) => { const s = net.createServer(); s.once('error', () => r(false)); s.listen(p1Port + 1, '127.0.0.1', () => s.close(() => r(true))); }))) p1Port = await freePort();
+  const sessyPort = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-start-'));
   const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs'), '--port', String(uiPort)], {
     cwd: root,
-    env: { ...process.env, HOME_ENERGY_USER_DIR: userDir, HOME_ENERGY_P1_PORT: String(p1Port) },
+    env: { ...process.env, HOME_ENERGY_USER_DIR: userDir, HOME_ENERGY_P1_PORT: String(p1Port), HOME_ENERGY_SOFAR_PORT: String(await freePort()), HOME_ENERGY_KSEM_PORT: String(await freePort()), HOME_ENERGY_KSEM_TLS_PORT: String(await freePort()), HOME_ENERGY_KSEM_PUSH_PORT: String(await freePort()), HOME_ENERGY_SESSY_PORT: String(sessyPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -53,20 +54,37 @@ test('npm start: Node-RED with the example flow reads the virtual home', { timeo
     const flows = JSON.parse(fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8'));
     const meters = flows.filter((n) => n.type === 'p1-meter');
     assert.deepEqual(meters.map((n) => n.port).sort(), [p1Port, p1Port + 1]);
+    // The KSEM example: one node polling the simulated KSEM, one receiving its pushes.
+    const ksem = flows.filter((n) => n.type === 'ksem-meter');
+    assert.deepEqual(ksem.map((n) => n.mode).sort(), ['poll', 'push']);
+    // The Sofar example: the simulated ME3000SP behind its RTU-over-TCP gateway.
+    const sofar = flows.filter((n) => n.type === 'sofar-inverter');
+    assert.equal(sofar.length, 1);
+    // The Sessy example: its dongle points at the simulated Sessy, with the sim's credentials.
+    const dongles = flows.filter((n) => n.type === 'sessy-dongle');
+    assert.deepEqual(dongles.map((n) => n.host), [`127.0.0.1:${sessyPort}`]);
+    assert.ok(flows.every((n) => n.credentials === undefined && n.password === undefined), 'no credentials in flows.json');
+    assert.ok(!fs.readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8').includes('SIMPASS1'), 'flows_cred.json is encrypted');
+    assert.match(log, new RegExp(`Sessy battery DSIM0001 on http://127.0.0.1:${sessyPort}`));
+    const sessy = flows.filter((n) => n.type === 'sessy-battery');
+    assert.equal(sessy.length, 1);
+    const watched = [...meters, ...ksem, ...sofar, ...sessy];
 
     // Watch node status through the editor's comms websocket.
     const ws = new WebSocket(`ws://127.0.0.1:${uiPort}/comms`);
     const green = new Map();
     await new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no green status for both meters; seen: ' + JSON.stringify([...green]))), 30000);
+      const t = setTimeout(() => reject(new Error('no green status for every meter; seen: ' + JSON.stringify([...green]))), 30000);
       ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'status/#' })));
       ws.on('error', reject);
       ws.on('message', (data) => {
         for (const m of [].concat(JSON.parse(data.toString()))) {
           const id = String(m.topic || '').replace(/^status\//, '');
-          if (!meters.some((n) => n.id === id)) continue;
-          if (m.data && m.data.fill === 'green' && /W · \d+s/.test(m.data.text)) green.set(id, m.data.text);
-          if (green.size === meters.length) {
+          if (!watched.some((n) => n.id === id)) continue;
+          if (m.data && m.data.fill === 'green' && /W · (.+ · )?\d+s$/.test(m.data.text)) green.set(id, m.data.text);
+          // sessy-battery: green only with a reading (it is red on a wrong password, yellow while connecting).
+          if (m.data && m.data.fill === 'green' && sessy.some((n) => n.id === id) && /W/.test(m.data.text)) green.set(id, m.data.text);
+          if (green.size === watched.length) {
             clearTimeout(t);
             resolve();
           }
@@ -74,6 +92,17 @@ test('npm start: Node-RED with the example flow reads the virtual home', { timeo
       });
     });
     ws.close();
+    // Node-RED decrypted the credentials start.mjs wrote for the simulated Sessy (admin API).
+    const cred = await new Promise((resolve, reject) => {
+      require('node:http')
+        .get(`http://127.0.0.1:${uiPort}/credentials/sessy-dongle/${dongles[0].id}`, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve(JSON.parse(body)));
+        })
+        .on('error', reject);
+    });
+    assert.deepEqual(cred, { user: 'DSIM0001', has_password: true });
   } finally {
     child.kill('SIGINT');
     await new Promise((r) => {

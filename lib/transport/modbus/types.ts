@@ -16,6 +16,9 @@ export interface ModbusTlsOptions {
   insecure?: boolean;
   /** SNI / name to check; defaults to the host. */
   servername?: string;
+  /** Client certificate and key (PEM) for servers that demand mutual TLS (Modbus/TCP Security). */
+  cert?: string;
+  key?: string;
 }
 
 export interface ModbusEndpoint {
@@ -44,6 +47,13 @@ export interface ModbusLinkOptions {
   /** Reconnect backoff, ms (default 1000 … 30000). */
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** tcp/tls/rtu-over-tcp: give up a connection attempt after this, ms (default 5000). */
+  connectTimeoutMs?: number;
+  /**
+   * RTU: end-of-frame silence for replies whose length is unknown (custom function codes without
+   * replyLength), ms; default 3.5 character times from the baud rate, at least 2 ms.
+   */
+  silenceMs?: number;
 }
 
 export interface ModbusRequestOptions {
@@ -59,7 +69,8 @@ export type ModbusErrorCode =
   | 'disconnected' // link dropped while the request was in flight, or not connected
   | 'queue-full' // read rejected because the queue is at maxQueue
   | 'closed' // link released / stopped
-  | 'invalid'; // bad arguments (address/count out of range) — nothing was sent
+  | 'invalid' // bad arguments (address/count out of range) — nothing was sent
+  | 'malformed'; // a reply that cannot answer the request (wrong length, function code, echo)
 
 export interface LinkCounters {
   requests: number;
@@ -70,7 +81,7 @@ export interface LinkCounters {
 }
 
 export interface ModbusLink {
-  /** Endpoint key, e.g. "tcp://192.168.1.20:502" or "rtu:/dev/ttyUSB0@9600". */
+  /** Endpoint key: "tcp://192.168.1.20:502", "tls://…:802", "rtu:/dev/ttyUSB0", "rtu-tcp://…:502". */
   readonly key: string;
   readonly connected: boolean;
   readonly counters: LinkCounters;
@@ -86,14 +97,15 @@ export interface ModbusLink {
   /**
    * Any function code (vendor codes such as Sofar 0x42/0x49) through the same queue. `data` is the
    * PDU after the function code; resolves to the reply PDU after the function code. For RTU the
-   * reply length is found by `replyLength(firstBytes)` (bytes after unit+fc, without CRC), or by
-   * silence when omitted.
+   * reply length is found by `replyLength(firstBytes)` (bytes after unit+fc, without CRC;
+   * undefined = need more bytes, -1 = cannot tell), or by line silence when omitted or -1. `noReply`: send only, resolve to an empty Buffer at once (broadcasts such
+   * as Sofar's unit 0x88 heartbeat; RTU unit 0 never waits for a reply anyway).
    */
   custom(
     unit: number,
     functionCode: number,
     data: Buffer,
-    o?: ModbusRequestOptions & { replyLength?: (pdu: Buffer) => number | undefined },
+    o?: ModbusRequestOptions & { replyLength?: (pdu: Buffer) => number | undefined; noReply?: boolean },
   ): Promise<Buffer>;
 
   on(event: 'connected' | 'disconnected' | 'counters', fn: (...a: unknown[]) => void): this;

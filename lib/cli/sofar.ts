@@ -1,0 +1,174 @@
+/**
+ * `home-energy sofar read | setpoint WATTS | mode standby|auto` — one Sofar ME3000SP over Modbus RTU
+ * on a serial port or behind an RTU-over-TCP gateway. Prints one JSON object per line.
+ *
+ * Commands are set-and-forget on the inverter (../shared/protocols/sofar-me3000sp.md §3.8): the CLI
+ * sends one command, reports the reply's status word and exits; it sends no heartbeat afterwards
+ * and does not hand the inverter back to auto.
+ */
+import { SofarInverter, type CommandResult } from '../devices/sofar/inverter';
+import { DEFAULT_SETTINGS, SOFAR_DEFAULTS, type SofarSettings } from '../devices/sofar/descriptor';
+import { acquireLink } from '../transport/modbus/pool';
+import type { ModbusEndpoint } from '../transport/modbus/types';
+import type { BatteryReading } from '../api/types';
+import { parseArgs, str, UsageError, type Args } from './args';
+import type { Out } from './main';
+
+export const SOFAR_USAGE = [
+  'usage: home-energy sofar read (--serial PATH [--baud B] | --tcp HOST:PORT) [--unit N] [--full]',
+  '       home-energy sofar setpoint WATTS (--serial PATH | --tcp HOST:PORT) [--unit N]   W, + discharge, − charge, 0 standby',
+  '       home-energy sofar mode standby|auto (--serial PATH | --tcp HOST:PORT) [--unit N]',
+  'options:',
+  '  --serial PATH          RS485 adapter (9600 8N1 unless --baud)',
+  '  --tcp HOST:PORT        RS485-to-Ethernet gateway in RTU-over-TCP (transparent) mode',
+  '  --unit N               inverter address (default 1)',
+  '  --timeout MS           reply timeout (default 1000)',
+  '  --control passive|work-mode   FC 0x42 passive mode (default) or the 0x1200 work-mode registers',
+  '  --max-power W          power limit (default 3000)',
+  '  --voltage-scale auto|0.1|0.01   battery voltage register scale (default auto)',
+  '  --grid-register s16|u16|s32     grid power register type (default s16)',
+  '  --variant ctpv|retrofit         PV CT installed (default ctpv) or not',
+  '  --full                 print the whole normalized reading instead of the summary',
+];
+
+const VALUES = ['serial', 'baud', 'tcp', 'unit', 'timeout', 'control', 'max-power', 'voltage-scale', 'grid-register', 'variant'];
+
+function endpointFrom(a: Args): ModbusEndpoint {
+  const serial = str(a, 'serial');
+  const tcp = str(a, 'tcp');
+  if (!!serial === !!tcp) throw new UsageError('give exactly one of --serial PATH or --tcp HOST:PORT');
+  if (serial) {
+    const baud = str(a, 'baud') === undefined ? SOFAR_DEFAULTS.baudRate : Number(str(a, 'baud'));
+    if (!Number.isInteger(baud) || baud < 300 || baud > 4000000) throw new UsageError(`--baud needs a baud rate, got ${JSON.stringify(str(a, 'baud'))}`);
+    return { transport: 'rtu', path: serial, baudRate: baud, parity: 'none', dataBits: 8, stopBits: 1 };
+  }
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(tcp!);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port > 0 && port < 65536)) throw new UsageError(`--tcp needs HOST:PORT, got ${JSON.stringify(tcp)}`);
+  return { transport: 'rtu-over-tcp', host: m[1], port };
+}
+
+function oneOf<T extends string>(a: Args, key: string, allowed: readonly T[], dflt: T): T {
+  const v = str(a, key);
+  if (v === undefined) return dflt;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${key} is one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function intOpt(a: Args, key: string, dflt: number, lo: number, hi: number): number {
+  const v = str(a, key);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${key} needs an integer ${lo}–${hi}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function settingsFrom(a: Args): Partial<SofarSettings> {
+  return {
+    controlPath: oneOf(a, 'control', ['passive', 'work-mode'] as const, DEFAULT_SETTINGS.controlPath),
+    maxPowerW: intOpt(a, 'max-power', DEFAULT_SETTINGS.maxPowerW, 0, 6000),
+    batteryVoltageScale: oneOf(a, 'voltage-scale', ['auto', '0.1', '0.01'] as const, DEFAULT_SETTINGS.batteryVoltageScale),
+    gridRegister: oneOf(a, 'grid-register', ['s16', 'u16', 's32'] as const, DEFAULT_SETTINGS.gridRegister),
+    variant: oneOf(a, 'variant', ['ctpv', 'retrofit'] as const, DEFAULT_SETTINGS.variant),
+    // The CLI leaves the inverter as commanded (set-and-forget) and sends no heartbeat after exit.
+    onClose: 'none',
+    resendMs: 0,
+  };
+}
+
+/** The summary line of `sofar read`. */
+export function readingSummary(r: BatteryReading): Record<string, unknown> {
+  return {
+    timestamp: new Date(r.timestamp).toISOString(),
+    serial: r.serial ?? null,
+    state: r.state,
+    stateText: r.stateText ?? null,
+    batteryPower: r.power,
+    soc: r.soc,
+    gridPower: r.gridPower ?? null,
+    pvPower: r.pvPower ?? null,
+    loadPower: r.loadPower ?? null,
+    voltage: r.voltage ?? null,
+    setpoint: r.setpoint ?? null,
+    faults: r.faults ?? [],
+    ...(r.warnings ? { warnings: r.warnings } : {}),
+  };
+}
+
+function commandSummary(res: CommandResult): Record<string, unknown> {
+  return {
+    command: res.text,
+    accepted: true,
+    requestedW: res.requestedW ?? null,
+    clamped: res.clamped,
+    ...(res.status
+      ? {
+          result: res.status.result,
+          resultText: res.status.resultText,
+          statusWord: '0x' + res.status.word.toString(16).toUpperCase().padStart(4, '0'),
+          chargeEnabled: res.status.chargeEnabled,
+          dischargeEnabled: res.status.dischargeEnabled,
+          full: res.status.full,
+          empty: res.status.empty,
+        }
+      : { path: res.path }),
+  };
+}
+
+export async function runSofar(args: string[], out: Out, err: Out): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+    for (const l of SOFAR_USAGE) out(l);
+    return sub ? 0 : 2;
+  }
+  if (sub !== 'read' && sub !== 'setpoint' && sub !== 'mode') throw new UsageError(`unknown sofar command ${JSON.stringify(sub)} (read, setpoint, mode)`);
+  const a = parseArgs(rest, { values: VALUES, booleans: ['full', 'help'] });
+  if (a.help) {
+    for (const l of SOFAR_USAGE) out(l);
+    return 0;
+  }
+  let watts: number | undefined;
+  let mode: 'standby' | 'auto' | undefined;
+  if (sub === 'read') {
+    if (a._.length) throw new UsageError(`sofar read takes no argument (got ${JSON.stringify(a._[0])})`);
+  } else if (sub === 'setpoint') {
+    if (a._.length !== 1) throw new UsageError('sofar setpoint needs one WATTS argument (+ discharge, − charge)');
+    watts = Number(a._[0]);
+    if (!Number.isFinite(watts) || Math.abs(watts) > 100000) throw new UsageError(`WATTS must be a number of W, got ${JSON.stringify(a._[0])}`);
+  } else {
+    if (a._.length !== 1 || (a._[0] !== 'standby' && a._[0] !== 'auto')) throw new UsageError('sofar mode needs standby or auto');
+    mode = a._[0];
+  }
+  const endpoint = endpointFrom(a);
+  const unit = intOpt(a, 'unit', SOFAR_DEFAULTS.unit, 1, 247);
+  const timeoutMs = intOpt(a, 'timeout', SOFAR_DEFAULTS.timeoutMs, 50, 60000);
+  const settings = settingsFrom(a);
+
+  const lease = acquireLink(endpoint, { timeoutMs, interRequestDelayMs: endpoint.transport === 'rtu' ? SOFAR_DEFAULTS.interRequestDelayMs : 20, backoffMinMs: 500 });
+  const inv = new SofarInverter({ link: lease.link, unit, settings });
+  inv.on('warning', (w: string) => err(`home-energy sofar: warning: ${w}`));
+  try {
+    if (sub === 'read') {
+      const r = await inv.poll();
+      out(JSON.stringify(a.full ? r : readingSummary(r)));
+      return 0;
+    }
+    // Read first: the power limit follows the battery's current limits where the inverter reports them.
+    try {
+      await inv.poll();
+    } catch {
+      /* the command may still work; its own error says why if not */
+    }
+    const res = watts !== undefined ? await inv.setpoint(watts) : await inv.setMode(mode!);
+    out(JSON.stringify(commandSummary(res)));
+    return 0;
+  } catch (e) {
+    const st = (e as { status?: { result: number; resultText: string; word: number } }).status;
+    if (st) out(JSON.stringify({ accepted: false, result: st.result, resultText: st.resultText, statusWord: '0x' + st.word.toString(16).toUpperCase().padStart(4, '0') }));
+    err(`home-energy sofar: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await inv.close();
+    await lease.release();
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * sofar-inverter node boundary: its saved configuration → driver options, and one input message →
+ * a command (or an error text naming the field). Pure functions; the node file only wires them.
+ *
+ * Input messages (DESIGN.md §2), the same battery-setpoint semantics as sessy-battery so one
+ * controller drives either: `{kind: "battery-setpoint", power}` (W, + discharge, − charge, 0 idle),
+ * `{kind: "battery-mode", mode: "standby" | "auto"}`, or plain values with a topic: "setpoint" +
+ * number, "mode" + "standby"/"auto", "refresh".
+ */
+import type { SchemaObject } from 'ajv';
+import { batterySetpointSchema } from '../../api/schemas';
+import { validator } from '../../api/validate';
+import { acquireLink, type LinkLease } from '../../transport/modbus/pool';
+import type { ModbusEndpoint, ModbusLink } from '../../transport/modbus/types';
+import {
+  DEFAULT_SETTINGS,
+  HEARTBEAT_MAX_MS,
+  HEARTBEAT_MIN_MS,
+  SOFAR_MAX_POWER_LIMIT_W,
+  type BatteryVoltageScale,
+  type CloseAction,
+  type ControlPath,
+  type GridRegisterType,
+  type SofarSettings,
+  type SofarVariant,
+  type ZeroMeans,
+} from './descriptor';
+
+/** {kind: "battery-mode", mode} — hand the battery to the inverter (auto) or hold it (standby). */
+export const batteryModeSchema: SchemaObject = {
+  $id: 'home-energy/battery-mode',
+  type: 'object',
+  required: ['kind', 'mode'],
+  properties: {
+    kind: { const: 'battery-mode' },
+    mode: { enum: ['standby', 'auto'] },
+    serial: { type: 'string' },
+    reason: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
+/** As the editor saves it (version 1). Numbers may arrive as strings; '' means default. */
+export interface SofarInverterConfig {
+  name?: string;
+  topic?: string;
+  link?: string;
+  unit?: number | string;
+  pollInterval?: number | string;
+  staleAfter?: number | string;
+  variant?: SofarVariant;
+  controlPath?: ControlPath;
+  maxPower?: number | string;
+  zeroMeans?: ZeroMeans;
+  heartbeat?: number | string;
+  resend?: number | string;
+  batteryVoltageScale?: BatteryVoltageScale;
+  gridRegister?: GridRegisterType;
+  onClose?: CloseAction;
+  raw?: boolean;
+  version?: number;
+}
+
+const numOrEmpty = (min: number, max: number) => ({
+  anyOf: [
+    { type: 'number', minimum: min, maximum: max },
+    { type: 'string', pattern: '^\\s*$' },
+    { type: 'string', pattern: '^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$' },
+  ],
+});
+
+export const sofarInverterConfigSchema: SchemaObject = {
+  type: 'object',
+  required: ['link'],
+  properties: {
+    link: { type: 'string', minLength: 1 },
+    unit: numOrEmpty(1, 247),
+    pollInterval: numOrEmpty(1, 3600),
+    staleAfter: numOrEmpty(0, 86400),
+    variant: { enum: ['ctpv', 'retrofit'] },
+    controlPath: { enum: ['passive', 'work-mode'] },
+    maxPower: numOrEmpty(0, SOFAR_MAX_POWER_LIMIT_W),
+    zeroMeans: { enum: ['standby', 'auto'] },
+    heartbeat: numOrEmpty(HEARTBEAT_MIN_MS / 1000, HEARTBEAT_MAX_MS / 1000),
+    resend: numOrEmpty(0, 600),
+    batteryVoltageScale: { enum: ['auto', '0.1', '0.01'] },
+    gridRegister: { enum: ['s16', 'u16', 's32'] },
+    onClose: { enum: ['auto', 'standby', 'none'] },
+  },
+};
+
+const checkSchema = validator(sofarInverterConfigSchema, 'config');
+
+function num(v: number | string | undefined): number | undefined {
+  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Ranges the schema's string form cannot check. */
+export function checkSofarConfig(c: SofarInverterConfig): string | null {
+  const e = checkSchema(c);
+  if (e) return e;
+  const ranges: Array<[keyof SofarInverterConfig, number, number, boolean]> = [
+    ['unit', 1, 247, true],
+    ['pollInterval', 1, 3600, false],
+    ['staleAfter', 0, 86400, false],
+    ['maxPower', 0, SOFAR_MAX_POWER_LIMIT_W, false],
+    ['heartbeat', HEARTBEAT_MIN_MS / 1000, HEARTBEAT_MAX_MS / 1000, false],
+    ['resend', 0, 600, false],
+  ];
+  for (const [k, lo, hi, int] of ranges) {
+    const n = num(c[k] as number | string | undefined);
+    if (n === undefined) continue;
+    if (n < lo || n > hi || (int && !Number.isInteger(n))) return `config.${String(k)}: must be ${int ? 'an integer ' : ''}between ${lo} and ${hi} (got ${JSON.stringify(c[k])})`;
+  }
+  return null;
+}
+
+export interface SofarNodeOptions {
+  unit: number;
+  pollMs: number;
+  /** 0 = automatic (three poll periods). */
+  staleMs: number;
+  settings: SofarSettings;
+}
+
+export function optionsFromConfig(c: SofarInverterConfig): SofarNodeOptions {
+  const pollMs = Math.round((num(c.pollInterval) ?? 5) * 1000);
+  const stale = num(c.staleAfter);
+  return {
+    unit: num(c.unit) ?? 1,
+    pollMs,
+    staleMs: stale && stale > 0 ? stale * 1000 : Math.max(3 * pollMs, 5000),
+    settings: {
+      ...DEFAULT_SETTINGS,
+      variant: c.variant ?? DEFAULT_SETTINGS.variant,
+      controlPath: c.controlPath ?? DEFAULT_SETTINGS.controlPath,
+      maxPowerW: num(c.maxPower) ?? DEFAULT_SETTINGS.maxPowerW,
+      zeroMeans: c.zeroMeans ?? DEFAULT_SETTINGS.zeroMeans,
+      heartbeatMs: Math.round((num(c.heartbeat) ?? DEFAULT_SETTINGS.heartbeatMs / 1000) * 1000),
+      resendMs: Math.round((num(c.resend) ?? DEFAULT_SETTINGS.resendMs / 1000) * 1000),
+      batteryVoltageScale: c.batteryVoltageScale ?? DEFAULT_SETTINGS.batteryVoltageScale,
+      gridRegister: c.gridRegister ?? DEFAULT_SETTINGS.gridRegister,
+      onClose: c.onClose ?? DEFAULT_SETTINGS.onClose,
+    },
+  };
+}
+
+export type SofarCommand =
+  | { type: 'setpoint'; power: number; serial?: string; reason?: string }
+  | { type: 'mode'; mode: 'standby' | 'auto'; serial?: string; reason?: string }
+  | { type: 'refresh' };
+
+const checkSetpoint = validator(batterySetpointSchema, 'payload');
+const checkMode = validator(batteryModeSchema, 'payload');
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v);
+
+/** One input message → a command, or an error naming the field and the rule. */
+export function parseSofarCommand(msg: { topic?: unknown; payload?: unknown }): { command: SofarCommand } | { error: string } {
+  const p = msg?.payload;
+  const topic = typeof msg?.topic === 'string' ? msg.topic.trim().toLowerCase() : '';
+  if (isObj(p) && 'kind' in p) {
+    if (p.kind === 'battery-setpoint') {
+      const e = checkSetpoint(p);
+      if (e) return { error: e };
+      return { command: { type: 'setpoint', power: p.power as number, serial: p.serial as string | undefined, reason: p.reason as string | undefined } };
+    }
+    if (p.kind === 'battery-mode') {
+      const e = checkMode(p);
+      if (e) return { error: e };
+      return { command: { type: 'mode', mode: p.mode as 'standby' | 'auto', serial: p.serial as string | undefined, reason: p.reason as string | undefined } };
+    }
+    return { error: `payload.kind: must be one of "battery-setpoint", "battery-mode" (got ${JSON.stringify(p.kind)})` };
+  }
+  if (topic === 'setpoint') {
+    const v = typeof p === 'string' && p.trim() !== '' ? Number(p) : p;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return { error: `msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint" (got ${JSON.stringify(p) ?? typeof p})` };
+    if (Math.abs(v) > 100000) return { error: `msg.payload: must be between -100000 and 100000 W (got ${v})` };
+    return { command: { type: 'setpoint', power: v } };
+  }
+  if (topic === 'mode') {
+    const m = typeof p === 'string' ? p.trim().toLowerCase() : p;
+    if (m !== 'standby' && m !== 'auto') return { error: `msg.payload: must be "standby" or "auto" with topic "mode" (got ${JSON.stringify(p) ?? typeof p})` };
+    return { command: { type: 'mode', mode: m } };
+  }
+  if (topic === 'refresh') return { command: { type: 'refresh' } };
+  return {
+    error: `msg.payload: must be a command object with kind "battery-setpoint" or "battery-mode", or a value with msg.topic "setpoint", "mode" or "refresh" (got ${isObj(p) ? 'an object without kind' : typeof p}${topic ? `, topic "${topic}"` : ''})`,
+  };
+}
+
+/**
+ * An extra reference to a shared link, found by its endpoint key ("rtu-tcp://host:port",
+ * "tcp://host:port", "tls://host:port", "rtu:/dev/x"), so the link stays open until this node has
+ * sent its close command: Node-RED closes the modbus-link config node in the same tick as the device
+ * nodes, and the last release closes the link with every queued request. Returns undefined when the
+ * key cannot be read (the node then works without the extra reference).
+ */
+export function endpointFromKey(key: string): ModbusEndpoint | undefined {
+  let m = /^(rtu-tcp|tcp|tls):\/\/(.+):(\d+)$/.exec(key);
+  if (m) return { transport: m[1] === 'rtu-tcp' ? 'rtu-over-tcp' : (m[1] as 'tcp' | 'tls'), host: m[2], port: Number(m[3]) };
+  m = /^rtu:(.+)$/.exec(key);
+  if (m) return { transport: 'rtu', path: m[1] };
+  return undefined;
+}
+
+export function holdLink(link: ModbusLink): LinkLease | undefined {
+  const e = typeof link?.key === 'string' ? endpointFromKey(link.key) : undefined;
+  if (!e) return undefined;
+  try {
+    const lease = acquireLink(e);
+    if (lease.link === link) return lease;
+    void lease.release(); // not the same link after all: give it back
+  } catch {
+    /* no extra reference */
+  }
+  return undefined;
+}

@@ -1,0 +1,475 @@
+/**
+ * SofarInverter: the controller-side driver of one Sofar ME3000SP on a (shared) Modbus link.
+ *
+ * - poll(): reads the real-time block (FC 0x03 0x0200…), device info and battery settings (FC 0x04,
+ *   once and then every 10 min) and returns a normalized BatteryReading.
+ * - setpoint(W): + discharge → discharge command, − charge → charge command, 0 → standby or auto (a
+ *   setting); clamped to the power limit (setting, default 3000 W, lowered by the battery's max
+ *   charge/discharge current × voltage where readable) before anything goes on the wire.
+ * - passive-mode path (default): vendor FC 0x42, the reply's status word checked (result code ≠ 0
+ *   rejects the promise with the reason); heartbeat FC 0x49 every `heartbeatMs` (1–60 s window,
+ *   §3.7) while a command of ours is in force; the command re-sent every `resendMs` and after each
+ *   reconnect (§3.8 "recommended loop").
+ * - work-mode path (newer firmware, §3.9, COMMUNITY): 0x1200 = 3 (passive) written once when it is
+ *   not already, then 0x1212 standby / 0x1213 discharge / 0x1214 charge with FC 0x10; auto writes
+ *   0x1200 = 0. Persistent settings: re-sent only after a reconnect, never periodically (flash wear).
+ * - close(): stops the timers and leaves the inverter in auto or standby (setting) when we had
+ *   commanded it.
+ *
+ * All timers run on an injected Clock. Every failure rejects only its own call and is emitted as
+ * 'problem'; the link reconnects by itself, so recovery needs nothing from the caller.
+ *
+ * Events: 'reading' (BatteryReading), 'command' (CommandResult), 'heartbeat' ({ ok, at, error? }),
+ * 'problem' (Error with .phase 'poll' | 'command' | 'heartbeat' | 'info'), 'warning' (string, once
+ * per distinct text).
+ */
+import { EventEmitter } from 'node:events';
+import type { BatteryReading } from '../../api/types';
+import type { ModbusLink } from '../../transport/modbus/types';
+import { ModbusError } from '../../transport/modbus/errors';
+import { systemClock, type Clock, type Timer } from '../../util/clock';
+import {
+  BATTERY_SETTINGS_BLOCK,
+  DEFAULT_SETTINGS,
+  DEVICE_INFO_BLOCK,
+  FC_HEARTBEAT,
+  FC_PASSIVE,
+  HEARTBEAT_MAX_MS,
+  HEARTBEAT_MIN_MS,
+  PASSIVE_STANDBY_VALUE,
+  REALTIME_BLOCK,
+  REALTIME_BLOCK_SHORT,
+  SOFAR_DEFAULTS,
+  SOFAR_MAX_POWER_LIMIT_W,
+  WORK_MODE,
+  type SofarSettings,
+} from './descriptor';
+import { decodeBatterySettings, decodeDeviceInfo, decodeRealtime, plausibleVoltageRange, toBatteryReading, type SofarBatterySettings, type SofarDeviceInfo, type SofarRealtime } from './normalize';
+import {
+  describeCommand,
+  heartbeatReplyLength,
+  heartbeatRequestData,
+  parseHeartbeatReply,
+  parsePassiveReply,
+  passiveReplyLength,
+  passiveRequestData,
+  type PassiveCommand,
+  type PassiveStatus,
+} from './passive';
+
+export interface SofarInverterOptions {
+  link: ModbusLink;
+  /** Slave address, default 1. */
+  unit?: number;
+  clock?: Clock;
+  settings?: Partial<SofarSettings>;
+  /** Poll period, ms; 0 = no automatic polling (call poll() yourself). Default 0. */
+  pollMs?: number;
+  /** Per-request timeout, ms (default: the link's). */
+  timeoutMs?: number;
+  /** Re-read the battery settings this often, ms (default 10 min). */
+  settingsEveryMs?: number;
+}
+
+export interface CommandResult {
+  command: PassiveCommand;
+  /** "charge 1500 W" */
+  text: string;
+  /** The setpoint asked for, W (+ discharge), when the command came from setpoint(). */
+  requestedW?: number;
+  /** true when the request was clamped to the power limit. */
+  clamped: boolean;
+  /** The 0x42 reply's status (passive path only). */
+  status?: PassiveStatus;
+  path: SofarSettings['controlPath'];
+  /** When the reply arrived, ms. */
+  at: number;
+}
+
+export type SofarPhase = 'poll' | 'command' | 'heartbeat' | 'info';
+
+export class SofarError extends Error {
+  constructor(
+    message: string,
+    readonly phase: SofarPhase,
+    readonly status?: PassiveStatus,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'SofarError';
+  }
+}
+
+/** Pure mapping of a battery setpoint (W, + discharge) to a passive command, clamped to the limits. */
+export function commandForSetpoint(
+  watts: number,
+  limits: { maxChargeW: number; maxDischargeW: number },
+  zeroMeans: SofarSettings['zeroMeans'] = 'standby',
+): { command: PassiveCommand; clamped: boolean } {
+  if (typeof watts !== 'number' || !Number.isFinite(watts)) throw new RangeError(`setpoint ${String(watts)} is not a finite number`);
+  const w = Math.round(watts);
+  if (w === 0) return { command: zeroMeans === 'auto' ? { mode: 'auto' } : { mode: 'standby' }, clamped: false };
+  const cap = (lim: number) => Math.max(0, Math.min(SOFAR_MAX_POWER_LIMIT_W, Math.floor(lim)));
+  if (w > 0) {
+    const max = cap(limits.maxDischargeW);
+    return { command: { mode: 'discharge', watts: Math.min(w, max) }, clamped: w > max };
+  }
+  const max = cap(limits.maxChargeW);
+  return { command: { mode: 'charge', watts: Math.min(-w, max) }, clamped: -w > max };
+}
+
+/** A Modbus failure as one short sentence. */
+export function describeError(e: unknown): string {
+  if (e instanceof ModbusError) return e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export class SofarInverter extends EventEmitter {
+  readonly link: ModbusLink;
+  readonly unit: number;
+  readonly clock: Clock;
+  readonly settings: SofarSettings;
+  private readonly pollMs: number;
+  private readonly timeoutMs?: number;
+  private readonly settingsEveryMs: number;
+  private blockCount: number = REALTIME_BLOCK.count;
+
+  info: SofarDeviceInfo | null = null;
+  battery: SofarBatterySettings | null = null;
+  private batteryAt = -Infinity;
+  private infoTriedAt = -Infinity;
+  /** Last decoded real-time record and reading. */
+  last: { rt: SofarRealtime; reading: BatteryReading; at: number; words: number[] } | null = null;
+
+  /** What we want the inverter to do (re-sent until accepted, and periodically). */
+  private desired: PassiveCommand | null = null;
+  private desiredMeta: { requestedW?: number; clamped: boolean } = { clamped: false };
+  /** The last command the inverter accepted. */
+  private confirmed: PassiveCommand | null = null;
+  lastStatus: PassiveStatus | null = null;
+  /** Work mode 0x1200 as last read or written (work-mode path). */
+  workMode: number | null = null;
+  /** Counters for status and tests. */
+  readonly counters = { polls: 0, pollErrors: 0, commands: 0, commandErrors: 0, heartbeats: 0, heartbeatErrors: 0, resends: 0 };
+  lastHeartbeatAt: number | null = null;
+
+  private pollTimer?: Timer;
+  private heartbeatTimer?: Timer;
+  private resendTimer?: Timer;
+  private polling: Promise<BatteryReading> | null = null;
+  /** Commands sent and not yet answered. */
+  private inFlight = 0;
+  private started = false;
+  private closed = false;
+  private readonly warned = new Set<string>();
+  private readonly onConnected = () => this.afterReconnect();
+
+  constructor(o: SofarInverterOptions) {
+    super();
+    this.link = o.link;
+    this.unit = o.unit ?? SOFAR_DEFAULTS.unit;
+    if (!Number.isInteger(this.unit) || this.unit < 1 || this.unit > 247) throw new RangeError(`unit id ${this.unit} is not 1–247`);
+    this.clock = o.clock ?? systemClock;
+    const s: SofarSettings = { ...DEFAULT_SETTINGS };
+    for (const [k, v] of Object.entries(o.settings ?? {})) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
+    s.maxPowerW = Math.max(0, Math.min(SOFAR_MAX_POWER_LIMIT_W, Number(s.maxPowerW)));
+    s.heartbeatMs = Math.max(HEARTBEAT_MIN_MS, Math.min(HEARTBEAT_MAX_MS, Number(s.heartbeatMs)));
+    s.resendMs = Math.max(0, Number(s.resendMs) || 0);
+    this.settings = s;
+    this.pollMs = o.pollMs ?? 0;
+    this.timeoutMs = o.timeoutMs;
+    this.settingsEveryMs = o.settingsEveryMs ?? 600_000;
+    this.on('error', () => undefined); // never an unhandled 'error' event: problems go out as 'problem'
+    // Re-send the active command after every reconnect (§3.8), timers or not.
+    this.link.on('connected', this.onConnected);
+  }
+
+  /** Starts polling (when pollMs > 0) and the heartbeat timer. */
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    if (this.settings.controlPath === 'passive') {
+      this.heartbeatTimer = this.clock.setInterval(() => {
+        if (this.desired) this.heartbeat().catch(() => undefined);
+      }, this.settings.heartbeatMs);
+    }
+    if (this.pollMs > 0) {
+      this.pollTimer = this.clock.setInterval(() => this.pollQuietly(), this.pollMs);
+      this.pollQuietly();
+    }
+  }
+
+  /** The command in force as last accepted by the inverter. */
+  get active(): PassiveCommand | null {
+    return this.confirmed;
+  }
+
+  /** The command we are trying to keep in force. */
+  get wanted(): PassiveCommand | null {
+    return this.desired;
+  }
+
+  /** Power limits now, W: the setting, lowered by the battery's current limits × voltage when readable. */
+  get limits(): { maxChargeW: number; maxDischargeW: number } {
+    const cap = this.settings.maxPowerW;
+    const b = this.battery;
+    // The measured pack voltage when plausible (a wrong scale setting must not shrink the limit tenfold).
+    const [lo, hi] = plausibleVoltageRange(this.settings.nominalVoltage);
+    const measured = this.last?.rt.batteryVoltage;
+    const v = measured && measured >= lo && measured <= hi ? measured : this.settings.nominalVoltage;
+    const fromCurrent = (a: number | undefined) => (a && a > 0 ? Math.round(a * v) : Infinity);
+    return {
+      maxChargeW: Math.min(cap, fromCurrent(b?.maxChargeCurrent as number | undefined)),
+      maxDischargeW: Math.min(cap, fromCurrent(b?.maxDischargeCurrent as number | undefined)),
+    };
+  }
+
+  private opts(): { timeoutMs?: number } | undefined {
+    return this.timeoutMs ? { timeoutMs: this.timeoutMs } : undefined;
+  }
+
+  private problem(phase: SofarPhase, e: unknown, status?: PassiveStatus): SofarError {
+    const err = e instanceof SofarError ? e : new SofarError(`${phase === 'poll' ? 'read' : phase} failed: ${describeError(e)}`, phase, status, e);
+    this.emit('problem', err);
+    return err;
+  }
+
+  private warn(text: string): void {
+    if (this.warned.has(text)) return;
+    this.warned.add(text);
+    this.emit('warning', text);
+  }
+
+  private pollQuietly(): void {
+    if (this.polling || this.closed) return;
+    this.poll().catch(() => undefined);
+  }
+
+  /** One read cycle. Rejects (and emits 'problem') when the real-time block cannot be read. */
+  poll(): Promise<BatteryReading> {
+    if (this.polling) return this.polling;
+    const p = this.doPoll().finally(() => {
+      this.polling = null;
+    });
+    this.polling = p;
+    return p;
+  }
+
+  private async readRealtime(): Promise<number[]> {
+    try {
+      return await this.link.readHoldingRegisters(this.unit, REALTIME_BLOCK.address, this.blockCount, this.opts());
+    } catch (e) {
+      // A device that refuses the 70-register block: fall back to the 69 registers known to work (§3.2).
+      if (e instanceof ModbusError && e.code === 'exception' && this.blockCount !== REALTIME_BLOCK_SHORT) {
+        this.blockCount = REALTIME_BLOCK_SHORT;
+        return await this.link.readHoldingRegisters(this.unit, REALTIME_BLOCK.address, this.blockCount, this.opts());
+      }
+      throw e;
+    }
+  }
+
+  private async doPoll(): Promise<BatteryReading> {
+    this.counters.polls++;
+    let words: number[];
+    try {
+      words = await this.readRealtime();
+    } catch (e) {
+      this.counters.pollErrors++;
+      throw this.problem('poll', e);
+    }
+    const at = this.clock.now();
+    const rt = decodeRealtime(words, this.settings);
+    if (!rt) {
+      this.counters.pollErrors++;
+      throw this.problem('poll', new Error(`real-time block of ${words.length} registers is too short`));
+    }
+    // Identity and battery settings only while the device answers (a dead unit costs one timeout per poll).
+    const now = this.clock.now();
+    if (!this.info && now - this.infoTriedAt >= 60_000) {
+      this.infoTriedAt = now;
+      try {
+        this.info = decodeDeviceInfo(await this.link.readInputRegisters(this.unit, DEVICE_INFO_BLOCK.address, DEVICE_INFO_BLOCK.count, this.opts()));
+      } catch (e) {
+        this.problem('info', e);
+      }
+    }
+    if (now - this.batteryAt >= this.settingsEveryMs) {
+      this.batteryAt = now;
+      try {
+        this.battery = decodeBatterySettings(await this.link.readInputRegisters(this.unit, BATTERY_SETTINGS_BLOCK.address, BATTERY_SETTINGS_BLOCK.count, this.opts()));
+      } catch (e) {
+        this.problem('info', e);
+      }
+    }
+    if (this.settings.controlPath === 'work-mode') {
+      try {
+        this.workMode = (await this.link.readHoldingRegisters(this.unit, WORK_MODE.register, 1, this.opts()))[0];
+      } catch (e) {
+        this.problem('info', e);
+      }
+    }
+    for (const w of rt.warnings) this.warn(w);
+    const reading = this.reading(rt, at);
+    this.last = { rt, reading, at, words };
+    this.emit('reading', reading);
+    return reading;
+  }
+
+  private reading(rt: SofarRealtime, at: number): BatteryReading {
+    const lim = this.limits;
+    return toBatteryReading({
+      rt,
+      timestamp: at,
+      settings: this.settings,
+      info: this.info,
+      battery: this.battery,
+      control: {
+        active: this.confirmed,
+        lastStatus: this.lastStatus,
+        workMode: this.settings.controlPath === 'work-mode' ? this.workMode : undefined,
+        maxChargeW: lim.maxChargeW,
+        maxDischargeW: lim.maxDischargeW,
+      },
+    });
+  }
+
+  /** Battery setpoint, W: + discharge, − charge, 0 → standby or auto (setting). */
+  async setpoint(watts: number): Promise<CommandResult> {
+    const { command, clamped } = commandForSetpoint(watts, this.limits, this.settings.zeroMeans);
+    return this.command(command, { requestedW: watts, clamped });
+  }
+
+  /** Standby (hold the battery) or auto (the inverter's own self-consumption). */
+  async setMode(mode: 'standby' | 'auto'): Promise<CommandResult> {
+    if (mode !== 'standby' && mode !== 'auto') throw new RangeError(`mode ${JSON.stringify(mode)} is not standby or auto`);
+    return this.command({ mode });
+  }
+
+  /** Sends a command now and keeps it in force (heartbeat, re-send) until the next one. */
+  async command(cmd: PassiveCommand, meta: { requestedW?: number; clamped?: boolean } = {}): Promise<CommandResult> {
+    if (this.closed) throw new SofarError('the inverter driver is closed', 'command');
+    this.desired = cmd;
+    this.desiredMeta = { requestedW: meta.requestedW, clamped: !!meta.clamped };
+    return this.send(cmd, this.desiredMeta);
+  }
+
+  private scheduleResend(): void {
+    this.resendTimer?.cancel();
+    this.resendTimer = undefined;
+    if (this.closed || !this.desired || this.settings.resendMs <= 0 || this.settings.controlPath !== 'passive') return;
+    this.resendTimer = this.clock.setTimeout(() => {
+      this.resendTimer = undefined;
+      if (!this.desired || this.closed) return;
+      this.counters.resends++;
+      this.send(this.desired, this.desiredMeta).catch(() => undefined);
+    }, this.settings.resendMs);
+  }
+
+  private afterReconnect(): void {
+    // A command waiting in the queue goes out on the new connection anyway.
+    if (this.closed || !this.desired || this.inFlight > 0) return;
+    if (this.settings.controlPath === 'work-mode') this.workMode = null;
+    this.counters.resends++;
+    this.send(this.desired, this.desiredMeta).catch(() => undefined);
+  }
+
+  private async send(cmd: PassiveCommand, meta: { requestedW?: number; clamped: boolean }): Promise<CommandResult> {
+    this.counters.commands++;
+    // Re-send timer restarts from each attempt, so a failed one is retried resendMs later.
+    this.scheduleResend();
+    this.inFlight++;
+    try {
+      const status = this.settings.controlPath === 'work-mode' ? await this.sendWorkMode(cmd) : await this.sendPassive(cmd);
+      if (status && !status.accepted) {
+        this.lastStatus = status;
+        throw new SofarError(`inverter rejected ${describeCommand(cmd)}: ${status.resultText}`, 'command', status);
+      }
+      if (status) this.lastStatus = status;
+      this.confirmed = cmd; // FIFO link: the last reply belongs to the last command sent
+      const result: CommandResult = { command: cmd, text: describeCommand(cmd), requestedW: meta.requestedW, clamped: meta.clamped, status: status ?? undefined, path: this.settings.controlPath, at: this.clock.now() };
+      this.emit('command', result);
+      return result;
+    } catch (e) {
+      this.counters.commandErrors++;
+      const err = e instanceof SofarError ? e : new SofarError(`${describeCommand(cmd)} failed: ${describeError(e)}`, 'command', undefined, e);
+      throw this.problem('command', err);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async sendPassive(cmd: PassiveCommand): Promise<PassiveStatus> {
+    const reply = await this.link.custom(this.unit, FC_PASSIVE, passiveRequestData(cmd), { ...this.opts(), replyLength: passiveReplyLength });
+    const st = parsePassiveReply(reply);
+    if ('error' in st) throw new SofarError(`${describeCommand(cmd)}: malformed reply (${st.error})`, 'command');
+    return st;
+  }
+
+  private async sendWorkMode(cmd: PassiveCommand): Promise<null> {
+    const o = this.opts();
+    if (cmd.mode === 'auto') {
+      if (this.workMode !== WORK_MODE.auto) await this.link.writeMultipleRegisters(this.unit, WORK_MODE.register, [WORK_MODE.auto], o);
+      this.workMode = WORK_MODE.auto;
+      return null;
+    }
+    if (this.workMode === null) {
+      try {
+        this.workMode = (await this.link.readHoldingRegisters(this.unit, WORK_MODE.register, 1, o))[0];
+      } catch {
+        this.workMode = null;
+      }
+    }
+    if (this.workMode !== WORK_MODE.passive) {
+      await this.link.writeMultipleRegisters(this.unit, WORK_MODE.register, [WORK_MODE.passive], o);
+      this.workMode = WORK_MODE.passive;
+    }
+    if (cmd.mode === 'standby') await this.link.writeMultipleRegisters(this.unit, WORK_MODE.standby, [PASSIVE_STANDBY_VALUE], o);
+    else await this.link.writeMultipleRegisters(this.unit, cmd.mode === 'charge' ? WORK_MODE.charge : WORK_MODE.discharge, [cmd.watts], o);
+    return null;
+  }
+
+  /** One heartbeat (FC 0x49). Resolves when the inverter answered. */
+  async heartbeat(): Promise<void> {
+    this.counters.heartbeats++;
+    try {
+      const reply = await this.link.custom(this.unit, FC_HEARTBEAT, heartbeatRequestData(), { ...this.opts(), replyLength: heartbeatReplyLength });
+      const r = parseHeartbeatReply(reply);
+      if ('error' in r) throw new Error(r.error);
+      this.lastHeartbeatAt = this.clock.now();
+      this.emit('heartbeat', { ok: true, at: this.lastHeartbeatAt });
+    } catch (e) {
+      this.counters.heartbeatErrors++;
+      const err = new SofarError(`heartbeat failed: ${describeError(e)}`, 'heartbeat', undefined, e);
+      this.emit('heartbeat', { ok: false, at: this.clock.now(), error: err.message });
+      throw this.problem('heartbeat', err);
+    }
+  }
+
+  /**
+   * Stops every timer; when we had commanded the inverter, leaves it in the close action's mode
+   * (auto or standby; 'none' leaves it as it is). Never throws; resolves within `timeoutMs`.
+   */
+  async close(timeoutMs = 2000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pollTimer?.cancel();
+    this.heartbeatTimer?.cancel();
+    this.resendTimer?.cancel();
+    this.link.off('connected', this.onConnected);
+    const action = this.settings.onClose;
+    if (this.desired && action !== 'none') {
+      const cmd: PassiveCommand = { mode: action };
+      const sending = (this.settings.controlPath === 'work-mode' ? this.sendWorkMode(cmd) : this.sendPassive(cmd)).then(
+        (st) => {
+          if (st && !st.accepted) this.emit('problem', new SofarError(`close: inverter rejected ${action}: ${st.resultText}`, 'command', st));
+        },
+        (e) => this.emit('problem', new SofarError(`close: ${action} failed: ${describeError(e)}`, 'command', undefined, e)),
+      );
+      let timer: Timer | undefined;
+      await Promise.race([sending, new Promise<void>((r) => (timer = this.clock.setTimeout(r, timeoutMs)))]);
+      timer?.cancel();
+    }
+    this.desired = null;
+  }
+}

@@ -1,0 +1,717 @@
+/**
+ * SofarSim: a simulated Sofar ME3000SP behind Modbus RTU — on a serial pty made with socat, and
+ * behind an RTU-over-TCP gateway — for the virtual home, the integration tests and `npm start`.
+ *
+ * Physics: a BatteryPlant (lib/sim/battery.ts, 3000 W both ways) that the household sees through
+ * household.addSource(), so the virtual home's meters measure it; grid, load and PV registers come
+ * from household.state(t). Registers are encoded with the driver's own points table
+ * (lib/devices/sofar/descriptor.ts), in the register conventions of the Sofar PDF
+ * (../shared/protocols/sofar-me3000sp.md §3.3): battery power + charging, grid power + export,
+ * AC power + discharging, battery voltage 0.1 V (or 0.01 V, an option, to exercise §3.10).
+ *
+ * Protocol (§3.6, §3.7, §3.9): FC 0x03 real-time block 0x0200–0x0255 and the work-mode block
+ * 0x1200–0x1214; FC 0x04 battery settings 0x10B0–0x10BC and device info 0x2000–0x200B; FC 0x06/0x10
+ * to the work-mode block; vendor FC 0x42 passive control with the status-word reply (result codes
+ * 0 accepted, 1 not in passive mode, 3 busy, 4 invalid data; bits charge/discharge enabled, full,
+ * empty); vendor FC 0x49 heartbeat (reply: byte count 2 + status word — the real reply is not
+ * documented). Other addresses answer exception 2, other function codes exception 1.
+ *
+ * Heartbeat timeout: what a real inverter does without heartbeats is UNCONFIRMED (§3.7). The sim
+ * models the documented window: when no 0x49 and no command arrived for `heartbeatTimeoutMs`
+ * (default 60 s, the PDF's "at least once per minute") after a passive command, it falls back to
+ * `fallback` (default auto) and emits 'fallback'.
+ *
+ * Faults on demand (setFaults): the link layer's server faults (timeout, exception, crcError,
+ * delayMs) for this unit, plus dropConnection (the gateway closes the client's socket on the next
+ * request), wrongUnit (replies carry another unit id, CRC recomputed), busy (0x42 answers result 3),
+ * inverter fault IDs (running state 6, or 7 with `permanent`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Duplex } from 'node:stream';
+import {
+  BATTERY_SETTINGS_BLOCK,
+  BATTERY_SETTING_POINTS,
+  DEVICE_INFO_BLOCK,
+  FC_HEARTBEAT,
+  FC_PASSIVE,
+  HEARTBEAT_REG,
+  HEARTBEAT_VALUE,
+  ME3000_MAX_POWER_W,
+  PASSIVE_REG,
+  PASSIVE_STANDBY_VALUE,
+  REALTIME_POINTS,
+  WORK_MODE,
+} from '../devices/sofar/descriptor';
+import { faultBit } from '../devices/sofar/enums';
+import { encodePoints } from '../devices/sofar/normalize';
+import { encodeStatusWord, passiveReplyData } from '../devices/sofar/passive';
+import { crc16modbus, encodeValue } from '../transport/modbus/data-types';
+import { ModbusServer, type ModbusException, type ModbusFaults, type ModbusServerHandler } from '../transport/modbus/server';
+import { systemClock, type Clock, type Timer } from '../util/clock';
+import { BatteryPlant, type BatteryPlantOptions } from './battery';
+import { localWallMs, type Household } from './household';
+
+export type SofarSimMode = 'auto' | 'standby' | 'charge' | 'discharge';
+
+export interface SofarSimFaults extends ModbusFaults {
+  /** Replies carry this unit id instead of the addressed one. */
+  wrongUnit?: number;
+  /** 0x42 answers result code 3 (busy). */
+  busy?: boolean;
+  /** Active inverter fault IDs (1–80): running state 6 (fault). */
+  inverterFaults?: number[];
+  /** With inverterFaults: running state 7 (permanent fault). */
+  permanent?: boolean;
+}
+
+export interface SofarSimOptions {
+  /** Slave address, default 1. Other ids get no reply (an absent device on the bus). */
+  unit?: number;
+  /** Clock of the plant and household (simulated time), default systemClock. Wire timing always uses the system clock. */
+  clock?: Clock;
+  /** The virtual home's household: the plant is added as a source; grid/load/PV registers follow it. Without one, load and PV are 0. */
+  household?: Household;
+  /** Battery plant or its options (defaults: 4800 Wh, 3000 W both ways, SoC 50 %, min SoC 10 %). */
+  plant?: BatteryPlant | BatteryPlantOptions;
+  /** Work mode on the LCD is Passive (default true); otherwise 0x42 answers "invalid mode". */
+  passiveMode?: boolean;
+  /** Fall back when neither heartbeat nor command arrived for this long, ms (default 60000; 0 = never). */
+  heartbeatTimeoutMs?: number;
+  fallback?: 'auto' | 'standby';
+  /** Mode before the first command (default standby: passive mode waiting for commands, the battery idle). */
+  initialMode?: SofarSimMode;
+  /** Encoding of 0x020E: 0.1 V (PDF, default) or 0.01 V (what several implementations read). */
+  batteryVoltageScale?: 0.1 | 0.01;
+  /** A PV CT (CTpv) is installed: 0x0215 carries PV power (default true). */
+  pvCt?: boolean;
+  /** Serial number, 14 characters (0x2001–0x2007). */
+  serial?: string;
+  /** Control step of the auto mode and bookkeeping period, ms of simulated time (default 1000). */
+  tickMs?: number;
+  /** Baud rate for RTU silence timing (default 9600). */
+  baudRate?: number;
+}
+
+export interface SofarCommandLog {
+  /** Simulated time. */
+  t: number;
+  fc: number;
+  register: number;
+  value: number;
+  /** 0x42 result code (0 for accepted writes and heartbeats). */
+  result: number;
+}
+
+/** A pair of linked ptys made by socat: `<dir>/<a>` and `<dir>/<b>`. */
+export class SocatPair {
+  private proc?: ChildProcess;
+  private ownDir = false;
+  dir = '';
+  a = '';
+  b = '';
+  constructor(private readonly o: { dir?: string; a: string; b: string; socat?: string; readyTimeoutMs?: number }) {}
+
+  async start(): Promise<{ a: string; b: string }> {
+    if (this.o.dir) {
+      fs.mkdirSync(this.o.dir, { recursive: true });
+      this.dir = this.o.dir;
+    } else {
+      this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'home-energy-sofar-'));
+      this.ownDir = true;
+    }
+    this.a = path.join(this.dir, this.o.a);
+    this.b = path.join(this.dir, this.o.b);
+    for (const p of [this.a, this.b]) if (isLink(p)) fs.unlinkSync(p);
+    const exe = this.o.socat ?? 'socat';
+    const proc = spawn(exe, ['-d', '-d', `pty,raw,echo=0,link=${this.a}`, `pty,raw,echo=0,link=${this.b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    let stderr = '';
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (d: string) => {
+      stderr = (stderr + d).slice(-10000);
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let done = false;
+        const finish = (e?: Error) => {
+          if (done) return;
+          done = true;
+          poll.cancel();
+          timer.cancel();
+          if (e) reject(e);
+          else resolve();
+        };
+        const poll = systemClock.setInterval(() => {
+          if (isLink(this.a) && isLink(this.b) && stderr.includes('starting data transfer loop')) finish();
+        }, 20);
+        const ms = this.o.readyTimeoutMs ?? 5000;
+        const timer = systemClock.setTimeout(() => finish(new Error(`socat did not create ${this.a} and ${this.b} within ${ms} ms`)), ms);
+        proc.once('error', (e: NodeJS.ErrnoException) =>
+          finish(e.code === 'ENOENT' ? new Error(`socat not found (${exe}): the serial Sofar simulator needs it (Debian/Ubuntu: apt-get install socat)`) : e),
+        );
+        proc.once('exit', (code, sig) => finish(new Error(`socat exited (${code ?? sig}) before it was ready: ${stderr.trim().split('\n').slice(-2).join(' | ')}`)));
+      });
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+    return { a: this.a, b: this.b };
+  }
+
+  get running(): boolean {
+    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    if (proc && proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const t = systemClock.setTimeout(() => proc.kill('SIGKILL'), 2000);
+        proc.once('exit', () => {
+          t.cancel();
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      });
+    }
+    for (const p of [this.a, this.b]) if (p && isLink(p)) fs.rmSync(p, { force: true });
+    if (this.ownDir && this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    this.ownDir = false;
+  }
+}
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** The wire between the server and a client (socket or serial port) with the sim's own faults. */
+class FaultStream extends Duplex {
+  constructor(
+    private readonly inner: Duplex,
+    private readonly sim: SofarSim,
+    private readonly hangUp: () => void,
+  ) {
+    super();
+    inner.on('data', (b: Buffer) => {
+      if (this.sim.takeDrop()) {
+        this.hangUp();
+        return;
+      }
+      this.push(b);
+    });
+    inner.on('error', () => undefined);
+    inner.on('close', () => this.push(null));
+  }
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    let out = chunk;
+    const wu = this.sim.simFaults.wrongUnit;
+    if (wu !== undefined && out.length >= 4) {
+      out = Buffer.from(out);
+      out[0] = wu & 0xff;
+      const crc = crc16modbus(out, 0, out.length - 2);
+      out[out.length - 2] = crc & 0xff;
+      out[out.length - 1] = crc >>> 8;
+    }
+    if (!this.inner.destroyed && this.inner.writable) this.inner.write(out);
+    cb();
+  }
+}
+
+const DEFAULT_PLANT: BatteryPlantOptions = { capacityWh: 4800, maxChargeW: ME3000_MAX_POWER_W, maxDischargeW: ME3000_MAX_POWER_W, socPct: 50, minSocPct: 10 };
+
+export class SofarSim extends EventEmitter {
+  readonly unit: number;
+  readonly clock: Clock;
+  readonly plant: BatteryPlant;
+  readonly household?: Household;
+  readonly server: ModbusServer;
+  readonly serial: string;
+  mode: SofarSimMode;
+  /** Charge / discharge power of the passive command, W. */
+  modeW = 0;
+  /** Auto mode grid target, W (+ = import allowed; FW ≥ V1.40 signed target). */
+  autoTarget = 0;
+  /** Work mode 0x1200: 0 auto, 3 passive. */
+  workMode: number;
+  simFaults: SofarSimFaults = {};
+  readonly heartbeatTimeoutMs: number;
+  readonly fallback: 'auto' | 'standby';
+  readonly log: SofarCommandLog[] = [];
+  heartbeats: number[] = [];
+  /** Time of the last heartbeat or command (simulated), or null before the first. */
+  lastLifeSign: number | null = null;
+  private readonly voltageScale: 0.1 | 0.01;
+  private readonly pvCt: boolean;
+  private readonly tickMs: number;
+  private readonly removeSource?: () => void;
+  private ticker?: Timer;
+  private lastT: number;
+  private dayKey: number;
+  private readonly today = { pvWh: 0, exportWh: 0, importWh: 0, loadWh: 0, chargeWh: 0, dischargeWh: 0, genMin: 0 };
+  private readonly totals = { pvWh: 12_340_000, exportWh: 6_120_000, importWh: 9_870_000, loadWh: 16_090_000, chargeWh: 1_230_000, dischargeWh: 1_110_000, genH: 4321 };
+  private plantCharged: number;
+  private plantDischarged: number;
+  private dropNext = false;
+  private gateway?: net.Server;
+  private readonly gatewaySockets = new Set<net.Socket>();
+  private pty?: SocatPair;
+  private ptyPort?: Duplex & { close?: (cb?: (e?: Error | null) => void) => void; isOpen?: boolean };
+  private stopped = false;
+
+  constructor(o: SofarSimOptions = {}) {
+    super();
+    this.unit = o.unit ?? 1;
+    this.clock = o.clock ?? systemClock;
+    this.plant = o.plant instanceof BatteryPlant ? o.plant : new BatteryPlant({ ...DEFAULT_PLANT, t0: this.clock.now(), ...o.plant });
+    this.household = o.household;
+    this.workMode = o.passiveMode === false ? WORK_MODE.auto : WORK_MODE.passive;
+    this.mode = o.initialMode ?? 'standby';
+    this.heartbeatTimeoutMs = o.heartbeatTimeoutMs ?? 60_000;
+    this.fallback = o.fallback ?? 'auto';
+    this.voltageScale = o.batteryVoltageScale ?? 0.1;
+    this.pvCt = o.pvCt ?? true;
+    this.serial = (o.serial ?? 'SA1ES130K12345').padEnd(14, ' ').slice(0, 14);
+    this.tickMs = o.tickMs ?? 1000;
+    this.lastT = this.clock.now();
+    this.dayKey = this.localDay(this.lastT);
+    this.plantCharged = this.plant.chargedWh;
+    this.plantDischarged = this.plant.dischargedWh;
+    if (this.household) this.removeSource = this.household.addSource((t) => this.plant.advance(t), { name: 'sofar' });
+    this.server = new ModbusServer({ transport: 'rtu', handler: this.handler(), units: [this.unit], baudRate: o.baudRate ?? 9600 });
+    this.server.on('problem', (e) => this.emit('problem', e));
+    this.ticker = this.clock.setInterval(() => this.tick(), this.tickMs);
+    this.control(this.clock.now());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Model
+  // -------------------------------------------------------------------------------------------
+
+  private localDay(t: number): number {
+    return Math.floor(localWallMs(t, this.household?.timeZone ?? 'Europe/Amsterdam') / 86_400_000);
+  }
+
+  /** Grid power without this battery, W + import. */
+  private netLoad(t: number): number {
+    if (!this.household) return 0;
+    return this.household.gridW(t) + this.plant.advance(t);
+  }
+
+  private get faulted(): boolean {
+    return !!this.simFaults.inverterFaults?.length;
+  }
+
+  /** Applies the mode to the plant at time t. */
+  private control(t: number): void {
+    let w = 0;
+    if (this.faulted) w = 0;
+    else if (this.mode === 'auto') w = this.netLoad(t) - this.autoTarget;
+    else if (this.mode === 'charge') w = -this.modeW;
+    else if (this.mode === 'discharge') w = this.modeW;
+    w = Math.max(-this.plant.maxChargeW, Math.min(this.plant.maxDischargeW, w));
+    if (Math.abs(w - this.plant.activeSetpointW) >= 1) this.plant.command(w, t);
+  }
+
+  private tick(): void {
+    const t = this.clock.now();
+    if (
+      this.heartbeatTimeoutMs > 0 &&
+      this.lastLifeSign !== null &&
+      this.workMode === WORK_MODE.passive &&
+      this.mode !== this.fallback &&
+      t - this.lastLifeSign >= this.heartbeatTimeoutMs
+    ) {
+      const from = this.mode;
+      this.mode = this.fallback;
+      this.modeW = 0;
+      this.autoTarget = 0;
+      this.emit('fallback', { t, from, to: this.fallback });
+    }
+    this.control(t);
+    this.account(t);
+  }
+
+  private account(t: number): void {
+    const dt = t - this.lastT;
+    if (dt <= 0) return;
+    const day = this.localDay(t);
+    if (day !== this.dayKey) {
+      this.dayKey = day;
+      for (const k of Object.keys(this.today) as Array<keyof typeof this.today>) this.today[k] = 0;
+    }
+    const h = dt / 3_600_000;
+    const load = this.household ? this.household.loadW(t) : 0;
+    const pv = this.household ? this.household.pvW(t) : 0;
+    const grid = this.household ? this.household.gridW(t) : -this.plant.advance(t);
+    const add = (k: 'pvWh' | 'exportWh' | 'importWh' | 'loadWh', wh: number) => {
+      this.today[k] += wh;
+      this.totals[k] += wh;
+    };
+    add('pvWh', pv * h);
+    add('loadWh', load * h);
+    if (grid > 0) add('importWh', grid * h);
+    else add('exportWh', -grid * h);
+    const c = this.plant.chargedWh - this.plantCharged;
+    const d = this.plant.dischargedWh - this.plantDischarged;
+    this.plantCharged = this.plant.chargedWh;
+    this.plantDischarged = this.plant.dischargedWh;
+    this.today.chargeWh += c;
+    this.today.dischargeWh += d;
+    this.totals.chargeWh += c;
+    this.totals.dischargeWh += d;
+    if (pv > 0) {
+      this.today.genMin += dt / 60_000;
+      this.totals.genH += dt / 3_600_000;
+    }
+    this.lastT = t;
+  }
+
+  /** Running state (§3.4) now. */
+  runningState(t = this.clock.now()): number {
+    if (this.faulted) return this.simFaults.permanent ? 7 : 6;
+    const ac = this.plant.advance(t);
+    if (ac < -20) return 2;
+    if (ac > 20) return 4;
+    return 0;
+  }
+
+  /** SI values by point name (register conventions), at time t. */
+  values(t = this.clock.now()): Record<string, number> {
+    this.control(t);
+    this.account(t);
+    const ac = this.plant.advance(t);
+    const eff = this.plant.efficiency(ac) || 1;
+    const dc = ac > 0 ? ac / eff : ac * eff; // DC side, + discharge
+    const soc = this.plant.socPct;
+    const volts = 46 + 0.08 * soc - (0.5 * dc) / 1000;
+    const st = this.household?.state(t);
+    const grid = st ? st.gridW : -ac;
+    return {
+      runningState: this.runningState(t),
+      gridVoltage: st ? st.phases[0].voltage : 230,
+      gridCurrent: st ? st.phases[0].current : 0,
+      gridFrequency: 50,
+      batteryDcPowerRaw: -dc,
+      batteryVoltageRaw: volts,
+      batteryCurrentRaw: -dc / volts,
+      soc: Math.round(soc),
+      batteryTemperature: 24,
+      gridPowerRaw: -grid,
+      loadPower: st ? st.loadW : 0,
+      acPowerRaw: ac,
+      pvPower: this.pvCt && st ? st.pvW : 0,
+      epsVoltage: 0,
+      epsPower: 0,
+      pvTodayWh: this.today.pvWh,
+      exportTodayWh: this.today.exportWh,
+      importTodayWh: this.today.importWh,
+      loadTodayWh: this.today.loadWh,
+      pvTotalWh: Math.floor(this.totals.pvWh / 1000) * 1000,
+      exportTotalWh: Math.floor(this.totals.exportWh / 1000) * 1000,
+      importTotalWh: Math.floor(this.totals.importWh / 1000) * 1000,
+      loadTotalWh: Math.floor(this.totals.loadWh / 1000) * 1000,
+      chargeTodayWh: this.today.chargeWh,
+      dischargeTodayWh: this.today.dischargeWh,
+      chargeTotalWh: Math.floor(this.totals.chargeWh / 1000) * 1000,
+      dischargeTotalWh: Math.floor(this.totals.dischargeWh / 1000) * 1000,
+      countdownS: 0,
+      alertBits: 0,
+      batteryCycles: 123,
+      invBusVoltage: 380,
+      llcBusVoltage: 400,
+      pvCurrent: this.pvCt && st ? st.pvW / 230 : 0,
+      innerTemperature: 35,
+      heatsinkTemperature: 31,
+      countryCode: 0,
+      commBoardBits: 0,
+      generationTimeTodayMin: Math.floor(this.today.genMin),
+      generationTimeTotalH: Math.floor(this.totals.genH),
+    };
+  }
+
+  /** Registers 0x0200–0x0255 now. */
+  realtimeWords(t = this.clock.now()): number[] {
+    const v = this.values(t);
+    const words = encodePoints(v, REALTIME_POINTS, 0x0200, 0x56);
+    words[0x0e] = Math.max(0, Math.min(0xffff, Math.round(v.batteryVoltageRaw / this.voltageScale)));
+    const ids = this.simFaults.inverterFaults ?? [];
+    for (const id of ids) {
+      try {
+        const [reg, bit] = faultBit(id);
+        words[0x01 + reg] |= 1 << bit;
+      } catch {
+        /* ignore ids out of range */
+      }
+    }
+    return words;
+  }
+
+  private batteryWords(): number[] {
+    const values: Record<string, number> = {
+      batteryType: 1,
+      capacityAh: Math.round(this.plant.capacityWh / 48),
+      maxChargeVoltage: 53.2,
+      maxChargeCurrent: 62.5,
+      overVoltageProtection: 54,
+      minDischargeVoltage: 46,
+      maxDischargeCurrent: 62.5,
+      underVoltageProtection: 45,
+      depthOfDischarge: Math.round(100 - this.plant.minSocPct),
+      emptyVoltage: 46,
+      fullVoltage: 53.2,
+    };
+    return encodePoints(values, BATTERY_SETTING_POINTS, BATTERY_SETTINGS_BLOCK.address, BATTERY_SETTINGS_BLOCK.count);
+  }
+
+  private infoWords(): number[] {
+    return [0x0001, ...encodeValue(this.serial, 'string', { length: 7 }), ...encodeValue(0x56333430, 'u32'), ...encodeValue(0x00010002, 'u32')].slice(0, DEVICE_INFO_BLOCK.count);
+  }
+
+  private workModeWords(): number[] {
+    const w = new Array<number>(21).fill(0);
+    w[0] = this.workMode;
+    w[0x12] = this.mode === 'standby' ? PASSIVE_STANDBY_VALUE : 0;
+    w[0x13] = this.mode === 'discharge' ? this.modeW : 0;
+    w[0x14] = this.mode === 'charge' ? this.modeW : 0;
+    return w;
+  }
+
+  private statusWord(result: number): number {
+    const plant = this.plant;
+    return encodeStatusWord({ result, chargeEnabled: !plant.full, dischargeEnabled: !plant.empty, full: plant.full, empty: plant.empty });
+  }
+
+  /** Sets the mode as a command would (tests, the CLI's virtual home). */
+  setMode(mode: SofarSimMode, watts = 0): void {
+    const t = this.clock.now();
+    this.mode = mode;
+    this.modeW = mode === 'charge' || mode === 'discharge' ? watts : 0;
+    if (mode !== 'auto') this.autoTarget = 0;
+    this.control(t);
+  }
+
+  private command(fc: number, register: number, value: number, result: number): void {
+    const t = this.clock.now();
+    this.log.push({ t, fc, register, value, result });
+    if (this.log.length > 1000) this.log.splice(0, this.log.length - 1000);
+    this.emit('command', this.log[this.log.length - 1]);
+  }
+
+  private handler(): ModbusServerHandler {
+    const ex = (code: number): ModbusException => ({ exception: code });
+    return {
+      read: (_unit, fc, address, count) => {
+        const end = address + count;
+        if (fc === 0x03 && address >= 0x0200 && end <= 0x0256) return this.realtimeWords().slice(address - 0x0200, end - 0x0200);
+        if (fc === 0x03 && address >= WORK_MODE.register && end <= WORK_MODE.register + 21) return this.workModeWords().slice(address - WORK_MODE.register, end - WORK_MODE.register);
+        if (fc === 0x04 && address >= BATTERY_SETTINGS_BLOCK.address && end <= BATTERY_SETTINGS_BLOCK.address + BATTERY_SETTINGS_BLOCK.count)
+          return this.batteryWords().slice(address - BATTERY_SETTINGS_BLOCK.address, end - BATTERY_SETTINGS_BLOCK.address);
+        if (fc === 0x04 && address >= DEVICE_INFO_BLOCK.address && end <= DEVICE_INFO_BLOCK.address + DEVICE_INFO_BLOCK.count) return this.infoWords().slice(address - DEVICE_INFO_BLOCK.address, end - DEVICE_INFO_BLOCK.address);
+        return ex(2);
+      },
+      write: (_unit, fc, address, values) => {
+        const t = this.clock.now();
+        for (let i = 0; i < values.length; i++) {
+          const a = address + i;
+          const v = values[i];
+          if (a === WORK_MODE.register) {
+            if (v > 4) return ex(3);
+            this.workMode = v;
+            if (v !== WORK_MODE.passive) this.setMode('auto');
+          } else if (a === WORK_MODE.standby || a === WORK_MODE.discharge || a === WORK_MODE.charge) {
+            if (this.workMode !== WORK_MODE.passive) return ex(4);
+            if (a === WORK_MODE.standby) {
+              if (v !== PASSIVE_STANDBY_VALUE) return ex(3);
+              this.setMode('standby');
+            } else {
+              if (v > ME3000_MAX_POWER_W) return ex(3);
+              this.setMode(a === WORK_MODE.charge ? 'charge' : 'discharge', v);
+            }
+            this.lastLifeSign = t;
+          } else return ex(2);
+          this.command(fc, a, v, 0);
+        }
+        return undefined;
+      },
+      custom: (_unit, fc, data) => {
+        if (fc === FC_HEARTBEAT) {
+          if (data.length !== 4 || data.readUInt16BE(0) !== HEARTBEAT_REG || data.readUInt16BE(2) !== HEARTBEAT_VALUE) return ex(3);
+          const t = this.clock.now();
+          this.lastLifeSign = t;
+          this.heartbeats.push(t);
+          if (this.heartbeats.length > 1000) this.heartbeats.splice(0, this.heartbeats.length - 1000);
+          this.command(fc, HEARTBEAT_REG, HEARTBEAT_VALUE, 0);
+          this.emit('heartbeat', t);
+          return passiveReplyData(this.statusWord(0));
+        }
+        if (fc === FC_PASSIVE) {
+          if (data.length !== 4) return ex(3);
+          const reg = data.readUInt16BE(0);
+          const v = data.readUInt16BE(2);
+          const result = this.passive(reg, v);
+          this.command(fc, reg, v, result);
+          return passiveReplyData(this.statusWord(result));
+        }
+        return ex(1);
+      },
+      requestLength: (fc) => (fc === FC_PASSIVE || fc === FC_HEARTBEAT ? 4 : -1),
+    };
+  }
+
+  /** 0x42: the result code (§3.6). */
+  private passive(reg: number, v: number): number {
+    if (this.workMode !== WORK_MODE.passive) return 1;
+    if (this.simFaults.busy) return 3;
+    switch (reg) {
+      case PASSIVE_REG.standby:
+        if (v !== PASSIVE_STANDBY_VALUE) return 4;
+        this.setMode('standby');
+        break;
+      case PASSIVE_REG.discharge:
+      case PASSIVE_REG.charge:
+        if (v > ME3000_MAX_POWER_W) return 4;
+        this.setMode(reg === PASSIVE_REG.charge ? 'charge' : 'discharge', v);
+        break;
+      case PASSIVE_REG.auto: {
+        const target = v === PASSIVE_STANDBY_VALUE ? 0 : v >= 0x8000 ? v - 0x10000 : v;
+        if (target < -9999 || target > 9999) return 4;
+        this.setMode('auto');
+        this.autoTarget = target;
+        this.control(this.clock.now());
+        break;
+      }
+      default:
+        return 4;
+    }
+    this.lastLifeSign = this.clock.now();
+    return 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Faults
+  // -------------------------------------------------------------------------------------------
+
+  /** Replaces the faults; {} clears them. */
+  setFaults(f: SofarSimFaults): void {
+    this.simFaults = { ...f };
+    this.dropNext = !!f.dropConnection;
+    const server: ModbusFaults = {};
+    if (f.timeout) server.timeout = true;
+    if (f.exception !== undefined) server.exception = f.exception;
+    if (f.crcError) server.crcError = true;
+    if (f.delayMs) server.delayMs = f.delayMs;
+    this.server.setFaults(server, this.unit);
+    this.control(this.clock.now());
+  }
+
+  /** One-shot disconnect flag, taken by the first request that arrives. */
+  takeDrop(): boolean {
+    if (!this.dropNext) return false;
+    this.dropNext = false;
+    this.simFaults = { ...this.simFaults, dropConnection: false };
+    return true;
+  }
+
+  /** Closes every gateway client connection now. */
+  dropClients(): void {
+    for (const s of this.gatewaySockets) s.destroy();
+    this.gatewaySockets.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Transports
+  // -------------------------------------------------------------------------------------------
+
+  /** RTU-over-TCP gateway (like a USR/Waveshare RS485-to-Ethernet box in transparent mode). */
+  async startGateway(o: { host?: string; port?: number } = {}): Promise<{ host: string; port: number }> {
+    if (this.gateway) return this.gatewayAddress!;
+    const host = o.host ?? '127.0.0.1';
+    const server = net.createServer((sock) => {
+      this.gatewaySockets.add(sock);
+      sock.setNoDelay(true);
+      sock.on('close', () => this.gatewaySockets.delete(sock));
+      sock.on('error', () => undefined);
+      this.server.attach(new FaultStream(sock, this, () => sock.destroy()));
+      this.emit('connection');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (e) => this.emit('problem', e));
+    this.gateway = server;
+    return this.gatewayAddress!;
+  }
+
+  get gatewayAddress(): { host: string; port: number } | undefined {
+    const a = this.gateway?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+  }
+
+  async stopGateway(): Promise<void> {
+    const g = this.gateway;
+    this.gateway = undefined;
+    this.dropClients();
+    if (g) await new Promise<void>((r) => g.close(() => r()));
+  }
+
+  /** Serves RTU on a socat pty pair; clients open the returned path (9600 8N1). */
+  async startPty(o: { dir?: string; socat?: string } = {}): Promise<{ path: string }> {
+    if (this.pty) return { path: this.pty.b };
+    const pair = new SocatPair({ dir: o.dir, a: 'inverter', b: 'sofar', socat: o.socat });
+    await pair.start();
+    this.pty = pair;
+    try {
+      const { SerialPort } = require('serialport') as typeof import('serialport');
+      const port = new SerialPort({ path: pair.a, baudRate: 9600, autoOpen: false });
+      await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+      port.on('error', (e) => this.emit('problem', e));
+      this.ptyPort = port;
+      this.server.attach(new FaultStream(port, this, () => undefined));
+    } catch (e) {
+      await this.stopPty();
+      throw e;
+    }
+    return { path: pair.b };
+  }
+
+  get ptyPath(): string | undefined {
+    return this.pty?.b;
+  }
+
+  async stopPty(): Promise<void> {
+    const port = this.ptyPort;
+    this.ptyPort = undefined;
+    if (port && port.isOpen && port.close) await new Promise<void>((r) => port.close!(() => r()));
+    const pair = this.pty;
+    this.pty = undefined;
+    if (pair) await pair.stop();
+  }
+
+  /** Stops transports and timers and removes the plant from the household. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.ticker?.cancel();
+    this.removeSource?.();
+    await this.stopGateway();
+    await this.stopPty();
+    await this.server.close();
+  }
+}
