@@ -7,6 +7,7 @@ import { validator } from '../../lib/api/validate';
 import { ksemMeterConfigSchema, pollerOptions, receiverOptions, staleMs, type KsemMeterConfig } from '../../lib/devices/ksem/config';
 import { KsemPoller, type KsemIdentityEvent, type KsemReadingEvent } from '../../lib/devices/ksem/poller';
 import { KsemPushReceiver } from '../../lib/devices/ksem/push-receiver';
+import type { LinkLease } from '../../lib/transport/modbus/pool';
 import type { ModbusLinkNode } from '../modbus-link/modbus-link';
 import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
 import { formatAge, formatPower, freshness } from '../_shared/status';
@@ -33,6 +34,7 @@ module.exports = function (RED: NodeAPI) {
     const node = this;
     let problem = checkConfig(config);
     let poller: KsemPoller | undefined;
+    let lease: LinkLease | undefined;
     let receiver: KsemPushReceiver | undefined;
     let last: { ev: KsemReadingEvent; at: number } | undefined;
     let intervalMs = 0;
@@ -90,10 +92,11 @@ module.exports = function (RED: NodeAPI) {
 
     if (!problem && config.mode === 'poll') {
       const linkNode = RED.nodes.getNode(String(config.link)) as ModbusLinkNode | null;
-      if (!linkNode || typeof linkNode.getLink !== 'function') problem = `config.link: ${_('ksem-meter.errors.noLink')}`;
+      if (!linkNode || typeof linkNode.acquire !== 'function') problem = `config.link: ${_('ksem-meter.errors.noLink')}`;
       else {
         try {
-          poller = new KsemPoller(linkNode.getLink(), pollerOptions(config));
+          lease = linkNode.acquire();
+          poller = new KsemPoller(lease.link, pollerOptions(config));
         } catch (e) {
           problem = (e as Error).message;
         }
@@ -156,7 +159,10 @@ module.exports = function (RED: NodeAPI) {
       poller?.removeAllListeners();
       receiver?.removeAllListeners();
       node.status({});
-      Promise.allSettled(stops).then(() => done());
+      Promise.allSettled(stops)
+        .then(() => lease?.release())
+        .catch(() => undefined)
+        .then(() => done());
     });
   }
 

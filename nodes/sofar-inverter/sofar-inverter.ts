@@ -4,7 +4,7 @@
  * `kind: "battery"` reading every poll and after every command; takes battery setpoints with the
  * same meaning as sessy-battery. Protocol work lives in lib/devices/sofar; this file translates.
  */
-import { checkSofarConfig, holdLink, optionsFromConfig, parseSofarCommand, type SofarInverterConfig } from '../../lib/devices/sofar/commands';
+import { checkSofarConfig, optionsFromConfig, parseSofarCommand, type SofarInverterConfig } from '../../lib/devices/sofar/commands';
 import type { LinkLease } from '../../lib/transport/modbus/pool';
 import { SofarInverter, type CommandResult } from '../../lib/devices/sofar/inverter';
 import type { BatteryReading } from '../../lib/api/types';
@@ -70,13 +70,12 @@ module.exports = function (RED: NodeAPI) {
 
     if (!problem) {
       const linkNode = RED.nodes.getNode(String(config.link)) as ModbusLinkNode | null;
-      if (!linkNode || typeof linkNode.getLink !== 'function') problem = `config.link: ${_('sofar-inverter.errors.noLink')}`;
+      if (!linkNode || typeof linkNode.acquire !== 'function') problem = `config.link: ${_('sofar-inverter.errors.noLink')}`;
       else {
         try {
-          const link = linkNode.getLink();
-          // Our own reference keeps the shared link open until the close command went out.
-          hold = holdLink(link);
-          inverter = new SofarInverter({ link, unit: o.unit, settings: o.settings, pollMs: o.pollMs });
+          // Our own lease keeps the shared link open until the close command went out.
+          hold = linkNode.acquire();
+          inverter = new SofarInverter({ link: hold.link, unit: o.unit, settings: o.settings, pollMs: o.pollMs });
         } catch (e) {
           problem = (e as Error).message;
         }

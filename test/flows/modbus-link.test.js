@@ -29,7 +29,7 @@ describe('modbus-link config node', () => {
   });
   afterEach(() => helper.unload());
 
-  it('shares one link between two config nodes on the same endpoint and releases it on close', async () => {
+  it('shares one link between two config nodes on the same endpoint; the socket closes with the last lease', async () => {
     const cfg = { type: 'modbus-link', transport: 'tcp', host: '127.0.0.1', port: String(port), timeout: '300', version: 1 };
     await helper.load(linkNode, [
       { id: 'l1', ...cfg, name: 'a' },
@@ -38,13 +38,19 @@ describe('modbus-link config node', () => {
     const a = helper.getNode('l1');
     const b = helper.getNode('l2');
     assert.equal(a.problem, null);
-    const link = a.getLink();
-    assert.equal(b.getLink(), link);
+    const la = a.acquire();
+    const lb = b.acquire();
+    const link = la.link;
+    assert.equal(lb.link, link);
     assert.equal(link.key, `tcp://127.0.0.1:${port}`);
     assert.equal(a.describe(), `tcp://127.0.0.1:${port}, timeout 300 ms`);
     assert.deepEqual(await link.readHoldingRegisters(3, 10, 2), [310, 311]);
     assert.deepEqual(openLinks().find((l) => l.key === link.key), { key: link.key, refs: 2, connected: true });
+    await la.release();
+    assert.equal(link.connected, true, 'one lease left: the link stays open');
     await helper.unload();
+    assert.equal(link.connected, true, 'the config nodes hold no lease of their own');
+    await lb.release();
     assert.equal(openLinks().find((l) => l.key === link.key), undefined);
     assert.equal(link.connected, false);
   });
@@ -53,7 +59,7 @@ describe('modbus-link config node', () => {
     await helper.load(linkNode, [{ id: 'bad', type: 'modbus-link', transport: 'rtu', serialPort: '', version: 1 }]);
     const n = helper.getNode('bad');
     assert.match(n.problem, /config\.serialPort: must match pattern/);
-    assert.throws(() => n.getLink(), /invalid Modbus link configuration: config\.serialPort/);
+    assert.throws(() => n.acquire(), /invalid Modbus link configuration: config\.serialPort/);
   });
 
   it('config → endpoint and options, schema rules', () => {

@@ -637,13 +637,6 @@ describe('sofar-inverter node boundary: config and input messages', () => {
     );
     assert.equal(sofar.optionsFromConfig({ link: 'x', staleAfter: 12 }).staleMs, 12000);
   });
-
-  it('endpoint keys of the shared links', () => {
-    assert.deepEqual(sofar.endpointFromKey('rtu-tcp://127.0.0.1:1505'), { transport: 'rtu-over-tcp', host: '127.0.0.1', port: 1505 });
-    assert.deepEqual(sofar.endpointFromKey('tcp://::1:502'), { transport: 'tcp', host: '::1', port: 502 });
-    assert.deepEqual(sofar.endpointFromKey('rtu:/dev/ttyUSB0'), { transport: 'rtu', path: '/dev/ttyUSB0' });
-    assert.equal(sofar.endpointFromKey('mystery'), undefined);
-  });
 });
 
 describe('Sofar simulator registers (the driver reads what the simulator writes)', () => {

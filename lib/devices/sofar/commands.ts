@@ -10,8 +10,7 @@
 import type { SchemaObject } from 'ajv';
 import { batterySetpointSchema } from '../../api/schemas';
 import { validator } from '../../api/validate';
-import { acquireLink, type LinkLease } from '../../transport/modbus/pool';
-import type { ModbusEndpoint, ModbusLink } from '../../transport/modbus/types';
+
 import {
   DEFAULT_SETTINGS,
   HEARTBEAT_MAX_MS,
@@ -190,30 +189,3 @@ export function parseSofarCommand(msg: { topic?: unknown; payload?: unknown }): 
   };
 }
 
-/**
- * An extra reference to a shared link, found by its endpoint key ("rtu-tcp://host:port",
- * "tcp://host:port", "tls://host:port", "rtu:/dev/x"), so the link stays open until this node has
- * sent its close command: Node-RED closes the modbus-link config node in the same tick as the device
- * nodes, and the last release closes the link with every queued request. Returns undefined when the
- * key cannot be read (the node then works without the extra reference).
- */
-export function endpointFromKey(key: string): ModbusEndpoint | undefined {
-  let m = /^(rtu-tcp|tcp|tls):\/\/(.+):(\d+)$/.exec(key);
-  if (m) return { transport: m[1] === 'rtu-tcp' ? 'rtu-over-tcp' : (m[1] as 'tcp' | 'tls'), host: m[2], port: Number(m[3]) };
-  m = /^rtu:(.+)$/.exec(key);
-  if (m) return { transport: 'rtu', path: m[1] };
-  return undefined;
-}
-
-export function holdLink(link: ModbusLink): LinkLease | undefined {
-  const e = typeof link?.key === 'string' ? endpointFromKey(link.key) : undefined;
-  if (!e) return undefined;
-  try {
-    const lease = acquireLink(e);
-    if (lease.link === link) return lease;
-    void lease.release(); // not the same link after all: give it back
-  } catch {
-    /* no extra reference */
-  }
-  return undefined;
-}
