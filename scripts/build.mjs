@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Build: tsc (lib + node runtimes) → dist/, then assemble each node type listed in package.json
-// "node-red".nodes: dist/nodes/<type>/<type>.html (editor script + template), its help and messages
-// under locales/en-US/, and the icons it uses under icons/ (Node-RED looks only beside the .js).
+// "node-red".nodes: dist/nodes/<type>/<type>.html (the shared editor helpers of
+// nodes/_shared/editor.js, then the node's editor script + template), its help and messages under
+// locales/en-US/, and the icons it uses under icons/ (Node-RED looks only beside the .js).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,11 @@ copyDir(path.join(root, 'lib', 'sim', 'data'), path.join(dist, 'lib', 'sim', 'da
 copyDir(path.join(root, 'lib', 'sim', 'certs'), path.join(dist, 'lib', 'sim', 'certs'));
 
 const problems = [];
+// Every node's editor HTML starts with the shared editor helpers (window.HomeEnergyEditor): each
+// type carries its own copy, so it works whichever of our node types are installed or enabled.
+const sharedEditor = fs.readFileSync(path.join(root, 'nodes', '_shared', 'editor.js'), 'utf8');
+if (/<\/script/i.test(sharedEditor)) problems.push('nodes/_shared/editor.js must not contain "</script"');
+const editorPrelude = `<script type="text/javascript">\n${sharedEditor.trimEnd()}\n</script>\n\n`;
 for (const [type, jsPath] of Object.entries(pkg['node-red'].nodes)) {
   const src = path.join(root, 'nodes', type);
   const out = path.dirname(path.join(root, jsPath));
@@ -46,7 +52,7 @@ for (const [type, jsPath] of Object.entries(pkg['node-red'].nodes)) {
     continue;
   }
   fs.mkdirSync(path.join(out, 'locales', 'en-US'), { recursive: true });
-  fs.writeFileSync(path.join(out, `${type}.html`), fs.readFileSync(editor, 'utf8'));
+  fs.writeFileSync(path.join(out, `${type}.html`), editorPrelude + fs.readFileSync(editor, 'utf8'));
   const help = path.join(src, 'help.md');
   if (fs.existsSync(help)) {
     const md = fs.readFileSync(help, 'utf8');

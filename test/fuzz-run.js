@@ -26,20 +26,10 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
+const { mulberry32 } = require('./helpers');
 
 const DIST = path.resolve(__dirname, '../dist/lib/devices/p1');
 const DATA = path.resolve(__dirname, '../../shared/data/p1_telegrams');
-
-/** mulberry32: small seeded PRNG, returns floats in [0, 1). */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function next() {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function loadModules() {
   const { parseTelegram } = require(path.join(DIST, 'parser'));

@@ -265,7 +265,7 @@ export class KsemSimMeter {
 
 // ---------------------------------------------------------------------------------------------
 
-export type KsemSimFault = 'none' | 'timeout' | 'exception' | 'disconnect' | 'wrong-unit' | 'slow';
+export type KsemSimFault = 'none' | 'timeout' | 'exception' | 'disconnect' | 'wrong-unit' | 'slow' | 'garble';
 
 export interface KsemSimServerOptions {
   meter: KsemSimMeter;
@@ -343,7 +343,7 @@ export class KsemSimServer {
     return this.servers;
   }
 
-  /** Faults on both servers (see ModbusServer). */
+  /** Faults on both servers (see ModbusServer: also wrongUnit, garble 'length'). */
   setFaults(f: ModbusFaults): void {
     for (const s of this.servers) s.setFaults(f);
   }
@@ -351,7 +351,8 @@ export class KsemSimServer {
   /**
    * One named fault, or 'none' to clear: 'timeout' (no replies), 'exception' (exception 4 to every
    * request, or `code`), 'disconnect' (drop the connection on the next request), 'wrong-unit'
-   * (answer only unit 247, so requests to any other id go unanswered), 'slow' (replies `ms` late).
+   * (answer only unit 247, so requests to any other id go unanswered), 'slow' (replies `ms` late),
+   * 'garble' (every reply a broken frame — the PDU cut short — as line noise does on RTU).
    */
   fault(kind: KsemSimFault, arg?: number): void {
     for (const s of this.servers) {
@@ -372,6 +373,9 @@ export class KsemSimServer {
           break;
         case 'slow':
           s.setFaults({ delayMs: arg ?? 1500 });
+          break;
+        case 'garble':
+          s.setFaults({ garble: true });
           break;
         case 'none':
           break;

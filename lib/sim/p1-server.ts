@@ -9,16 +9,16 @@
  *
  * All timers run on the injected Clock. Faults are injected on demand (DESIGN.md §5).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tty from 'node:tty';
+import { closeServer, listen } from '../transport/net-server';
 import { systemClock, type Clock, type Timer } from '../util/clock';
 import type { DsmrMeter, MeterSnapshot } from './dsmr-writer';
+import { SimHttpServer, basicCredentials, sendJson, sendText } from './http-sim';
+import { SocatPair } from './pty';
 
 /** Anything that produces telegrams (DsmrMeter does). */
 export interface TelegramSource {
@@ -201,14 +201,7 @@ export class P1TcpServer extends TelegramStreamer {
       sock.on('close', () => this.clients.delete(sock));
       this.emit('connection', sock.remoteAddress, sock.remotePort);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.wantPort, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', (e) => this.fail(e));
+    await listen(server, this.wantPort, this.host, (e) => this.fail(e));
     this.server = server;
     this.startTimer();
     return this.address!;
@@ -241,8 +234,7 @@ export class P1TcpServer extends TelegramStreamer {
     this.stopTimer();
     const server = this.server;
     this.server = undefined;
-    this.dropClients();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.clients);
   }
 }
 
@@ -263,11 +255,8 @@ export interface P1PtyServerOptions extends TelegramStreamOptions {
 }
 
 export class P1PtyServer extends TelegramStreamer {
-  private readonly opts: P1PtyServerOptions;
-  private proc?: ChildProcess;
+  private readonly pair: SocatPair;
   private out?: tty.WriteStream;
-  private ownDir = false;
-  private dirPath?: string;
   /** Path consumers open with a serial port (`<dir>/p1`). */
   devicePath = '';
   /** Path the meter writes to (`<dir>/meter`). */
@@ -275,69 +264,32 @@ export class P1PtyServer extends TelegramStreamer {
 
   constructor(opts: P1PtyServerOptions) {
     super(opts);
-    this.opts = opts;
+    this.pair = new SocatPair({
+      dir: opts.dir,
+      tmpPrefix: 'home-energy-p1-',
+      a: opts.meterName ?? 'meter',
+      b: opts.deviceName ?? 'p1',
+      socat: opts.socat,
+      readyTimeoutMs: opts.readyTimeoutMs,
+      neededBy: 'the serial P1 simulator',
+      hint: 'or run without --pty',
+    });
+    this.pair.on('exit', (e: Error) => this.fail(e));
   }
 
   async start(): Promise<{ path: string; meterPath: string }> {
-    if (this.proc) return { path: this.devicePath, meterPath: this.meterPath };
-    if (this.opts.dir) {
-      fs.mkdirSync(this.opts.dir, { recursive: true });
-      this.dirPath = this.opts.dir;
-    } else {
-      this.dirPath = fs.mkdtempSync(path.join(os.tmpdir(), 'home-energy-p1-'));
-      this.ownDir = true;
-    }
-    this.meterPath = path.join(this.dirPath, this.opts.meterName ?? 'meter');
-    this.devicePath = path.join(this.dirPath, this.opts.deviceName ?? 'p1');
-    for (const p of [this.meterPath, this.devicePath]) if (fs.existsSync(p) || isLink(p)) fs.unlinkSync(p);
-
-    const exe = this.opts.socat ?? 'socat';
-    const args = ['-d', '-d', `pty,raw,echo=0,link=${this.meterPath}`, `pty,raw,echo=0,link=${this.devicePath}`];
-    const proc = spawn(exe, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.proc = proc;
-    let stderr = '';
+    if (this.out) return { path: this.devicePath, meterPath: this.meterPath };
     try {
-      await new Promise<void>((resolve, reject) => {
-        let done = false;
-        let timer: Timer | undefined;
-        let poll: Timer | undefined;
-        const finish = (err?: Error) => {
-          if (done) return;
-          done = true;
-          timer?.cancel();
-          poll?.cancel();
-          if (err) reject(err);
-          else resolve();
-        };
-        const ready = () => stderr.includes('starting data transfer loop') && isLink(this.meterPath) && isLink(this.devicePath);
-        proc.stderr!.setEncoding('utf8');
-        proc.stderr!.on('data', (d: string) => {
-          stderr += d;
-          if (stderr.length > 20000) stderr = stderr.slice(-10000);
-          if (ready()) finish();
-        });
-        proc.once('error', (e: NodeJS.ErrnoException) => {
-          finish(
-            e.code === 'ENOENT'
-              ? new Error(`socat not found (${exe}): the serial P1 simulator needs it; install it (Debian/Ubuntu: apt-get install socat) or run without --pty`)
-              : e,
-          );
-        });
-        proc.once('exit', (code, sig) => finish(new Error(`socat exited (${code ?? sig}) before it was ready: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)));
-        // Links are created just before socat logs the loop start; poll in case the log line comes first.
-        poll = systemClock.setInterval(() => ready() && finish(), 20);
-        timer = systemClock.setTimeout(() => finish(new Error(`socat did not create ${this.meterPath} and ${this.devicePath} within ${this.opts.readyTimeoutMs ?? 5000} ms`)), this.opts.readyTimeoutMs ?? 5000);
-      });
-      const fd = fs.openSync(this.meterPath, fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
+      const { a, b } = await this.pair.start();
+      this.meterPath = a;
+      this.devicePath = b;
+      const fd = fs.openSync(a, fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
       this.out = new tty.WriteStream(fd);
       this.out.on('error', (e) => this.fail(e));
     } catch (e) {
       await this.stop();
       throw e;
     }
-    proc.on('exit', () => {
-      if (this.proc === proc) this.fail(new Error(`socat exited unexpectedly: ${stderr.trim().split('\n').slice(-2).join(' | ')}`));
-    });
     this.startTimer();
     return { path: this.devicePath, meterPath: this.meterPath };
   }
@@ -354,31 +306,7 @@ export class P1PtyServer extends TelegramStreamer {
     const out = this.out;
     this.out = undefined;
     if (out) out.destroy();
-    const proc = this.proc;
-    this.proc = undefined;
-    if (proc && proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        const t = systemClock.setTimeout(() => {
-          proc.kill('SIGKILL');
-        }, 2000);
-        proc.once('exit', () => {
-          t.cancel();
-          resolve();
-        });
-        proc.kill('SIGTERM');
-      });
-    }
-    for (const p of [this.meterPath, this.devicePath]) if (p && isLink(p)) fs.rmSync(p, { force: true });
-    if (this.ownDir && this.dirPath) fs.rmSync(this.dirPath, { recursive: true, force: true });
-    this.ownDir = false;
-  }
-}
-
-function isLink(p: string): boolean {
-  try {
-    return fs.lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
+    await this.pair.stop();
   }
 }
 
@@ -452,8 +380,7 @@ export class SessyP1HttpServer extends EventEmitter {
   static readonly PATH = '/api/v2/p1/details';
   readonly host: string;
   private readonly opts: SessyP1HttpServerOptions;
-  private server?: http.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly http = new SimHttpServer((req, res) => this.handle(req, res));
   private faults: Array<{ kind: SessyP1Fault; left: number }> = [];
   /** Requests answered (or hung) since start. */
   requests = 0;
@@ -465,23 +392,8 @@ export class SessyP1HttpServer extends EventEmitter {
   }
 
   async start(): Promise<{ host: string; port: number; url: string }> {
-    if (!this.server) {
-      const server = http.createServer((req, res) => this.handle(req, res));
-      server.on('connection', (s) => {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.opts.port ?? 0, this.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      this.server = server;
-    }
-    const a = this.server.address() as net.AddressInfo;
-    return { host: this.host, port: a.port, url: `http://${this.host}:${a.port}` };
+    const port = await this.http.start(this.opts.port ?? 0, this.host);
+    return { host: this.host, port, url: `http://${this.host}:${port}` };
   }
 
   /** Applies a fault to the next `count` requests of the details endpoint (Infinity = until clearFaults()). */
@@ -505,36 +417,29 @@ export class SessyP1HttpServer extends EventEmitter {
     this.requests++;
     req.resume();
     const url = new URL(req.url ?? '/', 'http://x');
-    const json = (code: number, body: unknown) => {
-      const text = JSON.stringify(body);
-      res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    };
+    const json = (code: number, body: unknown) => sendJson(res, code, body);
     const auth = this.opts.auth;
-    if (auth && !checkBasic(req.headers.authorization, auth)) {
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="Sessy"', 'content-type': 'text/plain' });
-      res.end('Unauthorized');
+    const cred = basicCredentials(req.headers.authorization);
+    if (auth && (cred?.username !== auth.username || cred.password !== auth.password)) {
+      sendText(res, 401, 'Unauthorized', { 'www-authenticate': 'Basic realm="Sessy"' });
       return;
     }
     if (url.pathname === SessyP1HttpServer.PATH || url.pathname === '/api/v1/p1/status') {
       if (req.method !== 'GET') {
-        res.writeHead(405, { allow: 'GET', 'content-type': 'text/plain' });
-        res.end('Method Not Allowed');
+        sendText(res, 405, 'Method Not Allowed', { allow: 'GET' });
         return;
       }
       const fault = this.nextFault();
       if (fault === 'hang') return; // socket stays open until the client gives up or stop()
       if (fault === 'http500') {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('Internal error: P1 telegram buffer unavailable');
+        sendText(res, 500, 'Internal error: P1 telegram buffer unavailable');
         return;
       }
       let details: Record<string, unknown>;
       try {
         details = sessyP1Details(this.opts.meter.snapshot());
       } catch (e) {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`meter model failed: ${(e as Error).message}`);
+        sendText(res, 500, `meter model failed: ${(e as Error).message}`);
         return;
       }
       if (url.pathname === '/api/v1/p1/status') {
@@ -566,21 +471,7 @@ export class SessyP1HttpServer extends EventEmitter {
     json(404, { status: 'error', error: 'not found' });
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    await closed;
+  stop(): Promise<void> {
+    return this.http.stop();
   }
-}
-
-function checkBasic(header: string | undefined, auth: { username: string; password: string }): boolean {
-  if (!header || !/^basic /i.test(header)) return false;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  if (i < 0) return false;
-  return decoded.slice(0, i) === auth.username && decoded.slice(i + 1) === auth.password;
 }

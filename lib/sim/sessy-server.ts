@@ -63,41 +63,15 @@
  * request is carried out.
  */
 import { EventEmitter } from 'node:events';
-import * as http from 'node:http';
-import * as net from 'node:net';
+import type * as http from 'node:http';
+import { SESSY_STRATEGIES, SESSY_SYSTEM_STATES, type SessyStrategy } from '../devices/sessy/descriptor';
 import { systemClock, type Clock, type Timer } from '../util/clock';
 import { BatteryPlant, type BatteryPlantOptions } from './battery';
 import type { Household } from './household';
+import { SimHttpServer, basicCredentials, sendJson, sendText } from './http-sim';
 
-/** §1.5.2 */
-export const SESSY_STRATEGIES = [
-  'POWER_STRATEGY_NOM',
-  'POWER_STRATEGY_ROI',
-  'POWER_STRATEGY_API',
-  'POWER_STRATEGY_IDLE',
-  'POWER_STRATEGY_SESSY_CONNECT',
-  'POWER_STRATEGY_ECO',
-] as const;
-export type SessyStrategy = (typeof SESSY_STRATEGIES)[number];
-
-/** §1.6.1 */
-export const SESSY_SYSTEM_STATES = [
-  'SYSTEM_STATE_INIT',
-  'SYSTEM_STATE_WAIT_FOR_PERIPHERALS',
-  'SYSTEM_STATE_STANDBY',
-  'SYSTEM_STATE_WAITING_FOR_SAFE_SITUATION',
-  'SYSTEM_STATE_WAITING_IN_SAFE_SITUATION',
-  'SYSTEM_STATE_RUNNING_SAFE',
-  'SYSTEM_STATE_OVERRIDE_OVERFREQUENCY',
-  'SYSTEM_STATE_OVERRIDE_UNDERFREQUENCY',
-  'SYSTEM_STATE_DISCONNECT',
-  'SYSTEM_STATE_RECONNECT',
-  'SYSTEM_STATE_ERROR',
-  'SYSTEM_STATE_BATTERY_EMPTY_OR_FULL',
-  'SYSTEM_STATE_BATTERY_FULL',
-  'SYSTEM_STATE_BATTERY_EMPTY',
-  'SYSTEM_STATE_OVERRIDE_BATTERY_UNDERVOLTAGE',
-] as const;
+/** Strategies (§1.5.2) and system states (§1.6.1): the driver's descriptor is the one list. */
+export { SESSY_STRATEGIES, type SessyStrategy };
 
 /** §1.6.2 OTA targets. */
 const OTA_TARGETS = ['OTA_TARGET_SELF', 'OTA_TARGET_SERIAL', 'OTA_TARGET_ALL'];
@@ -274,8 +248,10 @@ export class SessyBatteryServer extends EventEmitter {
   private t: number;
   private pvWh: [number, number, number] = [0, 0, 0];
   private otaChecked = false;
-  private server?: http.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly http = new SimHttpServer(
+    (req, res) => this.receive(req, res),
+    (e) => this.emit('problem', e),
+  );
   private nomTimer?: Timer;
   private removeSource?: () => void;
 
@@ -484,7 +460,7 @@ export class SessyBatteryServer extends EventEmitter {
    * any other known state (ERROR, OVERRIDE_*, DISCONNECT, …) holds until a normal state is set.
    */
   set systemState(s: string) {
-    if (!(SESSY_SYSTEM_STATES as readonly string[]).includes(s)) throw new Error(`unknown system state ${JSON.stringify(s)}`);
+    if (!Object.hasOwn(SESSY_SYSTEM_STATES, s)) throw new Error(`unknown system state ${JSON.stringify(s)}`);
     const t = this.clock.now();
     this.update(t);
     this.forced = null;
@@ -668,31 +644,17 @@ export class SessyBatteryServer extends EventEmitter {
   // -------------------------------------------------------------------------------------------
 
   get url(): string | null {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? `http://${this.host}:${a.port}` : null;
+    const port = this.http.port;
+    return port === undefined ? null : `http://${this.host}:${port}`;
   }
 
   get port(): number {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a.port : 0;
+    return this.http.port ?? 0;
   }
 
   async start(): Promise<{ url: string; serial: string }> {
-    if (!this.server) {
-      const server = http.createServer((req, res) => this.receive(req, res));
-      server.on('connection', (s) => {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.opts.port ?? 0, this.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      server.on('error', (e) => this.emit('problem', e));
-      this.server = server;
+    if (this.http.port === undefined) {
+      await this.http.start(this.opts.port ?? 0, this.host);
       this.update();
       if (this.household && !this.removeSource) {
         const split: [number, number, number] = [0, 0, 0];
@@ -715,13 +677,7 @@ export class SessyBatteryServer extends EventEmitter {
     this.nomTimer = undefined;
     this.removeSource?.();
     this.removeSource = undefined;
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    await closed;
+    await this.http.stop();
   }
 
   private log(e: SessyRequestLogEntry): SessyRequestLogEntry {
@@ -744,20 +700,14 @@ export class SessyBatteryServer extends EventEmitter {
       try {
         this.handle(req, res, Buffer.concat(chunks).toString('utf8'), tooBig);
       } catch (e) {
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(`simulator error: ${(e as Error).message}`);
-        }
+        if (!res.headersSent) sendText(res, 500, `simulator error: ${(e as Error).message}`);
       }
     });
   }
 
   private credentials(header: string | undefined): { sent: boolean; valid: boolean } {
-    if (!header || !/^basic /i.test(header)) return { sent: false, valid: false };
-    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-    const i = decoded.indexOf(':');
-    const valid = i >= 0 && decoded.slice(0, i) === this.serial && decoded.slice(i + 1) === this.password;
-    return { sent: true, valid };
+    const c = basicCredentials(header);
+    return { sent: c !== null, valid: c?.username === this.serial && c.password === this.password };
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, text: string, tooBig: boolean): void {
@@ -781,14 +731,8 @@ export class SessyBatteryServer extends EventEmitter {
     if (f.timeout) return; // the socket stays open until the client gives up or stop()
     const send = (r: Reply) => {
       entry.status = r.code;
-      if (r.text !== undefined) {
-        res.writeHead(r.code, { 'content-type': 'text/plain', ...(r.code === 401 ? { 'www-authenticate': 'Basic realm="Sessy"' } : {}) });
-        res.end(r.text);
-      } else {
-        const s = JSON.stringify(r.body);
-        res.writeHead(r.code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) });
-        res.end(s);
-      }
+      if (r.text !== undefined) sendText(res, r.code, r.text, r.code === 401 ? { 'www-authenticate': 'Basic realm="Sessy"' } : {});
+      else sendJson(res, r.code, r.body);
       r.after?.();
     };
     if (f.notFound?.includes(path)) return send({ code: 404, text: 'Not Found' });

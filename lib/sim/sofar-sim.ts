@@ -21,18 +21,15 @@
  * (default 60 s, the PDF's "at least once per minute") after a passive command, it falls back to
  * `fallback` (default auto) and emits 'fallback'.
  *
- * Faults on demand (setFaults): the link layer's server faults (timeout, exception, crcError,
- * delayMs) for this unit, plus dropConnection (the gateway closes the client's socket on the next
- * request), wrongUnit (replies carry another unit id, CRC recomputed), busy (0x42 answers result 3),
- * inverter fault IDs (running state 6, or 7 with `permanent`).
+ * Faults on demand (setFaults): the link layer's server faults for this unit (timeout, exception,
+ * crcError, delayMs, wrongUnit — replies carry another unit id, CRC recomputed — and dropConnection —
+ * the gateway closes the client's socket on the next request; on the pty it acts as a timeout),
+ * plus the inverter's own: busy (0x42 answers result 3), inverter fault IDs (running state 6, or 7
+ * with `permanent`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import {
   BATTERY_SETTINGS_BLOCK,
   BATTERY_SETTING_POINTS,
@@ -50,17 +47,18 @@ import {
 import { faultBit } from '../devices/sofar/enums';
 import { encodePoints } from '../devices/sofar/normalize';
 import { encodeStatusWord, passiveReplyData } from '../devices/sofar/passive';
-import { crc16modbus, encodeValue } from '../transport/modbus/data-types';
+import { encodeValue } from '../transport/modbus/data-types';
 import { ModbusServer, type ModbusException, type ModbusFaults, type ModbusServerHandler } from '../transport/modbus/server';
+import { closeServer, listen, trackConnections } from '../transport/net-server';
 import { systemClock, type Clock, type Timer } from '../util/clock';
 import { BatteryPlant, type BatteryPlantOptions } from './battery';
 import { localWallMs, type Household } from './household';
+import { SocatPair } from './pty';
 
 export type SofarSimMode = 'auto' | 'standby' | 'charge' | 'discharge';
 
+/** The server's faults for this unit (timeout, exception, crcError, wrongUnit, dropConnection, delayMs) plus the inverter's own. */
 export interface SofarSimFaults extends ModbusFaults {
-  /** Replies carry this unit id instead of the addressed one. */
-  wrongUnit?: number;
   /** 0x42 answers result code 3 (busy). */
   busy?: boolean;
   /** Active inverter fault IDs (1–80): running state 6 (fault). */
@@ -107,128 +105,8 @@ export interface SofarCommandLog {
   result: number;
 }
 
-/** A pair of linked ptys made by socat: `<dir>/<a>` and `<dir>/<b>`. */
-export class SocatPair {
-  private proc?: ChildProcess;
-  private ownDir = false;
-  dir = '';
-  a = '';
-  b = '';
-  constructor(private readonly o: { dir?: string; a: string; b: string; socat?: string; readyTimeoutMs?: number }) {}
-
-  async start(): Promise<{ a: string; b: string }> {
-    if (this.o.dir) {
-      fs.mkdirSync(this.o.dir, { recursive: true });
-      this.dir = this.o.dir;
-    } else {
-      this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'home-energy-sofar-'));
-      this.ownDir = true;
-    }
-    this.a = path.join(this.dir, this.o.a);
-    this.b = path.join(this.dir, this.o.b);
-    for (const p of [this.a, this.b]) if (isLink(p)) fs.unlinkSync(p);
-    const exe = this.o.socat ?? 'socat';
-    const proc = spawn(exe, ['-d', '-d', `pty,raw,echo=0,link=${this.a}`, `pty,raw,echo=0,link=${this.b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.proc = proc;
-    let stderr = '';
-    proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (d: string) => {
-      stderr = (stderr + d).slice(-10000);
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        let done = false;
-        const finish = (e?: Error) => {
-          if (done) return;
-          done = true;
-          poll.cancel();
-          timer.cancel();
-          if (e) reject(e);
-          else resolve();
-        };
-        const poll = systemClock.setInterval(() => {
-          if (isLink(this.a) && isLink(this.b) && stderr.includes('starting data transfer loop')) finish();
-        }, 20);
-        const ms = this.o.readyTimeoutMs ?? 5000;
-        const timer = systemClock.setTimeout(() => finish(new Error(`socat did not create ${this.a} and ${this.b} within ${ms} ms`)), ms);
-        proc.once('error', (e: NodeJS.ErrnoException) =>
-          finish(e.code === 'ENOENT' ? new Error(`socat not found (${exe}): the serial Sofar simulator needs it (Debian/Ubuntu: apt-get install socat)`) : e),
-        );
-        proc.once('exit', (code, sig) => finish(new Error(`socat exited (${code ?? sig}) before it was ready: ${stderr.trim().split('\n').slice(-2).join(' | ')}`)));
-      });
-    } catch (e) {
-      await this.stop();
-      throw e;
-    }
-    return { a: this.a, b: this.b };
-  }
-
-  get running(): boolean {
-    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-
-  async stop(): Promise<void> {
-    const proc = this.proc;
-    this.proc = undefined;
-    if (proc && proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        const t = systemClock.setTimeout(() => proc.kill('SIGKILL'), 2000);
-        proc.once('exit', () => {
-          t.cancel();
-          resolve();
-        });
-        proc.kill('SIGTERM');
-      });
-    }
-    for (const p of [this.a, this.b]) if (p && isLink(p)) fs.rmSync(p, { force: true });
-    if (this.ownDir && this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
-    this.ownDir = false;
-  }
-}
-
-function isLink(p: string): boolean {
-  try {
-    return fs.lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
-/** The wire between the server and a client (socket or serial port) with the sim's own faults. */
-class FaultStream extends Duplex {
-  constructor(
-    private readonly inner: Duplex,
-    private readonly sim: SofarSim,
-    private readonly hangUp: () => void,
-  ) {
-    super();
-    inner.on('data', (b: Buffer) => {
-      if (this.sim.takeDrop()) {
-        this.hangUp();
-        return;
-      }
-      this.push(b);
-    });
-    inner.on('error', () => undefined);
-    inner.on('close', () => this.push(null));
-  }
-
-  override _read(): void {}
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    let out = chunk;
-    const wu = this.sim.simFaults.wrongUnit;
-    if (wu !== undefined && out.length >= 4) {
-      out = Buffer.from(out);
-      out[0] = wu & 0xff;
-      const crc = crc16modbus(out, 0, out.length - 2);
-      out[out.length - 2] = crc & 0xff;
-      out[out.length - 1] = crc >>> 8;
-    }
-    if (!this.inner.destroyed && this.inner.writable) this.inner.write(out);
-    cb();
-  }
-}
+/** The faults setFaults() hands to the Modbus server (for this unit). */
+const SERVER_FAULTS = ['timeout', 'exception', 'crcError', 'wrongUnit', 'dropConnection', 'delayMs'] as const;
 
 const DEFAULT_PLANT: BatteryPlantOptions = { capacityWh: 4800, maxChargeW: ME3000_MAX_POWER_W, maxDischargeW: ME3000_MAX_POWER_W, socPct: 50, minSocPct: 10 };
 
@@ -264,9 +142,8 @@ export class SofarSim extends EventEmitter {
   private readonly totals = { pvWh: 12_340_000, exportWh: 6_120_000, importWh: 9_870_000, loadWh: 16_090_000, chargeWh: 1_230_000, dischargeWh: 1_110_000, genH: 4321 };
   private plantCharged: number;
   private plantDischarged: number;
-  private dropNext = false;
   private gateway?: net.Server;
-  private readonly gatewaySockets = new Set<net.Socket>();
+  private gatewaySockets = new Set<net.Socket>();
   private pty?: SocatPair;
   private ptyPort?: Duplex & { close?: (cb?: (e?: Error | null) => void) => void; isOpen?: boolean };
   private stopped = false;
@@ -607,22 +484,10 @@ export class SofarSim extends EventEmitter {
   /** Replaces the faults; {} clears them. */
   setFaults(f: SofarSimFaults): void {
     this.simFaults = { ...f };
-    this.dropNext = !!f.dropConnection;
     const server: ModbusFaults = {};
-    if (f.timeout) server.timeout = true;
-    if (f.exception !== undefined) server.exception = f.exception;
-    if (f.crcError) server.crcError = true;
-    if (f.delayMs) server.delayMs = f.delayMs;
+    for (const k of SERVER_FAULTS) if (f[k] !== undefined && f[k] !== false) (server as Record<string, unknown>)[k] = f[k];
     this.server.setFaults(server, this.unit);
     this.control(this.clock.now());
-  }
-
-  /** One-shot disconnect flag, taken by the first request that arrives. */
-  takeDrop(): boolean {
-    if (!this.dropNext) return false;
-    this.dropNext = false;
-    this.simFaults = { ...this.simFaults, dropConnection: false };
-    return true;
   }
 
   /** Closes every gateway client connection now. */
@@ -638,23 +503,13 @@ export class SofarSim extends EventEmitter {
   /** RTU-over-TCP gateway (like a USR/Waveshare RS485-to-Ethernet box in transparent mode). */
   async startGateway(o: { host?: string; port?: number } = {}): Promise<{ host: string; port: number }> {
     if (this.gateway) return this.gatewayAddress!;
-    const host = o.host ?? '127.0.0.1';
     const server = net.createServer((sock) => {
-      this.gatewaySockets.add(sock);
       sock.setNoDelay(true);
-      sock.on('close', () => this.gatewaySockets.delete(sock));
-      sock.on('error', () => undefined);
-      this.server.attach(new FaultStream(sock, this, () => sock.destroy()));
+      this.server.attach(sock);
       this.emit('connection');
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(o.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', (e) => this.emit('problem', e));
+    this.gatewaySockets = trackConnections(server);
+    await listen(server, o.port ?? 0, o.host ?? '127.0.0.1', (e) => this.emit('problem', e));
     this.gateway = server;
     return this.gatewayAddress!;
   }
@@ -667,23 +522,22 @@ export class SofarSim extends EventEmitter {
   async stopGateway(): Promise<void> {
     const g = this.gateway;
     this.gateway = undefined;
-    this.dropClients();
-    if (g) await new Promise<void>((r) => g.close(() => r()));
+    await closeServer(g, this.gatewaySockets);
   }
 
   /** Serves RTU on a socat pty pair; clients open the returned path (9600 8N1). */
   async startPty(o: { dir?: string; socat?: string } = {}): Promise<{ path: string }> {
     if (this.pty) return { path: this.pty.b };
-    const pair = new SocatPair({ dir: o.dir, a: 'inverter', b: 'sofar', socat: o.socat });
+    const pair = new SocatPair({ dir: o.dir, tmpPrefix: 'home-energy-sofar-', a: 'inverter', b: 'sofar', socat: o.socat, neededBy: 'the serial Sofar simulator' });
+    pair.on('exit', (e: Error) => this.emit('problem', e));
     await pair.start();
     this.pty = pair;
     try {
       const { SerialPort } = require('serialport') as typeof import('serialport');
       const port = new SerialPort({ path: pair.a, baudRate: 9600, autoOpen: false });
       await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-      port.on('error', (e) => this.emit('problem', e));
       this.ptyPort = port;
-      this.server.attach(new FaultStream(port, this, () => undefined));
+      this.server.attach(port); // its errors come out as the server's 'problem'
     } catch (e) {
       await this.stopPty();
       throw e;

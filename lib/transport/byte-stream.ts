@@ -91,6 +91,23 @@ export class ReconnectingByteStream extends EventEmitter {
     }, this.backoff.next());
   }
 
+  private onConnected(): void {
+    this.connected = true;
+    this.backoff.reset();
+    this.emit('connected');
+  }
+
+  /** The one failure report of connection `h`: 'error', then reconnect; later calls (and stale handles) do nothing. */
+  private failer(h: Handle, c: ByteStreamConfig): (msg: string) => void {
+    let done = false;
+    return (msg) => {
+      if (done || this.handle !== h) return;
+      done = true;
+      this.emit('error', new Error(`${describeStream(c)}: ${msg}`));
+      this.scheduleReconnect(msg);
+    };
+  }
+
   private onData = (b: Buffer): void => {
     this.emit('data', b);
   };
@@ -104,24 +121,16 @@ export class ReconnectingByteStream extends EventEmitter {
 
   private openTcp(c: Extract<ByteStreamConfig, { type: 'tcp' }>): void {
     const sock = net.connect({ host: c.host, port: c.port });
-    let done = false;
     const h: Handle = { close: () => sock.destroy(), write: (b) => sock.write(b) };
     this.handle = h;
     sock.setTimeout(c.connectTimeoutMs ?? 10000);
     sock.on('connect', () => {
       sock.setTimeout(0);
       sock.setKeepAlive(true, 10000);
-      this.connected = true;
-      this.backoff.reset();
-      this.emit('connected');
+      this.onConnected();
     });
     sock.on('data', this.onData);
-    const fail = (msg: string) => {
-      if (done || this.handle !== h) return;
-      done = true;
-      this.emit('error', new Error(`${describeStream(c)}: ${msg}`));
-      this.scheduleReconnect(msg);
-    };
+    const fail = this.failer(h, c);
     sock.on('timeout', () => fail('connect timeout'));
     sock.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
     sock.on('close', () => fail('connection closed'));
@@ -146,7 +155,6 @@ export class ReconnectingByteStream extends EventEmitter {
       stopBits: 1,
       autoOpen: false,
     });
-    let done = false;
     const h: Handle = {
       close: () => {
         if (port.isOpen) port.close(() => undefined);
@@ -154,21 +162,14 @@ export class ReconnectingByteStream extends EventEmitter {
       write: (b) => port.write(b),
     };
     this.handle = h;
-    const fail = (msg: string) => {
-      if (done || this.handle !== h) return;
-      done = true;
-      this.emit('error', new Error(`${describeStream(c)}: ${msg}`));
-      this.scheduleReconnect(msg);
-    };
+    const fail = this.failer(h, c);
     port.on('data', this.onData);
     port.on('error', (e) => fail(e.message));
     port.on('close', () => fail('port closed'));
     port.open((err) => {
       if (err) return fail(err.message);
       if (this.handle !== h) return port.close(() => undefined);
-      this.connected = true;
-      this.backoff.reset();
-      this.emit('connected');
+      this.onConnected();
     });
   }
 }

@@ -12,10 +12,10 @@ import type { ModbusLinkNode } from '../modbus-link/modbus-link';
 import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
 import { formatAge, formatPower, freshness } from '../_shared/status';
 import { translator } from '../_shared/i18n';
+import { rateLimitedWarn } from '../_shared/log';
+import { closeInOrder } from '../_shared/close';
 
 const checkConfig = validator(ksemMeterConfigSchema, 'config');
-/** Problems of one kind are logged at most this often; status shows every one. */
-const LOG_EVERY_MS = 60_000;
 
 /** Short status text for an error: "timeout, registers 0–65", "port 1502 in use", … */
 export function statusText(e: Error & { code?: string; exceptionCode?: number; port?: number }): string {
@@ -42,15 +42,8 @@ module.exports = function (RED: NodeAPI) {
     let lastError: string | undefined;
     let lastErrorFull: string | undefined;
     let waitingText = _('ksem-meter.status.connecting');
-    const lastLogged = new Map<string, number>();
-
-    const logLimited = (kind: string, text: string) => {
-      const now = Date.now();
-      if (now - (lastLogged.get(kind) ?? 0) >= LOG_EVERY_MS) {
-        lastLogged.set(kind, now);
-        node.warn(text);
-      }
-    };
+    /** Problems of one kind are logged at most once a minute; status shows every one. */
+    const logLimited = rateLimitedWarn(node);
 
     const buildMsg = (ev: KsemReadingEvent): NodeMessage => {
       const msg: NodeMessage = { topic: config.topic || 'ksem', payload: ev.reading };
@@ -86,7 +79,7 @@ module.exports = function (RED: NodeAPI) {
     const onProblem = (e: Error) => {
       lastError = statusText(e);
       lastErrorFull = e.message;
-      logLimited('problem:' + e.message.replace(/\d+/g, '#'), e.message);
+      logLimited('problem:' + e.message, e.message);
       updateStatus();
     };
 
@@ -151,19 +144,18 @@ module.exports = function (RED: NodeAPI) {
       done();
     });
 
-    node.on('close', (_removed, done) => {
-      clearInterval(ticker);
-      const stops: Array<Promise<void>> = [];
-      if (poller) stops.push(poller.stop());
-      if (receiver) stops.push(receiver.stop());
-      poller?.removeAllListeners();
-      receiver?.removeAllListeners();
-      node.status({});
-      Promise.allSettled(stops)
-        .then(() => lease?.release())
-        .catch(() => undefined)
-        .then(() => done());
-    });
+    closeInOrder(
+      node,
+      () => clearInterval(ticker),
+      () => {
+        const stopping = Promise.allSettled([poller?.stop(), receiver?.stop()]);
+        // No reading or problem reaches the node once it is closing.
+        poller?.removeAllListeners();
+        receiver?.removeAllListeners();
+        return stopping;
+      },
+      () => lease?.release(),
+    );
   }
 
   RED.nodes.registerType('ksem-meter', KsemMeterNode);

@@ -10,6 +10,8 @@ import { listSerialPorts } from '../../lib/transport/serial-list';
 import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
 import { formatAge, formatPower, freshness } from '../_shared/status';
 import { translator } from '../_shared/i18n';
+import { rateLimitedWarn } from '../_shared/log';
+import { closeInOrder } from '../_shared/close';
 
 interface P1MeterConfig {
   name?: string;
@@ -28,8 +30,6 @@ interface P1MeterConfig {
 }
 
 const checkConfig = validator(p1MeterConfigSchema, 'config');
-/** Problems of one kind are logged at most this often; counters and status show every one. */
-const LOG_EVERY_MS = 60_000;
 
 export function toSourceConfig(c: P1MeterConfig, creds: Record<string, string | undefined> = {}): P1SourceConfig {
   switch (c.source) {
@@ -54,16 +54,9 @@ module.exports = function (RED: NodeAPI) {
     let last: { event: P1ReadingEvent; at: number } | undefined;
     let connState = 'connecting';
     let intervalMs = 0;
-    const lastLogged = new Map<string, number>();
+    /** Problems of one kind are logged at most once a minute; counters and status show every one. */
+    const logLimited = rateLimitedWarn(node);
     const fixedStaleMs = Number(config.staleAfter) > 0 ? Number(config.staleAfter) * 1000 : 0;
-
-    const logLimited = (kind: string, text: string) => {
-      const now = Date.now();
-      if (now - (lastLogged.get(kind) ?? 0) >= LOG_EVERY_MS) {
-        lastLogged.set(kind, now);
-        node.warn(text);
-      }
-    };
 
     const staleMs = () => fixedStaleMs || Math.max(3000, 3 * (intervalMs || (config.source === 'sessy' ? Number(config.pollInterval || 2) * 1000 : 1000)));
 
@@ -112,7 +105,7 @@ module.exports = function (RED: NodeAPI) {
         updateStatus();
       });
       source.on('problem', (e: Error) => {
-        logLimited('problem:' + e.message.replace(/\d+/g, '#'), e.message);
+        logLimited('problem:' + e.message, e.message);
         if (!last || Date.now() - last.at > staleMs()) node.status({ fill: 'red', shape: 'ring', text: e.message.slice(0, 40) });
       });
       source.on('state', (s: string) => {
@@ -140,13 +133,12 @@ module.exports = function (RED: NodeAPI) {
       done();
     });
 
-    node.on('close', (_removed, done) => {
-      clearInterval(ticker);
-      source?.stop();
-      source?.removeAllListeners();
-      node.status({});
-      done();
-    });
+    closeInOrder(
+      node,
+      () => clearInterval(ticker),
+      () => source?.stop(),
+      () => source?.removeAllListeners(),
+    );
   }
 
   RED.nodes.registerType('p1-meter', P1MeterNode, {

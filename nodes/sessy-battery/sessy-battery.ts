@@ -9,17 +9,17 @@ import { SessyBattery, type SessyBatteryOptions } from '../../lib/devices/sessy/
 import { batteryOptions, parseBatteryCommand, type SessyBatteryNodeConfig } from '../../lib/devices/sessy/commands';
 import type { HttpError } from '../../lib/transport/http';
 import type { SessyDongleNode } from '../sessy-dongle/sessy-dongle';
-import type { Node, NodeAPI, NodeMessage, NodeStatus } from '../_shared/red';
-import { formatAge, formatPower } from '../_shared/status';
+import type { Node, NodeAPI, NodeStatus } from '../_shared/red';
+import { formatAge } from '../_shared/status';
 import { translator } from '../_shared/i18n';
+import { rateLimitedWarn } from '../_shared/log';
+import { BatteryOutput, batterySummary } from '../_shared/battery-node';
+import { closeInOrder } from '../_shared/close';
 
 interface Config extends SessyBatteryNodeConfig {
   name?: string;
   topic?: string;
 }
-
-/** Problems of one kind are logged at most this often; status shows every one. */
-const LOG_EVERY_MS = 60_000;
 
 module.exports = function (RED: NodeAPI) {
   const _ = translator(RED, 'sessy-battery', __dirname);
@@ -54,33 +54,17 @@ module.exports = function (RED: NodeAPI) {
     if (!dongle) problem = 'config.dongle: no Sessy dongle configuration node selected';
     else if (dongle.problem) problem = dongle.problem;
     else if ('error' in opts) problem = opts.error;
-    const topic = config.topic || 'sessy';
     let battery: SessyBattery | undefined;
-    let last: { reading: BatteryReading; at: number } | undefined;
     let failure: { text: string; at: number } | undefined;
-    let suppress = 0;
-    const lastLogged = new Map<string, number>();
+    const output = new BatteryOutput(node, config.topic || 'sessy', () => (config.raw && battery ? { ...battery.client.raw } : undefined));
+    const logLimited = rateLimitedWarn(node);
     const pollMs = dongle?.pollMs ?? 5000;
     const staleMs = Math.max(3 * pollMs, 3000);
-
-    const logLimited = (kind: string, text: string) => {
-      const now = Date.now();
-      if (now - (lastLogged.get(kind) ?? 0) >= LOG_EVERY_MS) {
-        lastLogged.set(kind, now);
-        node.warn(text);
-      }
-    };
-
-    const buildMsg = (reading: BatteryReading): NodeMessage => {
-      const msg: NodeMessage = { topic, payload: reading };
-      if (config.raw && battery) msg.raw = { ...battery.client.raw };
-      return msg;
-    };
 
     const readingStatus = (r: BatteryReading, age: number): NodeStatus => {
       const soc = r.soc === null ? '?' : `${Math.round(r.soc)}%`;
       const label = (r.strategyLabel as string | undefined) ?? r.strategy ?? '?';
-      const base = `${formatPower(r.power)} · ${soc}`;
+      const base = batterySummary(r);
       if (age > staleMs) return { fill: 'yellow', shape: 'ring', text: `${base} · ${_('sessy-battery.status.stale')} ${formatAge(age)}` };
       switch (r.state) {
         case 'starting':
@@ -102,6 +86,7 @@ module.exports = function (RED: NodeAPI) {
     const updateStatus = () => {
       if (problem) return;
       const now = Date.now();
+      const last = output.last;
       if (failure && (!last || failure.at >= last.at)) {
         const age = last ? ` · ${_('sessy-battery.status.last')} ${formatAge(now - last.at)}` : '';
         node.status({ fill: 'red', shape: 'ring', text: `${failure.text}${age}` });
@@ -121,14 +106,13 @@ module.exports = function (RED: NodeAPI) {
       const o = opts as SessyBatteryOptions;
       battery = new SessyBattery(dongle!.client!, { ...o, pollMs, serial: dongle!.serial });
       battery.on('reading', (r: BatteryReading) => {
-        last = { reading: r, at: Date.now() };
         failure = undefined;
-        if (!suppress) node.send(buildMsg(r));
+        output.reading(r);
         updateStatus();
       });
       battery.on('problem', (e: Error, kind: string) => {
         if (kind === 'poll' || kind === 'keep-alive' || kind === 'setpoint' || kind === 'release') failure = { text: problemText(e), at: Date.now() };
-        logLimited(`${kind}:${(e as HttpError).code ?? e.message.replace(/\d+/g, '#')}`, `${kind}: ${e.message}`);
+        logLimited(`${kind}:${(e as HttpError).code ?? e.message}`, `${kind}: ${e.message}`);
         updateStatus();
       });
       battery.on('mismatch', (m: { sent: number; reported: number | null }) => {
@@ -147,53 +131,30 @@ module.exports = function (RED: NodeAPI) {
       if (problem || !battery) return done(new Error(`${_('sessy-battery.errors.config')}: ${problem}`));
       const b = battery;
       const c = parsed.command;
-      if ('serial' in c && c.serial) {
-        const mine = b.lastReading?.serial ?? dongle?.serial;
-        if (mine && c.serial.toUpperCase() !== mine.toUpperCase()) return done(); // for another battery
-      }
-      (async () => {
-        let result: Record<string, unknown> = { type: c.type };
-        if (c.type === 'setpoint') result = { type: c.type, ...(await b.setSetpoint(c.power)) };
-        else if (c.type === 'strategy') result = { type: c.type, ...(await b.setStrategy(c.strategy)) };
-        else if (c.type === 'settings') result = { type: c.type, settings: await b.changeSettings(c.settings) };
-        let reading: BatteryReading | undefined;
-        suppress++;
-        try {
-          reading = await b.refresh();
-        } catch {
-          /* the command went through; the poll loop reports the read problem */
-        } finally {
-          suppress--;
-        }
-        if (reading) {
-          const out = buildMsg(reading);
-          msg.topic = out.topic;
-          msg.payload = out.payload;
-          if (out.raw) msg.raw = out.raw;
-          msg.command = result;
-          send(msg);
-        }
-      })().then(
-        () => done(),
-        (e: Error) => {
-          failure = c.type === 'settings' && e instanceof TypeError ? failure : { text: problemText(e), at: Date.now() };
-          updateStatus();
-          done(e);
+      output.run(msg, send, done, {
+        command: c,
+        serial: b.lastReading?.serial ?? dongle?.serial,
+        execute: async () => {
+          if (c.type === 'setpoint') return { type: c.type, ...(await b.setSetpoint(c.power)) };
+          if (c.type === 'strategy') return { type: c.type, ...(await b.setStrategy(c.strategy)) };
+          if (c.type === 'settings') return { type: c.type, settings: await b.changeSettings(c.settings) };
+          return { type: c.type };
         },
-      );
+        read: () => b.refresh(),
+        onError: (e) => {
+          // An invalid settings change (TypeError from the merge) is the message's fault, not the battery's.
+          if (!(c.type === 'settings' && e instanceof TypeError)) failure = { text: problemText(e), at: Date.now() };
+          updateStatus();
+        },
+      });
     });
 
-    node.on('close', (_removed, done) => {
-      clearInterval(ticker);
-      const stopping = battery ? battery.stop(4000) : Promise.resolve();
-      stopping
-        .catch(() => undefined)
-        .then(() => {
-          battery?.removeAllListeners();
-          node.status({});
-          done();
-        });
-    });
+    closeInOrder(
+      node,
+      () => clearInterval(ticker),
+      () => battery?.stop(4000),
+      () => battery?.removeAllListeners(),
+    );
   }
 
   RED.nodes.registerType('sessy-battery', SessyBatteryNode);

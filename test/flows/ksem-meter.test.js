@@ -15,48 +15,10 @@ const { meterReadingSchema } = require('../../dist/lib/api/schemas');
 
 const ksemNode = require(path.join(__dirname, '../../dist/nodes/ksem-meter/ksem-meter.js'));
 const linkNode = require(path.join(__dirname, '../../dist/nodes/modbus-link/modbus-link.js'));
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const { catchNode, catcher, nextMessage, statusSpy, waitForStatus, freePort, sleep } = require('../helpers');
 helper.init(require.resolve('node-red'));
 
 const check = validator(meterReadingSchema, 'payload');
-
-const nextMessage = (node, timeoutMs = 8000) =>
-  new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no message within ' + timeoutMs + ' ms')), timeoutMs);
-    node.once('input', (msg) => {
-      clearTimeout(t);
-      resolve(msg);
-    });
-  });
-
-function statusSpy(node) {
-  const calls = [];
-  const orig = node.status.bind(node);
-  node.status = (s) => {
-    calls.push(s);
-    return orig(s);
-  };
-  return calls;
-}
-
-const waitFor = async (pred, timeoutMs, what) => {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (pred()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function meter() {
   const clock = new VirtualClock(Date.UTC(2024, 5, 3, 12));
@@ -67,8 +29,7 @@ const flow = (cfg, linkCfg) => [
   ...(linkCfg ? [{ id: 'ml', type: 'modbus-link', transport: 'tcp', host: '127.0.0.1', timeout: 300, ...linkCfg }] : []),
   { id: 'k', type: 'ksem-meter', name: 'ksem', wires: [['out']], ...cfg },
   { id: 'out', type: 'helper' },
-  { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-  { id: 'caught', type: 'helper' },
+  ...catcher(),
 ];
 
 describe('ksem-meter node', () => {
@@ -107,7 +68,7 @@ describe('ksem-meter node', () => {
     assert.equal(msg.raw.sunspec.models[1].address, 40070);
     // Several readings at the poll period.
     await nextMessage(out);
-    await waitFor(() => statuses.some((s) => s.fill === 'green' && /^\+2000 W · \d+s$/.test(s.text)), 2000, 'green status');
+    await waitForStatus(statuses, { fill: 'green', text: /^\+2000 W · \d+s$/ }, 2000);
     const again = nextMessage(out);
     k.receive({ payload: 'now', extra: 1 });
     const m2 = await again;
@@ -122,11 +83,11 @@ describe('ksem-meter node', () => {
     await nextMessage(out);
     sim.fault('timeout');
     // After the first timeout the poller detects again, so the status names the SunSpec walk's registers.
-    await waitFor(() => statuses.some((s) => s.fill === 'red' && /^timeout, registers \d+–\d+$/.test(s.text)), 5000, 'red status naming the registers');
+    await waitForStatus(statuses, { fill: 'red', text: /^timeout, registers \d+–\d+$/ }, 5000);
     sim.fault('none');
     const msg = await nextMessage(out, 8000);
     assert.equal(msg.payload.power, 2000);
-    await waitFor(() => statuses.at(-1).fill === 'green', 3000, 'green again');
+    await waitForStatus(statuses, { fill: 'green' }, 3000, { latest: true });
   });
 
   it('a dropped connection recovers by itself (link reconnect, layout detected again)', async () => {
@@ -134,7 +95,7 @@ describe('ksem-meter node', () => {
     const out = helper.getNode('out');
     assert.equal((await nextMessage(out)).payload.power, 2000);
     sim.fault('disconnect');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const msg = await nextMessage(out, 8000);
     assert.equal(msg.payload.power, 2000);
     assert.match(msg.payload.protocol, /^SunSpec 203/);
@@ -145,7 +106,7 @@ describe('ksem-meter node', () => {
     await helper.load([ksemNode, catchNode], flow({ mode: 'push', listenHost: '127.0.0.1', listenPort: port, pushUnit: '' }));
     const k = helper.getNode('k');
     const statuses = statusSpy(k);
-    await waitFor(() => statuses.some((s) => s.fill === 'yellow' && s.text.includes(`127.0.0.1:${port}`)), 3000, 'listening status');
+    await waitForStatus(statuses, (s) => s.fill === 'yellow' && s.text.includes(`127.0.0.1:${port}`), 3000);
     const client = new KsemPushClient({ meter: meter(), host: '127.0.0.1', port, periodMs: 200 });
     try {
       client.start();
@@ -166,7 +127,7 @@ describe('ksem-meter node', () => {
       await helper.load([ksemNode, catchNode], flow({ mode: 'push', listenHost: '127.0.0.1', listenPort: blocker.address().port }));
       const k = helper.getNode('k');
       const statuses = statusSpy(k);
-      await waitFor(() => statuses.some((s) => s.fill === 'red' && /^port \d+ in use$/.test(s.text)), 3000, 'red status');
+      await waitForStatus(statuses, { fill: 'red', text: /^port \d+ in use$/ }, 3000);
       const caught = nextMessage(helper.getNode('caught'));
       k.receive({ payload: 1 });
       assert.match((await caught).error.message, /no reading yet: .*cannot listen/);
@@ -191,7 +152,7 @@ describe('ksem-meter node', () => {
     await helper.load([linkNode, ksemNode, catchNode], flow({ mode: 'poll', link: 'ml', pollInterval: 0.2 }, { port: sim.endpoints.port }));
     await nextMessage(helper.getNode('out'));
     sim.fault('timeout');
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
     const t0 = Date.now();
     await helper.unload();
     assert.ok(Date.now() - t0 < 2000, `close took ${Date.now() - t0} ms`);

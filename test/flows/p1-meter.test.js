@@ -9,33 +9,13 @@ const helper = require('node-red-node-test-helper');
 const { V1, V7, V1_BAD_CRC } = require('../fixtures/telegrams');
 
 const p1Node = require(path.join(__dirname, '../../dist/nodes/p1-meter/p1-meter.js'));
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const { catchNode, catcher, nextMessage, statusSpy, sleep } = require('../helpers');
 helper.init(require.resolve('node-red'));
-
-const nextMessage = (node, timeoutMs = 8000) =>
-  new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no message within ' + timeoutMs + ' ms')), timeoutMs);
-    node.once('input', (msg) => {
-      clearTimeout(t);
-      resolve(msg);
-    });
-  });
-
-function statusSpy(node) {
-  const calls = [];
-  const orig = node.status.bind(node);
-  node.status = (s) => {
-    calls.push(s);
-    return orig(s);
-  };
-  return calls;
-}
 
 const flow = (cfg) => [
   { id: 'p1', type: 'p1-meter', name: 'meter', wires: [['out']], ...cfg },
   { id: 'out', type: 'helper' },
-  { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-  { id: 'caught', type: 'helper' },
+  ...catcher(),
 ];
 
 describe('p1-meter node', () => {
@@ -80,7 +60,7 @@ describe('p1-meter node', () => {
     let sent = 0;
     out.on('input', () => sent++);
     p1.receive({ payload: V1_BAD_CRC });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     assert.equal(sent, 0);
     assert.ok(statuses.some((s) => /1 CRC err/.test(s.text || '')), JSON.stringify(statuses));
     // A good telegram afterwards still goes through.
@@ -101,7 +81,7 @@ describe('p1-meter node', () => {
       { fill: 'green', shape: 'dot' },
     );
     assert.match(statuses.at(-1).text, /^\+1765 W · 0s$/);
-    await new Promise((r) => setTimeout(r, 2300));
+    await sleep(2300);
     const last = statuses.at(-1);
     assert.equal(last.fill, 'yellow');
     assert.equal(last.shape, 'ring');
@@ -161,7 +141,7 @@ describe('p1-meter node', () => {
       assert.equal((await nextMessage(out)).payload.power, 1765);
       // Drop every client: the node must reconnect (backoff starts at 1 s) without a redeploy.
       sockets.forEach((s) => s.destroy());
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       const before = Date.now();
       const again = await nextMessage(out, 10000);
       assert.equal(again.payload.power, 1765);

@@ -11,27 +11,10 @@ const { VirtualHome } = require('../../dist/lib/sim/home');
 const p1Node = require(path.join(__dirname, '../../dist/nodes/p1-meter/p1-meter.js'));
 const dongleNode = require(path.join(__dirname, '../../dist/nodes/sessy-dongle/sessy-dongle.js'));
 const batteryNode = require(path.join(__dirname, '../../dist/nodes/sessy-battery/sessy-battery.js'));
+const { nextMessage } = require('../helpers');
 helper.init(require.resolve('node-red'));
 
 const LOAD = 500;
-
-function nextMessage(node, pred = () => true, timeoutMs = 10000, what = 'message') {
-  return new Promise((resolve, reject) => {
-    let last;
-    const t = setTimeout(() => {
-      node.removeListener('input', on);
-      reject(new Error(`no ${what} within ${timeoutMs} ms (last payload: ${JSON.stringify(last && last.payload && { power: last.payload.power, state: last.payload.state })})`));
-    }, timeoutMs);
-    const on = (msg) => {
-      last = msg;
-      if (!pred(msg)) return;
-      clearTimeout(t);
-      node.removeListener('input', on);
-      resolve(msg);
-    };
-    node.on('input', on);
-  });
-}
 
 describe('p1-meter and sessy-battery in one flow (virtual home)', () => {
   const home = new VirtualHome();

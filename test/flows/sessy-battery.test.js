@@ -11,55 +11,16 @@ const { batteryReadingSchema } = require('../../dist/lib/api/schemas');
 
 const dongleNode = require(path.join(__dirname, '../../dist/nodes/sessy-dongle/sessy-dongle.js'));
 const batteryNode = require(path.join(__dirname, '../../dist/nodes/sessy-battery/sessy-battery.js'));
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const { catchNode, catcher, nextMessage, statusSpy, waitForStatus, sleep } = require('../helpers');
 helper.init(require.resolve('node-red'));
 
 const checkReading = validator(batteryReadingSchema, 'payload');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves with the next message on a helper node that matches `pred`. */
-function nextMessage(node, pred = () => true, timeoutMs = 8000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      node.removeListener('input', on);
-      reject(new Error('no matching message within ' + timeoutMs + ' ms'));
-    }, timeoutMs);
-    const on = (msg) => {
-      if (!pred(msg)) return;
-      clearTimeout(t);
-      node.removeListener('input', on);
-      resolve(msg);
-    };
-    node.on('input', on);
-  });
-}
-
-function statusSpy(node) {
-  const calls = [];
-  const orig = node.status.bind(node);
-  node.status = (s) => {
-    calls.push(s);
-    return orig(s);
-  };
-  return calls;
-}
-
-async function waitFor(fn, timeoutMs = 8000, what = 'condition') {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = fn();
-    if (v) return v;
-    await sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const flow = (url, battery = {}, dongle = {}) => [
   { id: 'd1', type: 'sessy-dongle', host: url.replace(/^http:\/\//, ''), pollInterval: 1, timeout: 1, ...dongle },
   { id: 'b1', type: 'sessy-battery', dongle: 'd1', name: 'battery', wires: [['out']], ...battery },
   { id: 'out', type: 'helper' },
-  { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-  { id: 'caught', type: 'helper' },
+  ...catcher(),
 ];
 // Lower case on purpose: the node upper-cases the sticker credentials (sessy.md §1.3).
 const CREDS = { d1: { user: 'dsim0001', password: 'simpass1' } };
@@ -101,7 +62,7 @@ describe('sessy-battery node', () => {
     assert.deepEqual(r.limits, { maxChargeW: 2200, maxDischargeW: 1700 });
     assert.equal(typeof r.energy.chargedWh, 'number');
     assert.equal(msg.raw, undefined, 'raw only when asked');
-    await waitFor(() => statuses.some((s) => s.fill === 'green' && s.shape === 'dot' && /\+?0 W · 64% · net zero/.test(s.text)), 3000, 'green status');
+    await waitForStatus(statuses, { fill: 'green', shape: 'dot', text: /\+?0 W · 64% · net zero/ }, 3000);
     // A second poll follows about a second later.
     const t = Date.now();
     await nextMessage(out);

@@ -13,36 +13,10 @@ const { SofarSim } = require(path.join(dist, 'lib/sim/sofar-sim'));
 const { Household } = require(path.join(dist, 'lib/sim/household'));
 const { validator } = require(path.join(dist, 'lib/api/validate'));
 const { batteryReadingSchema } = require(path.join(dist, 'lib/api/schemas'));
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const { catchNode, catcher, collect, statusSpy, waitFor, waitForStatus, sleep } = require('../helpers');
 helper.init(require.resolve('node-red'));
 
 const checkReading = validator(batteryReadingSchema, 'payload');
-
-function collect(node) {
-  const msgs = [];
-  node.on('input', (m) => msgs.push(m));
-  return msgs;
-}
-
-function statusSpy(node) {
-  const calls = [];
-  const orig = node.status.bind(node);
-  node.status = (s) => {
-    calls.push(s);
-    return orig(s);
-  };
-  return calls;
-}
-
-async function until(fn, ms = 5000, what = 'condition') {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
 
 describe('sofar-inverter node', () => {
   let sim;
@@ -67,14 +41,13 @@ describe('sofar-inverter node', () => {
     { id: 'link', type: 'modbus-link', transport: 'rtu-over-tcp', host: '127.0.0.1', port: gw.port, timeout: 300, ...link },
     { id: 'sofar', type: 'sofar-inverter', name: 'inverter', link: 'link', unit: 1, pollInterval: 1, wires: [['out']], ...cfg },
     { id: 'out', type: 'helper' },
-    { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper' },
+    ...catcher(),
   ];
 
   it('emits a valid kind:"battery" reading every poll, with the simulator\'s values', async () => {
     await helper.load([linkNode, sofarNode, catchNode], flow({ topic: 'ess' }));
     const out = collect(helper.getNode('out'));
-    await until(() => out.length >= 2, 5000, 'two readings');
+    await waitFor(() => out.length >= 2, 5000, 'two readings');
     const msg = out[0];
     assert.equal(msg.topic, 'ess');
     const r = msg.payload;
@@ -94,9 +67,9 @@ describe('sofar-inverter node', () => {
     const sofar = helper.getNode('sofar');
     const out = collect(helper.getNode('out'));
     const statuses = statusSpy(sofar);
-    await until(() => out.length >= 1, 5000, 'first reading');
+    await waitFor(() => out.length >= 1, 5000, 'first reading');
     sofar.receive({ payload: { kind: 'battery-setpoint', power: -1500, reason: 'test' } });
-    const reply = await until(() => out.find((m) => m.command), 5000, 'command reply');
+    const reply = await waitFor(() => out.find((m) => m.command), 5000, 'command reply');
     assert.equal(reply.command.command, 'charge 1500 W');
     assert.equal(reply.command.clamped, false);
     assert.equal(reply.command.status.accepted, true);
@@ -106,12 +79,12 @@ describe('sofar-inverter node', () => {
     assert.equal(sim.modeW, 1500);
     // Plain number with topic "setpoint", clamped to the limit.
     sofar.receive({ topic: 'setpoint', payload: 4200 });
-    const reply2 = await until(() => out.filter((m) => m.command).length >= 2 && out.filter((m) => m.command)[1], 5000, 'second reply');
+    const reply2 = await waitFor(() => out.filter((m) => m.command).length >= 2 && out.filter((m) => m.command)[1], 5000, 'second reply');
     assert.deepEqual([reply2.command.command, reply2.command.clamped], ['discharge 3000 W', true]);
     assert.equal(sim.modeW, 3000);
     sofar.receive({ payload: { kind: 'battery-mode', mode: 'auto' } });
-    await until(() => sim.mode === 'auto', 5000, 'auto');
-    const green = await until(() => statuses.find((s) => s.fill === 'green'), 3000, 'green status');
+    await waitFor(() => sim.mode === 'auto', 5000, 'auto');
+    const green = await waitForStatus(statuses, { fill: 'green' }, 3000);
     assert.match(green.text, /W · 50% · /);
   });
 
@@ -119,7 +92,7 @@ describe('sofar-inverter node', () => {
     await helper.load([linkNode, sofarNode, catchNode], flow({ pollInterval: 60 }));
     const sofar = helper.getNode('sofar');
     const caught = collect(helper.getNode('caught'));
-    await until(() => sim.log !== undefined, 100);
+    await waitFor(() => sim.log !== undefined, 100);
     const before = sim.log.length;
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 'lots' } });
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 100, extra: 1 } });
@@ -127,7 +100,7 @@ describe('sofar-inverter node', () => {
     sofar.receive({ payload: { kind: 'charger-setpoint', current: 6 } });
     sofar.receive({ topic: 'setpoint', payload: 'abc' });
     sofar.receive({ payload: 42 });
-    await until(() => caught.length >= 6, 3000, 'six errors');
+    await waitFor(() => caught.length >= 6, 3000, 'six errors');
     const texts = caught.map((m) => m.error.message);
     assert.match(texts[0], /^(Error: )?payload\.power: must be number/);
     assert.match(texts[1], /^(Error: )?payload\.extra: is not allowed/);
@@ -144,30 +117,30 @@ describe('sofar-inverter node', () => {
     const out = collect(helper.getNode('out'));
     const caught = collect(helper.getNode('caught'));
     const statuses = statusSpy(sofar);
-    await until(() => out.length >= 1, 5000, 'first reading');
+    await waitFor(() => out.length >= 1, 5000, 'first reading');
     const before = sim.log.length;
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 800, serial: 'SOMEONE-ELSE' } });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     assert.equal(sim.log.length, before, 'not for us');
     sim.workMode = 0; // the display says Auto, not Passive
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 800 } });
-    await until(() => caught.length >= 1, 3000, 'error');
+    await waitFor(() => caught.length >= 1, 3000, 'error');
     assert.match(caught[0].error.message, /inverter rejected discharge 800 W: invalid mode/);
-    const red = await until(() => statuses.find((s) => s.fill === 'red'), 3000, 'red status');
+    const red = await waitForStatus(statuses, { fill: 'red' }, 3000);
     assert.match(red.text, /invalid mode/);
     sim.workMode = 3;
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 800 } });
-    await until(() => out.some((m) => m.command && m.command.command === 'discharge 800 W'), 3000, 'accepted after passive mode is on');
+    await waitFor(() => out.some((m) => m.command && m.command.command === 'discharge 800 W'), 3000, 'accepted after passive mode is on');
   });
 
   it('heartbeats while commanded; on close the inverter is handed back to auto', async () => {
     await helper.load([linkNode, sofarNode, catchNode], flow({ pollInterval: 60, heartbeat: 1, onClose: 'auto' }));
     const sofar = helper.getNode('sofar');
     const out = collect(helper.getNode('out'));
-    await until(() => out.length >= 1, 5000, 'first reading');
+    await waitFor(() => out.length >= 1, 5000, 'first reading');
     const hb0 = sim.heartbeats.length;
     sofar.receive({ payload: { kind: 'battery-setpoint', power: -600 } });
-    await until(() => sim.heartbeats.length >= hb0 + 2, 4000, 'two heartbeats');
+    await waitFor(() => sim.heartbeats.length >= hb0 + 2, 4000, 'two heartbeats');
     await helper.unload();
     assert.equal(sim.mode, 'auto');
     const last = sim.log.at(-1);
@@ -179,14 +152,14 @@ describe('sofar-inverter node', () => {
     const sofar = helper.getNode('sofar');
     const out = collect(helper.getNode('out'));
     const statuses = statusSpy(sofar);
-    await until(() => out.length >= 1, 5000, 'first reading');
+    await waitFor(() => out.length >= 1, 5000, 'first reading');
     const port = gw.port;
     await sim.stopGateway();
-    await until(() => statuses.some((s) => s.fill === 'red' || s.fill === 'yellow'), 6000, 'status shows the outage');
+    await waitForStatus(statuses, (s) => s.fill === 'red' || s.fill === 'yellow', 6000);
     const n = out.length;
     gw = await sim.startGateway({ port });
-    await until(() => out.length > n, 10000, 'readings again');
-    await until(() => statuses.at(-1).fill === 'green', 3000, 'green again');
+    await waitFor(() => out.length > n, 10000, 'readings again');
+    await waitForStatus(statuses, { fill: 'green' }, 3000, { latest: true });
   });
 
   it('the example flow "Sofar ME3000SP passive mode" reads the inverter and its injects command it', async () => {
@@ -209,23 +182,23 @@ describe('sofar-inverter node', () => {
     ];
     await helper.load(types, nodes);
     const out = collect(helper.getNode('probe'));
-    await until(() => out.length >= 1, 8000, 'a reading from the example flow');
+    await waitFor(() => out.length >= 1, 8000, 'a reading from the example flow');
     assert.equal(out[0].payload.kind, 'battery');
     const injects = nodes.filter((n) => n.type === 'inject');
     assert.deepEqual(injects.map((n) => n.name), ['charge 1500 W', 'discharge 1000 W', 'standby', 'auto']);
     const expect = [['charge', 1500], ['discharge', 1000], ['standby', 0], ['auto', 0]];
     for (let i = 0; i < injects.length; i++) {
       helper.getNode(injects[i].id).receive({});
-      await until(() => sim.mode === expect[i][0] && sim.modeW === expect[i][1], 5000, injects[i].name);
+      await waitFor(() => sim.mode === expect[i][0] && sim.modeW === expect[i][1], 5000, injects[i].name);
     }
   });
 
   it('configuration errors: no link → red status and an error on input', async () => {
-    await helper.load([linkNode, sofarNode, catchNode], [{ id: 'sofar', type: 'sofar-inverter', link: '', wires: [[]] }, { id: 'c', type: 'catch', scope: null, wires: [['caught']] }, { id: 'caught', type: 'helper' }]);
+    await helper.load([linkNode, sofarNode, catchNode], [{ id: 'sofar', type: 'sofar-inverter', link: '', wires: [[]] }, ...catcher()]);
     const sofar = helper.getNode('sofar');
     const caught = collect(helper.getNode('caught'));
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 100 } });
-    await until(() => caught.length >= 1, 2000, 'error');
+    await waitFor(() => caught.length >= 1, 2000, 'error');
     assert.match(caught[0].error.message, /invalid configuration: config\.link/);
   });
 });

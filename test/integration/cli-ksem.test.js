@@ -3,31 +3,10 @@
 // TCP and TLS, and `home-energy sim --ksem-port` as the meter.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const net = require('node:net');
-const path = require('node:path');
 const { KsemSimMeter, KsemSimServer } = require('../../dist/lib/sim/ksem-sim');
 const { Household } = require('../../dist/lib/sim/household');
 const { VirtualClock } = require('../../dist/lib/util/clock');
-
-const BIN = path.join(__dirname, '../../bin/home-energy.js');
-
-/** Runs the CLI without blocking this process (the simulator lives here). */
-function run(args, timeoutMs = 20000) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-const lines = (s) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const { runCli: run, startCli, jsonLines: lines, freePort } = require('../helpers');
 
 describe('home-energy ksem read', () => {
   let sim;
@@ -90,13 +69,7 @@ describe('home-energy ksem read', () => {
   });
 
   it('exit 1 with the registers named when the meter does not answer; exit 2 for usage errors', async () => {
-    const free = await new Promise((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const p = s.address().port;
-        s.close(() => resolve(p));
-      });
-    });
+    const free = await freePort();
     const dead = await run(['ksem', 'read', '--host', '127.0.0.1', '--port', String(free), '--timeout', '300']);
     assert.equal(dead.status, 1);
     assert.match(dead.stderr, /KSEM registers 40000–40124: .*(ECONNREFUSED|not connected)/);
@@ -112,20 +85,8 @@ describe('home-energy ksem read', () => {
 });
 
 it('home-energy sim --ksem-port serves a KSEM that ksem read reads', async () => {
-  const child = spawn(process.execPath, [BIN, 'sim', '--ksem-port', '0', '--ksem-tls-port', '0', '--ksem-layout', 'fw2.5', '--pv', 'none', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { first, stop } = await startCli(['sim', '--ksem-port', '0', '--ksem-tls-port', '0', '--ksem-layout', 'fw2.5', '--pv', 'none', '--json']);
   try {
-    const first = await new Promise((resolve, reject) => {
-      let buf = '';
-      const t = setTimeout(() => reject(new Error('sim printed nothing: ' + buf)), 20000);
-      child.stdout.on('data', (b) => {
-        buf += b;
-        const i = buf.indexOf('\n');
-        if (i >= 0) {
-          clearTimeout(t);
-          resolve(JSON.parse(buf.slice(0, i)));
-        }
-      });
-    });
     assert.equal(first.ksem.layout, 'fw2.5');
     assert.ok(first.ksem.tlsPort > 0);
     const r = await run(['ksem', 'read', '--host', first.ksem.host, '--port', String(first.ksem.port), '--raw']);
@@ -135,7 +96,6 @@ it('home-energy sim --ksem-port serves a KSEM that ksem read reads', async () =>
     assert.equal(o.raw.sunspec.models[1].address, 40069);
     assert.match(o.protocol, /firmware 2\.5\.1/);
   } finally {
-    child.kill('SIGINT');
-    await new Promise((r) => child.on('close', r));
+    await stop();
   }
 });

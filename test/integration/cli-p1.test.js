@@ -2,20 +2,18 @@
 // The `home-energy p1 …` commands as a user runs them: a child process, files and stdin, exit codes.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawnSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
 const { V1, V7, V1_BAD_CRC } = require('../fixtures/telegrams');
+const { runCli, jsonLines: lines } = require('../helpers');
 
-const BIN = path.join(__dirname, '../../bin/home-energy.js');
 const SHARED = path.resolve(__dirname, '../../../shared/data/p1_telegrams');
-const run = (args, input) => spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 30000 });
-const lines = (s) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const run = (args, input) => runCli(args, { input, timeoutMs: 30000 });
 
-test('p1 parse reads stdin with several telegrams and garbage between them', () => {
-  const r = run(['p1', 'parse'], 'noise\r\n' + V1 + '\xff\xff' + V7);
+test('p1 parse reads stdin with several telegrams and garbage between them', async () => {
+  const r = await run(['p1', 'parse'], 'noise\r\n' + V1 + '\xff\xff' + V7);
   assert.equal(r.status, 0, r.stderr);
   const [a, b] = lines(r.stdout);
   assert.equal(a.crcValid, true);
@@ -31,33 +29,33 @@ test('p1 parse reads stdin with several telegrams and garbage between them', () 
   assert.deepEqual(b.water, { m3: 8.579, at: '2023-11-02T11:15:32.000Z' });
 });
 
-test('p1 parse exits 1 when a telegram fails its CRC, and still prints it', () => {
-  const r = run(['p1', 'parse'], V1 + V1_BAD_CRC);
+test('p1 parse exits 1 when a telegram fails its CRC, and still prints it', async () => {
+  const r = await run(['p1', 'parse'], V1 + V1_BAD_CRC);
   assert.equal(r.status, 1);
   const out = lines(r.stdout);
   assert.deepEqual(out.map((o) => o.crcValid), [true, false]);
   assert.equal(out[1].crc, 'bad');
 });
 
-test('p1 parse on a file; no telegram at all is exit 1 with a message', () => {
+test('p1 parse on a file; no telegram at all is exit 1 with a message', async () => {
   const f = path.join(os.tmpdir(), `he-p1-${process.pid}.txt`);
   fs.writeFileSync(f, V7);
   try {
-    const r = run(['p1', 'parse', f]);
+    const r = await run(['p1', 'parse', f]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(lines(r.stdout)[0].protocol, 'e-MUCS 50217');
   } finally {
     fs.rmSync(f);
   }
-  const none = run(['p1', 'parse'], 'hello');
+  const none = await run(['p1', 'parse'], 'hello');
   assert.equal(none.status, 1);
   assert.match(none.stderr, /no telegram found/);
-  const missing = run(['p1', 'parse', '/nonexistent/file']);
+  const missing = await run(['p1', 'parse', '/nonexistent/file']);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /cannot read/);
 });
 
-test('p1 parse over every shared telegram file: exit status follows CRC validity', { skip: !fs.existsSync(SHARED) && 'shared data not present' }, () => {
+test('p1 parse over every shared telegram file: exit status follows CRC validity', { skip: !fs.existsSync(SHARED) && 'shared data not present' }, async () => {
   const files = [];
   for (const d of fs.readdirSync(SHARED, { withFileTypes: true })) {
     if (!d.isDirectory()) continue;
@@ -65,7 +63,7 @@ test('p1 parse over every shared telegram file: exit status follows CRC validity
   }
   assert.ok(files.length >= 40);
   for (const f of files) {
-    const r = run(['p1', 'parse', f]);
+    const r = await run(['p1', 'parse', f]);
     if (r.status === 0) assert.ok(lines(r.stdout).every((o) => o.crcValid === true), f);
     else {
       assert.equal(r.status, 1, `${f}: ${r.stderr}`);
@@ -84,32 +82,27 @@ test('p1 read --tcp prints normalized readings from a live gateway', async () =>
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   try {
-    const child = spawn(process.execPath, [BIN, 'p1', 'read', '--tcp', `127.0.0.1:${server.address().port}`, '--count', '2']);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    const code = await new Promise((r) => child.on('exit', r));
-    assert.equal(code, 0, err);
-    const readings = lines(out);
+    const r = await run(['p1', 'read', '--tcp', `127.0.0.1:${server.address().port}`, '--count', '2']);
+    assert.equal(r.status, 0, r.stderr);
+    const readings = lines(r.stdout);
     assert.equal(readings.length, 2);
     assert.equal(readings[0].kind, 'meter');
     assert.equal(readings[0].power, 1765);
-    assert.match(err, /telegram rejected: CRC mismatch/);
+    assert.match(r.stderr, /telegram rejected: CRC mismatch/);
   } finally {
     await new Promise((r) => server.close(r));
   }
 });
 
-test('usage errors exit 2', () => {
-  assert.equal(run(['p1', 'read']).status, 2);
-  assert.equal(run(['p1', 'read', '--tcp', 'nohostport']).status, 2);
-  assert.equal(run(['bogus']).status, 2);
-  const typo = run(['p1', 'read', '--tpc', '127.0.0.1:23']);
+test('usage errors exit 2', async () => {
+  assert.equal((await run(['p1', 'read'])).status, 2);
+  assert.equal((await run(['p1', 'read', '--tcp', 'nohostport'])).status, 2);
+  assert.equal((await run(['bogus'])).status, 2);
+  const typo = await run(['p1', 'read', '--tpc', '127.0.0.1:23']);
   assert.equal(typo.status, 2);
   assert.match(typo.stderr, /unknown option --tpc/);
-  const noValue = run(['p1', 'read', '--tcp']);
+  const noValue = await run(['p1', 'read', '--tcp']);
   assert.equal(noValue.status, 2);
   assert.match(noValue.stderr, /--tcp needs a value/);
-  assert.equal(run(['help']).status, 0);
+  assert.equal((await run(['help'])).status, 0);
 });

@@ -3,17 +3,13 @@
 // simulator over real HTTP, and `sessy discover` against the mDNS responder on loopback.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFile } = require('node:child_process');
-const path = require('node:path');
 const { SessyBatteryServer } = require('../../dist/lib/sim/sessy-server');
 const { MdnsResponder } = require('../../dist/lib/sim/mdns-responder');
 
-const BIN = path.join(__dirname, '../../bin/home-energy.js');
+const { runCli } = require('../helpers');
+
 /** Async: the simulator runs in this process and must keep answering. */
-const run = (args) =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30000 }, (e, stdout, stderr) => resolve({ status: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr }));
-  });
+const run = (args) => runCli(args, { timeoutMs: 30000 });
 
 describe('home-energy sessy', () => {
   let server;

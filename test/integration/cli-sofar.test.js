@@ -3,31 +3,14 @@
 // gateway (and its serial pty when socat is installed); JSON output and exit codes.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const dist = path.join(__dirname, '../../dist');
 const { SofarSim } = require(path.join(dist, 'lib/sim/sofar-sim'));
 const { Household } = require(path.join(dist, 'lib/sim/household'));
+const { runCli: run, startCli, skipWithoutSocat } = require('../helpers');
 
-const BIN = path.join(__dirname, '../../bin/home-energy.js');
-const haveSocat = spawnSync('socat', ['-V'], { encoding: 'utf8' }).status === 0;
-
-/** Runs the CLI without blocking this process (the simulator answers from here). */
-function run(args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    const t = setTimeout(() => child.kill('SIGKILL'), 20000);
-    child.on('exit', (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+/** The last line of the output, parsed. */
 const json = (s) => JSON.parse(s.trim().split('\n').at(-1));
 
 describe('home-energy sofar', () => {
@@ -96,7 +79,7 @@ describe('home-energy sofar', () => {
     }
   });
 
-  it('read over a serial pty', { skip: !haveSocat && 'socat not installed' }, async () => {
+  it('read over a serial pty', { skip: skipWithoutSocat }, async () => {
     const { path: p } = await sim.startPty();
     const r = await run(['sofar', 'read', '--serial', p, '--baud', '9600']);
     assert.equal(r.status, 0, r.stderr);
@@ -106,21 +89,8 @@ describe('home-energy sofar', () => {
 
 describe('home-energy sim --sofar-port', () => {
   it('runs the virtual home with a Sofar gateway that `sofar read` can use', async () => {
-    const child = spawn(process.execPath, [BIN, 'sim', '--sofar-port', '0', '--pv', 'none', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { first: ep, stop } = await startCli(['sim', '--sofar-port', '0', '--pv', 'none', '--json'], 15000);
     try {
-      const line = await new Promise((resolve, reject) => {
-        let out = '';
-        const t = setTimeout(() => reject(new Error('no endpoints printed: ' + out)), 15000);
-        child.stdout.on('data', (b) => {
-          out += b;
-          if (out.includes('\n')) {
-            clearTimeout(t);
-            resolve(out.split('\n')[0]);
-          }
-        });
-        child.on('exit', (c) => reject(new Error(`sim exited ${c}: ${out}`)));
-      });
-      const ep = JSON.parse(line);
       assert.equal(ep.sofar.unit, 1);
       assert.ok(ep.sofar.gateway.port > 0);
       const r = await run(['sofar', 'read', '--tcp', `${ep.sofar.gateway.host}:${ep.sofar.gateway.port}`]);
@@ -130,8 +100,7 @@ describe('home-energy sim --sofar-port', () => {
       assert.ok(o.loadPower > 0, 'the recorded household load');
       assert.equal(o.gridPower, o.loadPower, 'no PV, battery in standby: the grid carries the load');
     } finally {
-      child.kill('SIGINT');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      await stop();
     }
   });
 });

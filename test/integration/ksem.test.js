@@ -254,6 +254,7 @@ describe('KSEM faults and recovery without a new poller', () => {
     ['exception', 'exception', /KSEM registers .*(server device failure|exception 4)/i],
     ['disconnect', 'disconnected', /KSEM registers .*(connection|closed)/i],
     ['wrong-unit', 'timeout', /KSEM registers .*timeout/i],
+    ['garble', 'malformed', /KSEM registers 0–65: .*malformed reply to FC 0x03: read reply with 65 data bytes \(byte count 132\), expected 132/],
   ]) {
     it(`${fault}: a named error, then readings again once the fault clears`, async () => {
       const problems = [];

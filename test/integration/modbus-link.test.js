@@ -15,6 +15,7 @@ const { ModbusClientLink } = require('../../dist/lib/transport/modbus/link');
 const { acquireLink, openLinks } = require('../../dist/lib/transport/modbus/pool');
 const { ModbusError } = require('../../dist/lib/transport/modbus/errors');
 const { simCertificate } = require('../../dist/lib/sim/certs');
+const { skipWithoutSocat: skipPty, waitFor } = require('../helpers');
 
 const TIMEOUT = 200;
 const cleanups = [];
@@ -22,15 +23,6 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-function hasSocat() {
-  try {
-    execFileSync('socat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skipPty = hasSocat() ? false : 'socat is not on PATH: install it (apt-get install socat) to test Modbus RTU over a serial pty';
 
 /**
  * A register bank per unit: unread registers hold unit * 1000 + address; reads past 9999 get
@@ -211,6 +203,97 @@ test('server attach(): RTU on any Duplex; line noise is dropped at the next sile
   if (!replies.length) await once(sock, 'data', { signal: AbortSignal.timeout(5000) }); // a missing reply fails instead of hanging
   assert.equal(replies.join(''), encodeRtuAdu(1, Buffer.from('03020' + '3ed', 'hex')).toString('hex')); // 1005 = 0x03ED
   assert.equal(server.counters.requests, 1);
+});
+
+test('TCP faults wrongUnit and garble: the bytes on the wire, a clear ModbusError each, and the next request works', async () => {
+  const net = require('node:net');
+  const { server, port } = await startServer('tcp');
+  // Raw bytes first: read 1 register at 0 of unit 1 (value 1000 = 0x03E8), transaction id 7.
+  const raw = net.connect(port, '127.0.0.1');
+  await once(raw, 'connect');
+  cleanups.push(() => raw.destroy());
+  const ask = async () => {
+    raw.write(Buffer.from('000700000006010300000001', 'hex'));
+    const [d] = await once(raw, 'data', { signal: AbortSignal.timeout(2000) });
+    return d.toString('hex');
+  };
+  assert.equal(await ask(), '00070000000501030203e8', 'healthy reply');
+  server.setFaults({ wrongUnit: 9 });
+  assert.equal(await ask(), '00070000000509030203e8', 'MBAP unit id 9');
+  server.setFaults({ garble: true });
+  assert.equal(await ask(), '000700000003010302', 'PDU cut to its first half, MBAP length 3 to match');
+  server.setFaults({ garble: 'length' });
+  assert.equal(await ask(), '00070000000801030203e8', 'whole PDU, MBAP length 8 instead of 5');
+  raw.destroy();
+
+  const link = newLink({ transport: 'tcp', host: '127.0.0.1', port });
+  const where = `tcp://127.0.0.1:${port} unit 1`;
+  server.setFaults({ wrongUnit: 9 });
+  await assert.rejects(link.readHoldingRegisters(1, 0, 1), (e) => e instanceof ModbusError && e.code === 'malformed' && e.message === `${where}: reply from unit 9 to FC 0x03 read 1 at 0`);
+  server.setFaults({ garble: true });
+  await assert.rejects(link.readHoldingRegisters(1, 0, 2), (e) => e.code === 'malformed' && e.message === `${where}: malformed reply to FC 0x03: read reply with 1 data bytes (byte count 4), expected 4`);
+  await assert.rejects(link.writeSingleRegister(1, 100, 5), (e) => e.code === 'malformed' && /write-single reply does not echo the request/.test(e.message));
+  server.setFaults({ garble: 'length' });
+  await assert.rejects(link.readHoldingRegisters(1, 0, 1), (e) => e.code === 'timeout' && e.message.startsWith(`${where}: timeout after ${TIMEOUT} ms`));
+  server.setFaults({});
+  // The cut-off frame left in the receive buffer must not swallow this reply.
+  assert.deepEqual(await link.readHoldingRegisters(1, 3, 2), [1003, 1004]);
+  assert.equal(link.connected, true, 'no reconnect was needed');
+  assert.equal(link.counters.reconnects, 0);
+});
+
+test('RTU faults wrongUnit: the reply carries the other address with a valid CRC; the link times out, then recovers', async () => {
+  const net = require('node:net');
+  const { encodeRtuAdu } = require('../../dist/lib/transport/modbus/frame');
+  const { server, port } = await startServer('rtu-over-tcp');
+  server.setFaults({ wrongUnit: 9 }, 1);
+  const raw = net.connect(port, '127.0.0.1');
+  await once(raw, 'connect');
+  cleanups.push(() => raw.destroy());
+  raw.write(encodeRtuAdu(1, Buffer.from('0300000001', 'hex')));
+  const [d] = await once(raw, 'data', { signal: AbortSignal.timeout(2000) });
+  assert.equal(d.toString('hex'), encodeRtuAdu(9, Buffer.from('030203e8', 'hex')).toString('hex'));
+  raw.destroy();
+
+  const link = newLink({ transport: 'rtu-over-tcp', host: '127.0.0.1', port }, { interRequestDelayMs: 0 });
+  await assert.rejects(link.readHoldingRegisters(1, 0, 1), (e) => e.code === 'timeout' && e.message.startsWith(`rtu-tcp://127.0.0.1:${port} unit 1: timeout`));
+  assert.deepEqual(await link.readHoldingRegisters(2, 0, 1), [2000], 'another unit is not affected');
+  server.setFaults({}, 1);
+  assert.deepEqual(await link.readHoldingRegisters(1, 0, 1), [1000]);
+});
+
+test("server: 'ignored' events for filtered unit ids; attached streams are released when they close", async () => {
+  const net = require('node:net');
+  const { encodeRtuAdu } = require('../../dist/lib/transport/modbus/frame');
+  const b = bank();
+  const server = new ModbusServer({ transport: 'rtu', handler: b.handler, units: [1], silenceMs: 5 });
+  cleanups.push(() => server.close());
+  const requests = [];
+  const ignored = [];
+  server.on('request', (r) => requests.push(r));
+  server.on('ignored', (r) => ignored.push(r));
+  const tcp = net.createServer((sock) => server.attach(sock));
+  await new Promise((r) => tcp.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => tcp.close(r)));
+  const link = newLink({ transport: 'rtu-over-tcp', host: '127.0.0.1', port: tcp.address().port }, { interRequestDelayMs: 0 });
+  assert.deepEqual(await link.readHoldingRegisters(1, 4, 1), [1004]);
+  await assert.rejects(link.readHoldingRegisters(7, 2, 3), (e) => e.code === 'timeout');
+  assert.deepEqual(requests, [{ unit: 1, fc: 3, address: 4, count: 1 }]);
+  assert.deepEqual(ignored, [{ unit: 7, fc: 3, address: 2, count: 3 }]);
+  assert.equal(server.counters.unanswered, 1);
+
+  // dropConnection destroys an attached socket; each closed connection leaves the server's list.
+  assert.equal(server.streamCount, 1);
+  server.setFaults({ dropConnection: true });
+  await assert.rejects(link.readHoldingRegisters(1, 0, 1), (e) => e.code === 'disconnected');
+  for (let i = 0; i < 5; i++) {
+    const c = net.connect(tcp.address().port, '127.0.0.1');
+    await once(c, 'connect');
+    c.destroy();
+  }
+  if (!link.connected) await once(link, 'connected');
+  assert.deepEqual(await link.readHoldingRegisters(1, 0, 1), [1000]);
+  await waitFor(() => server.streamCount === 1, 2000, "only the link's own connection is still served (7 before the fix)");
 });
 
 test('reconnect after the server drops the connection, without a new link', async () => {

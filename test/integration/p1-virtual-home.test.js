@@ -4,7 +4,6 @@
 const { describe, it, before, after, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
 const helper = require('node-red-node-test-helper');
 const { VirtualHome } = require('../../dist/lib/sim/home');
 const { P1TcpServer, P1PtyServer } = require('../../dist/lib/sim/p1-server');
@@ -14,9 +13,9 @@ const { P1Source, AUTO_BAUD_SWITCH_MS } = require('../../dist/lib/devices/p1/sou
 const { VirtualClock, systemClock } = require('../../dist/lib/util/clock');
 const { validator } = require('../../dist/lib/api/validate');
 const { meterReadingSchema } = require('../../dist/lib/api/schemas');
+const { skipWithoutSocat } = require('../helpers');
 
 const checkReading = validator(meterReadingSchema, 'payload');
-const hasSocat = spawnSync('socat', ['-V']).status === 0;
 
 /** Resolves with the first n `event` payloads that pass `accept`, or rejects after timeoutMs. */
 function events(source, event, n, timeoutMs = 10000, accept = () => true) {
@@ -88,7 +87,7 @@ describe('P1 source over TCP against the simulated meter', () => {
   });
 });
 
-describe('P1 source on a serial port (socat pty)', { skip: !hasSocat && 'socat is not installed' }, () => {
+describe('P1 source on a serial port (socat pty)', { skip: skipWithoutSocat }, () => {
   let pty;
   let source;
   afterEach(async () => {

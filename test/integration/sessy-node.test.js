@@ -10,46 +10,8 @@ const { SessyBatteryServer } = require('../../dist/lib/sim/sessy-server');
 
 const dongleNode = require(path.join(__dirname, '../../dist/nodes/sessy-dongle/sessy-dongle.js'));
 const batteryNode = require(path.join(__dirname, '../../dist/nodes/sessy-battery/sessy-battery.js'));
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const { catchNode, catcher, nextMessage, statusSpy, waitFor, sleep } = require('../helpers');
 helper.init(require.resolve('node-red'));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function nextMessage(node, pred = () => true, timeoutMs = 8000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      node.removeListener('input', on);
-      reject(new Error('no matching message within ' + timeoutMs + ' ms'));
-    }, timeoutMs);
-    const on = (msg) => {
-      if (!pred(msg)) return;
-      clearTimeout(t);
-      node.removeListener('input', on);
-      resolve(msg);
-    };
-    node.on('input', on);
-  });
-}
-
-function statusSpy(node) {
-  const calls = [];
-  const orig = node.status.bind(node);
-  node.status = (s) => {
-    calls.push({ ...s, at: Date.now() });
-    return orig(s);
-  };
-  return calls;
-}
-
-async function waitFor(fn, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 const CREDS = (ids) => Object.fromEntries(ids.map((id) => [id, { user: 'DSIM0001', password: 'SIMPASS1' }]));
 
@@ -60,10 +22,6 @@ function pair(n, url, battery = {}) {
     { id: `out${n}`, type: 'helper' },
   ];
 }
-const catcher = [
-  { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-  { id: 'caught', type: 'helper' },
-];
 
 describe('sessy-battery against the simulator', () => {
   let servers = [];
@@ -85,7 +43,7 @@ describe('sessy-battery against the simulator', () => {
 
   it('keep-alive: the active setpoint is re-sent every period (server log); stops after handing back', async () => {
     const s = await sim({ strategy: 'POWER_STRATEGY_API', startupMs: 0 });
-    await helper.load([dongleNode, batteryNode, catchNode], [...pair(1, s.url, { keepAlive: 1 }), ...catcher], CREDS(['d1']));
+    await helper.load([dongleNode, batteryNode, catchNode], [...pair(1, s.url, { keepAlive: 1 }), ...catcher()], CREDS(['d1']));
     const b1 = helper.getNode('b1');
     const out = helper.getNode('out1');
     await nextMessage(out, (m) => m.payload.state === 'ready');
@@ -108,7 +66,7 @@ describe('sessy-battery against the simulator', () => {
 
   it('start-up wait: "starting" with a countdown, the setpoint sent again once the unit runs', async () => {
     const s = await sim({ strategy: 'POWER_STRATEGY_IDLE', startupMs: 2000 });
-    await helper.load([dongleNode, batteryNode, catchNode], [...pair(1, s.url, { startupWait: 2 }), ...catcher], CREDS(['d1']));
+    await helper.load([dongleNode, batteryNode, catchNode], [...pair(1, s.url, { startupWait: 2 }), ...catcher()], CREDS(['d1']));
     const b1 = helper.getNode('b1');
     const out = helper.getNode('out1');
     const statuses = statusSpy(b1);
@@ -138,7 +96,7 @@ describe('sessy-battery against the simulator', () => {
 
   it('override: strategy_overridden → yellow status, setpoint kept but not sent; sent when it ends', async () => {
     const s = await sim({ strategy: 'POWER_STRATEGY_API', startupMs: 0 });
-    await helper.load([dongleNode, batteryNode, catchNode], [...pair(1, s.url), ...catcher], CREDS(['d1']));
+    await helper.load([dongleNode, batteryNode, catchNode], [...pair(1, s.url), ...catcher()], CREDS(['d1']));
     const b1 = helper.getNode('b1');
     const out = helper.getNode('out1');
     const statuses = statusSpy(b1);
@@ -167,7 +125,7 @@ describe('sessy-battery against the simulator', () => {
       ['wrongCredentials', /^wrong user or password/],
       ['drop', /^no connection/],
     ];
-    const flow = [...catcher];
+    const flow = catcher();
     for (let i = 0; i < faults.length; i++) {
       const s = await sim({ strategy: 'POWER_STRATEGY_API', startupMs: 0 });
       flow.push(...pair(i, s.url));

@@ -5,7 +5,6 @@ const fs = require('node:fs');
 const net = require('node:net');
 const http = require('node:http');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const { systemClock } = require('../../dist/lib/util/clock');
 const { crc16Arc } = require('../../dist/lib/devices/p1/crc');
 const { Household } = require('../../dist/lib/sim/household');
@@ -13,18 +12,9 @@ const { DsmrMeter } = require('../../dist/lib/sim/dsmr-writer');
 const { P1TcpServer, P1PtyServer, SessyP1HttpServer } = require('../../dist/lib/sim/p1-server');
 const { VirtualHome } = require('../../dist/lib/sim/home');
 const { runSim } = require('../../dist/lib/cli/sim');
+const { skipWithoutSocat: skipPty, waitFor } = require('../helpers');
 
 const PERIOD = 100;
-
-function hasSocat() {
-  try {
-    execFileSync('socat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skipPty = hasSocat() ? false : 'socat is not on PATH: install it (apt-get install socat) to test the serial pty simulator';
 
 const cleanups = [];
 after(async () => {
@@ -66,14 +56,6 @@ function connect(port) {
     sock.once('connect', () => resolve(c));
     sock.once('error', reject);
   });
-}
-
-async function waitFor(cond, ms = 3000, what = 'condition') {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function request(url, { auth, timeout = 2000, method = 'GET' } = {}) {

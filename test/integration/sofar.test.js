@@ -7,7 +7,6 @@
 // commands, and recovery after a gateway restart without recreating anything.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const dist = path.join(__dirname, '../../dist');
@@ -19,38 +18,9 @@ const { VirtualHome } = require(path.join(dist, 'lib/sim/home'));
 const { VirtualClock } = require(path.join(dist, 'lib/util/clock'));
 const { validator } = require(path.join(dist, 'lib/api/validate'));
 const { batteryReadingSchema } = require(path.join(dist, 'lib/api/schemas'));
+const { skipWithoutSocat, waitFor } = require('../helpers');
 
 const checkReading = validator(batteryReadingSchema, 'payload');
-const haveSocat = spawnSync('socat', ['-V'], { encoding: 'utf8' }).status === 0;
-
-/** Resolves when fn() is truthy (checked every 10 ms of real time), rejects after ms. */
-function until(fn, ms = 5000, what = 'condition') {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = () => {
-      let v;
-      try {
-        v = fn();
-      } catch (e) {
-        return reject(e);
-      }
-      if (v) return resolve(v);
-      if (Date.now() - t0 > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 10);
-    };
-    tick();
-  });
-}
-
-/** Resolves when the async fn() resolves truthy (retried every 20 ms), rejects after ms. */
-async function eventually(fn, ms = 5000, what = 'condition') {
-  const t0 = Date.now();
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The simulator's plant power now (advanced to the simulator's clock). */
 let currentSim;
@@ -58,7 +28,7 @@ const plantW = () => currentSim.plant.advance(currentSim.clock.now());
 
 const gatewayEndpoint = (g) => ({ transport: 'rtu-over-tcp', host: '127.0.0.1', port: g.port });
 
-describe('Sofar over RTU on a socat pty', { skip: !haveSocat && 'socat not installed' }, () => {
+describe('Sofar over RTU on a socat pty', { skip: skipWithoutSocat }, () => {
   let sim;
   let lease;
   let inv;
@@ -98,7 +68,7 @@ describe('Sofar over RTU on a socat pty', { skip: !haveSocat && 'socat not insta
     assert.equal(res.status.chargeEnabled, true);
     const cmd = sim.log.filter((c) => c.fc === 0x42).at(-1);
     assert.deepEqual([cmd.register, cmd.value, cmd.result], [0x0102, 1500, 0]);
-    await until(() => plantW() <= -1499, 3000, 'plant charging');
+    await waitFor(() => plantW() <= -1499, 3000, 'plant charging');
     const r = await inv.poll();
     assert.equal(r.power, -1500);
     assert.equal(r.state, 'ready');
@@ -131,17 +101,17 @@ describe('Sofar behind an RTU-over-TCP gateway', () => {
     const inv = new SofarInverter({ link: lease.link, settings: { onClose: 'none' } });
     try {
       await inv.setpoint(1000);
-      await until(() => plantW() >= 999, 3000, 'plant discharging');
+      await waitFor(() => plantW() >= 999, 3000, 'plant discharging');
       let r = await inv.poll();
       assert.equal(r.power, 1000);
       assert.equal(r.stateText, 'discharging');
       assert.equal(r.gridPower, 200);
       await inv.setMode('standby');
-      await until(() => Math.abs(plantW()) < 1, 3000, 'plant idle');
+      await waitFor(() => Math.abs(plantW()) < 1, 3000, 'plant idle');
       r = await inv.poll();
       assert.deepEqual([r.power, r.state, r.setpoint], [0, 'ready', 0]);
       await inv.setMode('auto');
-      await until(() => plantW() >= 1199, 3000, 'auto covers the load');
+      await waitFor(() => plantW() >= 1199, 3000, 'auto covers the load');
       r = await inv.poll();
       assert.equal(r.gridPower, 0, 'auto mode: zero grid');
       assert.equal(r.setpoint, null);
@@ -239,14 +209,14 @@ describe('Sofar behind an RTU-over-TCP gateway', () => {
       await assert.rejects(inv.poll(), /read failed/);
       await sim.startGateway({ port });
       const before = sim.log.filter((c) => c.fc === 0x42 && c.value === 700).length;
-      await eventually(() => inv.poll().then(() => true, () => false), 5000, 'a reading after the restart');
+      await waitFor(() => inv.poll().then(() => true, () => false), 5000, 'a reading after the restart');
       const reading = await inv.poll();
       assert.equal(reading.serial, 'SA1ES130K12345');
       // The reconnect re-sent the active command.
-      await until(() => sim.log.filter((c) => c.fc === 0x42 && c.value === 700).length > before, 3000, 'command re-sent after reconnect');
+      await waitFor(() => sim.log.filter((c) => c.fc === 0x42 && c.value === 700).length > before, 3000, 'command re-sent after reconnect');
       sim.setFaults({ dropConnection: true });
       await assert.rejects(inv.poll(), /read failed/);
-      await eventually(() => inv.poll().then(() => true, () => false), 5000, 'a reading after the drop');
+      await waitFor(() => inv.poll().then(() => true, () => false), 5000, 'a reading after the drop');
     } finally {
       sim.setFaults({});
       await inv.close();
@@ -271,7 +241,7 @@ describe('Sofar heartbeat timing (virtual time) and the fallback when it stops',
       assert.equal(sim.mode, 'charge');
       for (let i = 1; i <= 6; i++) {
         clock.advance(10000);
-        await until(() => sim.heartbeats.length === i, 3000, `heartbeat ${i}`);
+        await waitFor(() => sim.heartbeats.length === i, 3000, `heartbeat ${i}`);
       }
       assert.deepEqual(
         sim.heartbeats.map((t) => t - t0),
@@ -310,7 +280,7 @@ describe('Sofar in the virtual home', () => {
       assert.equal(ep.sofar.unit, 1);
       assert.equal(Math.round(home.household.gridW()), 600);
       await inv.setpoint(-1000);
-      await until(() => Math.round(home.household.gridW()) === 1600, 3000, 'grid import 600 + 1000 W');
+      await waitFor(() => Math.round(home.household.gridW()) === 1600, 3000, 'grid import 600 + 1000 W');
       const r = await inv.poll();
       assert.equal(r.gridPower, 1600);
       assert.equal(r.loadPower, 600);

@@ -10,18 +10,9 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
+const { freePort } = require('../helpers');
 
 const root = path.join(__dirname, '../..');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('npm start: Node-RED with the example flow reads the virtual home', { timeout: 90000 }, async () => {
   const uiPort = await freePort();

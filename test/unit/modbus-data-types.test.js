@@ -4,18 +4,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { decodeValue, encodeValue, wordCount, decodeBigInt, crc16modbus } = require('../../dist/lib/transport/modbus/data-types');
+const { mulberry32 } = require('../helpers');
 
-/** Seeded PRNG (mulberry32) so failures reproduce. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('wordCount', () => {
   assert.deepEqual(

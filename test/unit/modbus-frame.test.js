@@ -5,20 +5,11 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const f = require('../../dist/lib/transport/modbus/frame');
+const { mulberry32 } = require('../helpers');
 
 const hex = (s) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const toHex = (b) => b.toString('hex').toUpperCase().match(/../g).join(' ');
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const read10 = { kind: 'read', fc: 3, address: 0, count: 10 };
 

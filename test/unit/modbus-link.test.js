@@ -9,6 +9,7 @@ const { ModbusClientLink, endpointKey, describeEndpoint, endpointProblem, normal
 const { ModbusError } = require('../../dist/lib/transport/modbus/errors');
 const f = require('../../dist/lib/transport/modbus/frame');
 const { VirtualClock } = require('../../dist/lib/util/clock');
+const { mulberry32 } = require('../helpers');
 
 const hex = (s) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const tick = () => new Promise((r) => setImmediate(r));
@@ -293,16 +294,6 @@ test('"counters" events follow the queue', async () => {
   assert.ok(seen.includes(2) && seen.includes(1), `queue lengths seen: ${seen}`);
 });
 
-function mulberry32(seed) {
-  let x = seed >>> 0;
-  return () => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = x;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('fuzz: 50,000 random replies through the link (TCP and RTU); every request settles, nothing throws', async () => {
   const rnd = mulberry32(99);

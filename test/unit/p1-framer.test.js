@@ -11,7 +11,7 @@ const path = require('node:path');
 const { P1Framer } = require('../../dist/lib/devices/p1/framer');
 const { parseTelegram } = require('../../dist/lib/devices/p1/parser');
 const { crc16Arc, crcHex } = require('../../dist/lib/devices/p1/crc');
-const { mulberry32 } = require('../fuzz-run');
+const { mulberry32 } = require('../helpers');
 
 const DATA = path.resolve(__dirname, '../../../shared/data/p1_telegrams');
 const read = (rel) => fs.readFileSync(path.join(DATA, rel));

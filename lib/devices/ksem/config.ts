@@ -3,6 +3,7 @@
  * node stays thin and tests need no Node-RED.
  */
 import type { SchemaObject } from 'ajv';
+import { configNumber as num } from '../../util/config-number';
 import { KSEM_DEFAULTS } from './descriptor';
 import type { KsemLayout, KsemPollerOptions } from './poller';
 import { PUSH_DEFAULTS, type KsemPushReceiverOptions } from './push-receiver';
@@ -46,12 +47,6 @@ export const ksemMeterConfigSchema: SchemaObject = {
   allOf: [
     { if: { properties: { mode: { const: 'poll' } } }, then: { required: ['link'], properties: { link: { minLength: 1 } } } },
   ],
-};
-
-const num = (v: number | string | undefined): number | undefined => {
-  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
 };
 
 export function pollerOptions(c: KsemMeterConfig): KsemPollerOptions {

@@ -4,7 +4,7 @@
  * wire; every error names the field (DESIGN.md §2, house rule 6).
  */
 import type { SchemaObject } from 'ajv';
-import { batterySetpointSchema } from '../../api/schemas';
+import { setpointFromObject, setpointFromValue, type SetpointCommand } from '../../api/battery-setpoint';
 import { validator } from '../../api/validate';
 import type { SessyBatteryOptions } from './battery';
 import { SESSY_DEFAULTS, STRATEGY_NAMES_TEXT, parseStrategy, type SessyStrategy } from './descriptor';
@@ -70,14 +70,13 @@ export const batterySettingsCommandSchema: SchemaObject = {
   additionalProperties: false,
 };
 
-const checkSetpoint = validator(batterySetpointSchema, 'payload');
 const checkStrategy = validator(batteryStrategyCommandSchema, 'payload');
 const checkSettings = validator(batterySettingsCommandSchema, 'payload');
 const checkDongle = validator(sessyDongleConfigSchema, 'config');
 const checkBattery = validator(sessyBatteryConfigSchema, 'config');
 
 export type BatteryCommand =
-  | { type: 'setpoint'; power: number; serial?: string; reason?: string }
+  | SetpointCommand
   | { type: 'strategy'; strategy: SessyStrategy; serial?: string }
   | { type: 'settings'; settings: Record<string, unknown>; serial?: string }
   | { type: 'refresh' };
@@ -90,11 +89,8 @@ export function parseBatteryCommand(msg: { topic?: unknown; payload?: unknown })
   const topic = typeof msg.topic === 'string' ? msg.topic.trim().toLowerCase() : '';
   if (isObj(p) && 'kind' in p) {
     switch (p.kind) {
-      case 'battery-setpoint': {
-        const e = checkSetpoint(p);
-        if (e) return { error: e };
-        return { command: { type: 'setpoint', power: p.power as number, serial: p.serial as string | undefined, reason: p.reason as string | undefined } };
-      }
+      case 'battery-setpoint':
+        return setpointFromObject(p);
       case 'battery-strategy': {
         const e = checkStrategy(p);
         if (e) return { error: e };
@@ -111,12 +107,7 @@ export function parseBatteryCommand(msg: { topic?: unknown; payload?: unknown })
         return { error: `payload.kind: must be one of "battery-setpoint", "battery-strategy", "battery-settings" (got ${JSON.stringify(p.kind)})` };
     }
   }
-  if (topic === 'setpoint') {
-    const v = typeof p === 'string' && p.trim() !== '' ? Number(p) : p;
-    if (typeof v !== 'number' || !Number.isFinite(v)) return { error: `msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint" (got ${JSON.stringify(p) ?? typeof p})` };
-    if (Math.abs(v) > 100000) return { error: `msg.payload: must be between -100000 and 100000 W (got ${v})` };
-    return { command: { type: 'setpoint', power: v } };
-  }
+  if (topic === 'setpoint') return setpointFromValue(p);
   if (topic === 'strategy') {
     const s = parseStrategy(p);
     if (!s) return { error: `msg.payload: must be one of ${STRATEGY_NAMES_TEXT} with topic "strategy" (got ${JSON.stringify(p) ?? typeof p})` };

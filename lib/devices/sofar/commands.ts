@@ -8,8 +8,9 @@
  * number, "mode" + "standby"/"auto", "refresh".
  */
 import type { SchemaObject } from 'ajv';
-import { batterySetpointSchema } from '../../api/schemas';
+import { setpointFromObject, setpointFromValue, type SetpointCommand } from '../../api/battery-setpoint';
 import { validator } from '../../api/validate';
+import { configNumber as num } from '../../util/config-number';
 
 import {
   DEFAULT_SETTINGS,
@@ -90,12 +91,6 @@ export const sofarInverterConfigSchema: SchemaObject = {
 
 const checkSchema = validator(sofarInverterConfigSchema, 'config');
 
-function num(v: number | string | undefined): number | undefined {
-  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
 /** Ranges the schema's string form cannot check. */
 export function checkSofarConfig(c: SofarInverterConfig): string | null {
   const e = checkSchema(c);
@@ -147,11 +142,10 @@ export function optionsFromConfig(c: SofarInverterConfig): SofarNodeOptions {
 }
 
 export type SofarCommand =
-  | { type: 'setpoint'; power: number; serial?: string; reason?: string }
+  | SetpointCommand
   | { type: 'mode'; mode: 'standby' | 'auto'; serial?: string; reason?: string }
   | { type: 'refresh' };
 
-const checkSetpoint = validator(batterySetpointSchema, 'payload');
 const checkMode = validator(batteryModeSchema, 'payload');
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v);
 
@@ -160,11 +154,7 @@ export function parseSofarCommand(msg: { topic?: unknown; payload?: unknown }): 
   const p = msg?.payload;
   const topic = typeof msg?.topic === 'string' ? msg.topic.trim().toLowerCase() : '';
   if (isObj(p) && 'kind' in p) {
-    if (p.kind === 'battery-setpoint') {
-      const e = checkSetpoint(p);
-      if (e) return { error: e };
-      return { command: { type: 'setpoint', power: p.power as number, serial: p.serial as string | undefined, reason: p.reason as string | undefined } };
-    }
+    if (p.kind === 'battery-setpoint') return setpointFromObject(p);
     if (p.kind === 'battery-mode') {
       const e = checkMode(p);
       if (e) return { error: e };
@@ -172,12 +162,7 @@ export function parseSofarCommand(msg: { topic?: unknown; payload?: unknown }): 
     }
     return { error: `payload.kind: must be one of "battery-setpoint", "battery-mode" (got ${JSON.stringify(p.kind)})` };
   }
-  if (topic === 'setpoint') {
-    const v = typeof p === 'string' && p.trim() !== '' ? Number(p) : p;
-    if (typeof v !== 'number' || !Number.isFinite(v)) return { error: `msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint" (got ${JSON.stringify(p) ?? typeof p})` };
-    if (Math.abs(v) > 100000) return { error: `msg.payload: must be between -100000 and 100000 W (got ${v})` };
-    return { command: { type: 'setpoint', power: v } };
-  }
+  if (topic === 'setpoint') return setpointFromValue(p);
   if (topic === 'mode') {
     const m = typeof p === 'string' ? p.trim().toLowerCase() : p;
     if (m !== 'standby' && m !== 'auto') return { error: `msg.payload: must be "standby" or "auto" with topic "mode" (got ${JSON.stringify(p) ?? typeof p})` };

@@ -15,7 +15,7 @@
  *   is not documented (UNCONFIRMED); Sofar2mqtt reads every reply as "byte count + data", so we
  *   accept that shape, and an echo of the request (FC 0x06 style) as well.
  */
-import { crc16modbus } from '../../transport/modbus/data-types';
+import { encodeRtuAdu } from '../../transport/modbus/frame';
 import { FC_HEARTBEAT, FC_PASSIVE, HEARTBEAT_REG, HEARTBEAT_VALUE, PASSIVE_REG, PASSIVE_STANDBY_VALUE, SOFAR_MAX_POWER_LIMIT_W } from './descriptor';
 import { passiveResultText } from './enums';
 
@@ -64,40 +64,32 @@ export function passiveRegisterValue(cmd: PassiveCommand): { register: number; v
   }
 }
 
-/** The request data after the function code (4 bytes). */
-export function passiveRequestData(cmd: PassiveCommand): Buffer {
-  const { register, value } = passiveRegisterValue(cmd);
+/** Request data after the function code: register and value, big-endian (the shape of FC 0x06). */
+function registerValue(register: number, value: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt16BE(register, 0);
   b.writeUInt16BE(value, 2);
   return b;
 }
 
-/** A whole RTU frame: unit, fc, data, CRC (low byte first). */
-export function rtuFrame(unit: number, fc: number, data: Buffer): Buffer {
-  const b = Buffer.alloc(data.length + 4);
-  b[0] = unit & 0xff;
-  b[1] = fc & 0xff;
-  data.copy(b, 2);
-  const crc = crc16modbus(b, 0, data.length + 2);
-  b[data.length + 2] = crc & 0xff;
-  b[data.length + 3] = crc >>> 8;
-  return b;
+/** The request data after the function code (4 bytes). */
+export function passiveRequestData(cmd: PassiveCommand): Buffer {
+  const { register, value } = passiveRegisterValue(cmd);
+  return registerValue(register, value);
 }
 
+/** A whole RTU frame: unit, 0x42, data, CRC. */
 export function passiveFrame(unit: number, cmd: PassiveCommand): Buffer {
-  return rtuFrame(unit, FC_PASSIVE, passiveRequestData(cmd));
+  return encodeRtuAdu(unit, Buffer.concat([Buffer.of(FC_PASSIVE), passiveRequestData(cmd)]));
 }
 
 export function heartbeatRequestData(): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt16BE(HEARTBEAT_REG, 0);
-  b.writeUInt16BE(HEARTBEAT_VALUE, 2);
-  return b;
+  return registerValue(HEARTBEAT_REG, HEARTBEAT_VALUE);
 }
 
+/** A whole RTU frame: unit, 0x49, data, CRC. */
 export function heartbeatFrame(unit: number): Buffer {
-  return rtuFrame(unit, FC_HEARTBEAT, heartbeatRequestData());
+  return encodeRtuAdu(unit, Buffer.concat([Buffer.of(FC_HEARTBEAT), heartbeatRequestData()]));
 }
 
 /** Reply length for the link (bytes after unit + fc, without CRC): byte count + data. */

@@ -2,6 +2,7 @@
  * The `modbus-link` config node's saved settings → endpoint and link options. Pure functions, so
  * the node file stays thin and tests need no Node-RED.
  */
+import { configNumber as num } from '../../util/config-number';
 import type { ModbusEndpoint, ModbusLinkOptions } from './types';
 
 export type TlsTrust = 'verify' | 'ca' | 'fingerprint' | 'insecure';
@@ -31,13 +32,6 @@ export interface ModbusLinkConfig {
 
 export interface ModbusLinkCredentials {
   tlsKey?: string;
-}
-
-/** A number from a config field, or undefined when empty / not a number. */
-function num(v: number | string | undefined): number | undefined {
-  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 export const DEFAULT_PORTS = { tcp: 502, tls: 802, 'rtu-over-tcp': 502 } as const;

@@ -10,6 +10,7 @@
  * they are rounded to the nearest double — an energy counter in 0.1 Wh reaches 2^53 after
  * 900 billion kWh, so for meters this never matters. Use decodeBigInt for the exact value.
  */
+import { crc16Reflected } from '../../util/crc16';
 
 export type RegisterType = 'u16' | 's16' | 'u32' | 's32' | 'u64' | 's64' | 'f32' | 'f64' | 'string';
 
@@ -178,20 +179,8 @@ export function encodeValue(value: number | bigint | string, type: RegisterType,
 /**
  * CRC-16/MODBUS: polynomial 0x8005 reflected (0xA001), initial value 0xFFFF, no final XOR
  * (Modbus over Serial Line v1.02 §6.2.2; check value for "123456789" is 0x4B37). On the wire the
- * low byte goes first. Computed over buf[start, end).
+ * low byte goes first. Computed over buf[start, end). Same loop as the P1 CRC (lib/util/crc16.ts).
  */
-const CRC_TABLE = (() => {
-  const t = new Uint16Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let i = 0; i < 8; i++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
 export function crc16modbus(buf: Uint8Array, start = 0, end = buf.length): number {
-  let crc = 0xffff;
-  for (let i = start; i < end; i++) crc = (crc >>> 8) ^ CRC_TABLE[(crc ^ buf[i]) & 0xff];
-  return crc;
+  return crc16Reflected(buf, start, end, 0xffff);
 }

@@ -71,18 +71,13 @@ export function encodeRequestPdu(r: ModbusRequest): Buffer {
   const problem = requestProblem(r);
   if (problem) throw new RangeError(problem);
   switch (r.kind) {
-    case 'read': {
-      const b = Buffer.allocUnsafe(5);
-      b[0] = r.fc;
-      b.writeUInt16BE(r.address, 1);
-      b.writeUInt16BE(r.count, 3);
-      return b;
-    }
+    case 'read':
     case 'write-single': {
+      // fc | address | count (read) or value (write-single)
       const b = Buffer.allocUnsafe(5);
       b[0] = r.fc;
       b.writeUInt16BE(r.address, 1);
-      b.writeUInt16BE(r.value, 3);
+      b.writeUInt16BE(r.kind === 'read' ? r.count : r.value, 3);
       return b;
     }
     case 'write-multiple': {

@@ -7,7 +7,10 @@
  *   RS485 gateways handle nothing else reliably, and it keeps the order obvious;
  * - each request carries its unit id; a failing request (timeout, exception, CRC) rejects only its
  *   own promise and the queue moves on, so a dead unit on a bus never stalls a live one;
- * - late replies are discarded: on TCP by transaction id, on RTU by flushing the receive buffer
+ * - a reply must come from the asked unit: on TCP another MBAP unit id rejects the request with
+ *   'malformed', on RTU bytes from another address are skipped (so it ends in 'timeout');
+ * - late replies are discarded: on TCP by transaction id (and a frame still incomplete when its
+ *   request times out is dropped), on RTU by flushing the receive buffer
  *   before each request and skipping bytes that cannot start the expected reply (RTU has no
  *   transaction ids, so a reply that arrives after its timeout AND after the next request to the
  *   same unit and function code is sent cannot be told apart — the inter-request delay makes that
@@ -323,6 +326,8 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
       a.timer = this.clock.setTimeout(() => {
         if (this.active !== a) return;
         this.c.timeouts++;
+        // A frame still incomplete now (an MBAP length larger than what was sent) must not swallow the next reply.
+        if (this.framing === 'mbap') this.rx = Buffer.alloc(0);
         this.finishActive(undefined, new ModbusError('timeout', `${this.where(p.unit)}: timeout after ${p.timeoutMs} ms (${fcName(p.req.fc)}${describeRequest(p.req)})`));
       }, p.timeoutMs);
     }
@@ -389,7 +394,12 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
       for (const adu of adus) {
         const a = this.active;
         // A reply with another transaction id belongs to a request that already timed out.
-        if (a && !a.p.noReply && adu.transactionId === a.transactionId) this.complete(a, adu.pdu);
+        if (!a || a.p.noReply || adu.transactionId !== a.transactionId) continue;
+        // The server must return the request's unit id (MODBUS Messaging on TCP/IP Implementation
+        // Guide, MBAP header); another one means another device answered.
+        if (adu.unit !== a.p.unit) {
+          this.finishActive(undefined, new ModbusError('malformed', `${this.where(a.p.unit)}: reply from unit ${adu.unit} to ${fcName(a.p.req.fc)}${describeRequest(a.p.req)}`));
+        } else this.complete(a, adu.pdu);
       }
       if (error) this.onConnectionLost(conn, `invalid data from the device: ${error}`);
       return;

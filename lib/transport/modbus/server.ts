@@ -12,19 +12,31 @@
  * - timeout: never answer;
  * - exception: answer every request with this exception code;
  * - crcError: RTU framings only — send the reply with a corrupted CRC;
- * - dropConnection: TCP framings — destroy the client's socket on the next request (one-shot: the
- *   flag clears itself once used); on a serial line it behaves like timeout for that request;
+ * - garble: MBAP framing (tcp, tls) only — a broken frame, the TCP counterpart of a CRC error:
+ *   true / 'pdu' sends the reply PDU cut to half its length (at least the function code) with an
+ *   MBAP length that matches the cut PDU, so the frame parses but its content does not; 'length'
+ *   sends the whole reply with an MBAP length 3 bytes too large, so the frame never completes;
+ * - wrongUnit: answer as this unit id instead of the addressed one (RTU: the reply's address byte,
+ *   CRC recomputed; TCP: the MBAP unit id);
+ * - dropConnection: connections (TCP, or a net.Socket given to attach()) — destroy the client's
+ *   socket on the next request (one-shot: the flag clears itself once used); on a serial line it
+ *   behaves like timeout for that request;
  * - delayMs: answer this much later (on the injected clock).
  *
  * Unit filter (`units`): only listed unit ids are answered; requests to other ids get no reply at
  * all (like an absent device on an RS485 bus, or a TCP gateway that waits for it). On RTU framings
  * unit 0 is the broadcast address: requests are executed, never answered.
+ *
+ * Events: 'request' (ServedRequest) for each request to a served unit, before faults apply;
+ * 'ignored' (ServedRequest) for each request the unit filter leaves unanswered; 'problem' (Error)
+ * for listen, serial-port and handler errors.
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { Clock, systemClock, Timer } from '../../util/clock';
+import { closeServer, listen } from '../net-server';
 import {
   decodeRtuAdu,
   decodeTcpAdus,
@@ -67,6 +79,10 @@ export interface ModbusFaults {
   timeout?: boolean;
   exception?: number;
   crcError?: boolean;
+  /** MBAP framing: true / 'pdu' = PDU cut short, 'length' = MBAP length too large (see above). */
+  garble?: boolean | 'pdu' | 'length';
+  /** Reply as this unit id instead of the addressed one. */
+  wrongUnit?: number;
   dropConnection?: boolean;
   delayMs?: number;
 }
@@ -127,6 +143,7 @@ export class ModbusServer extends EventEmitter {
   private readonly silenceMs: number;
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** Open serial ports and attached streams; each removes itself when its stream closes. */
   private readonly streams = new Set<{ close(): Promise<void> }>();
   private readonly timers = new Set<Timer>();
   private closed = false;
@@ -171,14 +188,7 @@ export class ModbusServer extends EventEmitter {
       server.on('tlsClientError', () => undefined);
     } else server = net.createServer(onSocket);
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        server.on('error', (e) => this.emit('problem', e));
-        resolve((server.address() as net.AddressInfo).port);
-      });
-    });
+    return listen(server, port, host, (e) => this.emit('problem', e));
   }
 
   /** The listening port, if listening. */
@@ -193,43 +203,67 @@ export class ModbusServer extends EventEmitter {
     const port = new SerialPort({ path, baudRate: o.baudRate ?? this.opts.baudRate ?? 9600, dataBits: o.dataBits ?? 8, parity: o.parity ?? 'none', stopBits: o.stopBits ?? 1, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     port.on('error', (e) => this.emit('problem', e));
-    const rx = this.rtuReceiver({ framing: 'rtu', write: (b) => void port.write(b), chain: Promise.resolve() });
-    port.on('data', rx.push);
-    const entry = {
-      close: () =>
-        new Promise<void>((resolve) => {
-          rx.stop();
-          if (port.isOpen) port.close(() => resolve());
-          else resolve();
-        }),
-    };
-    this.streams.add(entry);
+    const entry = this.serveRtuStream(port, { framing: 'rtu', write: (b) => void port.write(b), chain: Promise.resolve() });
+    entry.close = () =>
+      new Promise<void>((resolve) => {
+        entry.detach();
+        if (port.isOpen) port.close(() => resolve());
+        else resolve();
+      });
   }
 
-  /** Serve RTU on any byte stream (a pty, a socket pair, a test double). */
+  /**
+   * Serve RTU on any byte stream: a pty, a socket pair, a test double, or a client connection of
+   * an RTU-over-TCP gateway that the caller accepts itself. A net.Socket is treated like the
+   * server's own TCP clients: dropConnection destroys it and its errors (resets) are ignored;
+   * other streams report errors as 'problem'. Served until the stream ends or the server closes.
+   */
   attach(stream: Duplex): void {
-    const rx = this.rtuReceiver({ framing: 'rtu', write: (b) => void stream.write(b), chain: Promise.resolve() });
-    stream.on('data', rx.push);
-    stream.on('error', (e) => this.emit('problem', e));
-    this.streams.add({
-      close: async () => {
+    const sock = stream instanceof net.Socket ? stream : undefined;
+    if (sock) sock.on('error', () => undefined);
+    else stream.on('error', (e) => this.emit('problem', e));
+    this.serveRtuStream(stream, {
+      framing: 'rtu',
+      write: (b) => {
+        if (!stream.destroyed && stream.writable) stream.write(b);
+      },
+      drop: sock ? () => sock.destroy() : undefined,
+      chain: Promise.resolve(),
+    });
+  }
+
+  /** RTU on a stream, registered in `streams` until the stream ends or closes. */
+  private serveRtuStream(stream: Duplex, ch: Channel): { close(): Promise<void>; detach(): void } {
+    const rx = this.rtuReceiver(ch);
+    const entry = {
+      detach: () => {
         rx.stop();
         stream.off('data', rx.push);
+        this.streams.delete(entry);
       },
-    });
+      close: async () => entry.detach(),
+    };
+    stream.on('data', rx.push);
+    stream.once('end', entry.detach);
+    stream.once('close', entry.detach);
+    this.streams.add(entry);
+    return entry;
+  }
+
+  /** Streams served now (serial ports and attached streams), for tests. */
+  get streamCount(): number {
+    return this.streams.size;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) t.cancel();
     this.timers.clear();
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    for (const s of this.streams) await s.close();
+    for (const s of [...this.streams]) await s.close();
     this.streams.clear();
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((r) => server.close(() => r()));
+    await closeServer(server, this.sockets);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -329,12 +363,13 @@ export class ModbusServer extends EventEmitter {
     if (this.closed) return;
     const rtu = ch.framing === 'rtu';
     const broadcast = rtu && unit === 0;
+    const req = parseRequestPdu(pdu);
     if (this.units && !this.units.has(unit) && !broadcast) {
       this.counters.unanswered++;
+      this.emit('ignored', describeServed(unit, req));
       return;
     }
     this.counters.requests++;
-    const req = parseRequestPdu(pdu);
     const fc = req.fc;
     const { f, dropOwner } = this.faultsFor(unit);
     this.emit('request', describeServed(unit, req));
@@ -362,11 +397,17 @@ export class ModbusServer extends EventEmitter {
     if (reply[0] & 0x80) this.counters.exceptions++;
     if (f.delayMs && f.delayMs > 0) await this.sleep(f.delayMs);
     if (this.closed) return;
+    const replyUnit = f.wrongUnit ?? unit;
     let adu: Buffer;
     if (rtu) {
-      adu = encodeRtuAdu(unit, reply);
+      adu = encodeRtuAdu(replyUnit, reply);
       if (f.crcError) adu[adu.length - 1] ^= 0xff;
-    } else adu = encodeTcpAdu(transactionId ?? 0, unit, reply);
+    } else if (f.garble === 'length') {
+      adu = encodeTcpAdu(transactionId ?? 0, replyUnit, reply);
+      adu.writeUInt16BE(reply.length + 1 + 3, 4);
+    } else if (f.garble) {
+      adu = encodeTcpAdu(transactionId ?? 0, replyUnit, reply.subarray(0, Math.max(1, Math.floor(reply.length / 2))));
+    } else adu = encodeTcpAdu(transactionId ?? 0, replyUnit, reply);
     this.counters.replies++;
     ch.write(adu);
   }

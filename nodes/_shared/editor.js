@@ -1,0 +1,69 @@
+/*
+ * Editor helpers shared by the home-energy nodes' edit dialogs (window.HomeEnergyEditor).
+ * scripts/build.mjs puts this file, as a script block, at the top of every node's built editor HTML
+ * (dist/nodes/<type>/<type>.html), so each node type carries it whatever other types are installed
+ * or disabled; the first copy the editor loads defines it, later copies leave it alone.
+ * Plain ES5 with jQuery: it runs in the Node-RED editor, not in Node.js.
+ */
+(function (root) {
+    if (root.HomeEnergyEditor) return;
+    function isEmpty(v) {
+        return v === '' || v === undefined || v === null;
+    }
+    root.HomeEnergyEditor = {
+        /**
+         * A `validate` function for a number field: a number from min to max. Options: int (whole
+         * numbers only), empty (an empty field is valid: "auto" or "off"), zero (0 is valid besides
+         * the range: "off"), when(node) (check only while this returns true, e.g. for one transport).
+         */
+        number: function (min, max, opts) {
+            opts = opts || {};
+            return function (v) {
+                if (opts.when && !opts.when(this)) return true;
+                if (isEmpty(v)) return !!opts.empty;
+                var n = Number(v);
+                if (String(v).trim() === '' || !isFinite(n) || (opts.int && !Number.isInteger(n))) return false;
+                return (opts.zero && n === 0) || (n >= min && n <= max);
+            };
+        },
+        /** A `validate` function: the field must not be blank while when(node) returns true. */
+        filled: function (when) {
+            return function (v) {
+                if (when && !when(this)) return true;
+                return typeof v === 'string' ? v.trim().length > 0 : !isEmpty(v);
+            };
+        },
+        /**
+         * A field's value: what the open edit dialog shows, else the node's saved value (validators
+         * run both while editing and on deploy). `config` for config nodes (node-config-input-…).
+         */
+        live: function (node, name, config) {
+            var el = $('#node-' + (config ? 'config-' : '') + 'input-' + name);
+            return el.length && el.val() ? el.val() : node[name];
+        },
+        /** Shows the rows of each class while the select's value is one of those listed for it. */
+        showRows: function (select, rows) {
+            function show() {
+                var v = $(select).val();
+                Object.keys(rows).forEach(function (cls) {
+                    $('.' + cls).toggle(rows[cls].indexOf(v) >= 0);
+                });
+            }
+            $(select).on('change', show);
+            show();
+        },
+        /** Offers the machine's serial ports in a datalist (typing any path still works). */
+        serialPorts: function (datalist) {
+            $.getJSON('home-energy/serial-ports').done(function (ports) {
+                var list = $(datalist).empty();
+                (ports || []).forEach(function (p) {
+                    $('<option>').attr('value', p.path).text(p.manufacturer ? p.path + ' (' + p.manufacturer + ')' : p.path).appendTo(list);
+                });
+            });
+        },
+        /** labelStyle: italic while the node has a name of its own. */
+        labelStyle: function () {
+            return this.name ? 'node_label_italic' : '';
+        }
+    };
+})(window);
