@@ -52,13 +52,16 @@ export class BatteryOutput {
     private readonly node: Pick<Node, 'send'>,
     private readonly topic: string,
     private readonly raw: () => Record<string, unknown> | undefined = () => undefined,
+    /** Further message properties (e.g. `link` counters of a Modbus device). */
+    private readonly extras: () => Record<string, unknown> | undefined = () => undefined,
   ) {}
 
-  /** `{ topic, payload: reading, raw? }` */
+  /** `{ topic, payload: reading, raw?, ...extras }` */
   message(reading: BatteryReading): NodeMessage {
     const msg: NodeMessage = { topic: this.topic, payload: reading };
     const raw = this.raw();
     if (raw) msg.raw = raw;
+    Object.assign(msg, this.extras());
     return msg;
   }
 

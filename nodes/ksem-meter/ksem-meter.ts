@@ -8,6 +8,7 @@ import { ksemMeterConfigSchema, pollerOptions, receiverOptions, staleMs, type Ks
 import { KsemPoller, type KsemIdentityEvent, type KsemReadingEvent } from '../../lib/devices/ksem/poller';
 import { KsemPushReceiver } from '../../lib/devices/ksem/push-receiver';
 import type { LinkLease } from '../../lib/transport/modbus/pool';
+import { linkInfo, linkStatusSuffix } from '../_shared/link-info';
 import type { ModbusLinkNode } from '../modbus-link/modbus-link';
 import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
 import { formatAge, formatPower, freshness } from '../_shared/status';
@@ -48,6 +49,7 @@ module.exports = function (RED: NodeAPI) {
     const buildMsg = (ev: KsemReadingEvent): NodeMessage => {
       const msg: NodeMessage = { topic: config.topic || 'ksem', payload: ev.reading };
       if (config.raw) msg.raw = ev.raw;
+      if (lease) msg.link = linkInfo(lease.link);
       return msg;
     };
 
@@ -63,7 +65,7 @@ module.exports = function (RED: NodeAPI) {
         node.status({ fill: 'yellow', shape: 'ring', text: waitingText });
         return;
       }
-      node.status(freshness(age, stale, `${formatPower(last.ev.reading.power)} · ${formatAge(age)}`));
+      node.status(freshness(age, stale, `${formatPower(last.ev.reading.power)} · ${formatAge(age)}${linkStatusSuffix(lease?.link)}`));
     };
 
     const onReading = (ev: KsemReadingEvent) => {

@@ -8,6 +8,7 @@ import { checkSofarConfig, optionsFromConfig, parseSofarCommand, type SofarInver
 import type { LinkLease } from '../../lib/transport/modbus/pool';
 import { SofarInverter, type CommandResult } from '../../lib/devices/sofar/inverter';
 import type { BatteryReading } from '../../lib/api/types';
+import { linkInfo, linkStatusSuffix } from '../_shared/link-info';
 import type { ModbusLinkNode } from '../modbus-link/modbus-link';
 import type { Node, NodeAPI } from '../_shared/red';
 import { formatAge, freshness } from '../_shared/status';
@@ -29,6 +30,7 @@ module.exports = function (RED: NodeAPI) {
     let rejected: string | undefined;
     const output = new BatteryOutput(node, config.topic || 'sofar', () =>
       config.raw && inverter?.last ? { realtime: inverter.last.words, battery: inverter.battery, info: inverter.info } : undefined,
+      () => (hold ? { link: linkInfo(hold.link) } : undefined),
     );
     const logLimited = rateLimitedWarn(node);
     const o = optionsFromConfig(config);
@@ -51,7 +53,7 @@ module.exports = function (RED: NodeAPI) {
       }
       const r = last.reading;
       const cmd = inverter?.active ? ` · ${r.strategy ?? ''}`.replace('passive ', '') : '';
-      node.status(freshness(age, o.staleMs, `${batterySummary(r)} · ${r.stateText ?? r.state}${cmd} · ${formatAge(age)}`));
+      node.status(freshness(age, o.staleMs, `${batterySummary(r)} · ${r.stateText ?? r.state}${cmd} · ${formatAge(age)}${linkStatusSuffix(hold?.link)}`));
     };
 
     if (!problem) {

@@ -87,7 +87,13 @@ describe('ksem-meter node', () => {
     sim.fault('none');
     const msg = await nextMessage(out, 8000);
     assert.equal(msg.payload.power, 2000);
-    await waitForStatus(statuses, { fill: 'green' }, 3000, { latest: true });
+    // The link's counters ride along: the timeouts are counted, and the status says so.
+    assert.equal(msg.link.key, `tcp://127.0.0.1:${sim.endpoints.port}`);
+    assert.equal(msg.link.connected, true);
+    assert.ok(msg.link.timeouts >= 1 && msg.link.errors >= msg.link.timeouts, JSON.stringify(msg.link));
+    assert.ok(msg.link.requests > msg.link.errors);
+    assert.equal(msg.link.queue, 0);
+    await waitForStatus(statuses, { fill: 'green', text: / · \d+ err$/ }, 3000, { latest: true });
   });
 
   it('a dropped connection recovers by itself (link reconnect, layout detected again)', async () => {

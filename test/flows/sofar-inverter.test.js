@@ -60,6 +60,11 @@ describe('sofar-inverter node', () => {
     assert.equal(r.gridPower, -1100);
     assert.equal(msg.raw, undefined, 'raw only when asked');
     assert.ok(out[1].payload.timestamp > r.timestamp);
+    // The Modbus link's counters on every message: no errors, nothing waiting, requests counted.
+    assert.match(msg.link.key, /^rtu-tcp:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(msg.link.errors, 0);
+    assert.equal(msg.link.queue, 0);
+    assert.ok(out[1].link.requests > msg.link.requests && msg.link.requests >= 1, JSON.stringify([msg.link, out[1].link]));
   });
 
   it('battery-setpoint: the simulator charges, the reply carries the reading and the command; status green', async () => {

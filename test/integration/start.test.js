@@ -72,7 +72,7 @@ test('npm start: Node-RED with the example flow reads the virtual home', { timeo
         for (const m of [].concat(JSON.parse(data.toString()))) {
           const id = String(m.topic || '').replace(/^status\//, '');
           if (!watched.some((n) => n.id === id)) continue;
-          if (m.data && m.data.fill === 'green' && /W · (.+ · )?\d+s$/.test(m.data.text)) green.set(id, m.data.text);
+          if (m.data && m.data.fill === 'green' && /W · (.+ · )?\d+s( · \d+ err)?( · q\d+)?$/.test(m.data.text)) green.set(id, m.data.text);
           // sessy-battery: green only with a reading (it is red on a wrong password, yellow while connecting).
           if (m.data && m.data.fill === 'green' && sessy.some((n) => n.id === id) && /W/.test(m.data.text)) green.set(id, m.data.text);
           if (green.size === watched.length) {
