@@ -120,7 +120,8 @@ export class KsemPoller extends EventEmitter {
     if (this.running) return;
     this.running = true;
     this.link.on('connected', this.onConnected);
-    this.schedule(0);
+    // A poll still in flight from before stop() schedules the next one itself; a second loop would double the polls.
+    if (!this.busy) this.schedule(0);
   }
 
   /** Stops polling; resolves when a poll in flight has finished. */

@@ -245,9 +245,13 @@ export class SessyBattery extends EventEmitter {
   }
 
   /** The limits in force now (our limits ∩ the dongle's max_power ∩ empty/full). */
-  limits(): { maxChargeW: number; maxDischargeW: number } {
-    const state = this.status ? mapSystemState(this.status.systemState, this.status.soc).state : undefined;
+  limits(state = this.unitState()): { maxChargeW: number; maxDischargeW: number } {
     return effectiveLimits({ settings: this.settings, maxChargeW: this.o.maxChargeW, maxDischargeW: this.o.maxDischargeW }, state);
+  }
+
+  /** The unit's state from the last power/status, undefined before the first. */
+  private unitState() {
+    return this.status ? mapSystemState(this.status.systemState, this.status.soc).state : undefined;
   }
 
   private buildReading(now: number): BatteryReading {
@@ -300,8 +304,7 @@ export class SessyBattery extends EventEmitter {
 
   /** true when the last status shows a unit that carries out setpoints (running, empty or full). */
   private runningNow(): boolean {
-    if (!this.status) return false;
-    const s = mapSystemState(this.status.systemState, this.status.soc).state;
+    const s = this.unitState();
     return s === 'ready' || s === 'empty' || s === 'full';
   }
 
@@ -340,8 +343,8 @@ export class SessyBattery extends EventEmitter {
 
   /** Clamp a wanted setpoint to what may be sent now. */
   target(w: number): { value: number; clamped: boolean; blocked?: 'empty' | 'full' } {
-    const lim = this.limits();
-    const state = this.status ? mapSystemState(this.status.systemState, this.status.soc).state : undefined;
+    const state = this.unitState();
+    const lim = this.limits(state);
     let v = Math.round(Math.max(-lim.maxChargeW, Math.min(lim.maxDischargeW, w)));
     if (Object.is(v, -0)) v = 0;
     const blocked = w > 0 && state === 'empty' ? 'empty' : w < 0 && state === 'full' ? 'full' : undefined;
@@ -404,9 +407,8 @@ export class SessyBattery extends EventEmitter {
     if (!this.o.ensureApi) {
       throw new SessyControlError(`strategy is ${current}, not POWER_STRATEGY_API; the dongle only honours setpoints in API mode (switch with a strategy "api" command, or turn on "switch to API")`, 'strategy');
     }
-    const before = current;
     const switched = await this.switchStrategy(API);
-    if (switched && this.previousStrategy === null && before !== API) this.previousStrategy = before;
+    if (switched && this.previousStrategy === null) this.previousStrategy = current;
     return switched;
   }
 

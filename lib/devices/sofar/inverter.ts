@@ -120,7 +120,6 @@ export function commandForSetpoint(
 
 /** A Modbus failure as one short sentence. */
 export function describeError(e: unknown): string {
-  if (e instanceof ModbusError) return e.message;
   if (e instanceof Error) return e.message;
   return String(e);
 }
@@ -285,7 +284,7 @@ export class SofarInverter extends EventEmitter {
       throw this.problem('poll', new Error(`real-time block of ${words.length} registers is too short`));
     }
     // Identity and battery settings only while the device answers (a dead unit costs one timeout per poll).
-    const now = this.clock.now();
+    const now = at;
     if (!this.info && now - this.infoTriedAt >= 60_000) {
       this.infoTriedAt = now;
       try {

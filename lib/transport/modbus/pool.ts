@@ -39,7 +39,9 @@ function differences(prefix: string, a: object, b: object): string[] {
   for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
     const va = ra[k];
     const vb = rb[k];
-    if (va && vb && typeof va === 'object' && typeof vb === 'object') out.push(...differences(`${prefix}${k}.`, va, vb));
+    // An object on either side is compared key by key (so TLS keys set on one side only stay masked).
+    const isObj = (v: unknown) => !!v && typeof v === 'object';
+    if (isObj(va) || isObj(vb)) out.push(...differences(`${prefix}${k}.`, isObj(va) ? (va as object) : {}, isObj(vb) ? (vb as object) : {}));
     else if (va !== vb && !(va === undefined && vb === undefined)) {
       // Secrets and certificates are not echoed into warnings.
       const show = (v: unknown) => (/^(ca|cert|key)$/.test(k) ? (v ? '(set)' : '(none)') : v === undefined ? '(default)' : JSON.stringify(v));
