@@ -1,47 +1,535 @@
 /**
- * ZeroExportController — PLACEHOLDER being replaced by the lead; the public surface (constructor,
- * step, state) is final. See types.ts.
+ * ZeroExportController: holds the grid at a target ("nul op de meter") with one or more batteries.
+ * A pure state machine (DESIGN.md §4): step(inputs, now) → { commands, state, reasons }; it never
+ * reads the clock and owns no timers. Contract and parameter docs: types.ts.
+ *
+ * Control law (CONTROL-ANCHORS.md §3.1, written for the known failure of grid-following loops:
+ * limit cycles when the meter lags the battery, AstraMeter #473, OpenEMS PR #2960):
+ * 1. Each meter sample is placed at the instant it was measured. The batteries' power at that
+ *    instant comes from their command history (UnitModel): a latency window [min, max] and a ramp
+ *    give an interval [lo, hi] rather than one guess.
+ * 2. Net load then = grid + battery power, as an interval; the total setpoint that would hold the
+ *    target is that interval − target. If the present total setpoint lies inside it, nothing is
+ *    known to be wrong and nothing changes (no chasing of the effect of a command still in flight);
+ *    otherwise the total moves to the nearest edge. With the true latency inside the window this
+ *    never overshoots; with no command in flight the interval is one value and the correction is
+ *    exact (one step, whatever the meter period).
+ * 3. Corrections under `deadbandW` are integrated (W·s) and sent once they add up to
+ *    `errorBudgetWs`, so there is no steady-state error and no chasing of meter noise; a slew limit
+ *    caps each change; the total is clamped to what the usable units can do, so nothing winds up.
+ * 4. Each unit's limits come from its configuration, its own report, its state (empty, full), the
+ *    SoC window and what it was seen to deliver (a unit that does not follow its setpoint is held at
+ *    what it does for a minute), and splitPower() shares the total (split.ts).
+ * 5. Fail safe: a meter sample older than the timeout (default 2 meter periods, ≥ 2.5 s) sends every
+ *    unit 0 W or hands it back to its own strategy; a unit with stale data or in error drops out
+ *    and the others take over at once.
  */
-import type { ZeroExportInputs, ZeroExportLike, ZeroExportParams, ZeroExportResult, ZeroExportState } from './types';
+import type { BatteryState } from '../../api/types';
+import { newStageState, splitPower, totalRange, type SplitUnit } from './split';
+import type {
+  UnitObservation,
+  UnitStatus,
+  ZeroExportCommand,
+  ZeroExportInputs,
+  ZeroExportLike,
+  ZeroExportMode,
+  ZeroExportParams,
+  ZeroExportResult,
+  ZeroExportState,
+  ZeroExportUnitConfig,
+} from './types';
+import { UnitModel } from './unit-model';
+
+/** Every default, documented in types.ts. */
+export const ZERO_EXPORT_DEFAULTS = {
+  targetW: 0,
+  exportCapW: null as number | null,
+  deadbandW: 20,
+  errorBudgetWs: 300,
+  slewWPerS: 4000,
+  meterTimeoutMs: 0,
+  batteryTimeoutMs: 30_000,
+  failSafe: 'zero' as 'zero' | 'release',
+  minSocPct: 5,
+  maxSocPct: 100,
+  reserveSocPct: 0,
+  reserveChargeW: 300,
+  socHysteresisPct: 2,
+  unitEfficientW: 800,
+  stageDwellMs: 60_000,
+  refreshMs: 60_000,
+  unit: {
+    maxChargeW: 2200,
+    maxDischargeW: 1700,
+    capacityWh: 5200,
+    latencyMinMs: 1000,
+    latencyMaxMs: 3000,
+    rampWPerS: 1000,
+  },
+};
+
+/** A meter timestamp further than this in the past (or 1 s in the future) of its arrival is not trusted. */
+const MAX_METER_SKEW_MS = 5000;
+const ASSUMED_METER_DELAY_MS = 500;
+/** A unit that delivers more than this away from its settled setpoint does not follow it. */
+const FOLLOW_TOLERANCE_W = 100;
+const FOLLOW_TOLERANCE_REL = 0.25;
+/** How long a unit that did not follow is held at what it delivered before it is tried again. */
+const NOT_FOLLOWING_HOLD_MS = 60_000;
+/** How far a unit's latency window may be widened beyond its configuration when it turns out slower. */
+const MAX_EXTRA_LATENCY_MS = 7000;
+/** A reported active setpoint this far from ours makes us send ours again (at most every RESEND_MS). */
+const MISMATCH_W = 50;
+const RESEND_MS = 10_000;
+
+type P = Required<Omit<ZeroExportParams, 'units' | 'exportCapW'>> & { exportCapW: number | null };
+
+interface Unit {
+  cfg: Required<ZeroExportUnitConfig>;
+  model: UnitModel;
+  obs: UnitObservation | null;
+  /** What we last commanded, W, or null (never, or released). */
+  setpoint: number | null;
+  sentAt: number;
+  resentAt: number;
+  /** In the set the controller drives now. */
+  usable: boolean;
+  note?: string;
+  dischargeBlocked: boolean;
+  chargeBlocked: boolean;
+  refill: boolean;
+  /** Held at what it was seen to deliver, in one direction, until `until`. */
+  held: { dir: 1 | -1; limitW: number; until: number } | null;
+  lo: number;
+  hi: number;
+}
+
+function finite(v: unknown, d: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : d;
+}
+
+function w(v: number): string {
+  const r = Math.round(v);
+  return `${r > 0 ? '+' : r < 0 ? '−' : ''}${Math.abs(r)} W`;
+}
 
 export class ZeroExportController implements ZeroExportLike {
-  private setpoints = new Map<string, number>();
-  private grid: { power: number; at: number } | null = null;
-  private batt = new Map<string, number>();
-  constructor(readonly params: ZeroExportParams) {}
+  readonly params: P;
+  private readonly units: Unit[];
+  private enabled = true;
+  private mode: ZeroExportMode = 'waiting';
+  private meter: { power: number; at: number } | null = null;
+  private intervals: number[] = [];
+  private budgetWs = 0;
+  private lastCommandAt = -Infinity;
+  private stage = newStageState();
+  private curtailW = 0;
+  private counters = { commands: 0, failsafes: 0 };
+  private usableKey = '';
+
+  constructor(params: ZeroExportParams) {
+    const d = ZERO_EXPORT_DEFAULTS;
+    if (!params || !Array.isArray(params.units) || params.units.length === 0) throw new Error('zero export: at least one unit is needed');
+    const ids = new Set<string>();
+    for (const u of params.units) {
+      if (!u || typeof u.id !== 'string' || u.id === '') throw new Error('zero export: every unit needs an id');
+      if (ids.has(u.id)) throw new Error(`zero export: unit id ${JSON.stringify(u.id)} is used twice`);
+      ids.add(u.id);
+    }
+    this.params = {
+      targetW: finite(params.targetW, d.targetW),
+      exportCapW: params.exportCapW === null || params.exportCapW === undefined ? null : Math.max(0, finite(params.exportCapW, 0)),
+      deadbandW: Math.max(0, finite(params.deadbandW, d.deadbandW)),
+      errorBudgetWs: Math.max(0, finite(params.errorBudgetWs, d.errorBudgetWs)),
+      slewWPerS: Math.max(1, finite(params.slewWPerS, d.slewWPerS)),
+      meterTimeoutMs: Math.max(0, finite(params.meterTimeoutMs, d.meterTimeoutMs)),
+      batteryTimeoutMs: Math.max(1, finite(params.batteryTimeoutMs, d.batteryTimeoutMs)),
+      failSafe: params.failSafe === 'release' ? 'release' : 'zero',
+      minSocPct: finite(params.minSocPct, d.minSocPct),
+      maxSocPct: finite(params.maxSocPct, d.maxSocPct),
+      reserveSocPct: Math.max(0, finite(params.reserveSocPct, d.reserveSocPct)),
+      reserveChargeW: Math.max(0, finite(params.reserveChargeW, d.reserveChargeW)),
+      socHysteresisPct: Math.max(0, finite(params.socHysteresisPct, d.socHysteresisPct)),
+      unitEfficientW: Math.max(1, finite(params.unitEfficientW, d.unitEfficientW)),
+      stageDwellMs: Math.max(0, finite(params.stageDwellMs, d.stageDwellMs)),
+      refreshMs: Math.max(0, finite(params.refreshMs, d.refreshMs)),
+    };
+    this.units = params.units.map((u) => {
+      const cfg: Required<ZeroExportUnitConfig> = {
+        id: u.id,
+        maxChargeW: Math.max(0, finite(u.maxChargeW, d.unit.maxChargeW)),
+        maxDischargeW: Math.max(0, finite(u.maxDischargeW, d.unit.maxDischargeW)),
+        capacityWh: Math.max(1, finite(u.capacityWh, d.unit.capacityWh)),
+        latencyMinMs: Math.max(0, finite(u.latencyMinMs, d.unit.latencyMinMs)),
+        latencyMaxMs: 0,
+        rampWPerS: Math.max(1, finite(u.rampWPerS, d.unit.rampWPerS)),
+      };
+      cfg.latencyMaxMs = Math.max(cfg.latencyMinMs, finite(u.latencyMaxMs, Math.max(d.unit.latencyMaxMs, cfg.latencyMinMs)));
+      return {
+        cfg,
+        model: new UnitModel(cfg.latencyMinMs, cfg.latencyMaxMs, cfg.rampWPerS),
+        obs: null,
+        setpoint: null,
+        sentAt: -Infinity,
+        resentAt: -Infinity,
+        usable: false,
+        dischargeBlocked: false,
+        chargeBlocked: false,
+        refill: false,
+        held: null,
+        lo: 0,
+        hi: 0,
+      };
+    });
+  }
 
   step(inputs: ZeroExportInputs, now: number): ZeroExportResult {
-    const commands: ZeroExportResult['commands'] = [];
-    for (const [id, o] of Object.entries(inputs.units ?? {})) this.batt.set(id, o.power);
-    if (inputs.meter) {
-      this.grid = { power: inputs.meter.power, at: inputs.meter.timestamp };
-      const units = this.params.units;
-      let b = 0;
-      for (const u of units) b += this.batt.get(u.id) ?? 0;
-      const total = inputs.meter.power + b - (this.params.targetW ?? 0);
-      for (const u of units) {
-        const w = Math.max(-(u.maxChargeW ?? 2200), Math.min(u.maxDischargeW ?? 1700, total / units.length));
-        this.setpoints.set(u.id, w);
-        commands.push({ unit: u.id, power: w, reason: 'control' });
+    const commands: ZeroExportCommand[] = [];
+    const reasons: string[] = [];
+    const p = this.params;
+    if (inputs.targetW !== undefined && Number.isFinite(inputs.targetW) && inputs.targetW !== p.targetW) {
+      p.targetW = inputs.targetW;
+      reasons.push(`target ${w(p.targetW)}`);
+    }
+    if (inputs.exportCapW !== undefined && inputs.exportCapW !== p.exportCapW) {
+      p.exportCapW = inputs.exportCapW === null || !Number.isFinite(inputs.exportCapW) ? null : Math.max(0, inputs.exportCapW);
+      if (p.exportCapW === null) this.curtailW = 0;
+      reasons.push(p.exportCapW === null ? 'export cap off' : `export cap ${Math.round(p.exportCapW)} W`);
+    }
+    for (const [id, o] of Object.entries(inputs.units ?? {})) this.observe(id, o, now, reasons);
+    let fresh: { power: number; at: number } | null = null;
+    if (inputs.meter && Number.isFinite(inputs.meter.power)) {
+      const ts = inputs.meter.timestamp;
+      const at = Number.isFinite(ts) && ts >= now - MAX_METER_SKEW_MS && ts <= now + 1000 ? ts : now - ASSUMED_METER_DELAY_MS;
+      if (!this.meter || at > this.meter.at) {
+        if (this.meter) {
+          this.intervals.push(at - this.meter.at);
+          if (this.intervals.length > 8) this.intervals.shift();
+        }
+        fresh = { power: inputs.meter.power, at };
       }
     }
-    return { commands, state: this.state(now), reasons: [] };
+
+    if (inputs.enabled !== undefined && inputs.enabled !== this.enabled) {
+      this.enabled = inputs.enabled;
+      if (!this.enabled) {
+        this.failSafeAll('disabled', now, commands);
+        reasons.unshift(`disabled: ${p.failSafe === 'release' ? 'batteries handed back' : 'all setpoints 0 W'}`);
+        this.mode = 'disabled';
+      } else {
+        reasons.unshift('enabled');
+        this.mode = 'waiting';
+      }
+    }
+
+    this.refreshUsable(now, commands, reasons);
+    const prevMeter = this.meter;
+    if (fresh) this.meter = fresh;
+
+    if (!this.enabled) {
+      this.mode = 'disabled';
+    } else if (!this.meter) {
+      this.mode = 'waiting';
+    } else if (now - this.meter.at > this.meterTimeout()) {
+      if (this.mode !== 'failsafe') {
+        this.mode = 'failsafe';
+        this.counters.failsafes++;
+        this.failSafeAll('failsafe-meter', now, commands);
+        reasons.unshift(
+          `meter stale ${((now - this.meter.at) / 1000).toFixed(1)} s: ${p.failSafe === 'release' ? 'batteries handed back' : 'all setpoints 0 W'}`,
+        );
+      }
+    } else if (!this.units.some((u) => u.usable)) {
+      if (this.mode !== 'waiting') reasons.push('no usable battery');
+      this.mode = 'waiting';
+    } else {
+      if (this.mode !== 'active') {
+        if (this.mode === 'failsafe') reasons.push('meter back: control resumed');
+        this.mode = 'active';
+        this.budgetWs = 0;
+      }
+      if (fresh) this.control(fresh, prevMeter, now, commands, reasons);
+    }
+    if (fresh && p.exportCapW !== null) this.curtailment(fresh.power, reasons);
+    this.refresh(now, commands);
+    this.counters.commands += commands.length;
+    return { commands, state: this.state(now), reasons };
+  }
+
+  /** The observed meter period (median of recent intervals), ms, or null. */
+  meterPeriod(): number | null {
+    const iv = this.intervals.filter((x) => x > 0 && x < 120_000);
+    if (!iv.length) return null;
+    const s = iv.slice().sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  }
+
+  private meterTimeout(): number {
+    if (this.params.meterTimeoutMs > 0) return this.params.meterTimeoutMs;
+    return Math.max(2500, 2 * (this.meterPeriod() ?? 1000) + ASSUMED_METER_DELAY_MS);
+  }
+
+  private observe(id: string, o: UnitObservation, now: number, reasons: string[]): void {
+    const u = this.units.find((x) => x.cfg.id === id);
+    if (!u || !o || !Number.isFinite(o.power)) return;
+    const ts = Number.isFinite(o.timestamp) && o.timestamp <= now + 1000 ? o.timestamp : now;
+    if (u.obs && ts < u.obs.timestamp) return;
+    u.obs = { ...o, timestamp: ts };
+    // Does it follow? Judged only when the model says the last command has fully taken effect. A unit
+    // that is late first widens its latency window (it is slower than configured); one still off
+    // with the widest window does not follow and is held at what it delivers.
+    if (u.usable && u.setpoint !== null && u.model.settled(ts)) {
+      const expected = u.setpoint;
+      if (Math.abs(o.power - expected) > Math.max(FOLLOW_TOLERANCE_W, FOLLOW_TOLERANCE_REL * Math.abs(expected))) {
+        const widest = u.cfg.latencyMaxMs + MAX_EXTRA_LATENCY_MS;
+        if (u.model.latencyMaxMs < widest) {
+          const since = ts - (u.model.lastAt ?? ts);
+          u.model.latencyMaxMs = Math.min(widest, Math.max(u.model.latencyMaxMs + 1000, since + 500));
+          reasons.push(`${id} is slower than its latency window: now ${(u.cfg.latencyMinMs / 1000).toFixed(1)}–${(u.model.latencyMaxMs / 1000).toFixed(1)} s`);
+        } else if (expected !== 0) {
+          const dir = expected > 0 ? 1 : -1;
+          u.held = { dir, limitW: Math.max(0, dir * o.power), until: now + NOT_FOLLOWING_HOLD_MS };
+          u.model.reset(o.power);
+          u.setpoint = o.power;
+          reasons.push(`${id} delivers ${w(o.power)} of ${w(expected)}: held there for ${NOT_FOLLOWING_HOLD_MS / 1000} s`);
+        }
+      }
+    }
+  }
+
+  /** Works out which units can be driven and their power range; drops units that cannot. */
+  private refreshUsable(now: number, commands: ZeroExportCommand[], reasons: string[]): void {
+    const p = this.params;
+    const h = p.socHysteresisPct;
+    const floor = Math.max(p.minSocPct, p.reserveSocPct);
+    for (const u of this.units) {
+      const o = u.obs;
+      let note: string | undefined;
+      let state: BatteryState | 'no-data' | 'stale' = o ? o.state : 'no-data';
+      if (!o) note = 'no-data';
+      else if (now - o.timestamp > p.batteryTimeoutMs) note = state = 'stale';
+      else if (o.state === 'error' || o.state === 'offline' || o.state === 'override' || o.state === 'unknown' || o.state === 'starting') note = o.state;
+      let lo = 0;
+      let hi = 0;
+      if (!note && o) {
+        let maxC = Math.min(u.cfg.maxChargeW, finite(o.limits?.maxChargeW, Infinity));
+        let maxD = Math.min(u.cfg.maxDischargeW, finite(o.limits?.maxDischargeW, Infinity));
+        if (o.state === 'empty') maxD = 0;
+        if (o.state === 'full') maxC = 0;
+        const soc = o.soc;
+        if (soc !== null && Number.isFinite(soc)) {
+          if (soc <= floor) u.dischargeBlocked = true;
+          else if (soc >= floor + h) u.dischargeBlocked = false;
+          if (soc >= p.maxSocPct) u.chargeBlocked = true;
+          else if (soc <= p.maxSocPct - h) u.chargeBlocked = false;
+          if (p.reserveSocPct > 0 && soc < p.reserveSocPct - h) u.refill = true;
+          else if (soc >= p.reserveSocPct) u.refill = false;
+        }
+        if (u.dischargeBlocked) maxD = 0;
+        if (u.chargeBlocked) maxC = 0;
+        if (u.held && now >= u.held.until) u.held = null;
+        if (u.held) {
+          if (u.held.dir > 0) maxD = Math.min(maxD, u.held.limitW);
+          else maxC = Math.min(maxC, u.held.limitW);
+        }
+        lo = -Math.max(0, maxC);
+        hi = Math.max(0, maxD);
+        if (u.refill && !u.chargeBlocked) hi = Math.max(lo, -Math.min(p.reserveChargeW, maxC));
+        note = u.refill ? 'reserve' : u.held ? 'not-following' : maxD === 0 && maxC === 0 ? 'blocked' : maxD === 0 ? (o.state === 'empty' ? 'empty' : 'soc-min') : maxC === 0 ? (o.state === 'full' ? 'full' : 'soc-max') : undefined;
+      }
+      const usable = !!o && state !== 'stale' && !['error', 'offline', 'override', 'unknown', 'starting'].includes(o.state);
+      if (u.usable && !usable) {
+        reasons.push(`${u.cfg.id} dropped: ${note}`);
+        // Stop it, unless someone else drives it on purpose (override: report, do not fight).
+        if (this.mode !== 'disabled' && o?.state !== 'override' && u.setpoint !== null && u.setpoint !== 0) this.send(u, 0, 'unit-dropped', now, commands);
+      }
+      if (!u.usable && usable && u.setpoint === null) u.model.reset(o!.power);
+      u.usable = usable;
+      u.note = note;
+      u.lo = lo;
+      u.hi = hi;
+    }
+    // The set or the ranges changed: share the present total again at once, within the new limits.
+    const key = this.units.map((u) => (u.usable ? `${u.lo}:${u.hi}` : '-')).join('|');
+    if (key !== this.usableKey) {
+      const first = this.usableKey === '';
+      this.usableKey = key;
+      if (!first && this.mode === 'active') this.apply(this.currentTotal(), now, 'redistribute', commands);
+    }
+  }
+
+  private currentTotal(): number {
+    let t = 0;
+    for (const u of this.units) if (u.usable && u.setpoint !== null) t += u.setpoint;
+    return t;
+  }
+
+  private control(m: { power: number; at: number }, prev: { power: number; at: number } | null, now: number, commands: ZeroExportCommand[], reasons: string[]): void {
+    const p = this.params;
+    const target = p.exportCapW === null ? p.targetW : Math.max(p.targetW, -p.exportCapW);
+    let bLo = 0;
+    let bHi = 0;
+    for (const u of this.units) {
+      if (!u.usable) continue;
+      const [lo, hi] = u.model.range(m.at);
+      bLo += lo;
+      bHi += hi;
+    }
+    const wantLo = m.power + bLo - target;
+    const wantHi = m.power + bHi - target;
+    const current = this.currentTotal();
+    const [minTotal, maxTotal] = totalRange(this.splitUnits());
+    // The nearest total the measurement allows, within what the units can do.
+    const clampTotal = (x: number) => Math.max(minTotal, Math.min(maxTotal, x));
+    const goal = clampTotal(current < wantLo ? wantLo : current > wantHi ? wantHi : current);
+    let delta = goal - current;
+    const dt = prev ? Math.min(m.at - prev.at, 2 * (this.meterPeriod() ?? 1000)) / 1000 : 0;
+    if (Math.abs(delta) < p.deadbandW) {
+      this.budgetWs += delta * dt;
+      if (Math.abs(this.budgetWs) < p.errorBudgetWs || delta === 0) {
+        if (delta === 0) this.budgetWs *= 0.5;
+        return;
+      }
+    }
+    const sinceLast = Math.min(1, Math.max(0.25, (now - this.lastCommandAt) / 1000));
+    const maxStep = p.slewWPerS * sinceLast;
+    let slewed = false;
+    if (Math.abs(delta) > maxStep) {
+      delta = Math.sign(delta) * maxStep;
+      slewed = true;
+    }
+    this.budgetWs = 0;
+    const total = current + delta;
+    const changed = this.apply(total, now, 'control', commands);
+    if (changed) {
+      this.lastCommandAt = now;
+      const limit = total >= maxTotal - 0.5 && wantLo > maxTotal ? ' (discharge limit)' : total <= minTotal + 0.5 && wantHi < minTotal ? ' (charge limit)' : slewed ? ' (slew limit)' : '';
+      reasons.push(`grid ${w(m.power)}, target ${w(target)}: total ${w(current)} → ${w(total)}${limit}`);
+    }
+  }
+
+  private splitUnits(): SplitUnit[] {
+    const p = this.params;
+    const floor = Math.max(p.minSocPct, p.reserveSocPct);
+    return this.units
+      .filter((u) => u.usable)
+      .map((u) => {
+        const cap = finite(u.obs?.capacityWh, u.cfg.capacityWh) || u.cfg.capacityWh;
+        const soc = u.obs?.soc;
+        const known = soc !== null && soc !== undefined && Number.isFinite(soc);
+        return {
+          id: u.cfg.id,
+          lo: u.lo,
+          hi: u.hi,
+          dischargeWh: known ? Math.max(0, ((soc - floor) / 100) * cap) : cap / 2,
+          chargeWh: known ? Math.max(0, ((p.maxSocPct - soc) / 100) * cap) : cap / 2,
+          capacityWh: cap,
+          current: u.setpoint ?? 0,
+        };
+      });
+  }
+
+  /** Shares `total` over the usable units and sends what changed. True when anything was sent. */
+  private apply(total: number, now: number, reason: string, commands: ZeroExportCommand[]): boolean {
+    const su = this.splitUnits();
+    if (!su.length) return false;
+    const [lo, hi] = totalRange(su);
+    const shares = splitPower(Math.max(lo, Math.min(hi, total)), su, this.stage, { efficientW: this.params.unitEfficientW, dwellMs: this.params.stageDwellMs, now });
+    let sent = false;
+    for (const u of this.units) {
+      if (!u.usable) continue;
+      const x = Math.round(shares.get(u.cfg.id) ?? 0);
+      if (u.setpoint === null || x !== u.setpoint) {
+        this.send(u, x, u.refill && x < 0 ? 'reserve' : reason, now, commands);
+        sent = true;
+      }
+    }
+    return sent;
+  }
+
+  private send(u: Unit, power: number, reason: string, now: number, commands: ZeroExportCommand[]): void {
+    if (u.setpoint === null) u.model.reset(u.obs?.power ?? 0);
+    const x = Object.is(power, -0) ? 0 : power;
+    u.model.command(x, now);
+    u.setpoint = x;
+    u.sentAt = now;
+    commands.push({ unit: u.cfg.id, power: x, reason });
+  }
+
+  private failSafeAll(reason: string, now: number, commands: ZeroExportCommand[]): void {
+    for (const u of this.units) {
+      if (u.setpoint === null) continue;
+      if (this.params.failSafe === 'release') {
+        commands.push({ unit: u.cfg.id, power: 0, release: true, reason });
+        u.setpoint = null;
+        u.sentAt = now;
+      } else if (u.setpoint !== 0 || now - u.sentAt > 0) {
+        this.send(u, 0, reason, now, commands);
+      }
+    }
+    this.budgetWs = 0;
+  }
+
+  private refresh(now: number, commands: ZeroExportCommand[]): void {
+    if (this.mode !== 'active' && this.mode !== 'failsafe') return;
+    if (this.mode === 'failsafe' && this.params.failSafe === 'release') return;
+    for (const u of this.units) {
+      if (u.setpoint === null || commands.some((c) => c.unit === u.cfg.id)) continue;
+      if (this.mode === 'active' && !u.usable) continue;
+      const reported = u.obs?.setpoint;
+      const mismatch =
+        typeof reported === 'number' &&
+        Math.abs(reported - u.setpoint) > MISMATCH_W &&
+        u.obs!.timestamp > u.sentAt + u.cfg.latencyMaxMs + 2000 &&
+        now - u.resentAt >= RESEND_MS;
+      const due = this.params.refreshMs > 0 && now - u.sentAt >= this.params.refreshMs;
+      if (mismatch || due) {
+        commands.push({ unit: u.cfg.id, power: u.setpoint, reason: mismatch ? 'resend' : 'refresh' });
+        u.sentAt = now;
+        if (mismatch) u.resentAt = now;
+      }
+    }
+  }
+
+  /**
+   * PV power to curtail so that export stays within the cap once the batteries charge at their limit:
+   * an integrator on the export beyond the cap, released by the charge power the units still have.
+   */
+  private curtailment(gridW: number, reasons: string[]): void {
+    const cap = this.params.exportCapW as number;
+    const excess = -gridW - cap;
+    let room = 0;
+    if (this.mode === 'active') for (const u of this.units) if (u.usable) room += Math.max(0, (u.setpoint ?? 0) - u.lo);
+    const before = this.curtailW;
+    this.curtailW = Math.max(0, this.curtailW + 0.5 * (excess - room));
+    if ((before === 0) !== (this.curtailW === 0) || Math.abs(before - this.curtailW) >= 50) {
+      reasons.push(this.curtailW > 0 ? `export above cap: curtail ${Math.round(this.curtailW)} W` : 'curtailment ended');
+    }
   }
 
   state(now: number): ZeroExportState {
+    const units: UnitStatus[] = this.units.map((u) => ({
+      id: u.cfg.id,
+      setpoint: u.setpoint,
+      power: u.obs ? u.obs.power : null,
+      soc: u.obs ? u.obs.soc : null,
+      state: !u.obs ? 'no-data' : now - u.obs.timestamp > this.params.batteryTimeoutMs ? 'stale' : u.obs.state,
+      active: u.usable && u.setpoint !== null && u.setpoint !== 0,
+      ...(u.note ? { note: u.note } : {}),
+    }));
     let total = 0;
-    for (const v of this.setpoints.values()) total += v;
+    for (const u of this.units) total += u.setpoint ?? 0;
     return {
-      mode: this.grid ? 'active' : 'waiting',
-      gridW: this.grid?.power ?? null,
-      meterAgeMs: this.grid ? now - this.grid.at : null,
-      meterPeriodMs: null,
-      targetW: this.params.targetW ?? 0,
-      exportCapW: this.params.exportCapW ?? null,
+      mode: this.mode,
+      gridW: this.meter ? this.meter.power : null,
+      meterAgeMs: this.meter ? Math.max(0, now - this.meter.at) : null,
+      meterPeriodMs: this.meterPeriod(),
+      targetW: this.params.targetW,
+      exportCapW: this.params.exportCapW,
       totalSetpointW: total,
-      curtailmentW: 0,
-      units: this.params.units.map((u) => ({ id: u.id, setpoint: this.setpoints.get(u.id) ?? null, power: this.batt.get(u.id) ?? null, soc: null, state: 'no-data', active: true })),
-      counters: { commands: 0, failsafes: 0 },
+      curtailmentW: Math.round(this.curtailW),
+      units,
+      counters: { ...this.counters },
     };
   }
 }
