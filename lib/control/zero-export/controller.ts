@@ -81,6 +81,8 @@ const MAX_EXTRA_LATENCY_MS = 7000;
 /** A reported active setpoint this far from ours makes us send ours again (at most every RESEND_MS). */
 const MISMATCH_W = 50;
 const RESEND_MS = 10_000;
+/** Corrections below max(this, 5 × deadband) use the median of the last three samples. */
+const SMALL_W = 100;
 
 type P = Required<Omit<ZeroExportParams, 'units' | 'exportCapW'>> & { exportCapW: number | null };
 
@@ -121,11 +123,14 @@ export class ZeroExportController implements ZeroExportLike {
   private meter: { power: number; at: number } | null = null;
   private intervals: number[] = [];
   private budgetWs = 0;
+  private budgetS = 0;
   private lastCommandAt = -Infinity;
   private stage = newStageState();
   private curtailW = 0;
   private counters = { commands: 0, failsafes: 0 };
   private usableKey = '';
+  /** The totals the last three meter samples asked for. */
+  private goals: number[] = [];
 
   constructor(params: ZeroExportParams) {
     const d = ZERO_EXPORT_DEFAULTS;
@@ -247,6 +252,7 @@ export class ZeroExportController implements ZeroExportLike {
         if (this.mode === 'failsafe') reasons.push('meter back: control resumed');
         this.mode = 'active';
         this.budgetWs = 0;
+        this.budgetS = 0;
       }
       if (fresh) this.control(fresh, prevMeter, now, commands, reasons);
     }
@@ -300,6 +306,7 @@ export class ZeroExportController implements ZeroExportLike {
   /** Works out which units can be driven and their power range; drops units that cannot. */
   private refreshUsable(now: number, commands: ZeroExportCommand[], reasons: string[]): void {
     const p = this.params;
+    const before = this.currentTotal();
     const h = p.socHysteresisPct;
     const floor = Math.max(p.minSocPct, p.reserveSocPct);
     for (const u of this.units) {
@@ -354,7 +361,7 @@ export class ZeroExportController implements ZeroExportLike {
     if (key !== this.usableKey) {
       const first = this.usableKey === '';
       this.usableKey = key;
-      if (!first && this.mode === 'active') this.apply(this.currentTotal(), now, 'redistribute', commands);
+      if (!first && this.mode === 'active') this.apply(before, now, 'redistribute', commands);
     }
   }
 
@@ -382,13 +389,22 @@ export class ZeroExportController implements ZeroExportLike {
     // The nearest total the measurement allows, within what the units can do.
     const clampTotal = (x: number) => Math.max(minTotal, Math.min(maxTotal, x));
     const goal = clampTotal(current < wantLo ? wantLo : current > wantHi ? wantHi : current);
-    let delta = goal - current;
-    const dt = prev ? Math.min(m.at - prev.at, 2 * (this.meterPeriod() ?? 1000)) / 1000 : 0;
-    if (Math.abs(delta) < p.deadbandW) {
-      this.budgetWs += delta * dt;
-      if (Math.abs(this.budgetWs) < p.errorBudgetWs || delta === 0) {
-        if (delta === 0) this.budgetWs *= 0.5;
-        return;
+    this.goals.push(goal);
+    if (this.goals.length > 3) this.goals.shift();
+    const raw = goal - current;
+    let delta = raw;
+    if (Math.abs(raw) < Math.max(SMALL_W, 5 * p.deadbandW)) {
+      // A small correction is taken from the median of the last three samples, so meter noise and
+      // single spikes are not followed (a large one, a real step, goes out at once). What stays below
+      // the deadband is integrated and corrected by its mean once it adds up to the error budget.
+      const dt = prev ? Math.min(m.at - prev.at, 2 * (this.meterPeriod() ?? 1000)) / 1000 : 0;
+      this.budgetWs += raw * dt;
+      this.budgetS += dt;
+      const med = this.goals.length === 3 ? this.goals.slice().sort((a, b) => a - b)[1] - current : raw;
+      delta = Math.sign(med) !== Math.sign(raw) ? 0 : Math.abs(med) < Math.abs(raw) ? med : raw;
+      if (Math.abs(delta) < p.deadbandW) {
+        if (Math.abs(this.budgetWs) < p.errorBudgetWs || this.budgetS <= 0) return;
+        delta = this.budgetWs / this.budgetS;
       }
     }
     const sinceLast = Math.min(1, Math.max(0.25, (now - this.lastCommandAt) / 1000));
@@ -399,6 +415,7 @@ export class ZeroExportController implements ZeroExportLike {
       slewed = true;
     }
     this.budgetWs = 0;
+    this.budgetS = 0;
     const total = current + delta;
     const changed = this.apply(total, now, 'control', commands);
     if (changed) {
@@ -468,6 +485,7 @@ export class ZeroExportController implements ZeroExportLike {
       }
     }
     this.budgetWs = 0;
+    this.budgetS = 0;
   }
 
   private refresh(now: number, commands: ZeroExportCommand[]): void {
@@ -492,16 +510,15 @@ export class ZeroExportController implements ZeroExportLike {
   }
 
   /**
-   * PV power to curtail so that export stays within the cap once the batteries charge at their limit:
-   * an integrator on the export beyond the cap, released by the charge power the units still have.
+   * PV power to curtail now so that the export stays within the cap: the export beyond the cap that
+   * the units cannot take by charging more (0 while they still can).
    */
   private curtailment(gridW: number, reasons: string[]): void {
     const cap = this.params.exportCapW as number;
-    const excess = -gridW - cap;
     let room = 0;
     if (this.mode === 'active') for (const u of this.units) if (u.usable) room += Math.max(0, (u.setpoint ?? 0) - u.lo);
     const before = this.curtailW;
-    this.curtailW = Math.max(0, this.curtailW + 0.5 * (excess - room));
+    this.curtailW = Math.max(0, -gridW - cap - room);
     if ((before === 0) !== (this.curtailW === 0) || Math.abs(before - this.curtailW) >= 50) {
       reasons.push(this.curtailW > 0 ? `export above cap: curtail ${Math.round(this.curtailW)} W` : 'curtailment ended');
     }

@@ -77,11 +77,23 @@ export class UnitModel {
     return toward(p, goal, r * (t - tau));
   }
 
-  /** [lo, hi] of the unit's power at time t. */
+  /**
+   * [lo, hi] of the unit's power at time t, for any latency in the window: the hull of the power
+   * simulated at 9 latencies across the window (with several commands in flight, a latency between
+   * the ends can give a value outside the two ends).
+   */
   range(t: number): [number, number] {
     const a = this.sim(t, this.latencyMinMs);
-    const b = this.latencyMaxMs === this.latencyMinMs ? a : this.sim(t, this.latencyMaxMs);
-    return a <= b ? [a, b] : [b, a];
+    if (this.latencyMaxMs === this.latencyMinMs) return [a, a];
+    let lo = a;
+    let hi = a;
+    const span = this.latencyMaxMs - this.latencyMinMs;
+    for (let i = 1; i <= 8; i++) {
+      const x = this.sim(t, this.latencyMinMs + (span * i) / 8);
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    return [lo, hi];
   }
 
   /** True when every command has certainly taken full effect by time t (the interval is one value). */

@@ -1,0 +1,432 @@
+'use strict';
+// The zero-export controller in closed loop against BatteryPlant models, all in virtual time.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { ZeroExportController, ZERO_EXPORT_DEFAULTS } = require('../../dist/lib/control/zero-export/controller');
+const { splitPower, newStageState } = require('../../dist/lib/control/zero-export/split');
+const { UnitModel } = require('../../dist/lib/control/zero-export/unit-model');
+const { BatteryPlant } = require('../../dist/lib/sim/battery');
+const { mulberry32 } = require('../helpers');
+
+/**
+ * A closed loop: household net load `net(t)` (W, + consumption), batteries as BatteryPlants, a meter
+ * sampling the true grid every `meterMs` and delivering it `meterDelayMs` later, battery readings
+ * every `pollMs`, a 250 ms tick. `hooks.reading(i, obs, t)` may alter or drop (return null) a reading;
+ * `hooks.meter(sample, t)` likewise. Returns the grid trace and every step's result.
+ */
+function loop({ net, plants, params = {}, meterMs = 1000, meterDelayMs = 500, pollMs = 1000, endMs, dtMs = 100, hooks = {} }) {
+  const ctl = new ZeroExportController({ ...params, units: plants.map((_, i) => ({ id: `b${i + 1}`, ...(params.unitCfg ?? {}) })) });
+  const ids = plants.map((_, i) => `b${i + 1}`);
+  const queue = [];
+  const grid = [];
+  const steps = [];
+  const sent = [];
+  for (let t = 0; t <= endMs; t += dtMs) {
+    let b = 0;
+    for (const p of plants) b += p.advance(t);
+    const g = net(t) - b;
+    grid.push([t, g]);
+    if (t % meterMs === 0) {
+      const s = hooks.meter ? hooks.meter({ power: g, timestamp: t }, t) : { power: g, timestamp: t };
+      if (s) queue.push({ at: t + meterDelayMs, s });
+    }
+    const inputs = {};
+    while (queue.length && queue[0].at <= t) inputs.meter = queue.shift().s;
+    if (t % pollMs === 0) {
+      inputs.units = {};
+      plants.forEach((p, i) => {
+        let o = { power: p.powerW, soc: p.socPct, state: p.empty ? 'empty' : p.full ? 'full' : 'ready', limits: { maxChargeW: p.maxChargeW, maxDischargeW: p.maxDischargeW }, capacityWh: p.capacityWh, timestamp: t };
+        if (hooks.reading) o = hooks.reading(i, o, t);
+        if (o) inputs.units[ids[i]] = o;
+      });
+    }
+    if (hooks.inputs) Object.assign(inputs, hooks.inputs(t) ?? {});
+    if (inputs.meter || inputs.units || t % 250 === 0 || Object.keys(inputs).length) {
+      const r = ctl.step(inputs, t);
+      for (const c of r.commands) {
+        sent.push({ t, ...c });
+        const i = ids.indexOf(c.unit);
+        if (!hooks.command || hooks.command(i, c, t) !== false) plants[i].command(c.release ? 0 : c.power, t);
+      }
+      steps.push({ t, ...r });
+    }
+  }
+  return { ctl, grid, steps, sent };
+}
+
+/** Seconds from `from` until |grid| stays within ±band for 10 s, or null. */
+function settle(grid, from, band = 25) {
+  const w = grid.filter(([t]) => t >= from);
+  for (let i = 0; i < w.length; i++) {
+    let ok = true;
+    let j = i;
+    for (; j < w.length && w[j][0] - w[i][0] <= 10000; j++) {
+      if (Math.abs(w[j][1]) > band) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok && j < w.length) return (w[i][0] - from) / 1000;
+  }
+  return null;
+}
+
+/** Reversals of grid beyond ±band between from and to (a reversal after ≥ 5 s inside the band is a new event, not counted). */
+function crossings(grid, from, to, band = 25) {
+  let side = 0;
+  let inside = 0;
+  let n = 0;
+  for (const [t, g] of grid) {
+    if (t < from || t > to) continue;
+    const s = g > band ? 1 : g < -band ? -1 : 0;
+    if (!s) {
+      if (!inside) inside = t;
+      if (t - inside >= 5000) side = 0;
+      continue;
+    }
+    inside = 0;
+    if (side && s !== side) n++;
+    side = s;
+  }
+  return n;
+}
+
+const plant = (o = {}) => new BatteryPlant({ latencyMs: 2000, rampWPerS: 1000, socPct: 50, minSocPct: 0, ...o });
+const step1k = (t) => 300 + (t >= 60300 ? 1000 : 0);
+
+for (const latency of [1000, 2000, 3000]) {
+  test(`1 kW step, 1 s meter, ${latency / 1000} s battery latency: settles within 10 s without overshoot (default parameters)`, () => {
+    const { grid } = loop({ net: step1k, plants: [plant({ latencyMs: latency })], endMs: 100000 });
+    const s = settle(grid, 60300);
+    assert.ok(s !== null && s <= 10, `settle ${s} s`);
+    assert.equal(crossings(grid, 60300, 100000), 0);
+    // No overshoot to export at all: the battery never delivers more than the load.
+    assert.ok(Math.min(...grid.filter(([t]) => t > 60300).map(([, g]) => g)) > -25);
+  });
+}
+
+test('1 kW step with a 10 s meter (DSMR 4): one correction, settled within one meter period after the effect, no hunting', () => {
+  const { grid, sent } = loop({ net: step1k, plants: [plant()], meterMs: 10000, endMs: 200000 });
+  const s = settle(grid, 60300);
+  assert.ok(s !== null && s <= 25, `settle ${s} s`);
+  assert.equal(crossings(grid, 60300, 200000), 0);
+  const after = sent.filter((c) => c.t > 60300 && c.reason === 'control');
+  assert.equal(after.length, 1, JSON.stringify(after));
+  assert.equal(after[0].power, 1300);
+});
+
+test('a unit slower than its latency window widens the window instead of hunting', () => {
+  const { grid, steps } = loop({ net: (t) => 300 + (t >= 60300 ? 1000 : 0) - (t >= 120300 ? 1800 : 0), plants: [plant({ latencyMs: 6000 })], endMs: 180000 });
+  assert.ok(steps.some((s) => s.reasons.some((r) => /slower than its latency window/.test(r))));
+  assert.equal(crossings(grid, 60300, 120000), 0);
+  assert.ok(settle(grid, 60300) <= 12);
+  assert.ok(settle(grid, 120300) <= 12);
+});
+
+test('clouds: PV dropping and returning by 2 kW in 10 s ramps is followed about as well as a pure 3 s delay allows, within limits', () => {
+  // Net load: −1200 W (sunny) → +800 W (cloud) over 10 s, hold 50 s, back over 10 s, hold 50 s, ...
+  const cycle = (t) => {
+    const x = t % 120000;
+    if (x < 50000) return 0;
+    if (x < 60000) return (x - 50000) / 10000;
+    if (x < 110000) return 1;
+    return 1 - (x - 110000) / 10000;
+  };
+  const net = (t) => -1200 + 2000 * cycle(t);
+  const { grid, sent } = loop({ net, plants: [plant()], endMs: 1200000 });
+  const tail = grid.filter(([t]) => t > 120000);
+  const ours = tail.reduce((a, [, g]) => a + Math.abs(g), 0) / tail.length;
+  // The best any controller can do with ~3 s between a change and the battery's answer
+  // (0.5 s mean meter age + 0.5 s meter delay + 2 s command latency).
+  const ideal = tail.reduce((a, [t]) => a + Math.abs(net(t) - net(t - 3000)), 0) / tail.length;
+  assert.ok(ours <= 1.5 * ideal, `mean |grid| ${ours.toFixed(1)} W vs ${ideal.toFixed(1)} W for a pure 3 s delay`);
+  assert.equal(crossings(grid, 120000, 1200000), 0);
+  for (const c of sent) assert.ok(c.power <= 1700 && c.power >= -2200, JSON.stringify(c));
+  assert.ok(sent.length / 20 < 60, `${sent.length} commands in 20 min`);
+});
+
+test('steady load with meter noise: few commands, no steady-state error (error budget)', () => {
+  const rnd = mulberry32(7);
+  const { grid, sent } = loop({ net: () => 512, plants: [plant()], endMs: 1800000, hooks: { meter: (s) => ({ ...s, power: s.power + (rnd() - 0.5) * 30 }) } });
+  const late = grid.filter(([t]) => t > 600000);
+  const mean = late.reduce((a, [, g]) => a + g, 0) / late.length;
+  assert.ok(Math.abs(mean) < 5, `mean grid ${mean.toFixed(1)} W`);
+  const control = sent.filter((c) => c.reason === 'control' && c.t > 60000).length;
+  assert.ok(control <= 30, `${control} corrections in 29 min of noise`);
+});
+
+test('battery limit: no windup — after 20 min at the discharge limit, a load drop is followed at the next meter sample', () => {
+  const net = (t) => (t < 1200000 ? 3000 : 800);
+  const { sent, grid } = loop({ net, plants: [plant({ capacityWh: 50000 })], endMs: 1230000 });
+  const before = sent.filter((c) => c.t < 1200000 && c.t > 10000);
+  assert.ok(before.every((c) => c.power === 1700), JSON.stringify(before.slice(0, 3)));
+  const next = sent.find((c) => c.t >= 1200000);
+  assert.ok(next.t <= 1201600, `first correction at ${next.t}`);
+  assert.equal(next.power, 800);
+  assert.ok(settle(grid, 1200000) <= 6);
+});
+
+test('SoC window: no discharge at the minimum, surplus recharges, discharge resumes above min + hysteresis', () => {
+  const p = plant({ socPct: 5.5, capacityWh: 1000 });
+  // 10 min import, 10 min surplus, then import again.
+  const net = (t) => (t < 600000 ? 600 : t < 1200000 ? -600 : 600);
+  const { sent, steps } = loop({ net, plants: [p], params: { minSocPct: 5 }, endMs: 1800000 });
+  // While SoC ≤ 5 %, nothing is asked to discharge.
+  const discharging = sent.filter((c) => c.power > 0);
+  for (const c of discharging) {
+    const st = steps.find((s) => s.t === c.t);
+    assert.ok(st.state.units[0].soc > 5, `discharge asked at SoC ${st.state.units[0].soc}`);
+  }
+  const mid = steps.find((s) => s.t === 590000).state.units[0];
+  assert.ok(mid.soc <= 5.01 && mid.soc >= 4.9, `SoC ${mid.soc}`);
+  assert.equal(mid.setpoint, 0);
+  assert.ok(sent.some((c) => c.t > 600000 && c.t < 1200000 && c.power < -500), 'charges from surplus');
+  assert.ok(sent.some((c) => c.t > 1200000 && c.power > 500), 'discharges again after recharging');
+});
+
+test('SoC window: charging stops at maxSocPct; reserve below its level is refilled from the grid at reserveChargeW', () => {
+  const full = loop({ net: () => -800, plants: [plant({ socPct: 79.5, capacityWh: 1000 })], params: { maxSocPct: 80 }, endMs: 300000 });
+  const last = full.steps[full.steps.length - 1].state.units[0];
+  assert.equal(last.setpoint, 0);
+  assert.ok(last.soc >= 80 && last.soc < 80.5);
+  const reserve = loop({ net: () => 400, plants: [plant({ socPct: 20 })], params: { reserveSocPct: 30, reserveChargeW: 300 }, endMs: 60000 });
+  const cmds = reserve.sent;
+  assert.ok(cmds.length > 0 && cmds.every((c) => c.power === -300), JSON.stringify(cmds));
+  assert.equal(cmds[0].reason, 'reserve');
+});
+
+for (const failSafe of ['zero', 'release']) {
+  test(`stale meter: every unit goes to the fail-safe action (${failSafe}) within one meter period of the timeout, then control resumes`, () => {
+    const { steps, sent } = loop({
+      net: () => 1200,
+      plants: [plant(), plant(), plant()],
+      params: { failSafe },
+      endMs: 60000,
+      hooks: { meter: (s, t) => (t >= 20000 && t < 40000 ? null : s) },
+    });
+    // Last sample measured at 19 s; auto timeout = 2 periods + 0.5 s = 2.5 s → fail safe by 21.5 s.
+    const fs = sent.filter((c) => c.reason === 'failsafe-meter');
+    assert.equal(fs.length, 3);
+    // (this loop ticks every 500 ms: 100 ms steps, 250 ms ticks)
+    assert.ok(fs.every((c) => c.t <= 19000 + 2500 + 500 && c.t > 19000 + 2500), JSON.stringify(fs));
+    assert.ok(fs.every((c) => (failSafe === 'release' ? c.release === true : c.power === 0 && !c.release)));
+    const st = steps.find((s) => s.t === fs[0].t);
+    assert.equal(st.state.mode, 'failsafe');
+    assert.match(st.reasons[0], /meter stale [23]\.\d s/);
+    assert.equal(st.state.counters.failsafes, 1);
+    // Nothing else is sent while stale (no refresh of released units, no control).
+    assert.equal(sent.filter((c) => c.t > fs[0].t && c.t < 40500).length, 0);
+    const back = steps.find((s) => s.t > 40000 && s.state.mode === 'active');
+    assert.ok(back && back.t <= 40600);
+    assert.ok(sent.some((c) => c.t >= 40000 && c.reason === 'control' && c.power > 0));
+  });
+}
+
+test('meter timestamps from a clock that is off are not trusted: arrival − 0.5 s is used', () => {
+  const ctl = new ZeroExportController({ units: [{ id: 'a' }] });
+  ctl.step({ units: { a: { power: 0, soc: 50, state: 'ready', timestamp: 1e6 } } }, 1e6);
+  const r = ctl.step({ meter: { power: 500, timestamp: 1e6 - 3_600_000 } }, 1e6);
+  assert.equal(r.state.meterAgeMs, 500);
+  assert.equal(r.state.mode, 'active');
+  assert.deepEqual(r.commands.map((c) => c.power), [500]);
+});
+
+test('multi-battery failover: a unit in error drops out at once and the others take its share in the same step', () => {
+  let broken = false;
+  const { steps, sent } = loop({
+    net: () => 2400,
+    plants: [plant(), plant(), plant()],
+    endMs: 120000,
+    hooks: {
+      reading: (i, o, t) => (i === 1 && t >= 60000 ? { ...o, state: 'error' } : o),
+      command: (i) => {
+        if (i === 1 && broken) return false; // the broken unit ignores commands
+      },
+      inputs: (t) => {
+        if (t === 60000) broken = true;
+      },
+    },
+  });
+  const before = steps.find((s) => s.t === 59000).state;
+  assert.equal(before.totalSetpointW, 2400);
+  assert.ok(before.units.every((u) => u.setpoint > 0), 'all three in use at 2.4 kW');
+  const at = sent.filter((c) => c.t === 60000);
+  assert.deepEqual(at.map((c) => c.unit).sort(), ['b1', 'b2', 'b3']);
+  assert.equal(at.find((c) => c.unit === 'b2').power, 0);
+  const others = at.filter((c) => c.unit !== 'b2').reduce((a, c) => a + c.power, 0);
+  assert.equal(others, 2400);
+  const after = steps[steps.length - 1];
+  assert.equal(after.state.units[1].note, 'error');
+  assert.ok(after.reasons !== undefined);
+  assert.ok(Math.abs(after.state.gridW) < 30, `grid ${after.state.gridW}`);
+});
+
+test('multi-battery: stale data drops a unit (batteryTimeoutMs), the others take over', () => {
+  const { steps, sent } = loop({
+    net: () => 1500,
+    plants: [plant(), plant()],
+    params: { batteryTimeoutMs: 5000, unitEfficientW: 500 },
+    endMs: 90000,
+    hooks: { reading: (i, o, t) => (i === 0 && t > 30000 ? null : o) },
+  });
+  const drop = sent.find((c) => c.reason === 'unit-dropped');
+  assert.ok(drop && drop.unit === 'b1' && drop.t > 35000 && drop.t <= 36000, JSON.stringify(drop));
+  const last = steps[steps.length - 1].state;
+  assert.equal(last.units[0].state, 'stale');
+  assert.equal(last.units[1].setpoint, 1500);
+});
+
+test('multi-battery: one unit at low power, more as the power rises (efficiency staging), and SoC converges', () => {
+  const plants = [plant({ socPct: 40 }), plant({ socPct: 60 }), plant({ socPct: 80 })];
+  const net = (t) => (t < 120000 ? 500 : 2400);
+  const { steps } = loop({ net, plants, endMs: 4 * 3600000, dtMs: 500 });
+  const low = steps.find((s) => s.t === 100000).state.units;
+  assert.equal(low.filter((u) => u.setpoint > 0).length, 1);
+  assert.equal(low.find((u) => u.setpoint > 0).id, 'b3', 'the fullest unit discharges');
+  const high = steps.find((s) => s.t === 200000).state.units;
+  assert.ok(high.filter((u) => u.setpoint > 0).length >= 2);
+  const spread = (s) => Math.max(...s.state.units.map((u) => u.soc)) - Math.min(...s.state.units.map((u) => u.soc));
+  const end = steps[steps.length - 1];
+  assert.ok(spread(end) < 0.5 * spread(steps.find((s) => s.t === 200000)), `spread ${spread(end).toFixed(1)} %`);
+});
+
+test('export cap: charging first, then the missing charge power is reported as curtailment', () => {
+  const { steps } = loop({ net: () => -5000, plants: [plant()], params: { exportCapW: 1000 }, endMs: 60000 });
+  const s = steps[steps.length - 1].state;
+  assert.equal(s.units[0].setpoint, -2200);
+  assert.ok(Math.abs(s.curtailmentW - 1800) < 60, `curtailment ${s.curtailmentW}`);
+  assert.ok(steps.some((x) => x.reasons.some((r) => /export above cap: curtail/.test(r))));
+  const none = loop({ net: () => -1500, plants: [plant()], params: { exportCapW: 1000 }, endMs: 30000 });
+  assert.equal(none.steps[none.steps.length - 1].state.curtailmentW, 0);
+});
+
+test('enable input and run-time target: disabled sends the fail-safe action once; target shifts the grid', () => {
+  const { steps, sent, grid } = loop({
+    net: () => 1000,
+    plants: [plant()],
+    endMs: 120000,
+    hooks: { inputs: (t) => (t === 30000 ? { enabled: false } : t === 60000 ? { enabled: true, targetW: 200 } : null) },
+  });
+  const off = sent.filter((c) => c.reason === 'disabled');
+  assert.equal(off.length, 1);
+  assert.equal(off[0].power, 0);
+  assert.ok(steps.filter((s) => s.t > 30000 && s.t < 60000).every((s) => s.state.mode === 'disabled'));
+  assert.equal(sent.filter((c) => c.t >= 30000 && c.t < 60000).length, 1);
+  const tail = grid.filter(([t]) => t > 90000);
+  assert.ok(tail.every(([, g]) => Math.abs(g - 200) < 25));
+});
+
+test('a unit that does not follow (reports ready, stays at 0 W) is held and the others carry the load', () => {
+  const { steps } = loop({
+    net: () => 2000,
+    plants: [plant(), plant()],
+    params: { unitEfficientW: 400 },
+    endMs: 120000,
+    hooks: { command: (i) => (i === 0 ? false : undefined) },
+  });
+  const last = steps[steps.length - 1].state;
+  assert.equal(last.units[0].note, 'not-following');
+  assert.equal(last.units[1].setpoint, 1700);
+  assert.ok(steps.some((s) => s.reasons.some((r) => /b1 delivers 0 W of/.test(r))));
+});
+
+test('reported limits and states bound the setpoints (Sofar current limit, full, empty, starting)', () => {
+  const ctl = new ZeroExportController({ units: [{ id: 'a' }, { id: 'b' }] });
+  const obs = (o) => ({ power: 0, soc: 50, state: 'ready', timestamp: 0, ...o });
+  ctl.step({ units: { a: obs({ limits: { maxChargeW: 500, maxDischargeW: 400 } }), b: obs({ state: 'starting', startupRemainingS: 40 }) } }, 0);
+  let r = ctl.step({ meter: { power: 3000, timestamp: 0 } }, 500);
+  assert.deepEqual(r.commands.map((c) => [c.unit, c.power]), [['a', 400]]);
+  assert.equal(r.state.units[1].note, 'starting');
+  r = ctl.step({ units: { a: obs({ state: 'empty', timestamp: 1000 }), b: obs({ timestamp: 1000 }) } }, 1000);
+  // a cannot discharge any more; b is ready: the 400 W move to b at once.
+  assert.deepEqual(r.commands.map((c) => [c.unit, c.power]).sort(), [['a', 0], ['b', 400]]);
+  r = ctl.step({ meter: { power: -3000, timestamp: 2000 } }, 2500);
+  assert.ok(r.commands.every((c) => c.power >= -2200));
+});
+
+test('split: water-filling over limits, energy-weighted shares, forced reserve charge', () => {
+  const u = (id, lo, hi, dWh, cWh) => ({ id, lo, hi, dischargeWh: dWh, chargeWh: cWh, capacityWh: 5000, current: 0 });
+  const stage = newStageState();
+  const out = splitPower(3000, [u('a', -2200, 1700, 4000, 1000), u('b', -2200, 1700, 1000, 4000)], stage, { efficientW: 800, dwellMs: 0, now: 0 });
+  assert.equal(out.get('a'), 1700);
+  assert.equal(out.get('b'), 1300);
+  const ch = splitPower(-2000, [u('a', -2200, 1700, 4000, 1000), u('b', -2200, 1700, 1000, 4000)], newStageState(), { efficientW: 800, dwellMs: 0, now: 0 });
+  assert.equal(ch.get('a') + ch.get('b'), -2000);
+  assert.ok(ch.get('b') < ch.get('a'), 'the emptier unit takes more charge');
+  const forced = splitPower(500, [u('a', -2200, -300, 0, 4000), u('b', -2200, 1700, 3000, 1000)], newStageState(), { efficientW: 800, dwellMs: 0, now: 0 });
+  assert.equal(forced.get('a'), -300);
+  assert.equal(forced.get('b'), 800);
+});
+
+test('unit model: the interval spans the latency window and collapses once settled', () => {
+  const m = new UnitModel(1000, 3000, 1000);
+  m.reset(0);
+  m.command(1000, 0);
+  assert.deepEqual(m.range(500), [0, 0]);
+  assert.deepEqual(m.range(1500), [0, 500]);
+  assert.deepEqual(m.range(3500), [500, 1000]);
+  assert.deepEqual(m.range(4000), [1000, 1000]);
+  assert.equal(m.settled(3999), false);
+  assert.equal(m.settled(4000), true);
+});
+
+test('property: random inputs never give a setpoint beyond a unit’s limits, nor discharge of an empty/floor unit, nor charge of a full one', () => {
+  const rnd = mulberry32(2026);
+  const states = ['ready', 'ready', 'ready', 'empty', 'full', 'starting', 'standby', 'error', 'offline', 'override', 'unknown'];
+  for (let run = 0; run < 200; run++) {
+    const n = 1 + Math.floor(rnd() * 4);
+    const cfg = Array.from({ length: n }, (_, i) => ({ id: `u${i}`, maxChargeW: Math.round(rnd() * 3000), maxDischargeW: Math.round(rnd() * 3000) }));
+    const params = { units: cfg, minSocPct: Math.round(rnd() * 20), maxSocPct: 80 + Math.round(rnd() * 20), reserveSocPct: rnd() < 0.3 ? Math.round(rnd() * 40) : 0, failSafe: rnd() < 0.5 ? 'zero' : 'release', exportCapW: rnd() < 0.3 ? Math.round(rnd() * 2000) : null };
+    const ctl = new ZeroExportController(params);
+    const last = {};
+    let t = 0;
+    for (let k = 0; k < 300; k++) {
+      t += Math.round(rnd() * 3000);
+      const inputs = {};
+      if (rnd() < 0.7) inputs.meter = { power: rnd() < 0.05 ? (rnd() - 0.5) * 1e6 : (rnd() - 0.5) * 16000, timestamp: t - Math.round(rnd() * 8000) };
+      if (rnd() < 0.6) {
+        inputs.units = {};
+        for (const c of cfg) {
+          if (rnd() < 0.3) continue;
+          const o = { power: (rnd() - 0.5) * 6000, soc: rnd() < 0.1 ? null : rnd() * 100, state: states[Math.floor(rnd() * states.length)], timestamp: t - Math.round(rnd() * 40000) };
+          if (rnd() < 0.5) o.limits = { maxChargeW: Math.round(rnd() * 4000), maxDischargeW: Math.round(rnd() * 4000) };
+          inputs.units[c.id] = o;
+          if (!last[c.id] || o.timestamp >= last[c.id].timestamp) last[c.id] = o;
+        }
+      }
+      if (rnd() < 0.03) inputs.enabled = rnd() < 0.5;
+      const r = ctl.step(inputs, t);
+      for (const c of r.commands) {
+        const u = cfg.find((x) => x.id === c.unit);
+        const o = last[c.unit];
+        assert.ok(Number.isFinite(c.power), `run ${run}: ${JSON.stringify(c)}`);
+        if (c.release) continue;
+        let maxD = u.maxDischargeW;
+        let maxC = u.maxChargeW;
+        if (o && o.limits) {
+          maxD = Math.min(maxD, o.limits.maxDischargeW);
+          maxC = Math.min(maxC, o.limits.maxChargeW);
+        }
+        const msg = `run ${run} k ${k}: ${JSON.stringify(c)} cfg ${JSON.stringify(u)} obs ${JSON.stringify(o)} params ${JSON.stringify(params)}`;
+        assert.ok(c.power <= maxD + 1e-9 && c.power >= -maxC - 1e-9, msg);
+        if (c.power > 0 && o) {
+          assert.notEqual(o.state, 'empty', msg);
+          if (o.soc !== null) assert.ok(o.soc > Math.max(params.minSocPct, params.reserveSocPct), msg);
+        }
+        if (c.power < 0 && o) {
+          assert.notEqual(o.state, 'full', msg);
+          if (o.soc !== null) assert.ok(o.soc < params.maxSocPct, msg);
+        }
+      }
+      for (const u of r.state.units) if (u.setpoint !== null) assert.ok(Number.isFinite(u.setpoint));
+    }
+  }
+});
+
+test('defaults are documented values', () => {
+  assert.equal(ZERO_EXPORT_DEFAULTS.targetW, 0);
+  assert.equal(ZERO_EXPORT_DEFAULTS.unit.latencyMinMs, 1000);
+  assert.equal(ZERO_EXPORT_DEFAULTS.unit.latencyMaxMs, 3000);
+  assert.throws(() => new ZeroExportController({ units: [] }), /at least one unit/);
+  assert.throws(() => new ZeroExportController({ units: [{ id: 'a' }, { id: 'a' }] }), /used twice/);
+});
