@@ -231,6 +231,13 @@ test('meter timestamps from a clock that is off are not trusted: arrival − 0.5
   assert.deepEqual(r.commands.map((c) => c.power), [500]);
 });
 
+test('a meter clock 3 s behind (timestamps look older than they are) is detected; no overshoot', () => {
+  const { grid } = loop({ net: step1k, plants: [plant()], endMs: 100000, hooks: { meter: (s) => ({ ...s, timestamp: s.timestamp - 3000 }) } });
+  assert.equal(crossings(grid, 60300, 100000), 0);
+  assert.ok(Math.min(...grid.filter(([t]) => t > 60300).map(([, g]) => g)) > -25);
+  assert.ok(settle(grid, 60300) <= 10);
+});
+
 test('multi-battery failover: a unit in error drops out at once and the others take its share in the same step', () => {
   let broken = false;
   const { steps, sent } = loop({

@@ -71,6 +71,9 @@ export const ZERO_EXPORT_DEFAULTS = {
 /** A meter timestamp further than this in the past (or 1 s in the future) of its arrival is not trusted. */
 const MAX_METER_SKEW_MS = 5000;
 const ASSUMED_METER_DELAY_MS = 500;
+const MAX_TRUSTED_DELAY_MS = 2000;
+/** Meter timestamps have 1 s resolution (P1): the sample was taken up to this much after its stamp. */
+const STAMP_RESOLUTION_MS = 1000;
 /** A unit that delivers more than this away from its settled setpoint does not follow it. */
 const FOLLOW_TOLERANCE_W = 100;
 const FOLLOW_TOLERANCE_REL = 0.25;
@@ -122,6 +125,8 @@ export class ZeroExportController implements ZeroExportLike {
   private mode: ZeroExportMode = 'waiting';
   private meter: { power: number; at: number } | null = null;
   private intervals: number[] = [];
+  /** Arrival − timestamp of the last meter samples, ms. */
+  private delays: number[] = [];
   private budgetWs = 0;
   private budgetS = 0;
   private lastCommandAt = -Infinity;
@@ -205,7 +210,16 @@ export class ZeroExportController implements ZeroExportLike {
     let fresh: { power: number; at: number } | null = null;
     if (inputs.meter && Number.isFinite(inputs.meter.power)) {
       const ts = inputs.meter.timestamp;
-      const at = Number.isFinite(ts) && ts >= now - MAX_METER_SKEW_MS && ts <= now + 1000 ? ts : now - ASSUMED_METER_DELAY_MS;
+      // A meter clock that runs behind would make a sample look older than it is, and the model
+      // would then miss battery changes the meter already saw: timestamps are used only while the
+      // delay they imply stays plausible (the smallest of the last 10 between 0 and 2 s).
+      if (Number.isFinite(ts)) {
+        this.delays.push(now - ts);
+        if (this.delays.length > 10) this.delays.shift();
+      }
+      const minDelay = this.delays.length ? Math.min(...this.delays) : 0;
+      const trusted = Number.isFinite(ts) && ts >= now - MAX_METER_SKEW_MS && ts <= now + 1000 && minDelay <= MAX_TRUSTED_DELAY_MS && minDelay >= -200;
+      const at = trusted ? ts : now - ASSUMED_METER_DELAY_MS;
       if (!this.meter || at > this.meter.at) {
         if (this.meter) {
           this.intervals.push(at - this.meter.at);
@@ -376,11 +390,13 @@ export class ZeroExportController implements ZeroExportLike {
     const target = p.exportCapW === null ? p.targetW : Math.max(p.targetW, -p.exportCapW);
     let bLo = 0;
     let bHi = 0;
+    const late = Math.min(m.at + STAMP_RESOLUTION_MS, now);
     for (const u of this.units) {
       if (!u.usable) continue;
       const [lo, hi] = u.model.range(m.at);
-      bLo += lo;
-      bHi += hi;
+      const [lo2, hi2] = late > m.at ? u.model.range(late) : [lo, hi];
+      bLo += Math.min(lo, lo2);
+      bHi += Math.max(hi, hi2);
     }
     const wantLo = m.power + bLo - target;
     const wantHi = m.power + bHi - target;
