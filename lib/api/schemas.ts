@@ -126,3 +126,16 @@ export const batterySetpointSchema: SchemaObject = {
   },
   additionalProperties: false,
 };
+
+/** A battery-release command (both sessy-battery and sofar-inverter): hand the unit back to its own control. */
+export const batteryReleaseSchema: SchemaObject = {
+  $id: 'home-energy/battery-release',
+  type: 'object',
+  required: ['kind'],
+  properties: {
+    kind: { const: 'battery-release' },
+    serial: { type: 'string' },
+    reason: { type: 'string' },
+  },
+  additionalProperties: false,
+};

@@ -171,3 +171,16 @@ export interface BatterySetpointCommand {
   /** Who sent it, for status and logs. */
   reason?: string;
 }
+
+/**
+ * kind: "battery-release" — hands the unit back to its own control (Sessy: the strategy found before
+ * API, else 0 W; Sofar: its *On stop* mode, auto unless set to standby). What a controller sends when
+ * it lets go, e.g. zero-export's fail safe 'release'.
+ */
+export interface BatteryReleaseCommand {
+  kind: 'battery-release';
+  /** Optional: only the battery with this serial acts on it (others ignore it). */
+  serial?: string;
+  /** Who sent it, for status and logs. */
+  reason?: string;
+}

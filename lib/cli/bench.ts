@@ -30,6 +30,7 @@ export interface BenchDefinition<R = unknown> {
 /** name → loader. Loaded lazily so `bench p1-parse` does not load the other benchmarks' code. */
 const BENCHES: Record<string, () => BenchDefinition<any>> = {
   'p1-parse': () => require('../../bench/p1-parse').p1ParseBench,
+  'zero-export': () => require('../../bench/zero-export').zeroExportBench,
 };
 
 export function benchNames(): string[] {

@@ -26,6 +26,8 @@ commands:
   sim [--tcp-port N] [--pty] [--profile NL|BE] [--sessy-port N] [--sofar-port N] [--sofar-pty] [--ksem-port N] [--sessy-batteries N] [--mdns] [--json]
                                         run the virtual home and print its endpoints
   bench p1-parse [--seconds S] [--json]  parser throughput against dsmr-parser and p1-reader
+  bench zero-export --load FILE[:COL] --pv FILE[:COL] [--batteries N] [--meter-period S] [--json]
+                                         closed-loop zero-export controllers against an oracle and baselines
   help                                  this text
 `;
 

@@ -138,6 +138,10 @@ module.exports = function (RED: NodeAPI) {
           if (c.type === 'setpoint') return { type: c.type, ...(await b.setSetpoint(c.power)) };
           if (c.type === 'strategy') return { type: c.type, ...(await b.setStrategy(c.strategy)) };
           if (c.type === 'settings') return { type: c.type, settings: await b.changeSettings(c.settings) };
+          if (c.type === 'release') {
+            await b.release();
+            return { type: c.type, strategy: b.strategy };
+          }
           return { type: c.type };
         },
         read: () => b.refresh(),

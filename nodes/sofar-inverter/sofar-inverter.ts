@@ -4,7 +4,7 @@
  * `kind: "battery"` reading every poll and after every command; takes battery setpoints with the
  * same meaning as sessy-battery. Protocol work lives in lib/devices/sofar; this file translates.
  */
-import { checkSofarConfig, optionsFromConfig, parseSofarCommand, type SofarInverterConfig } from '../../lib/devices/sofar/commands';
+import { checkSofarConfig, optionsFromConfig, parseSofarCommand, releaseMode, type SofarInverterConfig } from '../../lib/devices/sofar/commands';
 import type { LinkLease } from '../../lib/transport/modbus/pool';
 import { SofarInverter, type CommandResult } from '../../lib/devices/sofar/inverter';
 import type { BatteryReading } from '../../lib/api/types';
@@ -109,6 +109,7 @@ module.exports = function (RED: NodeAPI) {
           let r: CommandResult | undefined;
           if (c.type === 'setpoint') r = await inv.setpoint(c.power);
           else if (c.type === 'mode') r = await inv.setMode(c.mode);
+          else if (c.type === 'release') r = await inv.setMode(releaseMode(o.settings.onClose));
           return r && { command: r.text, requestedW: r.requestedW ?? null, clamped: r.clamped, status: r.status ?? null };
         },
         read: () => inv.poll(),

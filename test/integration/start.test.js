@@ -44,22 +44,27 @@ test('npm start: Node-RED with the example flow reads the virtual home', { timeo
     assert.match(log, new RegExp(`P1 meter \\(NL\\) on tcp://127.0.0.1:${p1Port}`));
     const flows = JSON.parse(fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8'));
     const meters = flows.filter((n) => n.type === 'p1-meter');
-    assert.deepEqual(meters.map((n) => n.port).sort(), [p1Port, p1Port + 1]);
+    // Examples 01 (NL and BE meters) and 05 (zero export, on the NL meter).
+    assert.deepEqual(meters.map((n) => n.port).sort(), [p1Port, p1Port, p1Port + 1]);
     // The KSEM example: one node polling the simulated KSEM, one receiving its pushes.
     const ksem = flows.filter((n) => n.type === 'ksem-meter');
     assert.deepEqual(ksem.map((n) => n.mode).sort(), ['poll', 'push']);
     // The Sofar example: the simulated ME3000SP behind its RTU-over-TCP gateway.
     const sofar = flows.filter((n) => n.type === 'sofar-inverter');
     assert.equal(sofar.length, 1);
-    // The Sessy example: its dongle points at the simulated Sessy, with the sim's credentials.
+    // The Sessy and zero-export examples: their dongles point at the simulated Sessy, with the sim's credentials.
     const dongles = flows.filter((n) => n.type === 'sessy-dongle');
-    assert.deepEqual(dongles.map((n) => n.host), [`127.0.0.1:${sessyPort}`]);
+    assert.deepEqual(dongles.map((n) => n.host), [`127.0.0.1:${sessyPort}`, `127.0.0.1:${sessyPort}`]);
     assert.ok(flows.every((n) => n.credentials === undefined && n.password === undefined), 'no credentials in flows.json');
     assert.ok(!fs.readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8').includes('SIMPASS1'), 'flows_cred.json is encrypted');
     assert.match(log, new RegExp(`Sessy battery DSIM0001 on http://127.0.0.1:${sessyPort}`));
     const sessy = flows.filter((n) => n.type === 'sessy-battery');
-    assert.equal(sessy.length, 1);
-    const watched = [...meters, ...ksem, ...sofar, ...sessy];
+    assert.equal(sessy.length, 2);
+    // The zero-export example: p1-meter → zero-export → sessy-battery, the battery wired back.
+    const ze = flows.filter((n) => n.type === 'zero-export');
+    assert.equal(ze.length, 1);
+    assert.ok(sessy.some((n) => n.wires[0].includes(ze[0].id)) && ze[0].wires[0].some((id) => sessy.some((n) => n.id === id)), 'zero-export and its battery wired both ways');
+    const watched = [...meters, ...ksem, ...sofar, ...sessy, ...ze];
 
     // Watch node status through the editor's comms websocket.
     const ws = new WebSocket(`ws://127.0.0.1:${uiPort}/comms`);
@@ -75,6 +80,8 @@ test('npm start: Node-RED with the example flow reads the virtual home', { timeo
           if (m.data && m.data.fill === 'green' && /W · (.+ · )?\d+s( · \d+ err)?( · q\d+)?$/.test(m.data.text)) green.set(id, m.data.text);
           // sessy-battery: green only with a reading (it is red on a wrong password, yellow while connecting).
           if (m.data && m.data.fill === 'green' && sessy.some((n) => n.id === id) && /W/.test(m.data.text)) green.set(id, m.data.text);
+          // zero-export: green while it controls with fresh meter and battery data ("grid +12 W · set −850 W · …").
+          if (m.data && m.data.fill === 'green' && ze.some((n) => n.id === id) && /^grid [+−]?[\d.]+ k?W · set [+−]?[\d.]+ k?W · /.test(m.data.text)) green.set(id, m.data.text);
           if (green.size === watched.length) {
             clearTimeout(t);
             resolve();
@@ -94,6 +101,17 @@ test('npm start: Node-RED with the example flow reads the virtual home', { timeo
         .on('error', reject);
     });
     assert.deepEqual(cred, { user: 'DSIM0001', has_password: true });
+    // The zero-export example's dongle got the same credentials.
+    const cred5 = await new Promise((resolve, reject) => {
+      require('node:http')
+        .get(`http://127.0.0.1:${uiPort}/credentials/sessy-dongle/${dongles[1].id}`, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve(JSON.parse(body)));
+        })
+        .on('error', reject);
+    });
+    assert.deepEqual(cred5, { user: 'DSIM0001', has_password: true });
   } finally {
     child.kill('SIGINT');
     await new Promise((r) => {

@@ -44,8 +44,8 @@ import { UnitModel } from './unit-model';
 export const ZERO_EXPORT_DEFAULTS = {
   targetW: 0,
   exportCapW: null as number | null,
-  deadbandW: 20,
-  errorBudgetWs: 300,
+  deadbandW: 15,
+  errorBudgetWs: 150,
   slewWPerS: 4000,
   meterTimeoutMs: 0,
   batteryTimeoutMs: 30_000,
@@ -54,7 +54,7 @@ export const ZERO_EXPORT_DEFAULTS = {
   maxSocPct: 100,
   reserveSocPct: 0,
   reserveChargeW: 300,
-  socHysteresisPct: 2,
+  socHysteresisPct: 0.5,
   unitEfficientW: 800,
   stageDwellMs: 60_000,
   refreshMs: 60_000,
@@ -295,6 +295,7 @@ export class ZeroExportController implements ZeroExportLike {
     const ts = Number.isFinite(o.timestamp) && o.timestamp <= now + 1000 ? o.timestamp : now;
     if (u.obs && ts < u.obs.timestamp) return;
     u.obs = { ...o, timestamp: ts };
+    if (u.usable && u.setpoint !== null) u.model.observe(ts, o.power);
     // Does it follow? Judged only when the model says the last command has fully taken effect. A unit
     // that is late first widens its latency window (it is slower than configured); one still off
     // with the widest window does not follow and is held at what it delivers.
@@ -416,7 +417,9 @@ export class ZeroExportController implements ZeroExportLike {
       const dt = prev ? Math.min(m.at - prev.at, 2 * (this.meterPeriod() ?? 1000)) / 1000 : 0;
       this.budgetWs += raw * dt;
       this.budgetS += dt;
-      const med = this.goals.length === 3 ? this.goals.slice().sort((a, b) => a - b)[1] - current : raw;
+      // (With slow meters, e.g. DSMR 4 every 10 s, three samples span half a minute: no median there.)
+      const fast = (this.meterPeriod() ?? 1000) < 5000;
+      const med = fast && this.goals.length === 3 ? this.goals.slice().sort((a, b) => a - b)[1] - current : raw;
       delta = Math.sign(med) !== Math.sign(raw) ? 0 : Math.abs(med) < Math.abs(raw) ? med : raw;
       if (Math.abs(delta) < p.deadbandW) {
         if (Math.abs(this.budgetWs) < p.errorBudgetWs || this.budgetS <= 0) return;

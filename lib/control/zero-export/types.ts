@@ -19,10 +19,10 @@ export interface ZeroExportUnitConfig {
   maxDischargeW?: number;
   /** Usable capacity, Wh, when the unit does not report it (default 5200). Used to split by stored energy. */
   capacityWh?: number;
-  /** Command latency window, ms: the unit starts to move between min and max after a command (default 1000–3000). */
+  /** Command latency window, ms: the unit starts to move between min and max after a command (default 1000–3000; learnt narrower or shifted from readings). */
   latencyMinMs?: number;
   latencyMaxMs?: number;
-  /** Ramp rate of the unit's AC power, W/s (default 1000). */
+  /** Ramp rate of the unit's AC power, W/s (default 1000; a unit that turns out faster or slower shifts its latency window). */
   rampWPerS?: number;
 }
 
@@ -31,9 +31,9 @@ export interface ZeroExportParams {
   targetW?: number;
   /** Never export more than this, W ≥ 0; null = no cap (default null). Charging is used first, then curtailment is reported. */
   exportCapW?: number | null;
-  /** Corrections smaller than this are not sent at once, W (default 20). */
+  /** Corrections smaller than this are not sent at once, W (default 15). */
   deadbandW?: number;
-  /** Small errors are integrated; a correction goes out once they add up to this, W·s (default 300). */
+  /** Small errors are integrated; a correction goes out once they add up to this, W·s (default 150). */
   errorBudgetWs?: number;
   /** Largest change of the total setpoint per second, W/s (default 4000). */
   slewWPerS?: number;
@@ -51,7 +51,7 @@ export interface ZeroExportParams {
   reserveSocPct?: number;
   /** Grid charging power used to refill the reserve, W (default 300). */
   reserveChargeW?: number;
-  /** Hysteresis on every SoC threshold, % (default 2). */
+  /** Hysteresis on every SoC threshold, % (default 0.5). */
   socHysteresisPct?: number;
   /** Power at which one unit converts most efficiently, W (default 800); more units are used when the total is well above it. */
   unitEfficientW?: number;

@@ -10,6 +10,11 @@
  * the sample's time, is not counted as if the meter had already seen it.
  */
 
+/** Latency hypotheses spread over the window. */
+const HYPOTHESES = 17;
+/** A hypothesis whose errors stay within this RMS of the best one's remains plausible, W. */
+const PLAUSIBLE_ERR_W = 30;
+
 interface Cmd {
   at: number;
   w: number;
@@ -21,13 +26,73 @@ export class UnitModel {
   private base = 0;
 
   constructor(
-    private readonly latencyMinMs: number,
-    /** Widened by the controller when the unit turns out slower than configured. */
-    public latencyMaxMs: number,
+    private latencyMinMs: number,
+    latencyMaxMs: number,
     private readonly rampWPerS: number,
     /** How much history to keep, ms. */
     private readonly keepMs = 120_000,
-  ) {}
+  ) {
+    this.maxMs = latencyMaxMs;
+    this.err = new Array(HYPOTHESES).fill(0);
+  }
+
+  private maxMs: number;
+  /** Squared error of each latency hypothesis against the unit's readings (forgetting). */
+  private err: number[];
+  private informative = 0;
+  /** Sum of the forgetting weights, so err / weight is a mean squared error. */
+  private weight = 0;
+
+  /** Upper end of the latency window, ms. Widened by the controller when the unit turns out slower than configured. */
+  get latencyMaxMs(): number {
+    return this.maxMs;
+  }
+
+  set latencyMaxMs(v: number) {
+    this.maxMs = Math.max(this.latencyMinMs, v);
+    this.err.fill(0);
+    this.informative = 0;
+    this.weight = 0;
+  }
+
+  private hypothesis(j: number): number {
+    return this.latencyMinMs + ((this.maxMs - this.latencyMinMs) * j) / (HYPOTHESES - 1);
+  }
+
+  /**
+   * A reading of the unit's power at time t. A reading taken while a command is in flight tells
+   * which latencies in the window fit: each hypothesis keeps a forgetting sum of squared errors, and
+   * range() then uses only the plausible ones (the best and those close to it).
+   */
+  observe(t: number, power: number): void {
+    const sims = Array.from({ length: HYPOTHESES }, (_, j) => this.sim(t, this.hypothesis(j)));
+    // Faster than the window: before the window even starts, the unit is already closer to where a
+    // step at once would be than any hypothesis — the window moves down (half a second per such
+    // reading, not below 0).
+    const fast = this.sim(t, 0, Infinity);
+    const lo = Math.min(...sims);
+    const hi = Math.max(...sims);
+    const since = this.lastAt === null ? Infinity : t - this.lastAt;
+    if (this.latencyMinMs > 0 && since < this.latencyMinMs && (power > hi + 50 || power < lo - 50) && Math.abs(power - fast) < Math.min(Math.abs(power - lo), Math.abs(power - hi))) {
+      this.latencyMinMs = Math.max(0, this.latencyMinMs - 500);
+      this.err.fill(0);
+      this.informative = 0;
+      this.weight = 0;
+      return;
+    }
+    if (hi - lo < 20) return;
+    for (let j = 0; j < HYPOTHESES; j++) this.err[j] = 0.8 * this.err[j] + (sims[j] - power) ** 2;
+    this.weight = 0.8 * this.weight + 1;
+    this.informative++;
+  }
+
+  /** Indices of the latency hypotheses the readings allow (all of them until two informative readings). */
+  private plausible(): boolean[] {
+    if (this.informative < 2) return this.err.map(() => true);
+    const best = Math.min(...this.err) / this.weight;
+    // A latency between two grid points leaves both with moderate errors: both stay plausible.
+    return this.err.map((e) => e / this.weight <= 2 * best + PLAUSIBLE_ERR_W ** 2);
+  }
 
   /** The latest command, W (the power the unit settles at), or the starting power before any. */
   get last(): number {
@@ -60,11 +125,11 @@ export class UnitModel {
   }
 
   /** Power at time t if the unit's latency is exactly `latencyMs`. */
-  private sim(t: number, latencyMs: number): number {
+  private sim(t: number, latencyMs: number, rampWPerS = this.rampWPerS): number {
     let p = this.base;
     let goal = this.base;
     let tau = -Infinity;
-    const r = this.rampWPerS / 1000;
+    const r = rampWPerS / 1000;
     for (const c of this.cmds) {
       const e = c.at + latencyMs;
       if (e > t) break;
@@ -78,18 +143,17 @@ export class UnitModel {
   }
 
   /**
-   * [lo, hi] of the unit's power at time t, for any latency in the window: the hull of the power
-   * simulated at 9 latencies across the window (with several commands in flight, a latency between
-   * the ends can give a value outside the two ends).
+   * [lo, hi] of the unit's power at time t, for any plausible latency in the window: the hull of the
+   * power simulated at 17 latencies across the window (with several commands in flight, a latency
+   * between the ends can give a value outside the two ends).
    */
   range(t: number): [number, number] {
-    const a = this.sim(t, this.latencyMinMs);
-    if (this.latencyMaxMs === this.latencyMinMs) return [a, a];
-    let lo = a;
-    let hi = a;
-    const span = this.latencyMaxMs - this.latencyMinMs;
-    for (let i = 1; i <= 8; i++) {
-      const x = this.sim(t, this.latencyMinMs + (span * i) / 8);
+    const ok = this.plausible();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < HYPOTHESES; j++) {
+      if (!ok[j]) continue;
+      const x = this.sim(t, this.hypothesis(j));
       if (x < lo) lo = x;
       if (x > hi) hi = x;
     }
@@ -101,11 +165,12 @@ export class UnitModel {
     const lastAt = this.lastAt;
     if (lastAt === null) return true;
     const [lo, hi] = this.range(t);
-    return t >= lastAt + this.latencyMaxMs && Math.abs(hi - lo) < 1e-6 && Math.abs(lo - this.last) < 1e-6;
+    return t >= lastAt + this.maxMs && Math.abs(hi - lo) < 1e-6 && Math.abs(lo - this.last) < 1e-6;
   }
 }
 
 function toward(p: number, goal: number, maxDelta: number): number {
-  if (Math.abs(goal - p) <= maxDelta) return goal;
+  // (NaN from an unlimited ramp times 0 s counts as unlimited.)
+  if (!(maxDelta < Math.abs(goal - p))) return goal;
   return p + Math.sign(goal - p) * maxDelta;
 }

@@ -5,6 +5,7 @@
  */
 import type { SchemaObject } from 'ajv';
 import { setpointFromObject, setpointFromValue, type SetpointCommand } from '../../api/battery-setpoint';
+import { batteryReleaseSchema } from '../../api/schemas';
 import { validator } from '../../api/validate';
 import type { SessyBatteryOptions } from './battery';
 import { SESSY_DEFAULTS, STRATEGY_NAMES_TEXT, parseStrategy, type SessyStrategy } from './descriptor';
@@ -72,6 +73,7 @@ export const batterySettingsCommandSchema: SchemaObject = {
 
 const checkStrategy = validator(batteryStrategyCommandSchema, 'payload');
 const checkSettings = validator(batterySettingsCommandSchema, 'payload');
+const checkRelease = validator(batteryReleaseSchema, 'payload');
 const checkDongle = validator(sessyDongleConfigSchema, 'config');
 const checkBattery = validator(sessyBatteryConfigSchema, 'config');
 
@@ -79,6 +81,8 @@ export type BatteryCommand =
   | SetpointCommand
   | { type: 'strategy'; strategy: SessyStrategy; serial?: string }
   | { type: 'settings'; settings: Record<string, unknown>; serial?: string }
+  /** Hand the unit back: the strategy found before API, else 0 W (SessyBattery.release()). */
+  | { type: 'release'; serial?: string; reason?: string }
   | { type: 'refresh' };
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -103,8 +107,13 @@ export function parseBatteryCommand(msg: { topic?: unknown; payload?: unknown })
         if (e) return { error: e };
         return { command: { type: 'settings', settings: p.settings as Record<string, unknown>, serial: p.serial as string | undefined } };
       }
+      case 'battery-release': {
+        const e = checkRelease(p);
+        if (e) return { error: e };
+        return { command: { type: 'release', serial: p.serial as string | undefined, reason: p.reason as string | undefined } };
+      }
       default:
-        return { error: `payload.kind: must be one of "battery-setpoint", "battery-strategy", "battery-settings" (got ${JSON.stringify(p.kind)})` };
+        return { error: `payload.kind: must be one of "battery-setpoint", "battery-strategy", "battery-settings", "battery-release" (got ${JSON.stringify(p.kind)})` };
     }
   }
   if (topic === 'setpoint') return setpointFromValue(p);
@@ -113,9 +122,10 @@ export function parseBatteryCommand(msg: { topic?: unknown; payload?: unknown })
     if (!s) return { error: `msg.payload: must be one of ${STRATEGY_NAMES_TEXT} with topic "strategy" (got ${JSON.stringify(p) ?? typeof p})` };
     return { command: { type: 'strategy', strategy: s } };
   }
+  if (topic === 'release') return { command: { type: 'release' } };
   if (topic === 'refresh') return { command: { type: 'refresh' } };
   return {
-    error: `msg.payload: must be a command object with kind "battery-setpoint", "battery-strategy" or "battery-settings", or a value with msg.topic "setpoint", "strategy" or "refresh" (got ${isObj(p) ? 'an object without kind' : typeof p}${topic ? `, topic "${topic}"` : ''})`,
+    error: `msg.payload: must be a command object with kind "battery-setpoint", "battery-strategy", "battery-settings" or "battery-release", or a value with msg.topic "setpoint", "strategy", "release" or "refresh" (got ${isObj(p) ? 'an object without kind' : typeof p}${topic ? `, topic "${topic}"` : ''})`,
   };
 }
 

@@ -4,11 +4,13 @@
  *
  * Input messages (DESIGN.md §2), the same battery-setpoint semantics as sessy-battery so one
  * controller drives either: `{kind: "battery-setpoint", power}` (W, + discharge, − charge, 0 idle),
- * `{kind: "battery-mode", mode: "standby" | "auto"}`, or plain values with a topic: "setpoint" +
- * number, "mode" + "standby"/"auto", "refresh".
+ * `{kind: "battery-mode", mode: "standby" | "auto"}`, `{kind: "battery-release"}` (hand back to the
+ * inverter), or plain values with a topic: "setpoint" + number, "mode" + "standby"/"auto",
+ * "release", "refresh".
  */
 import type { SchemaObject } from 'ajv';
 import { setpointFromObject, setpointFromValue, type SetpointCommand } from '../../api/battery-setpoint';
+import { batteryReleaseSchema } from '../../api/schemas';
 import { validator } from '../../api/validate';
 import { configNumber as num } from '../../util/config-number';
 
@@ -144,9 +146,22 @@ export function optionsFromConfig(c: SofarInverterConfig): SofarNodeOptions {
 export type SofarCommand =
   | SetpointCommand
   | { type: 'mode'; mode: 'standby' | 'auto'; serial?: string; reason?: string }
+  /** Hand the battery back to the inverter: the *On stop* mode, auto unless that is standby (releaseMode()). */
+  | { type: 'release'; serial?: string; reason?: string }
   | { type: 'refresh' };
 
 const checkMode = validator(batteryModeSchema, 'payload');
+const checkRelease = validator(batteryReleaseSchema, 'payload');
+
+/**
+ * The mode a battery-release command leaves the inverter in: the *On stop* setting (the node's
+ * close-time hand-back), except that "leave as it is" means auto here, since a release must end our
+ * command.
+ */
+export function releaseMode(onClose: CloseAction | undefined): 'standby' | 'auto' {
+  return onClose === 'standby' ? 'standby' : 'auto';
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v);
 
 /** One input message → a command, or an error naming the field and the rule. */
@@ -160,7 +175,12 @@ export function parseSofarCommand(msg: { topic?: unknown; payload?: unknown }): 
       if (e) return { error: e };
       return { command: { type: 'mode', mode: p.mode as 'standby' | 'auto', serial: p.serial as string | undefined, reason: p.reason as string | undefined } };
     }
-    return { error: `payload.kind: must be one of "battery-setpoint", "battery-mode" (got ${JSON.stringify(p.kind)})` };
+    if (p.kind === 'battery-release') {
+      const e = checkRelease(p);
+      if (e) return { error: e };
+      return { command: { type: 'release', serial: p.serial as string | undefined, reason: p.reason as string | undefined } };
+    }
+    return { error: `payload.kind: must be one of "battery-setpoint", "battery-mode", "battery-release" (got ${JSON.stringify(p.kind)})` };
   }
   if (topic === 'setpoint') return setpointFromValue(p);
   if (topic === 'mode') {
@@ -168,9 +188,10 @@ export function parseSofarCommand(msg: { topic?: unknown; payload?: unknown }): 
     if (m !== 'standby' && m !== 'auto') return { error: `msg.payload: must be "standby" or "auto" with topic "mode" (got ${JSON.stringify(p) ?? typeof p})` };
     return { command: { type: 'mode', mode: m } };
   }
+  if (topic === 'release') return { command: { type: 'release' } };
   if (topic === 'refresh') return { command: { type: 'refresh' } };
   return {
-    error: `msg.payload: must be a command object with kind "battery-setpoint" or "battery-mode", or a value with msg.topic "setpoint", "mode" or "refresh" (got ${isObj(p) ? 'an object without kind' : typeof p}${topic ? `, topic "${topic}"` : ''})`,
+    error: `msg.payload: must be a command object with kind "battery-setpoint", "battery-mode" or "battery-release", or a value with msg.topic "setpoint", "mode", "release" or "refresh" (got ${isObj(p) ? 'an object without kind' : typeof p}${topic ? `, topic "${topic}"` : ''})`,
   };
 }
 

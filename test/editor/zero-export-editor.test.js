@@ -1,0 +1,168 @@
+'use strict';
+// zero-export edit dialog in the real Node-RED editor (headless Chromium, as test/editor/editor.test.js):
+// the unit list sets the outputs on save, and wires keep their unit when units are added, removed or
+// reordered (the status output stays last); the list is validated. Run after `npm run build`.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { freePort, sleep } = require('../helpers');
+
+const root = path.resolve(__dirname, '..', '..');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+const skip = !fs.existsSync(CHROMIUM) && !isCI ? `${CHROMIUM} not found (install Debian "chromium", or set CHROMIUM_PATH)` : false;
+
+const unit = (label) => ({ label, serial: '', topic: '', maxChargeW: 2200, maxDischargeW: 1700, capacityWh: 5200 });
+const FLOW = [
+  { id: 'tab1', type: 'tab', label: 'Zero export' },
+  { id: 'ze1', type: 'zero-export', z: 'tab1', name: '', units: [unit('A'), unit('B')], outputs: 3, version: 1, x: 200, y: 100, wires: [['dA'], ['dB'], ['dS']] },
+  { id: 'dA', type: 'debug', z: 'tab1', name: 'to A', x: 500, y: 60, wires: [] },
+  { id: 'dB', type: 'debug', z: 'tab1', name: 'to B', x: 500, y: 100, wires: [] },
+  { id: 'dS', type: 'debug', z: 'tab1', name: 'status', x: 500, y: 140, wires: [] },
+];
+
+describe('zero-export edit dialog (headless Chromium)', { skip }, () => {
+  let userDir;
+  let red;
+  let redLog = '';
+  let browser;
+  let page;
+  const errors = [];
+
+  before(async () => {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-ze-editor-'));
+    const port = await freePort();
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(FLOW));
+    const settingsFile = path.join(userDir, 'settings.js');
+    const settings = {
+      uiHost: '127.0.0.1',
+      uiPort: port,
+      userDir,
+      flowFile: 'flows.json',
+      nodesDir: [root],
+      credentialSecret: 'editor-test',
+      logging: { console: { level: 'warn', metrics: false, audit: false } },
+      telemetry: { enabled: false, updateNotification: false },
+      diagnostics: { enabled: false, ui: false },
+      externalModules: { autoInstall: false, palette: { allowInstall: false } },
+      editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
+    };
+    fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings)};\n`);
+    red = spawn(process.execPath, [path.join(root, 'node_modules', 'node-red', 'red.js'), '-u', userDir, '-p', String(port), '--settings', settingsFile], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    red.stdout.on('data', (d) => (redLog += d));
+    red.stderr.on('data', (d) => (redLog += d));
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        if ((await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })).ok) break;
+      } catch {
+        /* not yet */
+      }
+      assert.ok(Date.now() < deadline && red.exitCode === null, `Node-RED did not start:\n${redLog}`);
+      await sleep(250);
+    }
+    const { chromium } = require('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run'] });
+    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    page.on('console', (m) => m.type() === 'error' && !/favicon/.test(m.text()) && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(base + '/', { waitUntil: 'load', timeout: 60_000 });
+    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && RED.nodes.node('ze1') && RED.workspaces.active() === 'tab1', null, { timeout: 60_000 });
+    await sleep(300);
+  });
+
+  after(async () => {
+    if (browser) await browser.close().catch(() => {});
+    if (red && red.exitCode === null) {
+      const exited = new Promise((r) => red.once('exit', r));
+      red.kill('SIGINT');
+      await Promise.race([exited, sleep(10_000)]);
+      if (red.exitCode === null) red.kill('SIGKILL');
+    }
+    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  /** The node's units, outputs and which debug node each port feeds. */
+  const snapshot = () =>
+    page.evaluate(() => {
+      const n = RED.nodes.node('ze1');
+      const links = [];
+      RED.nodes.eachLink((l) => l.source === n && links.push([Number(l.sourcePort), l.target.id]));
+      links.sort((a, b) => a[0] - b[0]);
+      return { outputs: n.outputs, labels: n.units.map((u) => u.label), links, valid: n.valid, portLabels: [0, 1, 2, 3].slice(0, n.outputs).map((i) => n._def.outputLabels.call(n, i)) };
+    });
+
+  /** Opens the dialog, runs `edit` in the page (jQuery on the dialog), presses Done. */
+  async function editWith(edit) {
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('ze1')));
+    await page.locator('.red-ui-tray #node-input-units-container').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForFunction(() => !$('.red-ui-tray').is(':animated'));
+    await page.evaluate(edit);
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('.red-ui-tray #dialog-form').waitFor({ state: 'detached', timeout: 10_000 });
+  }
+
+  it('shows the units; adding one at the end keeps every wire on its port, the status output moves to the end', async () => {
+    assert.deepEqual(await snapshot(), { outputs: 3, labels: ['A', 'B'], links: [[0, 'dA'], [1, 'dB'], [2, 'dS']], valid: true, portLabels: ['A', 'B', 'status / curtailment'] });
+    await editWith(() => {
+      // editableList('items') holds one jQuery object per row.
+      const rows = $('#node-input-units-container').editableList('items');
+      if (rows.length !== 2 || $(rows[1]).find('.he-ze-label').val() !== 'B' || $(rows[0]).find('.he-ze-maxChargeW').val() !== '2200') throw new Error('rows not shown');
+      $('#node-input-units-container').editableList('addItem', {});
+      const all = $('#node-input-units-container').editableList('items');
+      $(all[all.length - 1]).find('.he-ze-label').val('C').trigger('change');
+    });
+    const s = await snapshot();
+    assert.equal(s.outputs, 4);
+    assert.deepEqual(s.labels, ['A', 'B', 'C']);
+    assert.deepEqual(s.links, [[0, 'dA'], [1, 'dB'], [3, 'dS']]);
+    assert.deepEqual(s.portLabels, ['A', 'B', 'C', 'status / curtailment']);
+    const c = await page.evaluate(() => RED.nodes.node('ze1').units[2]);
+    assert.deepEqual(c, { label: 'C', serial: '', topic: '', maxChargeW: 2200, maxDischargeW: 1700, capacityWh: 5200 });
+  });
+
+  it('removing the first unit drops its wire and moves the others down', async () => {
+    await editWith(() => {
+      const first = $($('#node-input-units-container').editableList('items')[0]);
+      $('#node-input-units-container').editableList('removeItem', first.data('data'));
+    });
+    const s = await snapshot();
+    assert.equal(s.outputs, 3);
+    assert.deepEqual(s.labels, ['B', 'C']);
+    assert.deepEqual(s.links, [[0, 'dB'], [2, 'dS']]);
+  });
+
+  it('a duplicate or empty label, or a bad number, makes the node invalid', async () => {
+    await editWith(() => {
+      const all = $('#node-input-units-container').editableList('items');
+      $(all[all.length - 1]).find('.he-ze-label').val('b').trigger('change');
+    });
+    assert.equal((await snapshot()).valid, false, 'duplicate label (case-insensitive)');
+    await editWith(() => {
+      const all = $('#node-input-units-container').editableList('items');
+      const last = $(all[all.length - 1]);
+      last.find('.he-ze-label').val('C');
+      last.find('.he-ze-capacityWh').val('lots');
+    });
+    assert.equal((await snapshot()).valid, false, 'capacity not a number');
+    await editWith(() => {
+      const all = $('#node-input-units-container').editableList('items');
+      $(all[all.length - 1]).find('.he-ze-capacityWh').val('4800');
+      $('#node-input-maxSocPct').val('3'); // below Min SoC (blank here: its default 5)
+    });
+    assert.equal((await snapshot()).valid, false, 'max SoC below min SoC');
+    await editWith(() => $('#node-input-maxSocPct').val('95'));
+    const s = await snapshot();
+    assert.equal(s.valid, true);
+    assert.equal(await page.evaluate(() => RED.nodes.node('ze1').units[1].capacityWh), 4800, 'saved as a number');
+    assert.deepEqual(s.links, [[0, 'dB'], [2, 'dS']], 'edits without list changes keep the wires');
+    assert.deepEqual(errors, []);
+  });
+});
