@@ -81,6 +81,8 @@ const FOLLOW_TOLERANCE_REL = 0.25;
 const NOT_FOLLOWING_HOLD_MS = 60_000;
 /** How far a unit's latency window may be widened beyond its configuration when it turns out slower. */
 const MAX_EXTRA_LATENCY_MS = 7000;
+/** Unit states in which the controller does not drive a unit. */
+const NOT_DRIVABLE: ReadonlySet<BatteryState> = new Set<BatteryState>(['error', 'offline', 'override', 'unknown', 'starting']);
 /** A reported active setpoint this far from ours makes us send ours again (at most every RESEND_MS). */
 const MISMATCH_W = 50;
 const RESEND_MS = 10_000;
@@ -306,7 +308,7 @@ export class ZeroExportController implements ZeroExportLike {
         if (u.model.latencyMaxMs < widest) {
           const since = ts - (u.model.lastAt ?? ts);
           u.model.latencyMaxMs = Math.min(widest, Math.max(u.model.latencyMaxMs + 1000, since + 500));
-          reasons.push(`${id} is slower than its latency window: now ${(u.cfg.latencyMinMs / 1000).toFixed(1)}–${(u.model.latencyMaxMs / 1000).toFixed(1)} s`);
+          reasons.push(`${id} is slower than its latency window: now ${(u.model.latencyMinMs / 1000).toFixed(1)}–${(u.model.latencyMaxMs / 1000).toFixed(1)} s`);
         } else if (expected !== 0) {
           const dir = expected > 0 ? 1 : -1;
           u.held = { dir, limitW: Math.max(0, dir * o.power), until: now + NOT_FOLLOWING_HOLD_MS };
@@ -330,7 +332,7 @@ export class ZeroExportController implements ZeroExportLike {
       let state: BatteryState | 'no-data' | 'stale' = o ? o.state : 'no-data';
       if (!o) note = 'no-data';
       else if (now - o.timestamp > p.batteryTimeoutMs) note = state = 'stale';
-      else if (o.state === 'error' || o.state === 'offline' || o.state === 'override' || o.state === 'unknown' || o.state === 'starting') note = o.state;
+      else if (NOT_DRIVABLE.has(o.state)) note = o.state;
       let lo = 0;
       let hi = 0;
       if (!note && o) {
@@ -359,7 +361,7 @@ export class ZeroExportController implements ZeroExportLike {
         if (u.refill && !u.chargeBlocked) hi = Math.max(lo, -Math.min(p.reserveChargeW, maxC));
         note = u.refill ? 'reserve' : u.held ? 'not-following' : maxD === 0 && maxC === 0 ? 'blocked' : maxD === 0 ? (o.state === 'empty' ? 'empty' : 'soc-min') : maxC === 0 ? (o.state === 'full' ? 'full' : 'soc-max') : undefined;
       }
-      const usable = !!o && state !== 'stale' && !['error', 'offline', 'override', 'unknown', 'starting'].includes(o.state);
+      const usable = !!o && state !== 'stale' && !NOT_DRIVABLE.has(o.state);
       if (u.usable && !usable) {
         reasons.push(`${u.cfg.id} dropped: ${note}`);
         // Stop it, unless someone else drives it on purpose (override: report, do not fight).
@@ -499,7 +501,8 @@ export class ZeroExportController implements ZeroExportLike {
         commands.push({ unit: u.cfg.id, power: 0, release: true, reason });
         u.setpoint = null;
         u.sentAt = now;
-      } else if (u.setpoint !== 0 || now - u.sentAt > 0) {
+      } else if (!(u.setpoint === 0 && u.sentAt === now)) {
+        // (A unit dropped earlier in this step already got its 0 W.)
         this.send(u, 0, reason, now, commands);
       }
     }

@@ -26,7 +26,8 @@ export class UnitModel {
   private base = 0;
 
   constructor(
-    private latencyMinMs: number,
+    /** Lower end of the latency window, ms; moved down when the unit reacts sooner. */
+    public latencyMinMs: number,
     latencyMaxMs: number,
     private readonly rampWPerS: number,
     /** How much history to keep, ms. */
