@@ -184,3 +184,66 @@ export interface BatteryReleaseCommand {
   /** Who sent it, for status and logs. */
   reason?: string;
 }
+
+/**
+ * Normalized wallbox state (DESIGN.md §4.1):
+ * - `idle`:      no car connected
+ * - `connected`: car connected, not charging and not held back by us (waiting for the car or for authorization)
+ * - `charging`:  current flowing
+ * - `paused`:    car connected, charging stopped by a command (release off) or by the box's own limit
+ * - `error`:     fault reported by the box or the car
+ * - `offline`:   no valid reply from the box
+ */
+export type ChargerState = 'idle' | 'connected' | 'charging' | 'paused' | 'error' | 'offline';
+
+/** kind: "charger" — one wallbox (charge point). */
+export interface ChargerReading {
+  kind: 'charger';
+  timestamp: number;
+  /** Driver: "enector", … */
+  source: string;
+  serial?: string | null;
+  model?: string | null;
+  state: ChargerState;
+  /** The device's own state name or text. */
+  stateText?: string;
+  /** Charging power, W ≥ 0. */
+  power: number;
+  /** Per phase L1 first: current A, voltage V, power W. */
+  phases?: PhaseValues[];
+  /** Phases in use now (1 or 3), when known. */
+  activePhases?: 1 | 2 | 3 | null;
+  /** Current the box signals to the car, A (0 when paused). */
+  signalledCurrentA?: number | null;
+  /** Whether charging is released (enabled) by the energy manager. */
+  enabled?: boolean;
+  /** Energy of the running (or last) session, Wh. */
+  sessionWh?: number | null;
+  /** Monotonic total energy counter, Wh. */
+  energyWh?: number | null;
+  limits: ChargerLimits;
+  /** Device-specific extras (cable lock, temperature, error code, …). */
+  [extra: string]: unknown;
+}
+
+export interface ChargerLimits {
+  /** Smallest current the box signals, A (IEC 61851: 6 A). */
+  minCurrentA: number;
+  /** Largest current allowed now (box, cable, installation, session), A. */
+  maxCurrentA: number;
+  /** Phase counts the box can switch to ([3] when it cannot switch). */
+  phaseOptions: Array<1 | 3>;
+}
+
+/** kind: "charger-setpoint" — the only way a charger is commanded (DESIGN.md §4.1). */
+export interface ChargerSetpointCommand {
+  kind: 'charger-setpoint';
+  /** Charging allowed (release). false pauses the session; the current is then ignored. */
+  enabled: boolean;
+  /** Signalled current per phase, A (clamped to the charger's limits). */
+  currentA: number;
+  /** Phase count wanted; absent = keep. Honoured only where phase switching is allowed. */
+  phases?: 1 | 3;
+  serial?: string;
+  reason?: string;
+}
