@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -38,6 +39,12 @@ copyDir(path.join(root, 'lib', 'sim', 'data'), path.join(dist, 'lib', 'sim', 'da
 copyDir(path.join(root, 'lib', 'sim', 'certs'), path.join(dist, 'lib', 'sim', 'certs'));
 
 const problems = [];
+// The device registry (help output lists) and each node's config schema (editor validators) come
+// from the compiled library: one source for runtime, help and editor.
+const require = createRequire(import.meta.url);
+const { deviceForNode } = require(path.join(dist, 'lib', 'registry.js'));
+const { outputsMarkdown, checkDescriptor } = require(path.join(dist, 'lib', 'api', 'device.js'));
+const OUTPUTS_MARKER = '<!-- outputs -->';
 // Every node's editor HTML starts with the shared editor helpers (window.HomeEnergyEditor): each
 // type carries its own copy, so it works whichever of our node types are installed or enabled.
 const sharedEditor = fs.readFileSync(path.join(root, 'nodes', '_shared', 'editor.js'), 'utf8');
@@ -52,10 +59,28 @@ for (const [type, jsPath] of Object.entries(pkg['node-red'].nodes)) {
     continue;
   }
   fs.mkdirSync(path.join(out, 'locales', 'en-US'), { recursive: true });
-  fs.writeFileSync(path.join(out, `${type}.html`), editorPrelude + fs.readFileSync(editor, 'utf8'));
+  // The node's config schema (nodes/<type>/schema.ts) becomes HomeEnergyEditor.schemas[type].
+  let schemaScript = '';
+  const schemaJs = path.join(out, 'schema.js');
+  if (fs.existsSync(schemaJs)) {
+    const { configSchema } = require(schemaJs);
+    if (!configSchema || !configSchema.properties) problems.push(`${type}: nodes/${type}/schema.ts must export configSchema`);
+    else {
+      const json = JSON.stringify(configSchema.properties).replace(/</g, '\\u003c');
+      schemaScript = `<script type="text/javascript">\nwindow.HomeEnergyEditor.schemas[${JSON.stringify(type)}] = ${json};\n</script>\n\n`;
+    }
+  }
+  fs.writeFileSync(path.join(out, `${type}.html`), editorPrelude + schemaScript + fs.readFileSync(editor, 'utf8'));
   const help = path.join(src, 'help.md');
   if (fs.existsSync(help)) {
-    const md = fs.readFileSync(help, 'utf8');
+    let md = fs.readFileSync(help, 'utf8');
+    // Device nodes: the list of outputs (field, unit, meaning, source) comes from the descriptor.
+    const device = deviceForNode(type);
+    if (device) {
+      for (const p of checkDescriptor(device.descriptor)) problems.push(`${type}: ${p}`);
+      if (!md.includes(OUTPUTS_MARKER)) problems.push(`${type}: help.md needs the ${OUTPUTS_MARKER} marker (the output list of ${device.descriptor.name})`);
+      md = md.replace(OUTPUTS_MARKER, outputsMarkdown(device.descriptor));
+    }
     fs.writeFileSync(
       path.join(out, 'locales', 'en-US', `${type}.html`),
       `<script type="text/markdown" data-help-name="${type}">\n${md.replace(/<\/script/gi, '<\\/script')}\n</script>\n`,

@@ -61,6 +61,48 @@
                 });
             });
         },
+        /**
+         * Config schemas of the node types (filled by the build from nodes/<type>/schema.ts, the
+         * same schema the runtime reads the config with: lib/api/config.ts).
+         */
+        schemas: {},
+        /**
+         * A `validate` function for field `name` of node type `type`, from its config schema: type
+         * number / integer (decimal text accepted, never hex), minimum, maximum, enum, minLength,
+         * pattern; `x-empty` allows an empty field, `x-zero` allows 0 besides the range.
+         * opts.when(node): check only while it returns true (fields of one transport, say).
+         */
+        check: function (type, name, opts) {
+            opts = opts || {};
+            var self = this;
+            return function (v) {
+                if (opts.when && !opts.when(this)) return true;
+                var f = ((self.schemas[type] || {})[name]) || {};
+                return self.fieldValid(f, v);
+            };
+        },
+        /** True when value v satisfies field schema f (see check). */
+        fieldValid: function (f, v) {
+            if (isEmpty(v) || (typeof v === 'string' && v.trim() === '')) return !!f['x-empty'] || (f.type === 'boolean');
+            if (f.type === 'number' || f.type === 'integer' || (f.enum && typeof f.enum[0] === 'number')) {
+                if (typeof v === 'string' && !/^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/.test(v)) return false;
+                var n = Number(v);
+                if (!isFinite(n)) return false;
+                if (f.enum) return f.enum.indexOf(n) >= 0;
+                if (f.type === 'integer' && Math.floor(n) !== n) return false;
+                if (f['x-zero'] && n === 0) return true;
+                if (f.minimum !== undefined && n < f.minimum) return false;
+                if (f.maximum !== undefined && n > f.maximum) return false;
+                return true;
+            }
+            if (f.enum) return f.enum.indexOf(v) >= 0;
+            if (f.type === 'string') {
+                var t = String(v).trim();
+                if (f.minLength && t.length < f.minLength) return false;
+                if (f.pattern && !new RegExp(f.pattern).test(t)) return false;
+            }
+            return true;
+        },
         /** labelStyle: italic while the node has a name of its own. */
         labelStyle: function () {
             return this.name ? 'node_label_italic' : '';
