@@ -143,7 +143,16 @@ test('current: clamped to 6 A … the lowest limit; 6.0 A goes out as 6.01 on la
   await assert.rejects(a.drv.apply({ enabled: 'yes', currentA: 8 }), /enabled must be true or false/);
 });
 
-test('current writes no faster than every 5 s: later values are coalesced into one deferred write', async () => {
+test('a decrease goes out at once even inside the 5 s pacing (it may protect a fuse)', async () => {
+  const { drv, writes, step } = setup();
+  await drv.read();
+  await drv.apply({ enabled: true, currentA: 16 });
+  await step(1000);
+  await drv.apply({ enabled: true, currentA: 8 });
+  assert.deepEqual(writes().filter((c) => c.address === 0x0302).map((c) => f32(c.values)), [16, 8]);
+});
+
+test('current increases no faster than every 5 s: later values are coalesced into one deferred write', async () => {
   const { drv, writes, step, clock } = setup();
   await drv.read();
   const t0 = clock.now();

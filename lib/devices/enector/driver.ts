@@ -11,8 +11,9 @@
  *   (plausible 180–260 V, or ≈ 0, one way only — §2.4).
  * - apply({ enabled, currentA, phases }): §2.7 exactly — release 0x0D05 = 0 stops (never current 0);
  *   current as float to 0x0302, clamped to 6 A … the lowest of the box's, the session's and the
- *   installation's limits, 6.01 instead of 6.0 on layout ≤ 1.0.2, written no faster than every
- *   `currentWriteMs` (later values are coalesced into one deferred write); release 1 to charge.
+ *   installation's limits, 6.01 instead of 6.0 on layout ≤ 1.0.2; increases written no faster than
+ *   every `currentWriteMs` (later values coalesced into one deferred write), decreases at once (they
+ *   protect fuses and grid limits); release 1 to charge.
  *   Phase switching only where the box reports 1p/3p switchable (0x030C = 2) and the user allowed
  *   it: release 0, write 0x0D04, wait the box's pause (0x0314), release again.
  * - Recovery: on EVSE state 6 (error) once per episode current 0 and release 1 (as evcc), then the
@@ -495,12 +496,19 @@ export class EnectorCharger extends EventEmitter implements ChargerControl {
     });
   }
 
-  /** Writes the current now if the last write is `currentWriteMs` old, else once when it is (latest value wins). */
+  /**
+   * Writes the current now if the last write is `currentWriteMs` old, else once when it is (latest
+   * value wins). A decrease always goes out at once: it may protect a fuse or a grid limit.
+   */
   private async currentRateLimited(a: number): Promise<void> {
     if (this.writtenCurrent !== null && Math.abs(this.writtenCurrent - a) < 0.005) return;
     const due = this.currentWrittenAt + this.o.currentWriteMs;
     const t = this.clock.now();
-    if (this.writtenCurrent === null || t >= due) return this.writeCurrentNow(a);
+    if (this.writtenCurrent === null || t >= due || a < this.writtenCurrent) {
+      this.deferred?.cancel();
+      this.deferred = undefined;
+      return this.writeCurrentNow(a);
+    }
     if (!this.deferred) {
       this.deferred = this.clock.setTimeout(() => {
         this.deferred = undefined;
