@@ -83,7 +83,7 @@ describe('ksem-meter node', () => {
     await nextMessage(out);
     sim.fault('timeout');
     // After the first timeout the poller detects again, so the status names the SunSpec walk's registers.
-    await waitForStatus(statuses, { fill: 'red', text: /^timeout, registers \d+–\d+$/ }, 5000);
+    await waitForStatus(statuses, { fill: 'red', text: /^timeout, regs \d+–\d+$/ }, 5000);
     sim.fault('none');
     const msg = await nextMessage(out, 8000);
     assert.equal(msg.payload.power, 2000);

@@ -8,9 +8,7 @@ const path = require('node:path');
 const helper = require('node-red-node-test-helper');
 const { ModbusServer } = require('../../dist/lib/transport/modbus/server');
 const { openLinks } = require('../../dist/lib/transport/modbus/pool');
-const { endpointFromConfig, optionsFromConfig } = require('../../dist/lib/transport/modbus/config');
-const { validator } = require('../../dist/lib/api/validate');
-const { modbusLinkConfigSchema } = require('../../dist/lib/api/modbus-schemas');
+const { endpointFromConfig, optionsFromConfig, readLinkSettings } = require('../../dist/lib/transport/modbus/config');
 
 const linkNode = require(path.join(__dirname, '../../dist/nodes/modbus-link/modbus-link.js'));
 helper.init(require.resolve('node-red'));
@@ -58,32 +56,31 @@ describe('modbus-link config node', () => {
   it('reports an invalid configuration and refuses to hand out a link', async () => {
     await helper.load(linkNode, [{ id: 'bad', type: 'modbus-link', transport: 'rtu', serialPort: '', version: 1 }]);
     const n = helper.getNode('bad');
-    assert.match(n.problem, /config\.serialPort: must match pattern/);
+    assert.match(n.problem, /config\.serialPort: is required/);
     assert.throws(() => n.acquire(), /invalid Modbus link configuration: config\.serialPort/);
   });
 
   it('config → endpoint and options, schema rules', () => {
-    const check = validator(modbusLinkConfigSchema, 'config');
-    assert.deepEqual(endpointFromConfig({ transport: 'tls', host: ' ksem ', port: '', tlsTrust: 'fingerprint', tlsFingerprint: 'ab'.repeat(32) }), {
+    const check = (c) => {
+      const r = readLinkSettings(c);
+      return r.ok ? null : r.error;
+    };
+    assert.deepEqual(endpointFromConfig({ transport: 'tls', host: ' ksem ', tlsTrust: 'fingerprint', tlsFingerprint: 'ab'.repeat(32) }), {
       transport: 'tls',
       host: 'ksem',
       port: 802,
       tls: { fingerprint256: 'ab'.repeat(32) },
     });
-    assert.deepEqual(endpointFromConfig({ transport: 'rtu', serialPort: '/dev/ttyUSB0', baud: '57600', parity: 'none', dataBits: '8', stopBits: '2' }), {
-      transport: 'rtu',
-      path: '/dev/ttyUSB0',
-      baudRate: 57600,
-      parity: 'none',
-      dataBits: 8,
-      stopBits: 2,
-    });
-    assert.deepEqual(optionsFromConfig({ transport: 'tcp', timeout: '1500', interRequestDelay: '', connectDelay: 0, maxQueue: '16' }), { timeoutMs: 1500, connectDelayMs: 0, maxQueue: 16 });
+    const rtu = readLinkSettings({ transport: 'rtu', serialPort: '/dev/ttyUSB0', baud: '57600', parity: 'none', dataBits: '8', stopBits: '2' });
+    assert.deepEqual(rtu.endpoint, { transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 57600, parity: 'none', dataBits: 8, stopBits: 2 });
+    assert.deepEqual(readLinkSettings({ transport: 'tcp', host: 'x', timeout: '1500', interRequestDelay: '', connectDelay: 0, maxQueue: '16' }).options, { timeoutMs: 1500, connectDelayMs: 0, maxQueue: 16 });
+    assert.deepEqual(optionsFromConfig({ transport: 'tcp' }), {});
     assert.equal(check({ transport: 'tcp', host: '10.0.0.5', port: 502, version: 1 }), null);
-    assert.match(check({ transport: 'tcp', host: ' ' }), /config\.host: must match pattern/);
+    assert.match(check({ transport: 'tcp', host: ' ' }), /config\.host: is required/);
     assert.match(check({ transport: 'tls', host: 'x', tlsTrust: 'fingerprint', tlsFingerprint: 'abc' }), /config\.tlsFingerprint/);
     assert.match(check({ transport: 'tls', host: 'x', tlsTrust: 'ca', tlsCa: 'not a pem' }), /config\.tlsCa/);
     assert.match(check({ transport: 'serial' }), /config\.transport: must be one of "tcp", "tls", "rtu", "rtu-over-tcp"/);
     assert.match(check({ transport: 'tcp', host: 'x', port: 70000 }), /config\.port/);
-  });
+    assert.match(check({ transport: 'tcp', host: 'x', port: '0x1f6' }), /config\.port/, 'hex is not a port number');
+});
 });
