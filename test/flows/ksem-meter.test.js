@@ -126,6 +126,28 @@ describe('ksem-meter node', () => {
     }
   });
 
+  it('push mode: listens on 127.0.0.1 by default; a client not in "Accept from" is refused, shown and sends nothing', async () => {
+    const port = await freePort();
+    // Only the KSEM at 127.0.0.5 may push; the push client below connects from 127.0.0.1.
+    await helper.load([ksemNode, catchNode], flow({ mode: 'push', listenPort: port, allowFrom: '127.0.0.5' }));
+    const k = helper.getNode('k');
+    const statuses = statusSpy(k);
+    await waitForStatus(statuses, { fill: 'yellow', text: `waiting on 127.0.0.1:${port}` }, 3000);
+    const out = helper.getNode('out');
+    const sent = [];
+    out.on('input', (m) => sent.push(m));
+    const client = new KsemPushClient({ meter: meter(), host: '127.0.0.1', port, periodMs: 200 });
+    try {
+      client.start();
+      await waitForStatus(statuses, { fill: 'yellow', text: 'refused 127.0.0.1' }, 3000);
+      await sleep(500);
+      assert.equal(sent.length, 0, 'no reading from a refused client');
+      assert.ok(client.counters.errors >= 1);
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('push mode: a port in use is a red status and a logged error, not a crash', async () => {
     const blocker = net.createServer();
     await new Promise((r) => blocker.listen(0, '127.0.0.1', r));

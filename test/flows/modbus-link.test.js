@@ -10,6 +10,8 @@ const { ModbusServer } = require('../../dist/lib/transport/modbus/server');
 const { openLinks } = require('../../dist/lib/transport/modbus/pool');
 const { endpointFromConfig, optionsFromConfig, readLinkSettings } = require('../../dist/lib/transport/modbus/config');
 
+const { simCertificate } = require('../../dist/lib/sim/certs');
+
 const linkNode = require(path.join(__dirname, '../../dist/nodes/modbus-link/modbus-link.js'));
 helper.init(require.resolve('node-red'));
 
@@ -83,4 +85,29 @@ describe('modbus-link config node', () => {
     assert.match(check({ transport: 'tcp', host: 'x', port: 70000 }), /config\.port/);
     assert.match(check({ transport: 'tcp', host: 'x', port: '0x1f6' }), /config\.port/, 'hex is not a port number');
 });
+
+  it('mutual TLS from the editor: a client key stored as a credential (line breaks lost on the way) connects; a bad key is a config error that says why', async () => {
+    const { key, cert, fingerprint256 } = simCertificate();
+    // The server demands a client certificate signed by (here: equal to) the simulator certificate.
+    const tlsServer = new ModbusServer({ transport: 'tls', tls: { key, cert, ca: cert, requestCert: true }, handler: { read: (u, fc, a, n) => Array.from({ length: n }, (_, i) => a + i), write: () => undefined } });
+    const tlsPort = await tlsServer.listen(0);
+    try {
+      const cfg = { type: 'modbus-link', transport: 'tls', host: '127.0.0.1', port: tlsPort, tlsTrust: 'fingerprint', tlsFingerprint: fingerprint256, tlsCert: cert, timeout: 1000, version: 1 };
+      await helper.load(linkNode, [{ id: 'mt', ...cfg }], { mt: { tlsKey: key.replace(/\n/g, '') } });
+      const n = helper.getNode('mt');
+      assert.equal(n.problem, null);
+      const lease = n.acquire();
+      try {
+        assert.deepEqual(await lease.link.readHoldingRegisters(1, 5, 2), [5, 6]);
+      } finally {
+        await lease.release();
+      }
+      await helper.unload();
+      await helper.load(linkNode, [{ id: 'mt', ...cfg }], { mt: { tlsKey: 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' } });
+      assert.equal(helper.getNode('mt').problem, 'client key: not a PEM private key (no BEGIN … PRIVATE KEY line)');
+      assert.throws(() => helper.getNode('mt').acquire(), /invalid Modbus link configuration: client key: not a PEM private key/);
+    } finally {
+      await tlsServer.close();
+    }
+  });
 });
