@@ -6,7 +6,7 @@
  */
 import type { MeterReading } from '../../lib/api/types';
 import { expectedIntervalMs, pollerOptions, readKsemConfig, receiverOptions } from '../../lib/devices/ksem/config';
-import { KsemPoller, type KsemIdentityEvent, type KsemRaw } from '../../lib/devices/ksem/poller';
+import { describeIdentity, KsemPoller, type KsemIdentityEvent, type KsemRaw } from '../../lib/devices/ksem/poller';
 import { KsemPushReceiver } from '../../lib/devices/ksem/push-receiver';
 import type { LinkLease } from '../../lib/transport/modbus/pool';
 import { closeInOrder } from '../_shared/close';
@@ -97,12 +97,8 @@ module.exports = function (RED: NodeAPI) {
       poller.on('poll-error', onError);
       let identityText = '';
       poller.on('identity', (id: KsemIdentityEvent) => {
-        const c = id.identity.common;
-        const text =
-          `KSEM ${c?.serialNumber ?? id.identity.info?.serialNumber ?? '(no serial)'}` +
-          `${c?.version ? ', firmware ' + c.version : ''}, ${id.layout} registers` +
-          `${id.meterAddress !== undefined ? ', SunSpec model 203 at ' + id.meterAddress : ', no SunSpec model 203'}`;
         // Detection is redone after every error; log only what changed (a firmware update, say).
+        const text = describeIdentity(id);
         if (text !== identityText) node.log(text);
         identityText = text;
       });

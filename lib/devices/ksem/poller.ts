@@ -212,6 +212,7 @@ export class KsemPoller extends EventEmitter implements MeterSource {
       const me = e instanceof ModbusError ? e : new ModbusError('disconnected', m);
       const wrapped = new ModbusError(me.code, `KSEM registers ${address}–${address + count - 1}: ${m}`, me.exceptionCode, readShort(me, address, count));
       if (me.fingerprint256) wrapped.fingerprint256 = me.fingerprint256;
+      if (me.errno) wrapped.errno = me.errno;
       throw wrapped;
     }
   }
@@ -328,6 +329,16 @@ export class KsemPoller extends EventEmitter implements MeterSource {
 }
 
 export { KsemDataError };
+
+/** One line for the log after a detection: "KSEM 74012345, firmware 2.6.2, native registers, SunSpec model 203 at 40070". */
+export function describeIdentity(id: KsemIdentityEvent): string {
+  const c = id.identity.common;
+  return (
+    `KSEM ${c?.serialNumber ?? id.identity.info?.serialNumber ?? '(no serial)'}` +
+    `${c?.version ? ', firmware ' + c.version : ''}, ${id.layout} registers` +
+    `${id.meterAddress !== undefined ? ', SunSpec model 203 at ' + id.meterAddress : ', no SunSpec model 203'}`
+  );
+}
 
 /** The driver factory (DESIGN.md §3): the KSEM's MeterSource on a link. */
 export function createKsem(link: ModbusLink, params: KsemPollerOptions = {}): KsemPoller {
