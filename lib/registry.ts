@@ -5,6 +5,7 @@
  * device is one line here.
  */
 import type { DeviceDescriptor } from './api/device';
+import { enectorDevice } from './devices/enector/device';
 import { ksemDevice } from './devices/ksem/device';
 
 /** A running simulator of one device: where it listens and how to stop it. */
@@ -26,7 +27,10 @@ export interface DeviceEntry {
   simulator?: string;
 }
 
-export const DEVICES: readonly DeviceEntry[] = [ksemDevice];
+export const DEVICES: readonly DeviceEntry[] = [
+  enectorDevice,
+  ksemDevice,
+];
 
 /** The entry of a device by name (case-insensitive), or undefined. */
 export function findDevice(name: string): DeviceEntry | undefined {
