@@ -6,6 +6,7 @@
  */
 import type { DeviceDescriptor } from './api/device';
 import { enectorDevice } from './devices/enector/device';
+import { ksemDevice } from './devices/ksem/device';
 
 /** A running simulator of one device: where it listens and how to stop it. */
 export interface SimulatorHandle {
@@ -28,6 +29,7 @@ export interface DeviceEntry {
 
 export const DEVICES: readonly DeviceEntry[] = [
   enectorDevice,
+  ksemDevice,
 ];
 
 /** The entry of a device by name (case-insensitive), or undefined. */
