@@ -93,8 +93,12 @@ export interface SofarSimOptions {
   batteryVoltageScale?: 0.1 | 0.01;
   /** A PV CT (CTpv) is installed: 0x0215 carries PV power (default true). */
   pvCt?: boolean;
-  /** Encoding of 0x0212: s16 (PDF, default), or s32 over 0x0212–0x0213 as evcc reads it (a firmware whose load register then is elsewhere). */
-  gridRegister?: Exclude<GridRegisterType, 'u16'>;
+  /**
+   * Encoding of 0x0212 (§3.10): s16 (PDF, default); u16 (no import can be shown); or s32 over
+   * 0x0212–0x0213 as evcc reads it (a firmware whose load register then is elsewhere: 0x0213 carries
+   * the grid's low word).
+   */
+  gridRegister?: GridRegisterType;
   /** Serial number, 14 characters (0x2001–0x2007). */
   serial?: string;
   /** Control step of the auto mode and bookkeeping period, ms of simulated time (default 1000). */
@@ -157,7 +161,7 @@ export class SofarSim extends EventEmitter {
   /** Time of the last heartbeat or command (simulated), or null before the first. */
   lastLifeSign: number | null = null;
   private readonly voltageScale: 0.1 | 0.01;
-  private readonly gridRegister: Exclude<GridRegisterType, 'u16'>;
+  private readonly gridRegister: GridRegisterType;
   private readonly pvCt: boolean;
   private readonly tickMs: number;
   private readonly removeSource?: () => void;

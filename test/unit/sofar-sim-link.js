@@ -1,0 +1,48 @@
+'use strict';
+// An in-memory ModbusLink onto a SofarSim's request handler (the same handler its RTU server uses),
+// for driver ↔ simulator tests in virtual time without sockets. Exceptions become ModbusErrors.
+const path = require('node:path');
+
+const dist = path.join(__dirname, '../../dist');
+const { ModbusError } = require(path.join(dist, 'lib/transport/modbus/errors'));
+
+class SimLink {
+  constructor(sim) {
+    this.sim = sim;
+    this.handler = sim['handler']();
+    this.listeners = {};
+    this.key = 'sim';
+    this.connected = true;
+    this.counters = { requests: 0, errors: 0, timeouts: 0, queue: 0, reconnects: 0 };
+  }
+  answer(r) {
+    this.counters.requests++;
+    if (r && typeof r === 'object' && 'exception' in r) {
+      this.counters.errors++;
+      return Promise.reject(new ModbusError('exception', `exception ${r.exception}`, r.exception));
+    }
+    return Promise.resolve(r);
+  }
+  readHoldingRegisters(unit, address, count) {
+    return this.answer(this.handler.read(unit, 3, address, count));
+  }
+  readInputRegisters(unit, address, count) {
+    return this.answer(this.handler.read(unit, 4, address, count));
+  }
+  writeMultipleRegisters(unit, address, values) {
+    return this.answer(this.handler.write(unit, 16, address, values));
+  }
+  custom(unit, fc, data) {
+    return this.answer(this.handler.custom(unit, fc, Buffer.from(data)));
+  }
+  on(ev, fn) {
+    (this.listeners[ev] = this.listeners[ev] || []).push(fn);
+    return this;
+  }
+  off(ev, fn) {
+    this.listeners[ev] = (this.listeners[ev] || []).filter((f) => f !== fn);
+    return this;
+  }
+}
+
+module.exports = { SimLink };
