@@ -15,6 +15,10 @@ class SimLink {
     this.connected = true;
     this.counters = { requests: 0, errors: 0, timeouts: 0, queue: 0, reconnects: 0 };
   }
+  /** Runs one request against the simulator (subclasses cut the line here). */
+  request(fn) {
+    return this.answer(fn());
+  }
   answer(r) {
     this.counters.requests++;
     if (r && typeof r === 'object' && 'exception' in r) {
@@ -24,16 +28,16 @@ class SimLink {
     return Promise.resolve(r);
   }
   readHoldingRegisters(unit, address, count) {
-    return this.answer(this.handler.read(unit, 3, address, count));
+    return this.request(() => this.handler.read(unit, 3, address, count));
   }
   readInputRegisters(unit, address, count) {
-    return this.answer(this.handler.read(unit, 4, address, count));
+    return this.request(() => this.handler.read(unit, 4, address, count));
   }
   writeMultipleRegisters(unit, address, values) {
-    return this.answer(this.handler.write(unit, 16, address, values));
+    return this.request(() => this.handler.write(unit, 16, address, values));
   }
   custom(unit, fc, data) {
-    return this.answer(this.handler.custom(unit, fc, Buffer.from(data)));
+    return this.request(() => this.handler.custom(unit, fc, Buffer.from(data)));
   }
   on(ev, fn) {
     (this.listeners[ev] = this.listeners[ev] || []).push(fn);

@@ -416,7 +416,7 @@ export class SofarInverter extends EventEmitter implements BatteryControl {
   /** BatteryControl.setPower(): the setpoint, and what went on the wire. */
   async setPower(watts: number): Promise<CommandOutcome> {
     const r = await this.setpoint(watts);
-    const sent = commandSetpoint(r.command) ?? 0;
+    const sent = (commandSetpoint(r.command) ?? 0) + 0; // no −0 for a charge of 0 W
     const out: CommandOutcome = { requested: watts, sent, clamped: r.clamped };
     if (r.command.mode === 'auto') out.reason = "0 W: handed to the inverter's auto mode";
     else if (r.clamped) {
