@@ -6,14 +6,32 @@ const path = require('node:path');
 const dist = path.join(__dirname, '../../dist');
 const { ModbusError } = require(path.join(dist, 'lib/transport/modbus/errors'));
 
-class SimLink {
-  constructor(sim) {
-    this.sim = sim;
-    this.handler = sim['handler']();
+/** What every in-memory ModbusLink of the Sofar tests has: a key, counters, and 'connected' listeners. */
+class MemoryLink {
+  constructor(key) {
+    this.key = key;
     this.listeners = {};
-    this.key = 'sim';
     this.connected = true;
     this.counters = { requests: 0, errors: 0, timeouts: 0, queue: 0, reconnects: 0 };
+  }
+  on(ev, fn) {
+    (this.listeners[ev] = this.listeners[ev] || []).push(fn);
+    return this;
+  }
+  off(ev, fn) {
+    this.listeners[ev] = (this.listeners[ev] || []).filter((f) => f !== fn);
+    return this;
+  }
+  emit(ev) {
+    for (const f of this.listeners[ev] || []) f();
+  }
+}
+
+class SimLink extends MemoryLink {
+  constructor(sim) {
+    super('sim');
+    this.sim = sim;
+    this.handler = sim['handler']();
   }
   /** Runs one request against the simulator (subclasses cut the line here). */
   request(fn) {
@@ -39,14 +57,6 @@ class SimLink {
   custom(unit, fc, data) {
     return this.request(() => this.handler.custom(unit, fc, Buffer.from(data)));
   }
-  on(ev, fn) {
-    (this.listeners[ev] = this.listeners[ev] || []).push(fn);
-    return this;
-  }
-  off(ev, fn) {
-    this.listeners[ev] = (this.listeners[ev] || []).filter((f) => f !== fn);
-    return this;
-  }
 }
 
-module.exports = { SimLink };
+module.exports = { MemoryLink, SimLink };

@@ -13,6 +13,7 @@ const { VirtualClock } = require(path.join(dist, 'lib/util/clock'));
 const { ModbusError } = require(path.join(dist, 'lib/transport/modbus/errors'));
 const { validator } = require(path.join(dist, 'lib/api/validate'));
 const { batteryReadingSchema } = require(path.join(dist, 'lib/api/schemas'));
+const { MemoryLink } = require('./sofar-sim-link');
 
 const checkReading = validator(batteryReadingSchema, 'payload');
 const hex = (b) => Buffer.from(b).toString('hex').toUpperCase().match(/../g).join(' ');
@@ -377,15 +378,12 @@ describe('Sofar setpoint → command mapping and clamping', () => {
 });
 
 /** An in-memory ModbusLink: answers through `answer(unit, kind, ...)`, records each call with the virtual time. */
-class FakeLink {
+class FakeLink extends MemoryLink {
   constructor(clock, answer) {
+    super('fake');
     this.clock = clock;
     this.answer = answer;
     this.calls = [];
-    this.listeners = {};
-    this.key = 'fake';
-    this.connected = true;
-    this.counters = { requests: 0, errors: 0, timeouts: 0, queue: 0, reconnects: 0 };
   }
   record(c) {
     this.calls.push({ t: this.clock.now(), ...c });
@@ -405,17 +403,6 @@ class FakeLink {
   }
   custom(unit, fc, data, o) {
     return this.record({ unit, fc, data: Buffer.from(data), replyLength: o && o.replyLength });
-  }
-  on(ev, fn) {
-    (this.listeners[ev] = this.listeners[ev] || []).push(fn);
-    return this;
-  }
-  off(ev, fn) {
-    this.listeners[ev] = (this.listeners[ev] || []).filter((f) => f !== fn);
-    return this;
-  }
-  emit(ev) {
-    for (const f of this.listeners[ev] || []) f();
   }
 }
 
