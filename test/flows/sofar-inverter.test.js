@@ -131,7 +131,7 @@ describe('sofar-inverter node', () => {
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 800 } });
     await waitFor(() => caught.length >= 1, 3000, 'error');
     assert.match(caught[0].error.message, /inverter rejected discharge 800 W: invalid mode/);
-    const refused = await waitForStatus(statuses, (s) => s.fill === 'yellow' && /not in passive mode/.test(s.text), 3000);
+    const refused = await waitForStatus(statuses, (s) => s.fill === 'yellow' && /· wrong work mode$/.test(s.text), 3000);
     assert.ok(refused.text.length <= 32, refused.text);
     sim.workMode = 3;
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 800 } });

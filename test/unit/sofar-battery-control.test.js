@@ -96,7 +96,7 @@ describe('Sofar BatteryControl', () => {
     const refused = setup();
     refused.sim.workMode = 0; // display says Auto, not Passive
     const e = await refused.inv.setPower(800).catch((x) => x);
-    assert.deepEqual([e.code, e.short], ['rejected', 'not in passive mode']);
+    assert.deepEqual([e.code, e.short], ['rejected', 'wrong work mode']);
     assert.match(e.message, /inverter rejected discharge 800 W: invalid mode/);
   });
 

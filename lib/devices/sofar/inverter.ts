@@ -107,7 +107,7 @@ export interface CommandResult {
 export type SofarPhase = 'poll' | 'command' | 'heartbeat' | 'info';
 
 /** Status texts of the 0x42 result codes (§3.6). */
-const RESULT_SHORT: Record<number, string> = { 1: 'not in passive mode', 2: 'CRC failed', 3: 'inverter busy', 4: 'invalid data' };
+const RESULT_SHORT: Record<number, string> = { 1: 'wrong work mode', 2: 'CRC failed', 3: 'inverter busy', 4: 'invalid data' };
 
 export class SofarError extends Error {
   /** Status text (≤ 32 characters). */
