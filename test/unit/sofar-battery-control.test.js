@@ -90,8 +90,9 @@ describe('Sofar BatteryControl', () => {
     link.down = true;
     await assert.rejects(inv.read(), /read failed: no reply from unit 1/);
     assert.equal(errors.length, 1);
-    assert.deepEqual([errors[0].code, errors[0].short, errors[0].phase], ['timeout', 'no reply', 'poll']);
-    assert.equal(shortError(errors[0]), 'no reply');
+    // The link's own short text ('timeout', from ModbusError.short) is what the status shows.
+    assert.deepEqual([errors[0].code, errors[0].short, errors[0].phase], ['timeout', 'timeout', 'poll']);
+    assert.equal(shortError(errors[0]), 'timeout');
     link.down = false;
     const refused = setup();
     refused.sim.workMode = 0; // display says Auto, not Passive
