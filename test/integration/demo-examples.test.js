@@ -215,3 +215,38 @@ test('without the dashboard its tab is left out and the links to it are dropped'
   assert.ok(flows.filter((n) => n.type === 'link out').every((n) => n.links.length === 0));
   assert.equal(flows.filter((n) => n.type === 'tab').length, files.length - 1);
 });
+
+test('the dashboard\'s power-flow function: load from grid, PV and batteries; the BE meter only for the capacity tariff', () => {
+  const fn = all.find((n) => n.type === 'function' && n.name === 'power flow');
+  assert.equal(fn.outputs, 5);
+  const store = {};
+  const context = { get: (k) => store[k], set: (k, v) => (store[k] = v) };
+  const run = new Function('msg', 'context', 'node', fn.func);
+  const send = (msg) => run(msg, context, {});
+  assert.deepEqual(send({ topic: 'sessy', payload: { kind: 'battery', serial: 'DSIM0001', power: -500, soc: 40.5, renewable: { power: 3000 } } }), [null, null, null, null, null]);
+  send({ topic: 'sofar', payload: { kind: 'battery', serial: 'SA1', power: 200, soc: 70, pvPower: 3000 } });
+  send({ topic: 'enector', payload: { kind: 'charger', power: 1400, state: 'charging' } });
+  const out = send({ topic: 'p1', payload: { kind: 'meter', power: 150 } });
+  const flow = out[0].payload;
+  assert.equal(flow.grid, 150);
+  assert.equal(flow.pv, 3000);
+  assert.equal(flow.batteryW, -300);
+  assert.equal(flow.load, 150 + 3000 - 300 - 1400);
+  assert.equal(flow.car.power, 1400);
+  assert.deepEqual(flow.batteries.map((b) => [b.label, b.power, b.soc]), [['Sessy DSIM0001', -500, 40.5], ['Sofar SA1', 200, 70]]);
+  // The first grid reading also gives chart points: four power lines and the car, one SoC line per battery.
+  assert.deepEqual(out[1].map((m) => [m.topic, m.payload]), [['grid (+ import)', 150], ['PV', 3000], ['load', 1450], ['batteries (+ discharge)', -300], ['car', 1400]]);
+  assert.deepEqual(out[2].map((m) => [m.topic, m.payload]), [['Sessy DSIM0001', 40.5], ['Sofar SA1', 70]]);
+  // The Belgian meter: its capacity values, but not the grid while the Dutch meter reads.
+  const be = send({ topic: 'p1-be', payload: { kind: 'meter', power: 999, capacity: { currentAverageW: 321, projectedW: 400, monthPeakW: 2800 } } });
+  assert.deepEqual(be[4].payload, { currentAverageW: 321, projectedW: 400, monthPeakW: 2800 });
+  assert.equal(be[0], null);
+  const again = send({ topic: 'p1', payload: { kind: 'meter', power: 160 } });
+  assert.equal(again[0].payload.grid, 160);
+  assert.equal(again[1], null, 'chart points at most every 10 s');
+  const ze = send({ topic: 'zero-export', payload: { kind: 'zero-export-status', mode: 'active', targetW: 0, gridW: 160, totalSetpointW: -300, reasons: ['a', 'b', 'c', 'd', 'e'], units: [{ id: 'Sessy', setpoint: -300, power: -290 }] } });
+  assert.equal(ze[3].payload.mode, 'active');
+  assert.equal(ze[3].payload.reasons.length, 4);
+  // Malformed input does not throw.
+  for (const bad of [undefined, null, 42, 'x', { kind: 'meter' }, { kind: 'battery', power: 'NaN' }]) assert.doesNotThrow(() => send({ payload: bad }));
+});
