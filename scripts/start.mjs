@@ -269,14 +269,16 @@ async function main() {
     host: '127.0.0.1',
     sofar: { gatewayPort: p.sofar },
     ksem: { port: p.ksem, tlsPort: p.ksemTls, push: { host: '127.0.0.1', port: p.ksemPush } },
-    sessyBatteries: p.sessy.length,
+    // Example 02's unit starts idle: only zero export (example 05, on the second unit) steers the grid
+    // until someone presses a button on tab 02. Further units run the device's own net-zero strategy.
+    sessyBatteries: p.sessy.map((_, k) => (k === 0 ? { strategy: 'POWER_STRATEGY_IDLE' } : {})),
     sessyBatteryPort: p.sessy[0],
     mdns: true,
   });
   console.log('start: virtual home running (one household: the meters see every battery):');
   for (const [profile, a] of Object.entries(endpoints.p1TcpByProfile)) console.log(`  P1 meter (${profile}) on tcp://${a.host}:${a.port}`);
   if (endpoints.ksem) console.log(`  KOSTAL KSEM on tcp://127.0.0.1:${endpoints.ksem.port}, TLS on ${endpoints.ksem.tlsPort}, pushing to 127.0.0.1:${p.ksemPush}`);
-  const users = ['example 02', 'example 05 (zero export)'];
+  const users = ['example 02 (idle until a button there is pressed)', 'example 05 (zero export)'];
   for (const [k, b] of (endpoints.sessyBatteries ?? []).entries()) console.log(`  Sessy battery ${b.serial} on ${b.url} (user ${b.serial}, password ${b.password})${users[k] ? ` — ${users[k]}` : ''}`);
   if (endpoints.mdns && !endpoints.mdns.error) console.log(`  mDNS: the Sessy batteries answer local _http._tcp queries (UDP ${endpoints.mdns.port})`);
   if (endpoints.sofar) console.log(`  Sofar ME3000SP (unit ${endpoints.sofar.unit}), Modbus RTU over TCP on ${endpoints.sofar.gateway.host}:${endpoints.sofar.gateway.port}`);

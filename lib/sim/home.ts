@@ -17,7 +17,7 @@ import { systemClock, type Clock, type Timer } from '../util/clock';
 import { DsmrMeter, type MeterProfile, type DsmrMeterOptions } from './dsmr-writer';
 import { Household, type HouseholdOptions, type PowerInput } from './household';
 import { P1PtyServer, P1TcpServer, SessyP1HttpServer } from './p1-server';
-import { SessyBatteryServer } from './sessy-server';
+import { SessyBatteryServer, type SessyStrategy } from './sessy-server';
 import { MdnsResponder } from './mdns-responder';
 import { SofarSim } from './sofar-sim';
 import { KsemPushClient, KsemSimMeter, KsemSimServer, type KsemFirmwareLayout } from './ksem-sim';
@@ -110,6 +110,16 @@ export function portPlan(basePort: number, opts: { profiles?: number; sessyBatte
   };
 }
 
+/** One simulated Sessy battery of the virtual home. */
+export interface SessyUnitOptions {
+  port?: number;
+  serial?: string;
+  password?: string;
+  socPct?: number;
+  /** Strategy at power-up, default POWER_STRATEGY_NOM (the device's own net-zero control). */
+  strategy?: SessyStrategy;
+}
+
 export interface VirtualHomeOptions {
   /**
    * Every simulator port not given explicitly follows this base (see PORT_OFFSETS and portPlan):
@@ -153,7 +163,7 @@ export interface VirtualHomeOptions {
    * DSIM0002, …, passwords SIMPASS1, SIMPASS2, …; units on phases L1, L2, L3, L1, …; each one's
    * AC power is a household source, so the meters see it.
    */
-  sessyBatteries?: number | Array<{ port?: number; serial?: string; password?: string; socPct?: number }>;
+  sessyBatteries?: number | SessyUnitOptions[];
   /** Port of the first Sessy battery; the next units take the following ports. 0 = ephemeral (default). */
   sessyBatteryPort?: number;
   /** Announce the Sessy batteries by mDNS (`_http._tcp`, `sessy-…`), answering local queries only; default port 5353. */
@@ -272,7 +282,7 @@ export class VirtualHome {
         ep.sessyBatteries = [];
         const first = opts.sessyBatteryPort ?? 0;
         for (let i = 0; i < units.length; i++) {
-          const u: { port?: number; serial?: string; password?: string; socPct?: number } = units[i];
+          const u: SessyUnitOptions = units[i];
           const srv = new SessyBatteryServer({
             clock: this.clock,
             household: this.household,
@@ -283,6 +293,7 @@ export class VirtualHome {
             phase: ((i % 3) + 1) as 1 | 2 | 3,
             pvSplit: opts.household?.pvPhases === 'L1' ? [1, 0, 0] : undefined,
             plant: { socPct: u.socPct ?? 50 },
+            ...(u.strategy ? { strategy: u.strategy } : {}),
             settings: { total_sessys: units.length },
             startRunning: true, // the household's batteries have been on for a while
           });

@@ -367,3 +367,11 @@ test('VirtualHome basePort: every simulator at its offset (portPlan), several Se
   assert.notEqual(home.sessyBatteries[0].port, home.sessyBatteries[1].port);
   await home.stop();
 });
+
+test('VirtualHome: a Sessy unit can start in a chosen strategy', async () => {
+  const home = new VirtualHome();
+  cleanups.push(() => home.stop());
+  await home.start({ periodMs: PERIOD, sessyBatteries: [{ strategy: 'POWER_STRATEGY_IDLE' }, {}] });
+  assert.deepEqual(home.sessyBatteries.map((b) => b.strategy), ['POWER_STRATEGY_IDLE', 'POWER_STRATEGY_NOM']);
+  await home.stop();
+});
