@@ -134,9 +134,7 @@ export function demoFlows(examples, p, { dashboard = true } = {}) {
     }
     flows.push(n);
   }
-  if (dashboard) {
-    // Reading only when a browser shows the dashboard: nothing to rewrite (it is served on the editor port).
-  } else {
+  if (!dashboard) {
     // Link-out nodes in the other tabs that pointed at the dashboard now point nowhere: drop the targets.
     const ids = new Set(flows.map((n) => n.id));
     for (const n of flows) if (n.type === 'link out' && Array.isArray(n.links)) n.links = n.links.filter((id) => ids.has(id));
