@@ -131,6 +131,8 @@ export interface BatteryNodeOptions<C extends BatteryNodeCommand> {
   raw?(): Record<string, unknown> | undefined;
   /** Further message properties. */
   extras?(): Record<string, unknown> | undefined;
+  /** What the reply of a release adds to msg.command (the strategy now active, say). */
+  released?(): Record<string, unknown>;
   /** Close steps after the driver's close (a link lease's release, say). */
   afterClose?: Array<() => unknown>;
 }
@@ -225,7 +227,10 @@ export function runBatteryNode<C extends BatteryNodeCommand>(o: BatteryNodeOptio
         return;
       }
       let result: Record<string, unknown> | undefined = { type: c.type };
-      if (c.type === 'release') await device.release();
+      if (c.type === 'release') {
+        await device.release();
+        result = { ...result, ...o.released?.() };
+      }
       else if (c.type !== 'refresh') result = o.extra ? { type: c.type, ...(await o.extra(c)) } : result;
       await reply(msg, send, result);
     } catch (e) {

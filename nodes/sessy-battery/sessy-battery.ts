@@ -54,6 +54,7 @@ module.exports = function (RED: NodeAPI) {
         if (c.type === 'settings') return { settings: await battery!.changeSettings(c.settings) };
         return undefined;
       },
+      released: () => ({ strategy: battery!.strategy }),
       label: (r) => String(r.strategyLabel ?? r.strategy ?? '?'),
       raw: () => (config.raw && battery ? { ...battery.client.raw } : undefined),
     });
