@@ -19,9 +19,10 @@
 import type { BatteryControl, CommandOutcome } from '../../lib/api/capabilities';
 import type { BatteryReading } from '../../lib/api/types';
 import { DeviceStatus, errorText, safeInput } from './device-node';
-import type { DoneFn, Node, NodeAPI, NodeMessage, SendFn } from './red';
+import type { Node, NodeAPI, NodeMessage, SendFn } from './red';
 import { formatPower } from './status';
 import { closeInOrder } from './close';
+import { SetpointSources, unwatchSenders, watchSenders } from './setpoint-sources';
 
 /**
  * True when the command names a serial that is not this battery's (case-insensitive): the node
@@ -67,47 +68,6 @@ export interface BatteryNodeCommand {
   power?: number;
   serial?: string;
   reason?: string;
-}
-
-/** Messages delivered to watched battery nodes → the id of the node that sent them (Node-RED's preDeliver hook). */
-const senders = new WeakMap<object, string>();
-const watched = new Set<string>();
-const hooked = new WeakSet<object>();
-
-function watchSenders(RED: NodeAPI, id: string): void {
-  watched.add(id);
-  const hooks = (RED as unknown as { hooks?: { add(name: string, fn: (ev: SendEvent) => void): void } }).hooks;
-  if (!hooks || hooked.has(hooks)) return;
-  hooked.add(hooks);
-  hooks.add('preDeliver.homeEnergyBatterySources', (ev) => {
-    const dest = ev?.destination?.id;
-    if (dest && watched.has(dest) && ev.msg && typeof ev.msg === 'object') senders.set(ev.msg, ev.source?.node?.id ?? ev.source?.id ?? '');
-  });
-}
-
-interface SendEvent {
-  msg?: object;
-  source?: { id?: string; node?: { id?: string } };
-  destination?: { id?: string };
-}
-
-/**
- * Who sent a setpoint: the upstream node (when Node-RED says), else the origin part of its `reason`
- * ("zero-export: control" → "zero-export"), else "unnamed". Counts the sources seen within `windowMs`.
- */
-export class SetpointSources {
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly windowMs: number) {}
-
-  /** Notes a setpoint message at `now` and returns how many sources sent setpoints within the window. */
-  note(msg: object, reason: string | undefined, now: number): number {
-    const node = senders.get(msg);
-    const origin = reason ? reason.split(':')[0].trim() : '';
-    const key = node ? `node:${node}` : origin ? `reason:${origin}` : 'unnamed';
-    this.seen.set(key, now);
-    for (const [k, at] of this.seen) if (now - at > this.windowMs) this.seen.delete(k);
-    return this.seen.size;
-  }
 }
 
 export interface BatteryNodeOptions<C extends BatteryNodeCommand> {
@@ -244,7 +204,7 @@ export function runBatteryNode<C extends BatteryNodeCommand>(o: BatteryNodeOptio
     node,
     () => {
       closing = true;
-      watched.delete(node.id);
+      unwatchSenders(node.id);
       status.close();
     },
     () => device?.close(),
@@ -254,96 +214,5 @@ export function runBatteryNode<C extends BatteryNodeCommand>(o: BatteryNodeOptio
   return status;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Legacy: the per-node command loop sofar-inverter still uses until its driver serves
-// BatteryControl and the node moves onto runBatteryNode (then this part goes).
-// ---------------------------------------------------------------------------------------------
-
-/** One command message as the node understood it. */
-export interface BatteryCommandJob {
-  /** The command (its optional `serial` picks the battery). */
-  command: object;
-  /** This battery's serial, when known. */
-  serial: string | null | undefined;
-  /** Carries the command out; what it returns goes to `msg.command` of the reply. */
-  execute(): Promise<Record<string, unknown> | undefined>;
-  /** Reads the battery once (the device also emits this reading as its 'reading' event). */
-  read(): Promise<BatteryReading>;
-  /** When set, a failed read after the command fails the message with this text. */
-  noReading?: string;
-  /** Sees a failed command before the message fails with it (status update and the like). */
-  onError?(e: Error): void;
-}
-
-/**
- * A battery node's output: keeps the latest reading, sends each poll reading as its own message,
- * and while a command waits for its read-back, lets that reading go out as the command's reply
- * instead (one message per command, not two).
- */
-export class BatteryOutput {
-  /** The latest reading and when it came (Date.now()). */
-  last: { reading: BatteryReading; at: number } | undefined;
-  private replying = 0;
-
-  /** `raw` returns what goes to `msg.raw`, or undefined when the node does not add it. */
-  constructor(
-    private readonly node: Pick<Node, 'send'>,
-    private readonly topic: string,
-    private readonly raw: () => Record<string, unknown> | undefined = () => undefined,
-    /** Further message properties (e.g. `link` counters of a Modbus device). */
-    private readonly extras: () => Record<string, unknown> | undefined = () => undefined,
-  ) {}
-
-  /** `{ topic, payload: reading, raw?, ...extras }` */
-  message(reading: BatteryReading): NodeMessage {
-    const msg: NodeMessage = { topic: this.topic, payload: reading };
-    const raw = this.raw();
-    if (raw) msg.raw = raw;
-    Object.assign(msg, this.extras());
-    return msg;
-  }
-
-  /** Call from the device's 'reading' event: keeps it and sends it unless it answers a command. */
-  reading(reading: BatteryReading): void {
-    this.last = { reading, at: Date.now() };
-    if (this.replying === 0) this.node.send(this.message(reading));
-  }
-
-  /**
-   * Runs one command message: a command for another battery is ignored (done at once); otherwise
-   * the command is carried out, the battery read again, and the message itself goes out as the
-   * reply: payload (and raw) from that reading, `msg.command` from execute(). A failed read after
-   * a successful command only costs the reply (the poll loop reports the read problem).
-   */
-  run(msg: NodeMessage, send: SendFn, done: DoneFn, job: BatteryCommandJob): void {
-    if (forAnotherBattery(job.command, job.serial)) return done();
-    (async () => {
-      const result = await job.execute();
-      let reading: BatteryReading | undefined;
-      this.replying++;
-      try {
-        reading = await job.read();
-      } catch {
-        /* see above */
-      } finally {
-        this.replying--;
-      }
-      if (!reading) {
-        if (job.noReading) throw new Error(job.noReading);
-        return;
-      }
-      const out = this.message(reading);
-      msg.topic = out.topic;
-      msg.payload = out.payload;
-      if (out.raw) msg.raw = out.raw;
-      if (result) msg.command = result;
-      send(msg);
-    })().then(
-      () => done(),
-      (e: Error) => {
-        job.onError?.(e);
-        done(e);
-      },
-    );
-  }
-}
+// The per-node command loop sofar-inverter uses until it moves onto runBatteryNode.
+export { BatteryOutput, type BatteryCommandJob } from './battery-output';
