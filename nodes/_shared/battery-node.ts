@@ -16,6 +16,7 @@
  * - Close: a command arriving while or after the node closes is dropped without an error (the
  *   close hands the unit back anyway); the driver is closed, then the node's own close steps run.
  */
+import { SUPERSEDED } from '../../lib/api/battery-setpoint';
 import type { BatteryControl, CommandOutcome } from '../../lib/api/capabilities';
 import type { BatteryReading } from '../../lib/api/types';
 import { DeviceStatus, errorText, safeInput } from './device-node';
@@ -177,7 +178,7 @@ export function runBatteryNode<C extends BatteryNodeCommand>(o: BatteryNodeOptio
         warn('sources', n > 1 ? `${n} ${text('sources')}` : undefined);
         // Accepted for sending: done now; the reply follows when the driver has sent it.
         void device.setPower(c.power!).then(
-          (r: CommandOutcome) => (r.reason === 'superseded by a newer setpoint' ? undefined : reply(msg, send, { type: 'setpoint', ...r })),
+          (r: CommandOutcome) => (r.reason === SUPERSEDED ? undefined : reply(msg, send, { type: 'setpoint', ...r })),
           (e: unknown) => {
             if (ignorable(e)) return;
             status.failed(e);

@@ -44,12 +44,16 @@ test('40 setpoints during a hang: coalesced to the latest, a bounded backlog aft
     const after = server.requests.slice(recoveredAt);
     const posts = after.filter((r) => r.method === 'POST' && r.path === '/api/v1/power/setpoint');
     const note = `${after.length} requests after recovery: ${after.map((r) => `${r.method} ${r.path.split('/').pop()}`).join(', ')}`;
-    assert.ok(early >= 38, `superseded setpoints answered during the hang: ${early}`);
+    // Only the setpoints that reached the head of the queue during the hang (one per failed attempt
+    // of ~0.6 s) and the latest wait for the dongle; every other one is answered at once.
+    assert.ok(early >= 35, `setpoints answered during the hang: ${early}`);
+    assert.equal(settled.length, 40);
     assert.deepEqual(posts.map((r) => r.body.setpoint).slice(-1), [400], note);
     assert.ok(posts.length <= 2, `setpoint posts after recovery: ${posts.length}; ${note}`);
     assert.ok(after.length <= 12, note);
-    const superseded = settled.filter((s) => s.o && s.o.reason === 'superseded by a newer setpoint').length;
-    assert.ok(superseded >= 38, `superseded: ${superseded}`);
+    const { SUPERSEDED } = require('../../dist/lib/api/battery-setpoint');
+    const superseded = settled.filter((s) => s.o && s.o.reason === SUPERSEDED).length;
+    assert.ok(superseded >= 35, `superseded: ${superseded}`);
   } finally {
     await battery.close();
     await server.stop();

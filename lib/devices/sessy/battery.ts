@@ -20,6 +20,7 @@
  * Every timer runs on the injected Clock.
  */
 import { EventEmitter } from 'node:events';
+import { SUPERSEDED } from '../../api/battery-setpoint';
 import type { BatteryControl, CommandOutcome } from '../../api/capabilities';
 import type { DeviceDescriptor } from '../../api/device';
 import type { BatteryLimits, BatteryReading } from '../../api/types';
@@ -94,7 +95,7 @@ export class SessyControlError extends Error {
 /** The CommandOutcome (lib/api/capabilities.ts) of a setpoint result. */
 export function setpointOutcome(r: SetpointResult): CommandOutcome {
   const reason = r.superseded
-    ? 'superseded by a newer setpoint'
+    ? SUPERSEDED
     : r.blocked === 'empty'
       ? 'battery empty'
       : r.blocked === 'full'
