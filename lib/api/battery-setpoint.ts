@@ -4,7 +4,6 @@
  * power, serial?, reason?}` (W, + discharge, − charge, 0 idle), or a plain number with
  * msg.topic "setpoint". Errors name the field.
  */
-import { DECIMAL } from './config';
 import { batterySetpointSchema } from './schemas';
 import { validator } from './validate';
 
@@ -26,44 +25,45 @@ export const SUPERSEDED = 'superseded by a newer setpoint';
 
 const checkSetpoint = validator(batterySetpointSchema, 'payload');
 
+/** Largest setpoint magnitude a message may carry, W (the schema's bound; devices clamp further). */
+const MAX_SETPOINT_W = 100000;
+
+/** Decimal text only: "250", "-1500.5"; never hex ("0x10"), exponents ("1e400") or "Infinity". */
+const DECIMAL_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
+
 /**
- * What a value is, for error messages ("the text \"0x10\"", "NaN", "a BigInt"); never throws
- * (BigInt, circular objects, getters that throw).
+ * What a value is, for an error message: 'the text "0x10"', 'NaN', 'Infinity', 'the bigint 10n',
+ * 'an object'. Never throws (BigInt, circular objects, getters that throw).
  */
 export function describeValue(v: unknown): string {
   try {
-    if (typeof v === 'string') return `the text ${JSON.stringify(v)}`;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    if (typeof v === 'bigint') return `the BigInt ${String(v)}n`;
-    if (v === null) return 'null';
     if (v === undefined) return 'nothing';
+    if (v === null) return 'null';
+    if (typeof v === 'string') return v.trim() === '' ? 'an empty text' : `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+    if (typeof v === 'number') return String(v);
+    if (typeof v === 'bigint') return `the bigint ${String(v)}n`;
+    if (typeof v === 'boolean') return String(v);
     if (Array.isArray(v)) return 'an array';
-    return `a ${typeof v}`;
+    if (Buffer.isBuffer(v)) return 'a buffer';
+    return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
   } catch {
     return 'an unprintable value';
   }
 }
 
-const LIMIT_W = 100000;
-const WATTS = 'a number of W (+ discharge, − charge)';
-
 /** msg.payload is an object with kind "battery-setpoint". */
 export function setpointFromObject(p: Record<string, unknown>): Parsed {
-  // ajv reports NaN as "must be <= 100000" and Infinity the same: say what it is.
-  if (typeof p.power === 'number' && !Number.isFinite(p.power)) return { error: `payload.power: must be a finite ${WATTS.slice(2)}, got ${describeValue(p.power)}` };
+  // ajv passes NaN and ±Infinity as numbers and then names the wrong rule ("must be <= 100000").
+  if (typeof p.power === 'number' && !Number.isFinite(p.power)) return { error: `payload.power: must be a finite number of W, got ${describeValue(p.power)}` };
   const e = checkSetpoint(p);
   if (e) return { error: e };
   return { command: { type: 'setpoint', power: p.power as number, serial: p.serial as string | undefined, reason: p.reason as string | undefined } };
 }
 
-/**
- * msg.payload with msg.topic "setpoint": a number of W, or decimal text ("-250" from a dashboard).
- * Hex ("0x10"), exponents ("1e400") and other text are refused, not converted.
- */
+/** msg.payload with msg.topic "setpoint": a number of W, or decimal text (never hex or exponents). */
 export function setpointFromValue(p: unknown): Parsed {
-  const v = typeof p === 'string' && DECIMAL.test(p) ? Number(p) : p;
-  if (typeof v !== 'number') return { error: `msg.payload: must be ${WATTS} with topic "setpoint", got ${describeValue(p)}` };
-  if (!Number.isFinite(v)) return { error: `msg.payload: must be a finite number of W with topic "setpoint", got ${describeValue(v)}` };
-  if (Math.abs(v) > LIMIT_W) return { error: `msg.payload: must be between -${LIMIT_W} and ${LIMIT_W} W, got ${v}` };
+  const v = typeof p === 'string' && DECIMAL_TEXT.test(p) ? Number(p) : p;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return { error: `msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint", got ${describeValue(p)}` };
+  if (Math.abs(v) > MAX_SETPOINT_W) return { error: `msg.payload: must be between -${MAX_SETPOINT_W} and ${MAX_SETPOINT_W} W, got ${v}` };
   return { command: { type: 'setpoint', power: v } };
 }
