@@ -47,7 +47,7 @@ export class GridTargetHold {
     if (!this.fresh.fresh(now)) {
       this.target = null;
       this.expired = true;
-      return `grid-target ${bandText(t.minW, t.maxW)} expired (no refresh for ${Math.round(this.fresh.age(now) / 1000)} s): configured target ${w(configured)}`;
+      return `grid-target ${bandText(t.minW, t.maxW)} expired (no refresh for ${(this.fresh.age(now) / 1000).toFixed(1)} s): configured target ${w(configured)}`;
     }
     return null;
   }
