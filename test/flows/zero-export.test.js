@@ -313,6 +313,76 @@ describe('zero-export node', () => {
     assert.equal(end.payload.exportCapW, null);
   });
 
+  it('honest status (issue 11): yellow with the reason while the battery is at its charge limit and the grid exports; green when back', async () => {
+    const t = await load([unit('A')], { offTargetS: 1 });
+    t.ze.receive(battery());
+    t.ze.receive(meter(-2800));
+    await waitFor(() => lastPower(t.ports[0]) === -2200, 2000, 'charging at the limit');
+    // The battery delivers its limit; the grid stays at −600 W.
+    const feed = async (grid, power, ms) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        t.ze.receive(battery({ payload: { power } }));
+        t.ze.receive(meter(grid));
+        await sleep(250);
+      }
+    };
+    await feed(-600, -2200, 1500);
+    const y = await waitForStatus(t.statuses, { fill: 'yellow', shape: 'ring', text: '−600 W · charge limit' }, 2000);
+    assert.ok(y);
+    const st = t.st.filter((m) => m.topic === 'zero-export' && m.payload.attention);
+    assert.ok(st.length >= 1, 'the status output says so at once');
+    assert.equal(st[0].payload.attention.code, 'charge-limit');
+    assert.match(st[0].payload.reasons[0], /^off target \d+ s: grid −600 W, target 0 W; batteries at their charge limit \(−2200 W\)$/);
+    const n = t.statuses.length;
+    await feed(0, -2200, 500);
+    await waitFor(() => t.statuses.slice(n).some((s) => s.fill === 'green'), 2000, 'green again');
+  });
+
+  it('full deploy: the release goes out when the flows start to stop, before a battery node closes; nothing is logged', async () => {
+    // A stand-in battery node, created before zero export (so Node-RED closes it first).
+    const log = [];
+    function fakeBattery(RED) {
+      RED.nodes.registerType('fake-battery', function (config) {
+        RED.nodes.createNode(this, config);
+        this.on('input', (msg, send, done) => {
+          log.push(`input ${msg.payload.kind}`);
+          done();
+        });
+        this.on('close', (done) => {
+          log.push('battery closed');
+          done();
+        });
+      });
+    }
+    statuses = [];
+    await helper.load(
+      [fakeBattery, zeNode, catchNode],
+      [
+        { id: 'bat', type: 'fake-battery' },
+        { id: 'ze', type: 'zero-export', units: [unit('A')], latencyMinS: 0, latencyMaxS: 0, rampWPerS: 1000000, outputs: 2, wires: [['bat'], []] },
+        ...catcher(),
+      ],
+    );
+    const ze = helper.getNode('ze');
+    const errors = [];
+    ze.error = (e) => errors.push(String(e));
+    const send = ze.send.bind(ze);
+    ze.send = (m) => {
+      const out = Array.isArray(m) ? m[0] : m;
+      const first = Array.isArray(out) ? out[0] : out;
+      if (first && first.payload && first.payload.reason === 'zero-export: node closed') log.push('release sent');
+      send(m);
+    };
+    ze.receive(battery());
+    ze.receive(meter(400));
+    await waitFor(() => log.includes('input battery-setpoint'), 2000, 'setpoint delivered');
+    await helper.setFlows([...catcher()], 'full');
+    await sleep(50);
+    assert.deepEqual(log.filter((l) => l !== 'input battery-setpoint'), ['release sent', 'battery closed'], 'sent before the battery node closed, once');
+    assert.deepEqual(errors, []);
+  });
+
   it('configuration errors: red status, an error naming the field, input rejected', async () => {
     statuses = [];
     await helper.load([zeNode, catchNode], [{ id: 'ze', type: 'zero-export', units: [unit('A'), unit('a')], wires: [[], [], []] }, ...catcher()]);

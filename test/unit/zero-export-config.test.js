@@ -54,6 +54,7 @@ test('config: the editor defaults → controller parameters in ms, the controlle
     reserveChargeW: 300,
     unitEfficientW: 800,
     refreshMs: 60000,
+    offTargetMs: 0,
     excludeChargerPower: false,
     units: [{ id: 'A', maxChargeW: 2200, maxDischargeW: 1700, capacityWh: 5200, latencyMinMs: 1000, latencyMaxMs: 3000, rampWPerS: 1000 }],
   });

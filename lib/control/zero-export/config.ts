@@ -58,6 +58,7 @@ export const zeroExportConfigSchema: ConfigSchema = {
     refreshS: num(1, 86400, { default: D.refreshMs / 1000, zero: true, ...S, description: '0 = never' }),
     slewWPerS: num(1, 1000000, { default: D.slewWPerS, unit: 'W/s' }),
     errorBudgetWs: num(0, 1000000, { default: D.errorBudgetWs, unit: 'W·s' }),
+    offTargetS: num(1, 3600, { default: D.offTargetMs / 1000, zero: true, ...S, description: '0 = auto: 3 meter periods, at least 10 s' }),
   },
   required: ['units'],
 };
@@ -194,6 +195,7 @@ function build(raw: Raw): ZeroExportSettings {
     reserveChargeW: n('reserveChargeW'),
     unitEfficientW: n('unitEfficientW'),
     refreshMs: ms(c.refreshS),
+    offTargetMs: ms(c.offTargetS),
     excludeChargerPower: c.leaveChargerToGrid === true,
     units,
   };
