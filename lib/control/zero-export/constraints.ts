@@ -11,7 +11,8 @@ export const GRID_TARGET_EXPECTED_MS = 60_000;
 /** Update period assumed for charger readings until two have arrived, ms. */
 export const CHARGER_EXPECTED_MS = 10_000;
 
-function w(v: number): string {
+/** Watts for reasons: "+1500 W", "−600 W", "0 W" (real minus). */
+export function w(v: number): string {
   const r = Math.round(v);
   return `${r > 0 ? '+' : r < 0 ? '−' : ''}${Math.abs(r)} W`;
 }

@@ -29,7 +29,7 @@
  *    outside the band ± dead band for longer than `offTargetMs` sets `state.attention` with why.
  */
 import type { BatteryState } from '../../api/types';
-import { bandText, ChargerPower, GridTargetHold } from './constraints';
+import { bandText, ChargerPower, GridTargetHold, w } from './constraints';
 import { newStageState, splitPower, totalRange, type SplitUnit } from './split';
 import type {
   AttentionCode,
@@ -131,10 +131,6 @@ function finite(v: unknown, d: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : d;
 }
 
-function w(v: number): string {
-  const r = Math.round(v);
-  return `${r > 0 ? '+' : r < 0 ? '−' : ''}${Math.abs(r)} W`;
-}
 
 export class ZeroExportController implements ZeroExportLike {
   readonly params: P;
