@@ -557,3 +557,14 @@ test('unit limits come from the battery readings; a unit that reports none is he
   const capped = loop({ net: () => 2800, plants: [plant({ maxDischargeW: 3000 })], params: { unitCfg: { maxDischargeW: 2000 } }, endMs: 20000 });
   assert.equal(last(capped.steps).state.totalSetpointW, 2000, 'a user cap below the reported limit');
 });
+
+test('grid-target: a refresh of the same band is not news; a changed band is reported once', () => {
+  const ctl = new ZeroExportController({ units: [{ id: 'b1' }] });
+  const lines = [];
+  const at = (t, g) => lines.push(...ctl.step({ gridTarget: g }, t).reasons.filter((r) => r.startsWith('grid-target')));
+  at(0, { minW: -500, maxW: 0, reason: 'peak' });
+  at(5000, { minW: -500, maxW: 0, reason: 'peak' });
+  at(10000, { minW: -300, maxW: 0, reason: 'peak' });
+  at(15000, { minW: -300, maxW: 0, reason: 'peak' });
+  assert.deepEqual(lines, ['grid-target −500 W…0 W (peak)', 'grid-target −300 W…0 W (peak)']);
+});

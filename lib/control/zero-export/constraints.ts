@@ -28,13 +28,15 @@ export class GridTargetHold {
   private expired = false;
   private readonly fresh = new Freshness({ expectedMs: GRID_TARGET_EXPECTED_MS, factor: 2 });
 
-  /** A new grid-target at `now`; returns the reason line. */
+  /** A grid-target arrived at `now`; returns the reason line ('' for a refresh of the same band). */
   set(t: GridTarget, now: number): string {
     this.fresh.good(now);
-    const first = this.target === null;
+    const prev = this.target;
     this.target = { minW: Math.min(t.minW, t.maxW), maxW: Math.max(t.minW, t.maxW), ...(t.until !== undefined ? { until: t.until } : {}), ...(t.reason ? { reason: t.reason } : {}) };
     this.expired = false;
-    return first ? `grid-target ${bandText(this.target.minW, this.target.maxW)}${t.reason ? ` (${t.reason})` : ''}` : '';
+    // A refresh of the same band is no news; a new or changed band is.
+    if (prev && prev.minW === this.target.minW && prev.maxW === this.target.maxW && prev.reason === this.target.reason) return '';
+    return `grid-target ${bandText(this.target.minW, this.target.maxW)}${t.reason ? ` (${t.reason})` : ''}`;
   }
 
   /** Ends the band when its time is up; returns the reason line when it ended now. */
