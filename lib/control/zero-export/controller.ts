@@ -346,7 +346,7 @@ export class ZeroExportController implements ZeroExportLike {
     const limit = this.params.offTargetMs > 0 ? this.params.offTargetMs : Math.max(OFF_TARGET_MIN_MS, OFF_TARGET_PERIODS * (this.meterPeriod() ?? 1000));
     if (fresh.at - this.offSince < limit) return;
     const dir = fresh.power > hi ? 1 : -1;
-    const held = this.units.find((u) => u.usable && u.held);
+    const held = this.units.find((u) => u.usable && u.held && u.held.dir === dir);
     const socNote = dir > 0 ? ['soc-min', 'empty', 'reserve', 'blocked'] : ['soc-max', 'full', 'blocked'];
     const socUnit = this.units.find((u) => u.usable && u.note !== undefined && socNote.includes(u.note));
     const total = this.currentTotal();
