@@ -151,7 +151,7 @@ test('one base port: the editor on it, every simulator at its offset, two demos 
   const a = demoPorts(parseArgs(['--base-port', '12000']));
   assert.deepEqual(
     portRoles(a).map(([port]) => port),
-    [12000, 12001, 12002, 12003, 12004, 12005, 12006, 12010, 12011],
+    [12000, 12001, 12002, 12003, 12004, 12005, 12006, 12008, 12010, 12011, 12012],
   );
   const b = demoPorts(parseArgs(['--base-port', '12100', '--sessy-batteries', '32']));
   const pa = portRoles(a).map(([x]) => x);
@@ -173,18 +173,18 @@ test('one base port: the editor on it, every simulator at its offset, two demos 
     const m = /:(\d+)$/.exec(n.type === 'sessy-dongle' ? n.host : '');
     if (m) named.push(Number(m[1]));
   }
-  const classic = [CLASSIC_PORTS.editor, ...CLASSIC_PORTS.p1, CLASSIC_PORTS.ksem, CLASSIC_PORTS.ksemTls, CLASSIC_PORTS.ksemPush, CLASSIC_PORTS.sofar, CLASSIC_PORTS.sessy, CLASSIC_PORTS.sessy + 1];
+  const classic = [CLASSIC_PORTS.editor, ...CLASSIC_PORTS.p1, CLASSIC_PORTS.ksem, CLASSIC_PORTS.ksemTls, CLASSIC_PORTS.ksemPush, CLASSIC_PORTS.sofar, CLASSIC_PORTS.enector, CLASSIC_PORTS.sessy, CLASSIC_PORTS.sessy + 1, CLASSIC_PORTS.sessy + 2];
   assert.deepEqual(named.filter((x) => classic.includes(x)), []);
   assert.ok(named.length >= 8 && named.every((x) => pa.includes(x)), `ports ${named}`);
   assert.deepEqual(Object.values(creds).map((c) => c.user).sort(), ['DSIM0001', 'DSIM0002', 'DSIM0003']);
-  for (const s of ['--base-port', 'B+1', 'B+10']) assert.ok(USAGE.includes(s), `usage names ${s}`);
+  for (const s of ['--base-port', 'B+1', 'B+8', 'B+10']) assert.ok(USAGE.includes(s), `usage names ${s}`);
 });
 
 test('bad options are usage errors; the port-in-use message suggests --base-port', async () => {
   const { parseArgs, portInUseMessage, UsageError } = await start();
   assert.throws(() => parseArgs(['--base-port', '0x10']), UsageError);
   assert.throws(() => parseArgs(['--base-port', '65530']), UsageError);
-  assert.throws(() => parseArgs(['--sessy-batteries', '1']), /2–32/);
+  assert.throws(() => parseArgs(['--sessy-batteries', '1']), /3–32/);
   assert.throws(() => parseArgs(['--bogus']), /unknown option --bogus/);
   const m = portInUseMessage(2323, 'P1 meter NL', parseArgs([]));
   assert.match(m, /port 2323 \(P1 meter NL\).*in use/);
