@@ -112,8 +112,8 @@ test('npm start: Node-RED with the example flows reads the virtual home; Ctrl-C 
 
     const flows = JSON.parse(fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8'));
     const meters = flows.filter((n) => n.type === 'p1-meter');
-    // Examples 01 (NL and BE meters) and 05 (zero export, on the NL meter).
-    assert.deepEqual(meters.map((n) => n.port).sort(), [base + 1, base + 1, base + 2]);
+    // Examples 01 (NL and BE meters), 05 (zero export) and 07 (EV charging) on the NL meter, 08 (peak shaving) on the BE meter.
+    assert.deepEqual(meters.map((n) => n.port).sort(), [base + 1, base + 1, base + 1, base + 2, base + 2]);
     // The KSEM example: one node polling the simulated KSEM, one receiving its pushes.
     const ksem = flows.filter((n) => n.type === 'ksem-meter');
     assert.deepEqual(ksem.map((n) => n.mode).sort(), ['poll', 'push']);
