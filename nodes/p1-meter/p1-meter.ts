@@ -35,7 +35,7 @@ module.exports = function (RED: NodeAPI) {
     }
     const counts = () => {
       const c = source?.counters;
-      const parts = [c?.crcErrors ? `${c.crcErrors} ${_('p1-meter.status.crc')}` : '', c?.rejected || c?.badValues ? `${c.rejected + c.badValues} ${_('p1-meter.status.bad')}` : ''];
+      const parts = [c?.crcErrors ? `${c.crcErrors} ${_('p1-meter.status.crc')}` : '', c?.badValues ? `${c.badValues} ${_('p1-meter.status.bad')}` : ''];
       return parts.filter(Boolean).map((p) => ` · ${p}`).join('');
     };
     let waitingFor = _(`p1-meter.status.${config?.source === 'input' ? 'waiting' : 'connecting'}`);
