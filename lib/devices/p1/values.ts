@@ -130,34 +130,28 @@ export function numPlain(): number {
   return num.neg && v !== 0 ? -v : v;
 }
 
-/** Energy in Wh; kWh (or no unit, DSMR default) ×1000, Wh as is. null when not a number or unknown unit. */
-export function energyWh(s: string): number | null {
+/**
+ * `s` as a number in a base unit (W, Wh): the `kilo` unit, or no unit (the DSMR
+ * default), × 1000 exactly; the base unit as is; the `mega` unit × 10^6. null when not a number or
+ * another unit.
+ */
+function inBaseUnit(s: string, kilo: number, base: number, mega: number): number | null {
   if (!scanNumber(s)) return null;
-  switch (unitOf(s)) {
-    case U_KWH:
-    case U_NONE:
-      return numMilli();
-    case U_WH:
-      return Math.round(numPlain());
-    case U_MWH:
-      return numMilli() * 1000;
-    default:
-      return null;
-  }
+  const u = unitOf(s);
+  if (u === kilo || u === U_NONE) return numMilli();
+  if (u === base) return Math.round(numPlain());
+  if (u === mega) return numMilli() * 1000;
+  return null;
 }
 
-/** Power in W; kW (or no unit, DSMR default) ×1000, W as is. */
+/** Energy in Wh: kWh (or no unit) ×1000, Wh as is, MWh ×10^6. */
+export function energyWh(s: string): number | null {
+  return inBaseUnit(s, U_KWH, U_WH, U_MWH);
+}
+
+/** Power in W: kW (or no unit) ×1000, W as is. */
 export function powerW(s: string): number | null {
-  if (!scanNumber(s)) return null;
-  switch (unitOf(s)) {
-    case U_KW:
-    case U_NONE:
-      return numMilli();
-    case U_W:
-      return Math.round(numPlain());
-    default:
-      return null;
-  }
+  return inBaseUnit(s, U_KW, U_W, U_NONE);
 }
 
 /** Plain number when the unit is `want` or absent. */
