@@ -494,6 +494,7 @@ function decode(st: TelegramState, code: number, obis: string, values: string[])
   if (code >= K.K_MBUS) return decodeMbus(st, code, obis, values);
   if (code >= K.K_IMP0 && code <= K.K_EXP0 + 4) return decodeEnergy(st, code, obis, v0);
   if (code >= K.K_PH_IMP && code < K.K_PH_V) return decodePhasePower(st, code, obis, v0);
+  if (code >= K.K_PH_V && code < K.K_PH_I + 3) return decodePhaseVI(st, code, obis, v0);
   if (code >= K.K_SAG && code < K.K_SWELL + 3) return decodeSagSwell(st, code, obis, v0);
   switch (code) {
     case K.K_VERSION_NL:
@@ -517,20 +518,6 @@ function decode(st: TelegramState, code: number, obis: string, values: string[])
     case K.K_P_IMP:
     case K.K_P_EXP:
       return decodePower(st, code, obis, v0);
-    case K.K_PH_V:
-    case K.K_PH_V + 1:
-    case K.K_PH_V + 2: {
-      const v = measured(st, code, obis, v0, numberIn(v0, U_V), 'voltage');
-      if (v !== null) st.phase(code - K.K_PH_V).voltage = v;
-      return;
-    }
-    case K.K_PH_I:
-    case K.K_PH_I + 1:
-    case K.K_PH_I + 2: {
-      const a = measured(st, code, obis, v0, numberIn(v0, U_A), 'current');
-      if (a !== null) st.phase(code - K.K_PH_I).current = a;
-      return;
-    }
     case K.K_PF_COUNT:
     case K.K_PF_LONG: {
       st.pfSeen = true;
@@ -557,12 +544,10 @@ function decode(st: TelegramState, code: number, obis: string, values: string[])
     case K.K_LIMITER:
       st.limiter = limiterValue(st, obis, v0);
       return;
-    case K.K_FUSE: {
-      const a = numberIn(v0, U_A);
-      if (a === null && v0 !== '') st.badValue(obis, 'fuse value', v0);
-      st.fuseA = a;
+    case K.K_FUSE:
+      st.fuseA = numberIn(v0, U_A);
+      if (st.fuseA === null && v0 !== '') st.badValue(obis, 'fuse value', v0);
       return;
-    }
     case K.K_CAP_AVG:
       st.capSeen = true;
       st.capAvg = measured(st, code, obis, v0, powerW(v0), 'demand value');
@@ -624,6 +609,15 @@ function decodePhasePower(st: TelegramState, code: number, obis: string, v0: str
     if (v0 !== '') st.phaseBad |= 1 << p;
   } else if (isImp) st.phase(p).importPower = w;
   else st.phase(p).exportPower = w;
+}
+
+/** Voltage (V) or current (A) of a phase. */
+function decodePhaseVI(st: TelegramState, code: number, obis: string, v0: string): void {
+  const isV = code < K.K_PH_I;
+  const v = measured(st, code, obis, v0, numberIn(v0, isV ? U_V : U_A), isV ? 'voltage' : 'current');
+  if (v === null) return;
+  if (isV) st.phase(code - K.K_PH_V).voltage = v;
+  else st.phase(code - K.K_PH_I).current = v;
 }
 
 function decodeSagSwell(st: TelegramState, code: number, obis: string, v0: string): void {
