@@ -582,15 +582,17 @@ function decodeEnergy(st: TelegramState, code: number, obis: string, v0: string)
   else {
     const isImp = code < K.K_EXP0;
     const idx = code - (isImp ? K.K_IMP0 : K.K_EXP0) - 1;
-    let arr = isImp ? st.impT : st.expT;
-    if (arr === null) {
-      arr = [];
-      if (isImp) st.impT = arr;
-      else st.expT = arr;
-    }
-    while (arr.length <= idx) arr.push(0);
-    arr[idx] = wh;
+    if (isImp) st.impT = setAt(st.impT, idx, wh);
+    else st.expT = setAt(st.expT, idx, wh);
   }
+}
+
+/** `arr` (a new one when missing) with `v` at `idx`, zeros before it. */
+function setAt(arr: number[] | null | undefined, idx: number, v: number): number[] {
+  const a = arr ?? [];
+  while (a.length <= idx) a.push(0);
+  a[idx] = v;
+  return a;
 }
 
 function decodePower(st: TelegramState, code: number, obis: string, v0: string): void {
@@ -626,16 +628,8 @@ function decodeSagSwell(st: TelegramState, code: number, obis: string, v0: strin
     return;
   }
   const n = Math.round(numPlain());
-  const isSag = code < K.K_SWELL;
-  const idx = code - (isSag ? K.K_SAG : K.K_SWELL);
-  let arr = isSag ? st.sags : st.swells;
-  if (arr === undefined) {
-    arr = [];
-    if (isSag) st.sags = arr;
-    else st.swells = arr;
-  }
-  while (arr.length <= idx) arr.push(0);
-  arr[idx] = n;
+  if (code < K.K_SWELL) st.sags = setAt(st.sags, code - K.K_SAG, n);
+  else st.swells = setAt(st.swells, code - K.K_SWELL, n);
 }
 
 /** Index of the first group after a leading count and the capture-object ids (`0-0:96.7.19`). */
