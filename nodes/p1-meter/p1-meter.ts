@@ -74,7 +74,10 @@ module.exports = function (RED: NodeAPI) {
         waiting();
       });
       src.on('problem', (e: Error) => status.failed(e));
-      src.on('state', (s: string) => waiting(_(`p1-meter.status.${s}`)));
+      src.on('state', (s: string) => {
+        if (s === 'connected') status.recovered();
+        waiting(_(`p1-meter.status.${s}`));
+      });
       src.start();
     }
 

@@ -204,6 +204,20 @@ describe('p1-meter node', () => {
     assert.ok(red.text.length <= 32);
     await sleep(2200); // two ticks and a reconnect attempt later
     assert.deepEqual(statuses.at(-1), { fill: 'red', shape: 'ring', text: `refused 127.0.0.1:${port}` });
+    // A gateway that comes up but sends nothing: connected (yellow), no longer "refused".
+    const sockets = new Set();
+    const server = net.createServer((sock) => {
+      sockets.add(sock);
+      sock.on('error', () => {});
+    });
+    await new Promise((r) => server.listen(port, '127.0.0.1', r));
+    try {
+      const back = await waitForStatus(statuses, { fill: 'yellow', text: 'connected, waiting' }, 8000, { latest: true });
+      assert.equal(back.shape, 'ring');
+    } finally {
+      sockets.forEach((sock) => sock.destroy());
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('an unusable power value in an accepted DSMR 2.2 telegram sends nothing and is counted in status', async () => {
