@@ -54,7 +54,7 @@ async function connect(a: Args, io: Io, what: string, required: boolean): Promis
   const c = await credentials(a, io, { what, urlOption: 'url', required });
   try {
     // No retries: --timeout is the whole exchange, and a refused or unknown host says so at once.
-    const client = new SessyClient({ host: c.url, user: c.user, password: c.password, timeoutMs: Math.round(timeoutS * 1000), readRetries: 0 });
+    const client = new SessyClient({ host: c.url, user: c.user, password: c.password, timeoutMs: Math.round(timeoutS * 900), readRetries: 0 });
     return { client, user: c.user, timeoutS, where: client.url };
   } catch (e) {
     throw new UsageError((e as Error).message);

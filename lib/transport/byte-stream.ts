@@ -98,12 +98,13 @@ export class ReconnectingByteStream extends EventEmitter {
   }
 
   /** The one failure report of connection `h`: 'error', then reconnect; later calls (and stale handles) do nothing. */
-  private failer(h: Handle, c: ByteStreamConfig): (msg: string) => void {
+  private failer(h: Handle, c: ByteStreamConfig): (msg: string, errno?: string) => void {
     let done = false;
-    return (msg) => {
+    return (msg, errno) => {
       if (done || this.handle !== h) return;
       done = true;
-      this.emit('error', new Error(`${describeStream(c)}: ${msg}`));
+      // `errno` (ECONNREFUSED, ENOTFOUND, …) lets the CLI say what to check without parsing the message.
+      this.emit('error', Object.assign(new Error(`${describeStream(c)}: ${msg}`), { errno }));
       this.scheduleReconnect(msg);
     };
   }
@@ -131,8 +132,8 @@ export class ReconnectingByteStream extends EventEmitter {
     });
     sock.on('data', this.onData);
     const fail = this.failer(h, c);
-    sock.on('timeout', () => fail('connect timeout'));
-    sock.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+    sock.on('timeout', () => fail('connect timeout', 'ETIMEDOUT'));
+    sock.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message, e.code));
     sock.on('close', () => fail('connection closed'));
   }
 
