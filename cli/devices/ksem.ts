@@ -3,7 +3,8 @@
  * one JSON object (the normalized meter reading plus `layout`), or one per poll with --watch.
  */
 import * as fs from 'node:fs';
-import { KsemPoller, type KsemLayout } from '../../lib/devices/ksem/poller';
+import type { MeterReading } from '../../lib/api/types';
+import { KsemPoller, type KsemLayout, type KsemRaw } from '../../lib/devices/ksem/poller';
 import { KSEM_DEFAULTS } from '../../lib/devices/ksem/descriptor';
 import { ModbusClientLink, endpointProblem } from '../../lib/transport/modbus/link';
 import type { ModbusEndpoint } from '../../lib/transport/modbus/types';
@@ -101,11 +102,11 @@ async function readCmd(args: string[], io: Io): Promise<number> {
       const onSignal = () => finish(0);
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      poller.on('reading', (ev) => {
-        print(ev);
+      poller.on('reading', (reading: MeterReading, raw: KsemRaw) => {
+        print({ reading, raw });
         if (++n >= count) finish(0);
       });
-      poller.on('problem', (e: Error) => io.err(describeError(e, { where })));
+      poller.on('poll-error', (e: Error) => io.err(describeError(e, { where })));
       poller.start();
     });
   } finally {
