@@ -112,3 +112,15 @@ test('p1 read on a refused port names the host and what to check', async () => {
   const r = await stderrUntil(['p1', 'read', '--tcp', `127.0.0.1:${free}`], /refused/);
   assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${free} refused the connection: check the address and the port`));
 });
+
+test('ksem read on a port that is not Modbus TCP (a web server) says so and which port to use', async () => {
+  const http = require('node:http');
+  const web = http.createServer((req, res) => res.end('<html>router</html>'));
+  servers.push(web);
+  await new Promise((r) => web.listen(0, '127.0.0.1', r));
+  const { port } = web.address();
+  // The Modbus request is no HTTP request line: the web server answers "400 Bad Request" (not MBAP).
+  const r = await runCli(['ksem', 'read', '--host', '127.0.0.1', '--port', String(port), '--timeout', '3']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is not a Modbus TCP device .*check the port \\(a KSEM serves Modbus TCP on 502, TLS on 802 with --tls\\)`));
+});

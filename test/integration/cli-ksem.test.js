@@ -57,6 +57,9 @@ describe('home-energy ksem read', () => {
     assert.equal(refused.status, 1);
     assert.equal(refused.stdout, '');
     assert.match(refused.stderr, /certificate/i);
+    // The hint names the CLI's options, not the editor's link settings.
+    assert.match(refused.stderr, new RegExp(`pin it with --fingerprint ${sim.endpoints.fingerprint256.toUpperCase()} or --ca FILE .*or use --insecure`));
+    assert.doesNotMatch(refused.stderr, /link settings|accept self-signed/);
   });
 
   it('--watch --count 3 prints three readings', async () => {
