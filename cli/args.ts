@@ -75,3 +75,8 @@ export function integer(a: Args, key: string, fallback: number, lo: number, hi: 
   if (v.trim() === '' || !Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${key} needs a whole number ${lo}–${hi}, got ${JSON.stringify(v)}`);
   return n;
 }
+
+/** Decimal number text ("-1500", "2.5", "1e3"); not hex ("0x10" is 16 to Number()), not empty. */
+export function isDecimal(text: string): boolean {
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim());
+}

@@ -7,7 +7,7 @@ import { SessyBattery } from '../../lib/devices/sessy/battery';
 import { SessyClient } from '../../lib/devices/sessy/client';
 import { SESSY_DEFAULTS, STRATEGY_NAMES_TEXT, parseStrategy } from '../../lib/devices/sessy/descriptor';
 import { discoverSessy } from '../../lib/transport/mdns';
-import { parseArgs, seconds, str, UsageError, type Args } from '../args';
+import { isDecimal, parseArgs, seconds, str, UsageError, type Args } from '../args';
 import type { CliAction, CliCommand } from '../command';
 import { credentials } from '../credentials';
 import { withDeadline } from '../deadline';
@@ -75,7 +75,7 @@ async function setpoint(args: string[], io: Io): Promise<number> {
   const a = parseArgs(args, { values: [...CONNECT, 'max-charge', 'max-discharge'] });
   if (a._.length !== 1) throw new UsageError('sessy setpoint needs one WATTS value (+ discharge, − charge)');
   const w = Number(a._[0]);
-  if (a._[0].trim() === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(a._[0].trim()) || !Number.isFinite(w) || Math.abs(w) > 100000) throw new UsageError(`WATTS must be a number between -100000 and 100000, got ${JSON.stringify(a._[0])}`);
+  if (!isDecimal(a._[0]) || !Number.isFinite(w) || Math.abs(w) > 100000) throw new UsageError(`WATTS must be a number between -100000 and 100000, got ${JSON.stringify(a._[0])}`);
   const limits = { maxChargeW: watts(a, 'max-charge'), maxDischargeW: watts(a, 'max-discharge') };
   const c = await connect(a, io, 'sessy setpoint', true);
   // Send once and leave it: no keep-alive, no hand-back when the command ends.

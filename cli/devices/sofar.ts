@@ -11,7 +11,7 @@ import { DEFAULT_SETTINGS, SOFAR_DEFAULTS, type SofarSettings } from '../../lib/
 import { acquireLink } from '../../lib/transport/modbus/pool';
 import type { ModbusEndpoint } from '../../lib/transport/modbus/types';
 import type { BatteryReading } from '../../lib/api/types';
-import { parseArgs, seconds, str, UsageError, type Args } from '../args';
+import { isDecimal, parseArgs, seconds, str, UsageError, type Args } from '../args';
 import type { CliAction, CliCommand } from '../command';
 import { withDeadline } from '../deadline';
 import { describeError } from '../hints';
@@ -129,7 +129,7 @@ async function run(sub: Sub, rest: string[], io: Io): Promise<number> {
   } else if (sub === 'setpoint') {
     if (a._.length !== 1) throw new UsageError('sofar setpoint needs one WATTS argument (+ discharge, − charge)');
     watts = Number(a._[0]);
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(a._[0].trim()) || !Number.isFinite(watts) || Math.abs(watts) > 100000) throw new UsageError(`WATTS must be a number of W, got ${JSON.stringify(a._[0])}`);
+    if (!isDecimal(a._[0]) || !Number.isFinite(watts) || Math.abs(watts) > 100000) throw new UsageError(`WATTS must be a number of W, got ${JSON.stringify(a._[0])}`);
   } else {
     if (a._.length !== 1 || (a._[0] !== 'standby' && a._[0] !== 'auto')) throw new UsageError('sofar mode needs standby or auto');
     mode = a._[0];
