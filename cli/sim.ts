@@ -210,7 +210,7 @@ export async function runSim(args: string[], out: (line: string) => void, opts: 
 
 export const command: CliCommand = {
   name: 'sim',
-  summary: 'run the virtual home (P1 meters, Sessy, Sofar, KSEM, … simulators) and print its endpoints',
+  summary: 'run the virtual home (the simulators of the meters, batteries and inverters) and print its endpoints',
   action: {
     summary: 'run the virtual home and print its endpoints',
     get usage() {
