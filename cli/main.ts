@@ -101,8 +101,15 @@ export async function fullHelp(): Promise<string[]> {
   const lines = ['usage: home-energy <command> [options]', '', 'devices:'];
   const names = deviceCommandNames();
   for (const n of names) {
-    const c = deviceCommand(n)!;
     const d = findDevice(n);
+    let c: CliCommand;
+    try {
+      c = deviceCommand(n)!;
+    } catch (e) {
+      // One broken device (a dependency missing, say) does not take the whole help with it.
+      lines.push(`  ${n} — cannot be loaded: ${(e as Error).message.split('\n')[0]}`);
+      continue;
+    }
     lines.push(`  ${n} — ${d ? `${d.descriptor.title} (${d.descriptor.models})` : c.summary}`);
     lines.push(...indent(groupUsage(c).filter((l) => /^(usage:|\s+home-energy )/.test(l)), '      '));
   }
