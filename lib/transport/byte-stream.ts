@@ -117,7 +117,9 @@ export class ReconnectingByteStream extends EventEmitter {
     return (msg, code) => {
       if (done || this.handle !== h) return;
       done = true;
-      this.emit('error', streamError(c, msg, code ?? msg));
+      // `code` and `errno` (ECONNREFUSED, ENOTFOUND, …) let the node and the CLI say what to check without parsing the message.
+      const err = streamError(c, msg, code ?? msg);
+      this.emit('error', Object.assign(err, { errno: code && /^E[A-Z]+$/.test(code) ? code : undefined }));
       this.scheduleReconnect(msg);
     };
   }

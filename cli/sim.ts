@@ -3,9 +3,11 @@
  * endpoints, one per line or as one JSON object with --json.
  */
 import * as fs from 'node:fs';
-import type { MeterProfile } from '../sim/dsmr-writer';
-import { VirtualHome, type SeriesSpec, type VirtualHomeOptions } from '../sim/home';
+import type { MeterProfile } from '../lib/sim/dsmr-writer';
+import { VirtualHome, type SeriesSpec, type VirtualHomeOptions } from '../lib/sim/home';
+import { DEVICES } from '../lib/registry';
 import { parseArgs, str, UsageError } from './args';
+import type { CliCommand } from './command';
 
 export const SIM_USAGE = [
   'usage: home-energy sim [options]',
@@ -31,6 +33,12 @@ export const SIM_USAGE = [
   '  --json                 print the endpoints as one JSON object',
   '  -h, --help             this text',
 ];
+
+/** The usage, with what each registered device's simulator offers (lib/registry.ts). */
+export function simUsage(): string[] {
+  const sims = DEVICES.filter((d) => d.simulator).map((d) => `  ${d.descriptor.name.padEnd(10)} ${d.simulator}`);
+  return sims.length ? [...SIM_USAGE, 'simulated devices:', ...sims] : SIM_USAGE;
+}
 
 function fileSpec(v: string): SeriesSpec {
   if (fs.existsSync(v)) return v;
@@ -119,18 +127,19 @@ export function parseSimArgs(args: string[]): ParsedSimArgs {
  * Runs the virtual home until SIGINT/SIGTERM (or `opts.signal` aborts), then stops it.
  * Returns 0 after a clean stop, 1 when it could not start, 2 for bad arguments.
  */
-export async function runSim(args: string[], out: (line: string) => void, opts: { signal?: AbortSignal } = {}): Promise<number> {
+export async function runSim(args: string[], out: (line: string) => void, opts: { signal?: AbortSignal; err?: (line: string) => void } = {}): Promise<number> {
+  const err = opts.err ?? out;
   let parsed: ParsedSimArgs;
   try {
     parsed = parseSimArgs(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    out(`home-energy sim: ${e.message}`);
-    for (const l of SIM_USAGE) out(l);
+    err(`home-energy sim: ${e.message}`);
+    for (const l of simUsage()) err(l);
     return 2;
   }
   if (parsed.help) {
-    for (const l of SIM_USAGE) out(l);
+    for (const l of simUsage()) out(l);
     return 0;
   }
   const home = new VirtualHome();
@@ -138,7 +147,7 @@ export async function runSim(args: string[], out: (line: string) => void, opts: 
   try {
     ep = await home.start(parsed.options);
   } catch (e) {
-    out(`home-energy sim: cannot start: ${(e as Error).message}`);
+    err(`home-energy sim: cannot start: ${(e as Error).message}`);
     return 1;
   }
   const meters = [...home.meters.values()];
@@ -198,3 +207,15 @@ export async function runSim(args: string[], out: (line: string) => void, opts: 
   if (!parsed.json) out('virtual home stopped');
   return 0;
 }
+
+export const command: CliCommand = {
+  name: 'sim',
+  summary: 'run the virtual home (the simulators of the meters, batteries and inverters) and print its endpoints',
+  action: {
+    summary: 'run the virtual home and print its endpoints',
+    get usage() {
+      return simUsage();
+    },
+    run: (args, io) => runSim(args, io.out, { err: io.err }),
+  },
+};

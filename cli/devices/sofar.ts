@@ -2,34 +2,37 @@
  * `home-energy sofar read | setpoint WATTS | mode standby|auto` — one Sofar ME3000SP over Modbus RTU
  * on a serial port or behind an RTU-over-TCP gateway. Prints one JSON object per line.
  *
- * Commands are set-and-forget on the inverter (../shared/protocols/sofar-me3000sp.md §3.8): the CLI
+ * Commands are set-and-forget on the inverter (sofar-me3000sp.md §3.8): the CLI
  * sends one command, reports the reply's status word and exits; it sends no heartbeat afterwards
  * and does not hand the inverter back to auto.
  */
-import { SofarInverter, type CommandResult } from '../devices/sofar/inverter';
-import { DEFAULT_SETTINGS, SOFAR_DEFAULTS, type SofarSettings } from '../devices/sofar/descriptor';
-import { acquireLink } from '../transport/modbus/pool';
-import type { ModbusEndpoint } from '../transport/modbus/types';
-import type { BatteryReading } from '../api/types';
-import { parseArgs, str, UsageError, type Args } from './args';
-import type { Out } from './main';
+import { SofarInverter, type CommandResult } from '../../lib/devices/sofar/inverter';
+import { DEFAULT_SETTINGS, SOFAR_DEFAULTS, type SofarSettings } from '../../lib/devices/sofar/descriptor';
+import { acquireLink } from '../../lib/transport/modbus/pool';
+import type { ModbusEndpoint } from '../../lib/transport/modbus/types';
+import type { BatteryReading } from '../../lib/api/types';
+import { isDecimal, parseArgs, seconds, str, UsageError, type Args } from '../args';
+import type { CliAction, CliCommand } from '../command';
+import { withDeadline } from '../deadline';
+import { describeError } from '../hints';
+import type { Io } from '../io';
 
-export const SOFAR_USAGE = [
-  'usage: home-energy sofar read (--serial PATH [--baud B] | --tcp HOST:PORT) [--unit N] [--full]',
-  '       home-energy sofar setpoint WATTS (--serial PATH | --tcp HOST:PORT) [--unit N]   W, + discharge, − charge, 0 standby',
-  '       home-energy sofar mode standby|auto (--serial PATH | --tcp HOST:PORT) [--unit N]',
+const OPTIONS = [
   'options:',
   '  --serial PATH          RS485 adapter (9600 8N1 unless --baud)',
   '  --tcp HOST:PORT        RS485-to-Ethernet gateway in RTU-over-TCP (transparent) mode',
   '  --unit N               inverter address (default 1)',
-  '  --timeout MS           reply timeout (default 1000)',
+  '  --timeout S            give up when the inverter has not answered within S seconds, all requests included (default 5)',
   '  --control passive|work-mode   FC 0x42 passive mode (default) or the 0x1200 work-mode registers',
   '  --max-power W          power limit (default 3000)',
   '  --voltage-scale auto|0.1|0.01   battery voltage register scale (default auto)',
   '  --grid-register s16|u16|s32     grid power register type (default s16)',
   '  --variant ctpv|retrofit         PV CT installed (default ctpv) or not',
-  '  --full                 print the whole normalized reading instead of the summary',
 ];
+const READ_USAGE = ['usage: home-energy sofar read (--serial PATH [--baud B] | --tcp HOST:PORT) [--unit N] [--full]', '  one reading: state, batteryPower (W, + discharge), soc, gridPower', ...OPTIONS, '  --full                 print the whole normalized reading instead of the summary'];
+const SETPOINT_USAGE = ['usage: home-energy sofar setpoint WATTS (--serial PATH | --tcp HOST:PORT) [--unit N]', '  passive-mode command: W, + discharge, − charge, 0 standby; prints the reply', ...OPTIONS];
+const MODE_USAGE = ['usage: home-energy sofar mode standby|auto (--serial PATH | --tcp HOST:PORT) [--unit N]', ...OPTIONS];
+const DEFAULT_TIMEOUT_S = 5;
 
 const VALUES = ['serial', 'baud', 'tcp', 'unit', 'timeout', 'control', 'max-power', 'voltage-scale', 'grid-register', 'variant'];
 
@@ -115,18 +118,10 @@ function commandSummary(res: CommandResult): Record<string, unknown> {
   };
 }
 
-export async function runSofar(args: string[], out: Out, err: Out): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    for (const l of SOFAR_USAGE) out(l);
-    return sub ? 0 : 2;
-  }
-  if (sub !== 'read' && sub !== 'setpoint' && sub !== 'mode') throw new UsageError(`unknown sofar command ${JSON.stringify(sub)} (read, setpoint, mode)`);
-  const a = parseArgs(rest, { values: VALUES, booleans: ['full', 'help'] });
-  if (a.help) {
-    for (const l of SOFAR_USAGE) out(l);
-    return 0;
-  }
+type Sub = 'read' | 'setpoint' | 'mode';
+
+async function run(sub: Sub, rest: string[], io: Io): Promise<number> {
+  const a = parseArgs(rest, { values: VALUES, booleans: sub === 'read' ? ['full'] : [] });
   let watts: number | undefined;
   let mode: 'standby' | 'auto' | undefined;
   if (sub === 'read') {
@@ -134,41 +129,58 @@ export async function runSofar(args: string[], out: Out, err: Out): Promise<numb
   } else if (sub === 'setpoint') {
     if (a._.length !== 1) throw new UsageError('sofar setpoint needs one WATTS argument (+ discharge, − charge)');
     watts = Number(a._[0]);
-    if (!Number.isFinite(watts) || Math.abs(watts) > 100000) throw new UsageError(`WATTS must be a number of W, got ${JSON.stringify(a._[0])}`);
+    if (!isDecimal(a._[0]) || !Number.isFinite(watts) || Math.abs(watts) > 100000) throw new UsageError(`WATTS must be a number of W, got ${JSON.stringify(a._[0])}`);
   } else {
     if (a._.length !== 1 || (a._[0] !== 'standby' && a._[0] !== 'auto')) throw new UsageError('sofar mode needs standby or auto');
     mode = a._[0];
   }
   const endpoint = endpointFrom(a);
   const unit = intOpt(a, 'unit', SOFAR_DEFAULTS.unit, 1, 247);
-  const timeoutMs = intOpt(a, 'timeout', SOFAR_DEFAULTS.timeoutMs, 50, 60000);
+  const totalS = seconds(a, 'timeout', DEFAULT_TIMEOUT_S);
+  // The whole command takes at most --timeout; one request most of it, so a first read that gets no
+  // answer says so itself.
+  const timeoutMs = Math.max(50, Math.min(SOFAR_DEFAULTS.timeoutMs, Math.round(totalS * 900)));
   const settings = settingsFrom(a);
+  const where = endpoint.transport === 'rtu' ? endpoint.path! : `${endpoint.host}:${endpoint.port}`;
 
   const lease = acquireLink(endpoint, { timeoutMs, interRequestDelayMs: endpoint.transport === 'rtu' ? SOFAR_DEFAULTS.interRequestDelayMs : 20, backoffMinMs: 500 });
   const inv = new SofarInverter({ link: lease.link, unit, settings });
-  inv.on('warning', (w: string) => err(`home-energy sofar: warning: ${w}`));
+  inv.on('warning', (w: string) => io.err(`home-energy sofar: warning: ${w}`));
   try {
-    if (sub === 'read') {
-      const r = await inv.poll();
-      out(JSON.stringify(a.full ? r : readingSummary(r)));
-      return 0;
-    }
-    // Read first: the power limit follows the battery's current limits where the inverter reports them.
-    try {
-      await inv.poll();
-    } catch {
-      /* the command may still work; its own error says why if not */
-    }
-    const res = watts !== undefined ? await inv.setpoint(watts) : await inv.setMode(mode!);
-    out(JSON.stringify(commandSummary(res)));
+    const work = async (): Promise<Record<string, unknown> | BatteryReading> => {
+      if (sub === 'read') {
+        const r = await inv.poll();
+        return a.full ? r : readingSummary(r);
+      }
+      // Read first: the power limit follows the battery's current limits where the inverter reports them.
+      try {
+        await inv.poll();
+      } catch {
+        /* the command may still work; its own error says why if not */
+      }
+      return commandSummary(watts !== undefined ? await inv.setpoint(watts) : await inv.setMode(mode!));
+    };
+    io.out(JSON.stringify(await withDeadline(work(), totalS, `${where} unit ${unit}`)));
     return 0;
   } catch (e) {
     const st = (e as { status?: { result: number; resultText: string; word: number } }).status;
-    if (st) out(JSON.stringify({ accepted: false, result: st.result, resultText: st.resultText, statusWord: '0x' + st.word.toString(16).toUpperCase().padStart(4, '0') }));
-    err(`home-energy sofar: ${(e as Error).message}`);
+    if (st) io.out(JSON.stringify({ accepted: false, result: st.result, resultText: st.resultText, statusWord: '0x' + st.word.toString(16).toUpperCase().padStart(4, '0') }));
+    io.err(`home-energy sofar ${sub}: ${describeError(e, { where })}`);
     return 1;
   } finally {
     await inv.close();
     await lease.release();
   }
 }
+
+const sub = (name: Sub, summary: string, usage: string[]): CliAction => ({ summary, usage, run: (args, io) => run(name, args, io) });
+
+export const command: CliCommand = {
+  name: 'sofar',
+  summary: 'Sofar ME3000SP inverter over Modbus RTU: read, setpoint, mode',
+  subcommands: {
+    read: sub('read', 'read a Sofar ME3000SP: state, batteryPower (W, + discharge), soc, gridPower', READ_USAGE),
+    setpoint: sub('setpoint', 'passive-mode command (+ discharge, − charge, 0 standby); prints the reply', SETPOINT_USAGE),
+    mode: sub('mode', 'standby or auto', MODE_USAGE),
+  },
+};

@@ -3,21 +3,26 @@
  * one JSON object (the normalized meter reading plus `layout`), or one per poll with --watch.
  */
 import * as fs from 'node:fs';
-import type { MeterReading } from '../api/types';
-import { KsemPoller, type KsemLayout, type KsemRaw } from '../devices/ksem/poller';
-import { KSEM_DEFAULTS } from '../devices/ksem/descriptor';
-import { ModbusClientLink, endpointProblem } from '../transport/modbus/link';
-import type { ModbusEndpoint } from '../transport/modbus/types';
-import { parseArgs, str, UsageError } from './args';
-import type { Out } from './main';
+import type { MeterReading } from '../../lib/api/types';
+import { KsemPoller, type KsemLayout, type KsemRaw } from '../../lib/devices/ksem/poller';
+import { KSEM_DEFAULTS } from '../../lib/devices/ksem/descriptor';
+import { ModbusClientLink, endpointProblem } from '../../lib/transport/modbus/link';
+import type { ModbusEndpoint } from '../../lib/transport/modbus/types';
+import { parseArgs, seconds, str, UsageError, type Args } from '../args';
+import type { CliCommand } from '../command';
+import { withDeadline } from '../deadline';
+import { describeError } from '../hints';
+import type { Io } from '../io';
 
 export const KSEM_USAGE = [
   'usage: home-energy ksem read --host H [--port P] [--unit N] [--tls [--insecure | --fingerprint F | --ca FILE]]',
-  '                             [--layout auto|native|sunspec] [--timeout MS] [--watch [--interval S] [--count N]] [--raw]',
+  '                             [--layout auto|native|sunspec] [--timeout S] [--watch [--interval S] [--count N]] [--raw]',
   '  --port        default 502, or 802 with --tls (the KSEM serves TLS only on 802)',
   '  --unit        unit id, default 1 (the KSEM answers on any)',
   '  --tls         Modbus TCP over TLS; the certificate must be trusted: --fingerprint F pins its SHA-256',
   '                fingerprint, --ca FILE pins a PEM certificate, --insecure accepts any certificate',
+  '  --timeout S   give up when the meter has not answered within S seconds, all requests included (default 5;',
+  '                with --watch: for each reading)',
   '  --watch       keep polling every --interval seconds (default 1) until Ctrl-C or --count readings',
 ];
 
@@ -28,7 +33,7 @@ function intArg(v: string | undefined, flag: string, min: number, max: number): 
   return n;
 }
 
-export function endpointFromArgs(a: ReturnType<typeof parseArgs>): ModbusEndpoint {
+export function endpointFromArgs(a: Args): ModbusEndpoint {
   const host = str(a, 'host');
   if (!host) throw new UsageError('ksem read needs --host');
   const tls = a.tls === true;
@@ -54,39 +59,39 @@ export function endpointFromArgs(a: ReturnType<typeof parseArgs>): ModbusEndpoin
   return e;
 }
 
-async function readCmd(args: string[], out: Out, err: Out): Promise<number> {
+async function readCmd(args: string[], io: Io): Promise<number> {
   const a = parseArgs(args, {
     values: ['host', 'port', 'unit', 'fingerprint', 'ca', 'layout', 'timeout', 'interval', 'count'],
-    booleans: ['tls', 'insecure', 'watch', 'raw', 'help'],
+    booleans: ['tls', 'insecure', 'watch', 'raw'],
   });
-  if (a.help === true) {
-    for (const l of KSEM_USAGE) out(l);
-    return 0;
-  }
   if (a._.length) throw new UsageError(`unexpected argument ${JSON.stringify(a._[0])}`);
   const endpoint = endpointFromArgs(a);
   const layout = (str(a, 'layout') ?? 'auto') as KsemLayout;
   if (!['auto', 'native', 'sunspec'].includes(layout)) throw new UsageError('--layout is auto, native or sunspec');
   const unit = intArg(str(a, 'unit'), '--unit', 0, 255) ?? KSEM_DEFAULTS.unitId;
-  const timeoutMs = intArg(str(a, 'timeout'), '--timeout', 1, 600000) ?? 2000;
+  const totalS = seconds(a, 'timeout', 5);
   const intervalS = str(a, 'interval') !== undefined ? Number(str(a, 'interval')) : 1;
   if (!(intervalS >= 0.1)) throw new UsageError('--interval needs a number of seconds ≥ 0.1');
   const count = intArg(str(a, 'count'), '--count', 1, Number.MAX_SAFE_INTEGER) ?? (a.watch === true ? Infinity : 1);
+  const where = `${endpoint.host}:${endpoint.port}`;
 
-  const link = new ModbusClientLink(endpoint, { timeoutMs, backoffMinMs: 500, backoffMaxMs: 5000 });
+  // The whole read takes at most --timeout; connecting or one request most of it, so their own
+  // error (refused, not Modbus, no reply) comes before the deadline's.
+  const ms = Math.max(1, Math.round(totalS * 900));
+  const link = new ModbusClientLink(endpoint, { timeoutMs: Math.min(2000, ms), connectTimeoutMs: ms, backoffMinMs: 500, backoffMaxMs: 5000 });
   const poller = new KsemPoller(link, { unit, layout, pollMs: Math.round(intervalS * 1000), phaseEnergyEveryMs: a.watch === true ? KSEM_DEFAULTS.phaseEnergyEveryMs : 0 });
-  const print = (ev: Awaited<ReturnType<KsemPoller['poll']>>) => out(JSON.stringify({ ...ev.reading, layout: ev.raw.layout, ...(a.raw === true ? { raw: ev.raw } : {}) }));
+  const print = (ev: Awaited<ReturnType<KsemPoller['poll']>>) => io.out(JSON.stringify({ ...ev.reading, layout: ev.raw.layout, ...(a.raw === true ? { raw: ev.raw } : {}) }));
   try {
     if (a.watch !== true && count === 1) {
       try {
-        print(await poller.poll());
+        print(await withDeadline(poller.poll(), totalS, `${where} unit ${unit}`));
         return 0;
       } catch (e) {
-        err(`home-energy ksem read: ${(e as Error).message}`);
+        io.err(`home-energy ksem read: ${describeError(e, { where })}`);
         return 1;
       }
     }
-    err(`reading KSEM ${link.key} unit ${unit} every ${intervalS} s (Ctrl-C to stop)`);
+    io.err(`reading KSEM ${link.key} unit ${unit} every ${intervalS} s (Ctrl-C to stop)`);
     let n = 0;
     return await new Promise<number>((resolve) => {
       const finish = (code: number) => {
@@ -101,7 +106,7 @@ async function readCmd(args: string[], out: Out, err: Out): Promise<number> {
         print({ reading, raw });
         if (++n >= count) finish(0);
       });
-      poller.on('poll-error', (e: Error) => err(e.message));
+      poller.on('poll-error', (e: Error) => io.err(describeError(e, { where })));
       poller.start();
     });
   } finally {
@@ -109,8 +114,10 @@ async function readCmd(args: string[], out: Out, err: Out): Promise<number> {
   }
 }
 
-export async function runKsem(args: string[], out: Out, err: Out): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === 'read') return readCmd(rest, out, err);
-  throw new UsageError(`unknown ksem command ${JSON.stringify(sub ?? '')}: use "ksem read"`);
-}
+export const command: CliCommand = {
+  name: 'ksem',
+  summary: 'KOSTAL Smart Energy Meter over Modbus TCP or TLS: read',
+  subcommands: {
+    read: { summary: 'read a KOSTAL KSEM: power (W, + import), phases, frequency, energy, serial', usage: KSEM_USAGE, run: readCmd },
+  },
+};
