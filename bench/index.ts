@@ -6,6 +6,7 @@
 import { BenchUsageError, parseBenchArgs, str, type BenchArgs } from './options';
 import { p1ParseBench } from './p1-parse';
 import { zeroExportBench } from './zero-export';
+import { evChargingBench } from './ev-charging';
 
 export { BenchUsageError, type BenchArgs } from './options';
 
@@ -64,4 +65,5 @@ function entry<R>(name: string, def: BenchDefinition<R>): BenchEntry {
 export const BENCHMARKS: Readonly<Record<string, BenchEntry>> = {
   'p1-parse': entry('p1-parse', p1ParseBench),
   'zero-export': entry('zero-export', zeroExportBench),
+  'ev-charging': entry('ev-charging', evChargingBench),
 };

@@ -22,6 +22,8 @@ export const SIM_USAGE = [
   '  --mdns                 announce the Sessy batteries by mDNS on this host (port 5353; --mdns-port N for another)',
   '  --sofar-port N         also run a Sofar ME3000SP, Modbus RTU behind an RTU-over-TCP gateway on port N (0 = any free port)',
   '  --sofar-pty            also serve the Sofar ME3000SP on a serial pty (needs socat; implies --sofar-port 0 if not given)',
+  '  --enector-port N       also run a KOSTAL ENECTOR wallbox with a car plugged in, Modbus RTU unit 50 behind an RTU-over-TCP gateway on port N (0 = any free port)',
+  '  --enector-pty          also serve the ENECTOR on a serial pty (57600 8N2; needs socat; implies --enector-port 0 if not given)',
   '  --ksem-port N          also run a KOSTAL KSEM, Modbus TCP on port N (0 = any free port)',
   '  --ksem-tls-port N      also serve the KSEM over TLS on port N (the meter uses 802; simulator certificate)',
   '  --ksem-layout fw2.5|fw2.6  KSEM SunSpec layout: model 203 at 40069 (before 2.6) or 40070 (default fw2.6)',
@@ -61,8 +63,8 @@ export interface ParsedSimArgs {
 
 export function parseSimArgs(args: string[]): ParsedSimArgs {
   const a = parseArgs(args, {
-    values: ['tcp-port', 'host', 'profile', 'sessy-port', 'sessy-auth', 'load', 'pv', 'speed', 'start', 'sessy-batteries', 'sessy-battery-port', 'mdns-port', 'sofar-port', 'ksem-port', 'ksem-tls-port', 'ksem-layout', 'ksem-push'],
-    booleans: ['pty', 'json', 'help', 'mdns', 'sofar-pty'],
+    values: ['tcp-port', 'host', 'profile', 'sessy-port', 'sessy-auth', 'load', 'pv', 'speed', 'start', 'sessy-batteries', 'sessy-battery-port', 'mdns-port', 'sofar-port', 'enector-port', 'ksem-port', 'ksem-tls-port', 'ksem-layout', 'ksem-push'],
+    booleans: ['pty', 'json', 'help', 'mdns', 'sofar-pty', 'enector-pty'],
   });
   if (a._.length) throw new UsageError(`unexpected argument ${JSON.stringify(a._[0])}`);
   const options: VirtualHomeOptions = { tcpPort: 0 };
@@ -92,6 +94,9 @@ export function parseSimArgs(args: string[]): ParsedSimArgs {
   }
   if (v('sessy-battery-port') !== undefined) options.sessyBatteryPort = port(v('sessy-battery-port')!, '--sessy-battery-port');
   if (a.mdns === true || v('mdns-port') !== undefined) options.mdns = v('mdns-port') !== undefined ? { port: port(v('mdns-port')!, '--mdns-port') } : true;
+  if (v('enector-port') !== undefined || a['enector-pty'] === true) {
+    options.enector = { gatewayPort: v('enector-port') !== undefined ? port(v('enector-port')!, '--enector-port') : 0, pty: a['enector-pty'] === true };
+  }
   if (v('sofar-port') !== undefined || a['sofar-pty'] === true) {
     options.sofar = { gatewayPort: v('sofar-port') !== undefined ? port(v('sofar-port')!, '--sofar-port') : 0, pty: a['sofar-pty'] === true };
   }
@@ -161,6 +166,7 @@ export async function runSim(args: string[], out: (line: string) => void, opts: 
         sessyBatteries: ep.sessyBatteries ?? [],
         mdns: ep.mdns ?? null,
         sofar: ep.sofar ?? null,
+        enector: ep.enector ?? null,
         ksem: ep.ksem ?? null,
         speed: parsed.options.speed ?? 1,
         simTime: new Date(home.clock.now()).toISOString(),
@@ -176,6 +182,10 @@ export async function runSim(args: string[], out: (line: string) => void, opts: 
     if (ep.sessyP1) out(`Sessy P1 dongle API: ${ep.sessyP1.url}/api/v2/p1/details${ep.sessyP1.auth ? ' (Basic auth)' : ''}`);
     for (const b of ep.sessyBatteries ?? []) out(`Sessy battery API: ${b.url}  user ${b.serial}  password ${b.password}`);
     if (ep.mdns) out(ep.mdns.error ? `mDNS announcement unavailable: ${ep.mdns.error}` : `mDNS: Sessy batteries answer _http._tcp queries on UDP port ${ep.mdns.port}${ep.mdns.multicast ? ' (multicast)' : ''}`);
+    if (ep.enector) {
+      out(`KOSTAL ENECTOR wallbox (unit ${ep.enector.unit}, a car plugged in), Modbus RTU over TCP: ${ep.enector.gateway.host}:${ep.enector.gateway.port}`);
+      if (ep.enector.serial) out(`KOSTAL ENECTOR (unit ${ep.enector.unit}) on serial port: ${ep.enector.serial.path} (57600 8N2)`);
+    }
     if (ep.sofar) {
       out(`Sofar ME3000SP (unit ${ep.sofar.unit}), Modbus RTU over TCP: ${ep.sofar.gateway.host}:${ep.sofar.gateway.port}`);
       if (ep.sofar.serial) out(`Sofar ME3000SP (unit ${ep.sofar.unit}) on serial port: ${ep.sofar.serial.path} (9600 8N1)`);
