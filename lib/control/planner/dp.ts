@@ -41,7 +41,13 @@ export interface PlanSlot {
   loadW: number;
 }
 
-export type PlanAction = 'charge-grid' | 'charge-pv' | 'hold' | 'balance' | 'discharge-grid';
+/**
+ * What a slot does: `hold` (battery idle), `balance` (the battery covers the net load: grid ≈ 0),
+ * `charge-pv` (it stores the PV surplus: grid ≈ 0), `charge-grid` (it charges, importing),
+ * `discharge-grid` (it discharges, exporting), `partial` (it moves less than balancing would, so the
+ * grid still imports or exports a planned amount). "≈ 0" is within the level grid's resolution.
+ */
+export type PlanAction = 'charge-grid' | 'charge-pv' | 'hold' | 'balance' | 'discharge-grid' | 'partial';
 
 export interface PlannedSlot {
   start: number;
@@ -70,10 +76,34 @@ export interface Plan {
 }
 
 export interface PlanOptions {
-  /** Level spacing, Wh; default capacity / 100. */
+  /** Level spacing, Wh; default near capacity / 100, chosen by chooseStep. */
   stepWh?: number;
   /** EUR per kWh stored at the end of the horizon; default the median import price × ηd. */
   finalValue?: number;
+}
+
+/**
+ * A level spacing near `targetWh` that makes the full charge and full discharge of a slot of
+ * `hours` whole numbers of steps (or nearly): with 2.2 kW / 1.7 kW at 95 % over 15 min the moves
+ * are 522 and 447 Wh, and 74.5 Wh steps give 7 and 6 steps, so the plan can use full power.
+ */
+export function chooseStep(b: PlannerBattery, hours: number, targetWh: number): number {
+  const up = b.chargeW * hours * b.etaCharge;
+  const dn = (b.dischargeW * hours) / b.etaDischarge;
+  if (!(up > 0) || !(dn > 0)) return targetWh;
+  let best = targetWh;
+  let bestLoss = Infinity;
+  for (const base of [up, dn]) {
+    for (let k = Math.max(1, Math.floor(base / targetWh / 1.5)); k <= Math.ceil((base / targetWh) * 1.5); k++) {
+      const step = base / k;
+      const loss = (up - Math.floor(up / step + 1e-9) * step) / up + (dn - Math.floor(dn / step + 1e-9) * step) / dn + Math.abs(Math.log(step / targetWh)) * 0.02;
+      if (loss < bestLoss) {
+        bestLoss = loss;
+        best = step;
+      }
+    }
+  }
+  return best;
 }
 
 /** Grid cost of `gridW` over `hours`. */
@@ -101,10 +131,11 @@ function median(xs: number[]): number {
   return a[a.length >> 1];
 }
 
-export function actionOf(dE: number, gridW: number): PlanAction {
+export function actionOf(dE: number, gridW: number, tolW = 1): PlanAction {
   if (Math.abs(dE) < 1e-9) return 'hold';
-  if (dE > 0) return gridW > 1 ? 'charge-grid' : 'charge-pv';
-  return gridW < -1 ? 'discharge-grid' : 'balance';
+  if (Math.abs(gridW) <= tolW) return dE > 0 ? 'charge-pv' : 'balance';
+  if (dE > 0) return gridW > 0 ? 'charge-grid' : 'partial';
+  return gridW < 0 ? 'discharge-grid' : 'partial';
 }
 
 /** Cleans inputs: a slot without a usable price ends the horizon; NaN PV or load count as 0. */
@@ -128,7 +159,7 @@ export function planBattery(input: PlanSlot[], b: PlannerBattery, socPct: number
   const warnings: string[] = [];
   const slots = cleanSlots(input, warnings);
   const n = slots.length;
-  const step = o.stepWh ?? b.capacityWh / 100;
+  const step = o.stepWh ?? (n ? chooseStep(b, (slots[0].end - slots[0].start) / 3_600_000, b.capacityWh / 100) : b.capacityWh / 100);
   const lo = (b.capacityWh * b.minSocPct) / 100;
   const hi = (b.capacityWh * b.maxSocPct) / 100;
   const levels = Math.max(1, Math.floor((hi - lo) / step + 1e-9) + 1);
@@ -180,7 +211,7 @@ export function planBattery(input: PlanSlot[], b: PlannerBattery, socPct: number
     base += gridCost(slots[i].loadW - slots[i].pvW, h, slots[i]);
     total += c.cost;
     const pct = (lev: number) => ((lo + lev * step) / b.capacityWh) * 100;
-    out.push({ start: slots[i].start, end: slots[i].end, batteryW: c.batteryW, gridW: c.gridW, socStartPct: pct(s), socEndPct: pct(s + k), action: actionOf(dE, c.gridW), costEur: c.cost });
+    out.push({ start: slots[i].start, end: slots[i].end, batteryW: c.batteryW, gridW: c.gridW, socStartPct: pct(s), socEndPct: pct(s + k), action: actionOf(dE, c.gridW, step / h / 2 + 1), costEur: c.cost });
     s += k;
   }
   total -= ((s - s0) * step * fv) / 1000;

@@ -71,10 +71,13 @@ export class BatteryPlanner {
     return this.current;
   }
 
-  /** Plans again from `now` with the given slots (prices and forecasts) and the battery's SoC. */
-  replan(slots: PlanSlot[], socPct: number, now: number): ReplanResult {
+  /**
+   * Plans again from `now` with the given slots (prices and forecasts) and the battery's SoC.
+   * `finalValue` (EUR/kWh) values the energy left at the horizon's end (default: median import price × ηd).
+   */
+  replan(slots: PlanSlot[], socPct: number, now: number, finalValue?: number): ReplanResult {
     const ahead = slots.filter((s) => s.end > now);
-    const candidate = planBattery(ahead, this.p, socPct, { stepWh: this.p.stepWh });
+    const candidate = planBattery(ahead, this.p, socPct, { stepWh: this.p.stepWh, finalValue });
     const old = this.current;
     if (!old || !old.slots.some((s) => s.end > now)) {
       this.current = candidate;
