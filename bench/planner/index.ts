@@ -28,6 +28,7 @@ import { BatteryPlanner, gridTargetOf } from '../../lib/control/planner/planner'
 import { consumerPrices, PRESETS, type PriceFormula } from '../../lib/tariff/formula';
 import { parsePriceCsv, toQuarters, type SpotSlot } from '../../lib/tariff/prices';
 import { localFields } from '../../lib/util/local-time';
+import { mulberry32 } from '../zero-export/appliances';
 
 export interface PlannerBenchOptions {
   /** CSV file (or slots) of day-ahead prices, EUR/MWh; `column` picks the price column. */
@@ -108,16 +109,6 @@ function localMidnight(date: string, tz: string): number {
     if (f.date === date && f.hour === 0 && f.minute === 0) return t;
   }
   throw new Error(`from: no local midnight found for ${date}`);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function percentile(xs: number[], p: number): number {
@@ -243,7 +234,7 @@ export function runPlannerBench(o: PlannerBenchOptions): PlannerBenchResult {
   const rnd = mulberry32(o.seed ?? 1);
   const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
   const noise = o.forecastNoise ?? 0;
-  const planner = new BatteryPlanner({ ...b, minImprovementEur: o.minImprovementEur ?? 0.05, stepWh: o.stepWh });
+  const planner = new BatteryPlanner({ ...b, minImprovementEur: o.minImprovementEur ?? 0.01, stepWh: o.stepWh });
   const ours = new Sim(b, startSoc);
   const solve: number[] = [];
   for (let k = 0; k < n; k++) {

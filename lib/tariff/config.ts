@@ -43,7 +43,7 @@ export const tariffConfigSchema: ConfigSchema = {
   },
 };
 
-export interface TariffNodeConfig {
+export interface TariffNodeConfig extends PriceFormula {
   source: 'fixed' | 'table' | 'dynamic';
   timeZone: string;
   importPrice: number;
@@ -51,15 +51,6 @@ export interface TariffNodeConfig {
   importTable?: string;
   exportTable?: string;
   preset: 'NL' | 'BE' | 'spot' | 'custom';
-  importFactor: number;
-  importMarkup: number;
-  energyTax: number;
-  networkImport: number;
-  vatPct: number;
-  netMetering: boolean;
-  exportFactor: number;
-  exportMarkup: number;
-  exportVatPct: number;
   unit: PriceUnit;
   csvFile?: string;
   csvColumn?: string;
@@ -86,17 +77,7 @@ function table(src: string | undefined, name: string): number[][] {
 /** The price spec from a checked config; throws naming the field. */
 export function tariffSpec(c: TariffNodeConfig): TariffSpec {
   if (!validTimeZone(c.timeZone)) throw new Error(`config.timeZone: "${c.timeZone}" is not a known time zone`);
-  const formula: PriceFormula = {
-    importFactor: c.importFactor,
-    importMarkup: c.importMarkup,
-    energyTax: c.energyTax,
-    networkImport: c.networkImport,
-    vatPct: c.vatPct,
-    netMetering: c.netMetering,
-    exportFactor: c.exportFactor,
-    exportMarkup: c.exportMarkup,
-    exportVatPct: c.exportVatPct,
-  };
+  const formula = Object.fromEntries(Object.keys(PRESETS.spot).map((k) => [k, c[k as keyof PriceFormula]])) as unknown as PriceFormula;
   const spec: TariffSpec = { source: c.source, timeZone: c.timeZone, importPrice: c.importPrice, exportPrice: c.exportPrice, formula };
   if (c.source === 'table') {
     spec.importTable = table(c.importTable, 'importTable');
