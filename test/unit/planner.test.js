@@ -101,6 +101,9 @@ describe('BatteryPlanner: hysteresis, the kept slot, grid targets', () => {
     assert.match(small.reason, /kept/);
     const big = pl.replan(slots([0.1, 0.3, 0.1, 0.6]), 0, T0);
     assert.equal(big.changed, true);
+    assert.equal(pl.plan.slots[2].action, 'charge-grid');
+    assert.equal(pl.changes, 0, 'the next slot still charges: not a change of what the battery does');
+    assert.equal(pl.replan(slots([0.5, 0.3, 0.1, 0.6]), 0, T0).changed, true);
     assert.equal(pl.changes, 1);
   });
   it('the slot being executed is kept when a new plan arrives mid-slot', () => {

@@ -7,7 +7,7 @@
 import { actionOf, planBattery, slotCost, type Plan, type PlannedSlot, type PlannerBattery, type PlanSlot } from './dp';
 
 export interface PlannerParams extends PlannerBattery {
-  /** A new plan must save at least this much over the current one (EUR); default 0.05. */
+  /** A new plan must save at least this much over the current one (EUR); default 0.01. */
   minImprovementEur?: number;
   /** Level spacing (Wh). */
   stepWh?: number;
@@ -63,6 +63,7 @@ export interface ReplanResult {
 export class BatteryPlanner {
   private current?: Plan;
   private frozen?: PlannedSlot;
+  /** Adopted plans that changed what the battery does in the next slot. */
   changes = 0;
 
   constructor(private readonly p: PlannerParams) {}
@@ -86,9 +87,12 @@ export class BatteryPlanner {
     const powers = new Map(old.slots.filter((s) => s.end > now).map((s) => [s.start, s.batteryW]));
     const oldCost = evaluate(ahead, powers, candidate, this.p, socPct);
     const gain = oldCost - candidate.costEur;
-    if (gain >= (this.p.minImprovementEur ?? 0.05)) {
+    if (gain >= (this.p.minImprovementEur ?? 0.01)) {
+      // a change counts when the battery would do something else in the next slot it executes
+      const nowOld = old.slots.find((x) => x.end > now);
+      const nowNew = candidate.slots.find((x) => x.end > now);
+      if (nowOld && nowNew && (nowOld.action !== nowNew.action || Math.abs(nowOld.batteryW - nowNew.batteryW) > 50)) this.changes++;
       this.current = candidate;
-      this.changes++;
       return { plan: candidate, changed: true, reason: `new plan saves ${gain.toFixed(2)} EUR` };
     }
     return { plan: old, changed: false, reason: `kept: a new plan would save only ${Math.max(0, gain).toFixed(2)} EUR` };
