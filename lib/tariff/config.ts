@@ -62,10 +62,12 @@ export interface TariffNodeConfig extends PriceFormula {
   topic?: string;
 }
 
-function table(src: string | undefined, name: string): number[][] {
+/** A saved 7 × 24 table; an empty one is every hour at `fill` (the fixed price). */
+function table(src: string | undefined, name: string, fill: number): number[][] {
+  if (!src) return Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => fill));
   let t: unknown;
   try {
-    t = JSON.parse(src ?? '');
+    t = JSON.parse(src);
   } catch {
     throw new Error(`config.${name}: not valid JSON (7 rows of 24 prices in EUR/kWh)`);
   }
@@ -80,8 +82,8 @@ export function tariffSpec(c: TariffNodeConfig): TariffSpec {
   const formula = Object.fromEntries(Object.keys(PRESETS.spot).map((k) => [k, c[k as keyof PriceFormula]])) as unknown as PriceFormula;
   const spec: TariffSpec = { source: c.source, timeZone: c.timeZone, importPrice: c.importPrice, exportPrice: c.exportPrice, formula };
   if (c.source === 'table') {
-    spec.importTable = table(c.importTable, 'importTable');
-    spec.exportTable = table(c.exportTable, 'exportTable');
+    spec.importTable = table(c.importTable, 'importTable', c.importPrice);
+    spec.exportTable = table(c.exportTable, 'exportTable', c.exportPrice);
   }
   return spec;
 }

@@ -115,6 +115,7 @@ describe('table tariff across DST', () => {
     const base = { source: 'table', timeZone: 'Europe/Amsterdam', importPrice: 0.3, exportPrice: 0.05, ...F.PRESETS.NL, importTable: JSON.stringify(imp), exportTable: '[]' };
     assert.throws(() => C.tariffSpec(base), /config\.exportTable: must be 7 days/);
     assert.equal(C.tariffSpec({ ...base, exportTable: JSON.stringify(imp) }).importTable[6][23], 623);
+    assert.equal(C.tariffSpec({ ...base, exportTable: '' }).exportTable[3][7], 0.05, 'an empty table is the fixed price every hour');
   });
 });
 
