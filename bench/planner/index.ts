@@ -252,8 +252,8 @@ export function runPlannerBench(o: PlannerBenchOptions): PlannerBenchResult {
     const s = run[k];
     const net = s.loadW - s.pvW;
     const g = p ? gridTargetOf(p) : undefined;
-    // zero export following the grid-target: idle inside a hold band, else the battery makes up net − target
-    const desired = !p || !g || p.action === 'hold' ? 0 : net - g.minW;
+    // zero export following the grid-target: the battery makes up net − target
+    const desired = !p || !g ? 0 : net - g.minW;
     ours.step(s, desired);
   }
   const base = score(none);

@@ -13,7 +13,8 @@ import { translator } from '../_shared/i18n';
 import type { Node, NodeAPI } from '../_shared/red';
 
 const readConfig = configReader<PlannerNodeConfig>(plannerConfigSchema);
-const RECHECK_MS = 60_000;
+/** The grid-target is sent again this often: zero export drops a band its sender stops refreshing. */
+const REFRESH_MS = 30_000;
 const sign = (w: number) => (w < 0 ? `−${Math.abs(w)}` : String(w));
 
 module.exports = function (RED: NodeAPI) {
@@ -40,6 +41,7 @@ module.exports = function (RED: NodeAPI) {
     let load: ValueSlot[] = [];
     let soc: number | undefined;
     let sentFor = 0;
+    let sentAt = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     const replan = () => {
@@ -58,15 +60,16 @@ module.exports = function (RED: NodeAPI) {
       if (!planner || !cfg) return;
       const now = Date.now();
       const s = planner.slotAt(now);
-      if (s && (force || s.start !== sentFor)) {
+      if (s && (force || s.start !== sentFor || now - sentAt >= REFRESH_MS)) {
         sentFor = s.start;
+        sentAt = now;
         const g = gridTargetOf(s, cfg.holdBandW);
         if (!cfg.dryRun) node.send([{ topic, payload: g }, null]);
         const band = g.minW === g.maxW ? `${sign(g.minW)} W` : 'hold';
         node.status({ fill: cfg.dryRun ? 'grey' : 'green', shape: 'dot', text: clip(`${s.action} · ${band}`) });
       }
       if (timer) clearTimeout(timer);
-      timer = setTimeout(tick, Math.max(50, Math.min((s?.end ?? now + RECHECK_MS) - now, RECHECK_MS)));
+      timer = setTimeout(tick, Math.max(50, Math.min((s?.end ?? now + REFRESH_MS) - now, REFRESH_MS)));
     };
     // every slot boundary: plan again (the horizon moves on), then send that slot's target
     const tick = () => {

@@ -114,10 +114,13 @@ describe('BatteryPlanner: hysteresis, the kept slot, grid targets', () => {
     assert.equal(pl.slotAt(T0 + 3000).action, 'charge-grid');
     assert.equal(pl.slotAt(T0 + Q).start, T0 + Q);
   });
-  it('grid targets: point target when trading with the grid, 0 when balancing, a wide band to hold', () => {
+  it('grid targets: point target when trading with the grid, 0 when balancing, the net load to hold', () => {
     const p = D.planBattery(slots([0.3, 0.1, 0.2, 0.3], (i) => ({ loadW: i === 3 ? 500 : 0 })), ideal, 0, { finalValue: 0 });
     const t = p.slots.map((s) => P.gridTargetOf(s));
-    assert.deepEqual(t[0], { kind: 'grid-target', minW: -100000, maxW: 100000, until: T0 + Q, reason: 'plan hold 0 W' });
+    assert.deepEqual(t[0], { kind: 'grid-target', minW: 0, maxW: 0, until: T0 + Q, reason: 'plan hold 0 W' });
+    assert.deepEqual(P.gridTargetOf({ ...p.slots[0], gridW: 640 }, 100), { kind: 'grid-target', minW: 540, maxW: 740, until: T0 + Q, reason: 'plan hold 0 W' });
+    const bal = P.gridTargetOf({ ...p.slots[3], action: 'balance' });
+    assert.deepEqual([bal.minW, bal.maxW], [0, 0]);
     assert.deepEqual([t[1].minW, t[1].maxW], [4000, 4000]);
     assert.equal(t[1].until, T0 + 2 * Q);
     assert.ok(p.slots.every((s) => s.end - s.start === Q));

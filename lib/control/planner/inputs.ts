@@ -22,7 +22,7 @@ export const plannerConfigSchema: ConfigSchema = {
     horizon: int(1, 48, { default: 48, unit: 'h' }),
     loadW: num(0, 100_000, { default: 400, unit: 'W' }),
     minImprovement: num(0, 100, { default: 0.01, unit: 'EUR' }),
-    holdBandW: num(0, 1_000_000, { default: 100_000, unit: 'W' }),
+    holdBandW: num(0, 100_000, { default: 0, unit: 'W' }),
     dryRun: bool(false),
     topic: text({ empty: true }),
   },

@@ -11,7 +11,7 @@ export interface PlannerParams extends PlannerBattery {
   minImprovementEur?: number;
   /** Level spacing (Wh). */
   stepWh?: number;
-  /** Band for "hold" (battery idle): zero export leaves the grid alone inside it (W); default 100 kW. */
+  /** Slack around the planned grid power while holding (W, either side); default 0: a point target at the planned grid power, so the battery stays near 0 W. */
   holdBandW?: number;
 }
 
@@ -23,10 +23,14 @@ export interface GridTarget {
   reason: string;
 }
 
-/** The grid-target for a planned slot: a point target at the planned grid power, 0 for balancing, a wide band to hold. */
-export function gridTargetOf(p: PlannedSlot, holdBandW = 100_000): GridTarget {
+/**
+ * The grid-target for a planned slot: 0 W while the battery balances or stores PV, else a point
+ * target at the planned grid power (for `hold` that is the forecast net load, so the battery stays
+ * near 0 W; `holdBandW` widens it to a band around that).
+ */
+export function gridTargetOf(p: PlannedSlot, holdBandW = 0): GridTarget {
   const reason = `plan ${p.action} ${Math.round(p.batteryW)} W`;
-  if (p.action === 'hold') return { kind: 'grid-target', minW: -holdBandW, maxW: holdBandW, until: p.end, reason };
+  if (p.action === 'hold') return { kind: 'grid-target', minW: Math.round(p.gridW - holdBandW), maxW: Math.round(p.gridW + holdBandW), until: p.end, reason };
   if (p.action === 'balance' || p.action === 'charge-pv') return { kind: 'grid-target', minW: 0, maxW: 0, until: p.end, reason };
   const w = Math.round(p.gridW);
   return { kind: 'grid-target', minW: w, maxW: w, until: p.end, reason };
