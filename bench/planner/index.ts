@@ -61,6 +61,19 @@ export interface PlannerBenchOptions {
   minImprovementEur?: number;
   /** Level spacing of ours (Wh); default capacity / 100. */
   stepWh?: number;
+  /** Also return the per-slot traces (for plannerBenchSvg). */
+  trace?: boolean;
+}
+
+export interface PlannerTrace {
+  start: number[];
+  importPrice: number[];
+  exportPrice: number[];
+  /** SoC % at each slot's end. */
+  socOurs: number[];
+  socOracle: number[];
+  /** Grid power W (+ import). */
+  gridOurs: number[];
 }
 
 export interface ContenderResult {
@@ -75,6 +88,7 @@ export interface PlannerBenchResult {
   scenario: Record<string, unknown>;
   results: Record<'ours' | 'oracle' | 'balancing' | 'threshold' | 'greedy' | 'noBattery', ContenderResult>;
   solveMs: number;
+  trace?: PlannerTrace;
 }
 
 const Q = 15 * 60_000;
@@ -124,6 +138,7 @@ class Sim {
   constructor(private b: PlannerBattery, socPct: number) {
     this.e = (b.capacityWh * socPct) / 100;
   }
+  lastGridW = 0;
   step(s: PlanSlot, desiredW: number): void {
     const h = (s.end - s.start) / 3_600_000;
     const lo = (this.b.capacityWh * this.b.minSocPct) / 100;
@@ -131,7 +146,9 @@ class Sim {
     const w = Math.max(-this.b.chargeW, Math.min(this.b.dischargeW, Number.isFinite(desiredW) ? desiredW : 0));
     let dE = w >= 0 ? -(w * h) / this.b.etaDischarge : -w * h * this.b.etaCharge;
     dE = Math.min(hi - this.e, Math.max(lo - this.e, dE));
-    this.cost += slotCost(s, dE, this.b).cost;
+    const c = slotCost(s, dE, this.b);
+    this.cost += c.cost;
+    this.lastGridW = c.gridW;
     if (dE < 0) this.dischargedWh += -dE;
     this.e += dE;
   }
@@ -229,7 +246,11 @@ export function runPlannerBench(o: PlannerBenchOptions): PlannerBenchResult {
   // oracle: one solve over the whole run, finer levels, executed as planned
   const oraclePlan = planBattery(run, b, startSoc, { stepWh: chooseStep(b, Q / 3_600_000, b.capacityWh / 500), finalValue: vEnd });
   const ora = new Sim(b, startSoc);
-  run.forEach((s, k) => ora.step(s, oraclePlan.slots[k]?.batteryW ?? 0));
+  const trace: PlannerTrace = { start: [], importPrice: [], exportPrice: [], socOurs: [], socOracle: [], gridOurs: [] };
+  run.forEach((s, k) => {
+    ora.step(s, oraclePlan.slots[k]?.batteryW ?? 0);
+    trace.socOracle.push((ora.e / b.capacityWh) * 100);
+  });
   // ours: rolling horizon
   const rnd = mulberry32(o.seed ?? 1);
   const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
@@ -255,6 +276,11 @@ export function runPlannerBench(o: PlannerBenchOptions): PlannerBenchResult {
     // zero export following the grid-target: the battery makes up net − target
     const desired = !p || !g ? 0 : net - g.minW;
     ours.step(s, desired);
+    trace.start.push(s.start);
+    trace.importPrice.push(s.importPrice);
+    trace.exportPrice.push(s.exportPrice);
+    trace.socOurs.push((ours.e / b.capacityWh) * 100);
+    trace.gridOurs.push(ours.lastGridW);
   }
   const base = score(none);
   const oracleSaving = base - score(ora);
@@ -275,6 +301,7 @@ export function runPlannerBench(o: PlannerBenchOptions): PlannerBenchResult {
     scenario: { from: fromDate, days, timeZone: tz, slots: n, horizonH: o.horizonH ?? 48, forecastNoise: noise, battery: b, startSocPct: startSoc, endValueEurPerKWh: Math.round(vEnd * 10000) / 10000, loadKWh: Math.round(run.reduce((a, s) => a + s.loadW * h, 0)) / 1000, pvKWh: Math.round(run.reduce((a, s) => a + s.pvW * h, 0)) / 1000 },
     results: { ours: res(ours, planner.changes), oracle: res(ora), balancing: res(bal), threshold: res(thr), greedy: res(gre), noBattery: res(none) },
     solveMs: solve.length ? Math.round(solve[solve.length >> 1] * 100) / 100 : 0,
+    ...(o.trace ? { trace } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { runPlannerBench, plannerBenchMarkdown } = require(path.join(__dirname, '../../dist/bench/planner/index.js'));
+const { plannerBenchSvg } = require(path.join(__dirname, '../../dist/bench/planner/svg.js'));
 
 const H = 3_600_000;
 /** Hourly EUR/MWh for 4 days from 2026-01-04 23:00 UTC (local midnight): cheap nights and noon, dear mornings and evenings. */
@@ -32,6 +33,17 @@ describe('planner benchmark', () => {
     assert.equal(r.scenario.slots, 2 * 96);
     assert.ok(r.solveMs > 0);
     assert.match(plannerBenchMarkdown(r), /\| ours \| /);
+    assert.equal(r.trace, undefined);
+  });
+  it('with trace: per-slot SoC and prices, and an SVG of them', () => {
+    const r = runPlannerBench({ prices: prices(), from: '2026-01-05', days: 1, horizonH: 12, trace: true });
+    assert.equal(r.trace.socOurs.length, 96);
+    assert.ok(r.trace.socOurs.every((x) => x >= 5 - 1e-9 && x <= 100 + 1e-9));
+    assert.ok(Math.max(...r.trace.socOracle) > 90, 'the oracle fills the battery for the dear evening');
+    const svg = plannerBenchSvg(r);
+    assert.match(svg, /^<svg /);
+    assert.equal((svg.match(/<path /g) || []).length, 4);
+    assert.throws(() => plannerBenchSvg({ ...r, trace: undefined }), /trace: true/);
   });
   it('a gap in the prices inside the run is an error naming the slot', () => {
     const p = prices().filter((_, i) => i !== 30);
