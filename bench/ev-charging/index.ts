@@ -30,6 +30,7 @@ import type { EvControllerLike, EvInputs, EvParams } from '../../lib/control/ev-
 import { Car } from '../../lib/sim/car';
 import { Household } from '../../lib/sim/household';
 import { localFields } from '../../lib/util/local-time';
+import { mulberry32 } from '../../lib/util/random';
 import { lineChart } from '../zero-export/report';
 import type { BenchDefinition } from '../index';
 import { BenchUsageError, str, type BenchArgs } from '../options';
@@ -90,15 +91,6 @@ function fileSpec(spec: string): { file: string; column?: string } {
   return m && !/^[a-zA-Z]$/.test(m[1]) ? { file: m[1], column: m[2] } : { file: spec };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Daytime sessions from a charging-reports CSV (semicolon, decimal comma): plug-in 07–12 h, ≥ 4 h, ≥ 5 kWh. */
 export function readSessions(file: string): Array<{ startMin: number; durationMin: number; needWh: number; id: string }> {

@@ -87,15 +87,7 @@ test('mdns: records of unexpected shape are skipped, never thrown on', () => {
   assert.deepEqual(sessyResults(g), []);
 });
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = require('../../dist/lib/util/random').mulberry32;
 
 test('mdns: 20,000 mutated answers: what dns-packet decodes, the gathering takes without throwing', () => {
   const rand = rng(0x5e55);
