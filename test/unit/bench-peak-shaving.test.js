@@ -1,0 +1,61 @@
+'use strict';
+// The peak-shaving benchmark's soundness on the shipped 2-day sample (benchmarks measure; this checks the
+// harness): the result shape, the oracle as a lower bound of every contender's month peak, no battery as
+// an upper bound, the cost formula with the 2.5 kW floor, and the oracle's plan honouring the battery.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const bench = require(path.join(__dirname, '../../dist/bench/peak-shaving/index'));
+const { planAtLevel, oracle } = require(path.join(__dirname, '../../dist/bench/peak-shaving/oracle'));
+
+const KEYS = ['monthPeakW', 'monthPeaks', 'peakRatio', 'capacityCostEur', 'selfConsumptionPct', 'gridImportWh', 'batteryThroughputWh', 'quartersAboveLimit'];
+
+test('peak-shaving bench: shape, oracle ≤ everyone ≤ no battery, cost and ratio formulas (2-day sample)', () => {
+  const { result, trace } = bench.runPeakBench({});
+  assert.deepEqual(Object.keys(result.results), ['ours', 'oracle', 'jullix', 'openems', 'balancing', 'noBattery']);
+  assert.equal(result.scenario.benchmark, 'peak-shaving');
+  assert.equal(result.scenario.days, 2);
+  const { oracle: o, noBattery: nb } = result.results;
+  for (const [k, r] of Object.entries(result.results)) {
+    assert.deepEqual(Object.keys(r), KEYS, k);
+    assert.ok(o.monthPeakW <= r.monthPeakW, `oracle ${o.monthPeakW} ≤ ${k} ${r.monthPeakW}`);
+    assert.ok(r.monthPeakW <= nb.monthPeakW, `${k} ${r.monthPeakW} ≤ no battery ${nb.monthPeakW}`);
+    assert.equal(r.peakRatio, Math.round((r.monthPeakW / o.monthPeakW) * 1000) / 1000, 'one month: the ratio of the peaks');
+    const cost = (Math.max(2500, r.monthPeakW) / 1000) * (52.95 / 12);
+    assert.ok(Math.abs(r.capacityCostEur - cost) < 0.01, `${k} cost ${r.capacityCostEur} vs ${cost}`);
+    assert.equal(r.selfConsumptionPct, null, 'no PV: no self-consumption');
+    assert.ok(r.gridImportWh > 0);
+  }
+  assert.equal(nb.batteryThroughputWh, 0);
+  assert.equal(o.peakRatio, 1);
+  // The trace: one value per quarter for each contender, the same quarters the scores come from.
+  assert.equal(trace.quarters.ours.length, 192);
+  assert.equal(Math.max(...trace.quarters.noBattery), nb.monthPeakW);
+  assert.equal(trace.oracleLevelW, result.scenario.oracleLevelW);
+  const md = bench.markdown(result).join('\n');
+  for (const k of Object.keys(result.results)) assert.match(md, new RegExp(`\\| ${k} \\|`));
+  const svg = bench.plot(trace);
+  assert.match(svg.quarters, /^<svg/);
+  assert.match(svg.soc, /<polyline/);
+});
+
+test('peak-shaving oracle: the plan respects the battery limits and SoC window, and 1 W less is infeasible', () => {
+  // Three hours of 1-min net load: a 1 kW base with a 4 kW hour in the middle.
+  const net = Float64Array.from({ length: 180 }, (_, i) => (i >= 60 && i < 120 ? 4000 : 1000));
+  const battery = { capacityWh: 1000, maxChargeW: 1000, maxDischargeW: 1500, socPct: 50, minSocPct: 5, maxSocPct: 100 };
+  const { levelW, plan } = oracle(net, 0, battery);
+  assert.ok(levelW > 2500 && levelW < 4000, `level ${levelW}`);
+  assert.ok(plan.some((p) => p.socPct < 5.5), 'energy-limited: the battery reaches its floor');
+  assert.equal(planAtLevel(net, 0, battery, levelW - 1), null, 'the level is the lowest feasible one');
+  for (const p of plan) {
+    assert.ok(p.batteryW <= 1500 + 1e-9 && p.batteryW >= -1000 - 1e-9);
+    assert.ok(p.socPct >= 5 - 1e-6 && p.socPct <= 100 + 1e-6);
+  }
+  for (let q = 0; q < 12; q++) {
+    let wh = 0;
+    for (let i = q * 15; i < q * 15 + 15; i++) wh += Math.max(0, net[i] - plan[i].batteryW) / 60;
+    assert.ok(wh * 4 <= levelW + 1e-6, `quarter ${q}: ${wh * 4} W`);
+  }
+  // The battery went in full (charged from the grid in the first hour, within the quarter headroom).
+  assert.ok(plan[59].socPct > 50);
+});
