@@ -26,7 +26,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PeakShavingController } from '../../lib/control/peak-shaving/controller';
+import { PeakShavingController, type PeakShavingParams } from '../../lib/control/peak-shaving/controller';
 import { BatteryPlant } from '../../lib/sim/battery';
 import { loadSeries, sampleDataDir, SAMPLE_LOAD_FILE, seriesValueAt, wallToUtcMs, type Series } from '../../lib/sim/household';
 import { localFields } from '../../lib/util/local-time';
@@ -49,6 +49,8 @@ export interface PeakBenchOptions {
   rate?: number;
   meterPeriod?: number;
   seed?: number;
+  /** Extra parameters for our controller (experiments; not a CLI option). */
+  oursParams?: PeakShavingParams;
 }
 
 export interface PeakScores {
@@ -112,6 +114,7 @@ interface Scenario {
   rate: number;
   meterPeriodMs: number;
   seed: number;
+  oursParams: PeakShavingParams;
   describe: Record<string, unknown>;
 }
 
@@ -171,6 +174,7 @@ function buildScenario(o: PeakBenchOptions): Scenario {
     rate,
     meterPeriodMs: Math.round(meterPeriodS) * 1000,
     seed: o.seed ?? 1,
+    oursParams: o.oursParams ?? {},
     describe: {
       benchmark: 'peak-shaving',
       load: load.name,
@@ -257,7 +261,7 @@ function simulate(sc: Scenario, setup: Setup): { account: Account; soc: number[]
   const plant = new BatteryPlant({ capacityWh: sc.capacityWh, ...PLANT, t0: sc.t0 });
   const ctrl =
     setup.kind === 'ours'
-      ? new PeakShavingController({ desiredPeakW: sc.desiredPeakW, minSocPct: sc.minSocPct, peakBufferPct: sc.bufferPct, capacityWh: sc.capacityWh, timeZone: TZ })
+      ? new PeakShavingController({ desiredPeakW: sc.desiredPeakW, minSocPct: sc.minSocPct, peakBufferPct: sc.bufferPct, capacityWh: sc.capacityWh, timeZone: TZ, ...sc.oursParams })
       : null;
   const rnd = mulberry32(sc.seed);
   const periodS = sc.meterPeriodMs / 1000;
@@ -321,7 +325,7 @@ export function runPeakBench(o: PeakBenchOptions = {}): { result: PeakBenchResul
     let acc: Account;
     if (k === 'oracle') {
       const quarterOffset = Math.round(((sc.t0 % Q_MS) + Q_MS) % Q_MS / MIN_MS);
-      const best = oracle(sc.netW, quarterOffset === 0 ? 0 : 15 - quarterOffset, { capacityWh: sc.capacityWh, ...PLANT });
+      const best = oracle(sc.netW, quarterOffset === 0 ? 0 : 15 - quarterOffset, { capacityWh: sc.capacityWh, ...PLANT }, sc.quarterMonth);
       acc = new Account(sc);
       const soc: number[] = [];
       best.plan.forEach((p, i) => {
@@ -331,6 +335,7 @@ export function runPeakBench(o: PeakBenchOptions = {}): { result: PeakBenchResul
       trace.soc.oracle = soc;
       trace.oracleLevelW = best.levelW;
       sc.describe.oracleLevelW = best.levelW;
+      sc.describe.oracleMonthLevelW = best.monthLevelW;
     } else {
       const r = simulate(sc, setups[k]);
       acc = r.account;

@@ -17,7 +17,8 @@
  *   the losses within a quarter).
  * - The level is the smallest feasible P, by bisection to 1 W between 0 and the highest quarter of the
  *   run without battery. One level for the whole run: the oracle minimises the highest month peak of
- *   the run (any controller whose highest month peak is below it would contradict feasibility).
+ *   the run (any controller whose highest month peak is below it would contradict feasibility). Then
+ *   each month's own level is lowered in calendar order as far as the run stays feasible.
  * The oracle is scored on its own plan, minute by minute, with the same score code as the others.
  */
 import { BatteryPlant } from '../../lib/sim/battery';
@@ -65,7 +66,7 @@ function spread(total: number, caps: number[]): number[] {
  * `quarterOffset` minutes into the arrays (the run's first minute may not be a quarter start).
  * Returns null when P is infeasible.
  */
-export function planAtLevel(netW: Float64Array, quarterOffset: number, b: OracleBattery, P: number): OracleMinute[] | null {
+export function planAtLevel(netW: Float64Array, quarterOffset: number, b: OracleBattery, level: number | ((quarter: number) => number)): OracleMinute[] | null {
   const loss = lossFunction(b);
   const floor = (b.capacityWh * b.minSocPct) / 100;
   const ceil = (b.capacityWh * b.maxSocPct) / 100;
@@ -73,9 +74,10 @@ export function planAtLevel(netW: Float64Array, quarterOffset: number, b: Oracle
   const plan: OracleMinute[] = new Array(netW.length);
   // Quarter boundaries: [0, first), then every 15 minutes.
   const first = ((quarterOffset % Q_MIN) + Q_MIN) % Q_MIN;
-  for (let q0 = 0; q0 < netW.length; ) {
+  for (let q0 = 0, q = 0; q0 < netW.length; q++) {
     const q1 = Math.min(netW.length, q0 === 0 && first > 0 ? first : q0 + Q_MIN);
     const n = q1 - q0;
+    const P = typeof level === 'number' ? level : level(q);
     let E = 0;
     const dCaps: number[] = [];
     const free: number[] = [];
@@ -134,8 +136,13 @@ function lossFunction(b: OracleBattery): (w: number) => number {
   };
 }
 
-/** The lowest feasible level (W, to 1 W) and its plan. */
-export function oracle(netW: Float64Array, quarterOffset: number, b: OracleBattery): { levelW: number; plan: OracleMinute[] } {
+/**
+ * The lowest feasible level (W, to 1 W) and its plan. With `quarterMonth` (the billing month of each
+ * quarter), each month's level is then lowered in turn, in calendar order, as far as the whole run stays
+ * feasible (the later months still at the common level): the highest month peak stays the lowest
+ * reachable, and a month that needs less gets its own lower peak.
+ */
+export function oracle(netW: Float64Array, quarterOffset: number, b: OracleBattery, quarterMonth?: string[]): { levelW: number; monthLevelW: Record<string, number>; plan: OracleMinute[] } {
   // Upper bound: the highest quarter without battery (always feasible: no discharge needed).
   let hi = 0;
   const first = ((quarterOffset % Q_MIN) + Q_MIN) % Q_MIN;
@@ -158,5 +165,23 @@ export function oracle(netW: Float64Array, quarterOffset: number, b: OracleBatte
     } else lo = mid;
   }
   if (!best) throw new Error('oracle: no feasible level (cannot happen: the no-battery level needs no discharge)');
-  return { levelW: hi, plan: best };
+  const levelW = hi;
+  const monthLevelW: Record<string, number> = {};
+  for (const m of quarterMonth ?? []) monthLevelW[m] = levelW;
+  for (const m of Object.keys(monthLevelW)) {
+    const at = (P: number) => planAtLevel(netW, quarterOffset, b, (q) => (quarterMonth![q] === m ? P : monthLevelW[quarterMonth![q]]));
+    let l = 0;
+    let h = levelW;
+    while (h - l > 1) {
+      const mid = Math.floor((l + h) / 2);
+      const p = at(mid);
+      if (p) {
+        h = mid;
+        best = p;
+      } else l = mid;
+    }
+    monthLevelW[m] = h;
+    best = at(h) ?? best;
+  }
+  return { levelW, monthLevelW, plan: best };
 }

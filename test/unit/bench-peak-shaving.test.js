@@ -59,3 +59,49 @@ test('peak-shaving oracle: the plan respects the battery limits and SoC window, 
   // The battery went in full (charged from the grid in the first hour, within the quarter headroom).
   assert.ok(plan[59].socPct > 50);
 });
+
+// Control-law changes the benchmark asked for (lib/control/peak-shaving/controller.ts).
+const { PeakShavingController } = require(path.join(__dirname, '../../dist/lib/control/peak-shaving/controller'));
+
+/** The last grid-target band sent: a 4 kW quarter sets the month peak, then 5 min of 3 kW load with the battery at 15 %. */
+function bandAfterPeak(params) {
+  const c = new PeakShavingController({ desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 20, ...params });
+  const t = Date.UTC(2026, 0, 12, 17, 0);
+  let sent = null;
+  let r;
+  for (let i = 0; i <= 1200; i += 5) {
+    r = c.step({ meter: { power: i <= 900 ? 4000 : 3000, timestamp: t + i * 1000 }, battery: { soc: i <= 900 ? 50 : 15, timestamp: t + i * 1000 } }, t + i * 1000);
+    if (r.gridTarget) sent = r.gridTarget;
+  }
+  return { sent, state: r.state };
+}
+
+test('recharge: from the grid up to the month peak already set (limit − margin), not only to the desired peak', () => {
+  const { sent, state } = bandAfterPeak({});
+  assert.equal(state.band, 'recharge');
+  assert.ok(Math.abs(state.limitW - 4000) < 20, `limit ${state.limitW}`);
+  assert.ok(Math.abs(sent.minW - (state.limitW - 100)) <= 1, `charges from the grid up to ${sent.minW} W (the month peak − 100 W)`);
+  assert.equal(bandAfterPeak({ rechargeToLimit: false }).sent.minW, 2400, 'the Jullix scheme: the desired peak − margin');
+});
+
+test('front-loading: in a binding quarter the battery band sits below the allowed import by the projected excess; 0 turns it off', () => {
+  const run = (frontLoad) => {
+    const c = new PeakShavingController({ desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 60, frontLoad });
+    const t = Date.UTC(2026, 0, 12, 10, 0);
+    let r;
+    let sent = null;
+    for (let i = 0; i <= 120; i++) {
+      r = c.step({ meter: { power: 4000, timestamp: t + i * 1000 }, battery: { soc: 55, timestamp: t + i * 1000 } }, t + i * 1000);
+      if (r.gridTarget) sent = r.gridTarget;
+    }
+    return { r, sent };
+  };
+  const off = run(0);
+  const on = run(1);
+  assert.equal(on.r.state.band, 'limiting');
+  assert.ok(on.r.state.allowedW > 0);
+  assert.ok(Math.abs(off.sent.maxW - off.r.state.allowedW) <= 50, `off: band ${off.sent.maxW} ≈ allowed ${off.r.state.allowedW}`);
+  const excess = 4000 - on.r.state.allowedW;
+  assert.ok(Math.abs(on.sent.maxW - (on.r.state.allowedW - excess)) <= 60, `on: band ${on.sent.maxW} ≈ allowed − excess ${on.r.state.allowedW - excess}`);
+  assert.equal(on.r.gridLimit === null || on.r.gridLimit.maxImportW >= on.sent.maxW, true, 'the car keeps the allowed import');
+});
