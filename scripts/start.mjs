@@ -19,9 +19,9 @@ export const DASHBOARD_VERSION = '1.31.0';
 export const DASHBOARD_PATH = '/dashboard';
 
 /** The ports without --base-port: the ones the example flows name (so a palette user sees the same). */
-export const CLASSIC_PORTS = { editor: 1880, p1: [2323, 2324], ksem: 1502, ksemTls: 1802, ksemPush: 1503, sofar: 1505, sessy: 8091 };
-/** Simulated Sessy batteries the examples use: 02 drives the first, 05 (zero export) the second. */
-export const EXAMPLE_SESSY_UNITS = 2;
+export const CLASSIC_PORTS = { editor: 1880, p1: [2323, 2324], ksem: 1502, ksemTls: 1802, ksemPush: 1503, sofar: 1505, enector: 1506, sessy: 8091 };
+/** Simulated Sessy batteries the examples use: 02 drives the first, 05 (zero export) the second, 08 (peak shaving) the third. */
+export const EXAMPLE_SESSY_UNITS = 3;
 const CREDENTIAL_SECRET = 'home-energy-virtual-home';
 
 export const USAGE = `usage: npm start -- [options]      (or: node scripts/start.mjs [options])
@@ -32,7 +32,7 @@ household), Node-RED with this package and the example flows, and a dashboard.
   --base-port B          editor on B and every simulator at its offset from B (below), so a second
                          demo runs beside the first: npm start -- --base-port 12000
   --port N               editor port only (default 1880, $PORT, or the base port)
-  --sessy-batteries N    simulated Sessy batteries, ${EXAMPLE_SESSY_UNITS}–32 (default ${EXAMPLE_SESSY_UNITS}: one for example 02, one for 05)
+  --sessy-batteries N    simulated Sessy batteries, ${EXAMPLE_SESSY_UNITS}–32 (default ${EXAMPLE_SESSY_UNITS}: one each for examples 02, 05 and 08)
   --reset                rewrite the flows from examples/ (your own edits in the user dir are replaced)
   --no-dashboard         do not install FlowFuse Dashboard 2.0 and leave out its example tab
   -h, --help             this text
@@ -42,6 +42,7 @@ editor        1880      B          (dashboard on http://127.0.0.1:<editor>${DASH
 P1 NL / BE    2323/2324 B+1 / B+2
 KSEM          1502      B+3        (TLS: 1802 / B+4; pushes to 1503 / B+5)
 Sofar gateway 1505      B+6
+ENECTOR gw    1506      B+8        (wallbox unit 50 with a car plugged in)
 Sessy k=1,2…  8091…     B+10…      (user DSIM0001…, password SIMPASS1…)
 `;
 
@@ -92,6 +93,7 @@ export function portRoles(p) {
     [p.ksemTls, 'KSEM TLS'],
     [p.ksemPush, 'KSEM push receiver'],
     [p.sofar, 'Sofar gateway'],
+    [p.enector, 'ENECTOR gateway'],
     ...p.sessy.map((port, k) => [port, `Sessy ${k + 1}`]),
   ];
 }
@@ -114,6 +116,7 @@ export function demoFlows(examples, p, { dashboard = true } = {}) {
     [CLASSIC_PORTS.ksemTls, p.ksemTls],
     [CLASSIC_PORTS.ksemPush, p.ksemPush],
     [CLASSIC_PORTS.sofar, p.sofar],
+    [CLASSIC_PORTS.enector, p.enector],
   ]);
   const flows = [];
   const creds = {};
@@ -266,6 +269,7 @@ async function main() {
     tcpPort: p.p1[0],
     host: '127.0.0.1',
     sofar: { gatewayPort: p.sofar },
+    enector: { gatewayPort: p.enector, car: { socAtPlugIn: 35, capacityWh: 60_000 } },
     ksem: { port: p.ksem, tlsPort: p.ksemTls, push: { host: '127.0.0.1', port: p.ksemPush } },
     // Example 02's unit starts idle: only zero export (example 05, on the second unit) steers the grid
     // until someone presses a button on tab 02. Further units run the device's own net-zero strategy.
@@ -276,9 +280,10 @@ async function main() {
   console.log('start: virtual home running (one household: the meters see every battery):');
   for (const [profile, a] of Object.entries(endpoints.p1TcpByProfile)) console.log(`  P1 meter (${profile}) on tcp://${a.host}:${a.port}`);
   if (endpoints.ksem) console.log(`  KOSTAL KSEM on tcp://127.0.0.1:${endpoints.ksem.port}, TLS on ${endpoints.ksem.tlsPort}, pushing to 127.0.0.1:${p.ksemPush}`);
-  const users = ['example 02 (idle until a button there is pressed)', 'example 05 (zero export)'];
+  const users = ['example 02 (idle until a button there is pressed)', 'example 05 (zero export)', 'example 08 (peak shaving)'];
   for (const [k, b] of (endpoints.sessyBatteries ?? []).entries()) console.log(`  Sessy battery ${b.serial} on ${b.url} (user ${b.serial}, password ${b.password})${users[k] ? ` — ${users[k]}` : ''}`);
   if (endpoints.mdns && !endpoints.mdns.error) console.log(`  mDNS: the Sessy batteries answer local _http._tcp queries (UDP ${endpoints.mdns.port})`);
+  if (endpoints.enector) console.log(`  KOSTAL ENECTOR wallbox (unit ${endpoints.enector.unit}, a car plugged in), Modbus RTU over TCP on ${endpoints.enector.gateway.host}:${endpoints.enector.gateway.port}`);
   if (endpoints.sofar) console.log(`  Sofar ME3000SP (unit ${endpoints.sofar.unit}), Modbus RTU over TCP on ${endpoints.sofar.gateway.host}:${endpoints.sofar.gateway.port}`);
 
   let red;

@@ -20,6 +20,8 @@ import { P1PtyServer, P1TcpServer, SessyP1HttpServer } from './p1-server';
 import { SessyBatteryServer, type SessyStrategy } from './sessy-server';
 import { MdnsResponder } from './mdns-responder';
 import { SofarSim } from './sofar-sim';
+import { EnectorSim } from './enector-sim';
+import type { CarOptions } from './car';
 import { KsemPushClient, KsemSimMeter, KsemSimServer, type KsemFirmwareLayout } from './ksem-sim';
 
 /** A clock that runs `speed` times as fast as a base clock, starting at `startAt`. */
@@ -70,6 +72,8 @@ export const PORT_OFFSETS = {
   ksemPush: 5,
   /** Sofar ME3000SP RTU-over-TCP gateway. */
   sofar: 6,
+  /** KOSTAL ENECTOR wallbox (unit 50) RTU-over-TCP gateway. */
+  enector: 8,
   /** Sessy P1 dongle API (only when asked for). */
   sessyP1: 7,
   /** The first Sessy battery; unit k on sessy + k. */
@@ -85,6 +89,7 @@ export interface PortPlan {
   ksemTls: number;
   ksemPush: number;
   sofar: number;
+  enector: number;
   sessyP1: number;
   sessy: number[];
 }
@@ -105,6 +110,7 @@ export function portPlan(basePort: number, opts: { profiles?: number; sessyBatte
     ksemTls: at(PORT_OFFSETS.ksemTls),
     ksemPush: at(PORT_OFFSETS.ksemPush),
     sofar: at(PORT_OFFSETS.sofar),
+    enector: at(PORT_OFFSETS.enector),
     sessyP1: at(PORT_OFFSETS.sessyP1),
     sessy: Array.from({ length: sessy }, (_, i) => at(PORT_OFFSETS.sessy + i)),
   };
@@ -174,6 +180,13 @@ export interface VirtualHomeOptions {
    */
   sofar?: { gatewayPort?: number; pty?: boolean | { dir?: string }; unit?: number };
   /**
+   * A KOSTAL ENECTOR wallbox (lib/sim/enector-sim.ts) with a car: Modbus RTU unit 50 behind an
+   * RTU-over-TCP gateway on `gatewayPort` (0 = ephemeral) and, with `pty`, on a serial pty. The car
+   * (lib/sim/car.ts options) is plugged in from the start unless `car.schedule` says otherwise; its
+   * load is a household source, so the meters see it.
+   */
+  enector?: { gatewayPort?: number; pty?: boolean | { dir?: string }; car?: CarOptions; plugged?: boolean };
+  /**
    * A KOSTAL Smart Energy Meter (lib/sim/ksem-sim.ts) measuring the household: Modbus TCP on `port`
    * and, with `tlsPort`, Modbus TCP over TLS (0 = ephemeral); SunSpec layout of firmware 2.5 or 2.6
    * (default); with `push`, a KSEM master client writing its registers to that receiver every second.
@@ -194,6 +207,8 @@ export interface VirtualHomeEndpoints {
   mdns?: { port: number; multicast: boolean; error?: string };
   /** The simulated Sofar ME3000SP: RTU-over-TCP gateway, serial pty, unit id. */
   sofar?: { gateway: { host: string; port: number }; serial?: { path: string }; unit: number };
+  /** The simulated ENECTOR wallbox: RTU-over-TCP gateway, serial pty, unit id. */
+  enector?: { gateway: { host: string; port: number }; serial?: { path: string }; unit: number };
   /** The simulated KSEM: Modbus TCP, TLS (with the certificate's fingerprint), push target. */
   ksem?: { host: string; port: number; tlsPort?: number; fingerprint256?: string; layout: KsemFirmwareLayout; serial: string; push?: { host: string; port: number } };
 }
@@ -207,6 +222,7 @@ export function withBasePort(opts: VirtualHomeOptions, profiles: number): Virtua
   o.sessyBatteryPort = o.sessyBatteryPort || (plan.sessy[0] ?? 0);
   if (o.sessyP1Port === 0) o.sessyP1Port = plan.sessyP1;
   if (o.sofar) o.sofar = { ...o.sofar, gatewayPort: o.sofar.gatewayPort || plan.sofar };
+  if (o.enector) o.enector = { ...o.enector, gatewayPort: o.enector.gatewayPort || plan.enector };
   if (o.ksem) o.ksem = { ...o.ksem, port: o.ksem.port || plan.ksem, tlsPort: o.ksem.tlsPort === 0 ? plan.ksemTls : o.ksem.tlsPort };
   return o;
 }
@@ -221,6 +237,7 @@ export class VirtualHome {
   sessyBatteries: SessyBatteryServer[] = [];
   mdns?: MdnsResponder;
   sofar?: SofarSim;
+  enector?: EnectorSim;
   ksem?: KsemSimServer;
   ksemPush?: KsemPushClient;
   endpoints?: VirtualHomeEndpoints;
@@ -323,6 +340,16 @@ export class VirtualHome {
           }
         }
       }
+      if (opts.enector) {
+        this.enector = new EnectorSim({ clock: this.clock, household: this.household, car: opts.enector.car });
+        if (opts.enector.plugged !== false && !opts.enector.car?.schedule) this.enector.car.plugIn();
+        const g = await this.enector.startGateway({ host, port: opts.enector.gatewayPort ?? 0 });
+        ep.enector = { gateway: { host, port: g.port }, unit: this.enector.unit };
+        if (opts.enector.pty) {
+          const r = await this.enector.startPty({ dir: typeof opts.enector.pty === 'object' ? opts.enector.pty.dir : undefined });
+          ep.enector.serial = { path: r.path };
+        }
+      }
       if (opts.sofar) {
         this.sofar = new SofarSim({ clock: this.clock, household: this.household, unit: opts.sofar.unit ?? 1 });
         const g = await this.sofar.startGateway({ host, port: opts.sofar.gatewayPort ?? 0 });
@@ -361,12 +388,14 @@ export class VirtualHome {
     for (const b of this.sessyBatteries) all.push(b.stop());
     if (this.mdns) all.push(this.mdns.stop());
     if (this.sofar) all.push(this.sofar.stop());
+    if (this.enector) all.push(this.enector.stop());
     if (this.ksem) all.push(this.ksem.stop());
     if (this.ksemPush) all.push(this.ksemPush.stop());
     await Promise.allSettled(all);
     this.sessyBatteries = [];
     this.mdns = undefined;
     this.sofar = undefined;
+    this.enector = undefined;
     this.ksem = undefined;
     this.ksemPush = undefined;
     this.tcp.clear();

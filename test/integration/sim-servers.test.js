@@ -11,7 +11,7 @@ const { Household } = require('../../dist/lib/sim/household');
 const { DsmrMeter } = require('../../dist/lib/sim/dsmr-writer');
 const { P1TcpServer, P1PtyServer, SessyP1HttpServer } = require('../../dist/lib/sim/p1-server');
 const { VirtualHome } = require('../../dist/lib/sim/home');
-const { runSim } = require('../../dist/lib/cli/sim');
+const { runSim } = require('../../dist/cli/sim');
 const { skipWithoutSocat: skipPty, waitFor } = require('../helpers');
 
 const PERIOD = 100;

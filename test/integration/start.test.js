@@ -73,7 +73,7 @@ function batteryEndpoints(flows) {
       const d = byId.get(n.dongle);
       out.push({ tab, endpoint: d.port ? `${d.host}:${d.port}` : String(d.host) });
     }
-    if (n.type === 'sofar-inverter') {
+    if (n.type === 'sofar-inverter' || n.type === 'enector-charger') {
       const l = byId.get(n.link);
       out.push({ tab, endpoint: `${l.host}:${l.port}` });
     }
@@ -112,8 +112,8 @@ test('npm start: Node-RED with the example flows reads the virtual home; Ctrl-C 
 
     const flows = JSON.parse(fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8'));
     const meters = flows.filter((n) => n.type === 'p1-meter');
-    // Examples 01 (NL and BE meters) and 05 (zero export, on the NL meter).
-    assert.deepEqual(meters.map((n) => n.port).sort(), [base + 1, base + 1, base + 2]);
+    // Examples 01 (NL and BE meters), 05 (zero export) and 07 (EV charging) on the NL meter, 08 (peak shaving) on the BE meter.
+    assert.deepEqual(meters.map((n) => n.port).sort(), [base + 1, base + 1, base + 1, base + 2, base + 2]);
     // The KSEM example: one node polling the simulated KSEM, one receiving its pushes.
     const ksem = flows.filter((n) => n.type === 'ksem-meter');
     assert.deepEqual(ksem.map((n) => n.mode).sort(), ['poll', 'push']);
@@ -122,18 +122,19 @@ test('npm start: Node-RED with the example flows reads the virtual home; Ctrl-C 
     assert.equal(sofar.length, 1);
     // The Sessy (02) and zero-export (05) examples: each its own simulated Sessy, with its credentials.
     const dongles = flows.filter((n) => n.type === 'sessy-dongle');
-    assert.deepEqual(dongles.map((n) => n.host), [`127.0.0.1:${base + 10}`, `127.0.0.1:${base + 11}`]);
+    assert.deepEqual(dongles.map((n) => n.host), [`127.0.0.1:${base + 10}`, `127.0.0.1:${base + 11}`, `127.0.0.1:${base + 12}`]);
     // No two examples' battery or inverter nodes on the same simulated device.
     const endpoints = batteryEndpoints(flows);
-    assert.equal(endpoints.length, 3);
+    assert.equal(endpoints.length, 5, 'Sessy 02, Sofar 04, Sessy 05, ENECTOR 07, Sessy 08');
     assert.equal(new Set(endpoints.map((e) => e.endpoint)).size, endpoints.length, JSON.stringify(endpoints));
     assert.ok(flows.every((n) => n.credentials === undefined && n.password === undefined), 'no credentials in flows.json');
     assert.ok(!fs.readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8').includes('SIMPASS'), 'flows_cred.json is encrypted');
     const sessy = flows.filter((n) => n.type === 'sessy-battery');
-    assert.equal(sessy.length, 2);
+    assert.equal(sessy.length, 3);
     // The zero-export example: p1-meter → zero-export → sessy-battery, the battery wired back.
-    const ze = flows.filter((n) => n.type === 'zero-export');
-    assert.equal(ze.length, 1);
+    // Example 05's zero export (example 08's is driven by peak shaving).
+    const ze = flows.filter((n) => n.type === 'zero-export' && n.z === 'he05tab000000001');
+    assert.equal(flows.filter((n) => n.type === 'zero-export').length, 2);
     assert.ok(sessy.some((n) => n.wires[0].includes(ze[0].id)) && ze[0].wires[0].some((id) => sessy.some((n) => n.id === id)), 'zero-export and its battery wired both ways');
     const watched = [...meters, ...ksem, ...sofar, ...sessy, ...ze];
 
@@ -147,11 +148,13 @@ test('npm start: Node-RED with the example flows reads the virtual home; Ctrl-C 
       ws.on('message', (data) => {
         for (const m of [].concat(JSON.parse(data.toString()))) {
           const id = String(m.topic || '').replace(/^status\//, '');
-          if (!watched.some((n) => n.id === id) || !m.data || m.data.fill !== 'green') continue;
+          if (!watched.some((n) => n.id === id) || !m.data) continue;
+          // zero-export: controlling (green), or honestly yellow while the battery is at a limit.
+          if (ze.some((n) => n.id === id) && (m.data.fill === 'green' || m.data.fill === 'yellow') && /^[+−]?[\d.]+ k?W|^grid [+−]?[\d.]+ k?W/.test(m.data.text)) green.set(id, m.data.text);
+          if (m.data.fill !== 'green') continue;
           // Meters: a power value and the reading's age; sessy-battery: a reading (W); zero-export: controlling.
           if (/W · (.+ · )?\d+s( · \d+ err)?( · q\d+)?$/.test(m.data.text)) green.set(id, m.data.text);
           if (sessy.some((n) => n.id === id) && /W/.test(m.data.text)) green.set(id, m.data.text);
-          if (ze.some((n) => n.id === id) && /^grid [+−]?[\d.]+ k?W · set [+−]?[\d.]+ k?W · /.test(m.data.text)) green.set(id, m.data.text);
           if (green.size === watched.length) {
             clearTimeout(timer);
             resolve();
