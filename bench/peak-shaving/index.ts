@@ -30,6 +30,8 @@ import { PeakShavingController, type PeakShavingParams } from '../../lib/control
 import { BatteryPlant } from '../../lib/sim/battery';
 import { loadSeries, sampleDataDir, SAMPLE_LOAD_FILE, seriesValueAt, wallToUtcMs, type Series } from '../../lib/sim/household';
 import { localFields } from '../../lib/util/local-time';
+import type { BenchDefinition } from '../index';
+import { BenchUsageError, str, type BenchArgs } from '../options';
 import { lineChart } from '../zero-export/report';
 import { BalancingOnly, JullixScheme, OpenEmsPeakShaving, type Band, type BandPolicy } from './baselines';
 import { oracle } from './oracle';
@@ -415,3 +417,52 @@ export function writeReport(dir: string, r: PeakBenchResult, trace: PeakTrace): 
   fs.writeFileSync(files[3], svg.soc);
   return files;
 }
+
+// ---------------------------------------------------------------------------------------------
+// `home-energy bench peak-shaving` (registered in bench/index.ts)
+// ---------------------------------------------------------------------------------------------
+
+const PEAK_VALUE_OPTIONS = ['load', 'pv', 'from', 'days', 'capacity', 'desired-peak', 'min-soc', 'buffer', 'rate', 'meter-period', 'seed', 'out'];
+
+function numOpt(a: BenchArgs, key: string, min: number, max: number): number | undefined {
+  const v = str(a, key);
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max) throw new BenchUsageError(`--${key} must be a number ${min}–${max}, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/** Options from parsed CLI arguments; a bad value is a usage error. */
+export function peakOptions(a: BenchArgs): PeakBenchOptions & { out?: string } {
+  const from = str(a, 'from');
+  if (from !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new BenchUsageError(`--from must be a date YYYY-MM-DD, got ${JSON.stringify(from)}`);
+  const o = {
+    load: str(a, 'load'),
+    pv: str(a, 'pv'),
+    from,
+    days: numOpt(a, 'days', 0.01, 400),
+    capacity: numOpt(a, 'capacity', 1, 1_000_000),
+    desiredPeak: numOpt(a, 'desired-peak', 0, 100_000),
+    minSoc: numOpt(a, 'min-soc', 0, 100),
+    buffer: numOpt(a, 'buffer', 0, 100),
+    rate: numOpt(a, 'rate', 0, 10_000),
+    meterPeriod: numOpt(a, 'meter-period', 1, 60),
+    seed: numOpt(a, 'seed', 0, 2 ** 31),
+    out: str(a, 'out'),
+  };
+  if ((o.minSoc ?? 10) + (o.buffer ?? 20) > 100) throw new BenchUsageError('--min-soc + --buffer must be at most 100 %');
+  return o;
+}
+
+export const peakShavingBench: BenchDefinition<PeakBenchResult & { files?: string[] }> = {
+  summary: 'peak shaving for the capacity tariff in closed loop on recorded 1-min load: ours vs oracle, Jullix, OpenEMS, balancing only, no battery (month peak, peak ratio, capacity cost, self-consumption)',
+  options:
+    '[--load FILE[:COL]] [--pv FILE[:COL]] [--from DATE] [--days N] [--capacity WH (5200)] [--desired-peak W (2500)] [--min-soc PCT (10)] [--buffer PCT (20)] [--rate EUR_PER_KW_YEAR (52.95)] [--meter-period S (1)] [--seed N (1)] [--out DIR (bench-results/peak-shaving)] [--json]',
+  valueOptions: PEAK_VALUE_OPTIONS,
+  async run(opts) {
+    const { out, ...o } = peakOptions(opts.args);
+    const { result, trace } = runPeakBench(o);
+    if (opts.json) return result;
+    return { ...result, files: writeReport(out ?? path.join('bench-results', 'peak-shaving'), result, trace) };
+  },
+  markdown: (r) => [...markdown(r), ...(r.files ? ['', `Written: ${r.files.join(', ')}`] : [])],
+};

@@ -105,3 +105,15 @@ test('front-loading: in a binding quarter the battery band sits below the allowe
   assert.ok(Math.abs(on.sent.maxW - (on.r.state.allowedW - excess)) <= 60, `on: band ${on.sent.maxW} ≈ allowed − excess ${on.r.state.allowedW - excess}`);
   assert.equal(on.r.gridLimit === null || on.r.gridLimit.maxImportW >= on.sent.maxW, true, 'the car keeps the allowed import');
 });
+
+test('peak-shaving bench options: CLI names in camelCase, bad values are usage errors', () => {
+  const o = bench.peakOptions({ _: [], 'desired-peak': '3000', 'min-soc': '15', buffer: '30', 'meter-period': '10', capacity: '10000', rate: '49.40', days: '2', from: '2006-12-17' });
+  assert.deepEqual(
+    { desiredPeak: o.desiredPeak, minSoc: o.minSoc, buffer: o.buffer, meterPeriod: o.meterPeriod, capacity: o.capacity, rate: o.rate, days: o.days, from: o.from },
+    { desiredPeak: 3000, minSoc: 15, buffer: 30, meterPeriod: 10, capacity: 10000, rate: 49.4, days: 2, from: '2006-12-17' },
+  );
+  assert.throws(() => bench.peakOptions({ _: [], 'min-soc': '0x10' }), /--min-soc must be a number/);
+  assert.throws(() => bench.peakOptions({ _: [], 'min-soc': '60', buffer: '50' }), /at most 100/);
+  assert.throws(() => bench.peakOptions({ _: [], from: '17/12/2006' }), /--from must be a date/);
+  assert.equal(bench.peakShavingBench.valueOptions.includes('desired-peak'), true);
+});
