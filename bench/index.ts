@@ -7,6 +7,7 @@ import { BenchUsageError, parseBenchArgs, str, type BenchArgs } from './options'
 import { p1ParseBench } from './p1-parse';
 import { zeroExportBench } from './zero-export';
 import { evChargingBench } from './ev-charging';
+import { peakShavingBench } from './peak-shaving';
 
 export { BenchUsageError, type BenchArgs } from './options';
 
@@ -66,4 +67,5 @@ export const BENCHMARKS: Readonly<Record<string, BenchEntry>> = {
   'p1-parse': entry('p1-parse', p1ParseBench),
   'zero-export': entry('zero-export', zeroExportBench),
   'ev-charging': entry('ev-charging', evChargingBench),
+  'peak-shaving': entry('peak-shaving', peakShavingBench),
 };
