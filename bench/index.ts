@@ -8,6 +8,7 @@ import { p1ParseBench } from './p1-parse';
 import { zeroExportBench } from './zero-export';
 import { evChargingBench } from './ev-charging';
 import { peakShavingBench } from './peak-shaving';
+import { plannerBench } from './planner/definition';
 
 export { BenchUsageError, type BenchArgs } from './options';
 
@@ -68,4 +69,5 @@ export const BENCHMARKS: Readonly<Record<string, BenchEntry>> = {
   'zero-export': entry('zero-export', zeroExportBench),
   'ev-charging': entry('ev-charging', evChargingBench),
   'peak-shaving': entry('peak-shaving', peakShavingBench),
+  planner: entry('planner', plannerBench),
 };
