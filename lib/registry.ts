@@ -5,6 +5,7 @@
  * device is one line here.
  */
 import type { DeviceDescriptor } from './api/device';
+import { enectorDevice } from './devices/enector/device';
 
 /** A running simulator of one device: where it listens and how to stop it. */
 export interface SimulatorHandle {
@@ -25,7 +26,9 @@ export interface DeviceEntry {
   simulator?: string;
 }
 
-export const DEVICES: readonly DeviceEntry[] = [];
+export const DEVICES: readonly DeviceEntry[] = [
+  enectorDevice,
+];
 
 /** The entry of a device by name (case-insensitive), or undefined. */
 export function findDevice(name: string): DeviceEntry | undefined {

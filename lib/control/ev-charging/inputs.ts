@@ -1,0 +1,177 @@
+/**
+ * What the ev-charging node's single input accepts, translated into controller inputs (pure, no
+ * Node-RED): normalized `meter`, `battery` and `charger` payloads, `grid-limit` and `mode`
+ * constraint messages (DESIGN.md §4.1), and plain values with a topic for Home Assistant sensors
+ * (`grid` W, `battery` W, `soc` %, `mode` text, `enable` boolean). Every message is validated;
+ * an invalid one gives an error naming the field and changes nothing.
+ */
+import type { SchemaObject } from 'ajv';
+import { validator } from '../../api/validate';
+import { DECIMAL } from '../../api/config';
+import type { EvInputs, EvMode } from './types';
+import { EV_MODES } from './config';
+
+const finite = { type: 'number', minimum: -1e9, maximum: 1e9 };
+
+export const gridLimitSchema: SchemaObject = {
+  $id: 'home-energy/grid-limit',
+  type: 'object',
+  required: ['kind'],
+  properties: {
+    kind: { const: 'grid-limit' },
+    maxImportW: { type: 'number', minimum: 0, maximum: 1e7 },
+    maxExportW: { type: 'number', minimum: 0, maximum: 1e7 },
+    until: { type: 'number', minimum: 0 },
+    failsafeW: { type: 'number', minimum: 0, maximum: 1e7 },
+    failsafeS: { type: 'number', minimum: 0, maximum: 86_400 },
+    reason: { type: 'string' },
+  },
+  anyOf: [{ required: ['maxImportW'] }, { required: ['maxExportW'] }],
+};
+
+export const modeMessageSchema: SchemaObject = {
+  $id: 'home-energy/mode',
+  type: 'object',
+  required: ['kind', 'mode'],
+  properties: {
+    kind: { const: 'mode' },
+    mode: { enum: [...EV_MODES] },
+    until: { anyOf: [{ type: 'number', minimum: 0 }, { const: 'unplugged' }, { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T' }] },
+    reason: { type: 'string' },
+  },
+};
+
+const checkGridLimit = validator(gridLimitSchema, 'payload');
+const checkMode = validator(modeMessageSchema, 'payload');
+
+type Msg = { topic?: unknown; payload?: unknown };
+type Result = { inputs: EvInputs; what: string } | { error: string } | { ignored: string };
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && DECIMAL.test(v) ? Number(v) : undefined);
+
+/** Several batteries: the latest reading of each (by serial or topic), summed when fresh. */
+export class BatteryBook {
+  private readonly units = new Map<string, { power: number; soc: number | null; capacityWh: number; at: number }>();
+  constructor(private readonly timeoutMs = 60_000) {}
+
+  update(key: string, power: number, soc: number | null, capacityWh: number | null | undefined, at: number): { power: number; soc: number | null; timestamp: number } {
+    this.units.set(key, { power, soc, capacityWh: capacityWh && capacityWh > 0 ? capacityWh : 1, at });
+    let p = 0;
+    let socW = 0;
+    let capW = 0;
+    let latest = 0;
+    for (const [k, u] of this.units) {
+      if (at - u.at > this.timeoutMs) {
+        this.units.delete(k);
+        continue;
+      }
+      p += u.power;
+      if (u.soc !== null) {
+        socW += u.soc * u.capacityWh;
+        capW += u.capacityWh;
+      }
+      latest = Math.max(latest, u.at);
+    }
+    return { power: p, soc: capW ? socW / capW : null, timestamp: latest };
+  }
+}
+
+/** One input message → controller inputs. `now` stamps plain values that carry no timestamp. */
+export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook): Result {
+  const p = msg.payload;
+  const topic = typeof msg.topic === 'string' ? msg.topic.trim().toLowerCase() : '';
+  if (p && typeof p === 'object' && !Array.isArray(p)) {
+    const o = p as Record<string, unknown>;
+    const ts = num(o.timestamp) ?? now;
+    switch (o.kind) {
+      case 'meter': {
+        const power = num(o.power);
+        if (power === undefined) return { error: 'payload.power: a meter reading needs a finite power in W' };
+        const phases = Array.isArray(o.phases) ? (o.phases as Array<Record<string, unknown>>) : [];
+        return {
+          what: 'meter',
+          inputs: { meter: { power, currents: phases.map((ph) => num(ph?.current)), phasePower: phases.map((ph) => num(ph?.power)), timestamp: ts } },
+        };
+      }
+      case 'battery': {
+        const power = num(o.power);
+        if (power === undefined) return { error: 'payload.power: a battery reading needs a finite power in W' };
+        const soc = num(o.soc) ?? null;
+        const key = typeof o.serial === 'string' && o.serial ? o.serial : topic || 'battery';
+        return { what: 'battery', inputs: { battery: batteries.update(key, power, soc, num(o.capacityWh), ts) } };
+      }
+      case 'charger': {
+        const states = ['idle', 'connected', 'charging', 'paused', 'error', 'offline'];
+        if (!states.includes(o.state as string)) return { error: `payload.state: must be one of ${states.join(', ')}` };
+        const limits = (o.limits ?? {}) as Record<string, unknown>;
+        const phases = Array.isArray(o.phases) ? (o.phases as Array<Record<string, unknown>>) : [];
+        return {
+          what: 'charger',
+          inputs: {
+            charger: {
+              state: o.state as 'idle',
+              power: Math.max(0, num(o.power) ?? 0),
+              currents: phases.map((ph) => num(ph?.current)),
+              activePhases: num(o.activePhases) ?? null,
+              maxCurrentA: num(limits.maxCurrentA),
+              minCurrentA: num(limits.minCurrentA),
+              phaseOptions: Array.isArray(limits.phaseOptions) ? (limits.phaseOptions.filter((x) => x === 1 || x === 3) as Array<1 | 3>) : undefined,
+              timestamp: ts,
+            },
+          },
+        };
+      }
+      case 'grid-limit': {
+        const e = checkGridLimit(o);
+        if (e) return { error: e };
+        return { what: 'grid-limit', inputs: { gridLimit: { maxImportW: o.maxImportW as number | undefined, maxExportW: o.maxExportW as number | undefined, until: o.until as number | undefined, failsafeW: o.failsafeW as number | undefined, failsafeS: o.failsafeS as number | undefined, reason: o.reason as string | undefined } } };
+      }
+      case 'mode': {
+        const e = checkMode(o);
+        if (e) return { error: e };
+        const until = typeof o.until === 'string' && o.until !== 'unplugged' ? Date.parse(o.until) : (o.until as number | 'unplugged' | undefined);
+        if (typeof until === 'number' && !Number.isFinite(until)) return { error: 'payload.until: not a date (ISO 8601, e.g. 2026-06-01T18:00:00Z)' };
+        return { what: 'mode', inputs: { mode: { mode: o.mode as EvMode, ...(until !== undefined ? { until } : {}) } } };
+      }
+      case 'battery-setpoint':
+      case 'charger-setpoint':
+        return { ignored: `a ${o.kind} is a command for a device node, not an input of ev-charging` };
+      default:
+        return { error: `payload.kind: "${String(o.kind)}" is not one of meter, battery, charger, grid-limit, mode` };
+    }
+  }
+  switch (topic) {
+    case 'grid': {
+      const w = num(p);
+      if (w === undefined) return { error: `msg.payload: topic "grid" needs a number of W (+ import), got ${describe(p)}` };
+      return { what: 'meter', inputs: { meter: { power: w, timestamp: now } } };
+    }
+    case 'battery': {
+      const w = num(p);
+      if (w === undefined) return { error: `msg.payload: topic "battery" needs a number of W (+ discharge), got ${describe(p)}` };
+      return { what: 'battery', inputs: { battery: batteries.update('topic', w, null, null, now) } };
+    }
+    case 'mode': {
+      if (typeof p !== 'string' || !(EV_MODES as readonly string[]).includes(p)) return { error: `msg.payload: topic "mode" needs one of ${EV_MODES.join(', ')}, got ${describe(p)}` };
+      return { what: 'mode', inputs: { mode: { mode: p as EvMode } } };
+    }
+    case 'enable':
+    case 'enabled': {
+      if (typeof p !== 'boolean') return { error: `msg.payload: topic "enable" needs true or false, got ${describe(p)}` };
+      return { what: 'enable', inputs: { enabled: p } };
+    }
+    default:
+      return { error: `msg.payload: not a meter, battery, charger, grid-limit or mode payload, and topic "${topic}" is not grid, battery, mode or enable` };
+  }
+}
+
+function describe(v: unknown): string {
+  try {
+    if (typeof v === 'string') return `the text ${JSON.stringify(v.slice(0, 40))}`;
+    if (typeof v === 'bigint') return 'a BigInt';
+    if (typeof v === 'number') return String(v);
+    return typeof v;
+  } catch {
+    return 'an unprintable value';
+  }
+}

@@ -1,0 +1,1 @@
+export { enectorConfigSchema as configSchema } from '../../lib/devices/enector/config';

@@ -1,0 +1,1 @@
+export { evConfigSchema as configSchema } from '../../lib/control/ev-charging/config';

@@ -1,0 +1,278 @@
+'use strict';
+// EV charging controller in virtual time: every mode, start delay, hold and wait, automatic phases
+// with band, interval and cap, fuse and imbalance limits (property test over random loads), the
+// stale-meter fail safe, grid-limit with its failsafe, the battery policy, Time Mode across
+// midnight and a DST change, one-shot overrides.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { EvChargingController } = require(path.join(__dirname, '../../dist/lib/control/ev-charging/controller'));
+const { mulberry32 } = require('../helpers');
+
+const V = 230;
+
+/**
+ * A tiny site: house load and PV (W, functions of t in s), a car that draws exactly what the last
+ * command allows (on L1 for one phase), a meter every `periodS`. Steps the controller every second.
+ */
+function site(params, o = {}) {
+  const c = new EvChargingController({ startDelayS: 0, ...params });
+  const st = { t: 0, sp: null, phases: 3, log: [], commands: [] };
+  const t0 = Date.UTC(2026, 5, 10, 10);
+  const carPhases = o.carPhases ?? 3;
+  const carA = () => (st.sp && st.sp.enabled ? st.sp.currentA : 0);
+  const phasesNow = () => (st.sp?.phases ?? 3) === 1 || carPhases === 1 ? 1 : 3;
+  const carW = () => carA() * V * phasesNow();
+  const run = (seconds, load = () => o.load ?? 500, pv = () => o.pv ?? 0, extra = {}) => {
+    for (let i = 0; i < seconds; i++) {
+      st.t++;
+      const now = t0 + st.t * 1000;
+      const houseW = load(st.t);
+      const grid = houseW - pv(st.t) + carW();
+      const ph = phasesNow();
+      const houseA = (o.houseA ?? [houseW / 3 / V, houseW / 3 / V, houseW / 3 / V]).map((x) => (typeof x === 'function' ? x(st.t) : x));
+      const carPh = ph === 3 ? [carA(), carA(), carA()] : [carA(), 0, 0];
+      const inputs = {
+        charger: { state: o.unplugged ? 'idle' : carA() > 0 ? 'charging' : 'connected', power: carW(), currents: carPh, activePhases: ph, maxCurrentA: o.chargerMaxA ?? 16, minCurrentA: 6, phaseOptions: o.phaseOptions ?? [1, 3], timestamp: now },
+        ...(st.t % (o.periodS ?? 1) === 0 && !o.meterDead ? { meter: { power: grid, currents: houseA.map((h, k) => h + carPh[k]), timestamp: now } } : {}),
+        ...(typeof extra === 'function' ? extra(st.t, now) : extra),
+      };
+      const r = c.step(inputs, now);
+      if (r.command) {
+        st.sp = r.command;
+        st.commands.push({ t: st.t, ...r.command });
+      }
+      st.log.push({ t: st.t, grid, carW: carW(), state: r.state, reasons: r.reasons, houseA, carPh });
+    }
+    return st.log.at(-1);
+  };
+  return { c, st, run, t0 };
+}
+
+test('solar-pure: starts when the surplus covers the 3-phase minimum, follows it, and imports nothing while following', () => {
+  const s = site({ mode: 'solar-pure', phaseUsage: 'automatic' });
+  let last = s.run(120, () => 500, () => 7500);
+  assert.equal(last.state.phase, 'charging');
+  assert.equal(last.state.phases, 3);
+  assert.ok(Math.abs(last.carW - 7000) < 3 * V * 0.5, `car ${last.carW} W follows the 7 kW surplus`);
+  assert.ok(last.grid <= 50, `grid ${last.grid} W`);
+  assert.equal(last.state.counters.starts, 1);
+  last = s.run(60, () => 500, () => 5000);
+  assert.ok(Math.abs(last.carW - 4500) < 3 * V, `down with the surplus: ${last.carW} W`);
+  assert.ok(last.grid <= 100);
+});
+
+test('solar-pure: start delay, hold the minimum 5 min, then wait 8 min before a restart', () => {
+  const s = site({ mode: 'solar-pure', phaseUsage: 'single', startDelayS: 60 });
+  s.run(59, () => 300, () => 3000);
+  assert.equal(s.st.sp?.enabled ?? false, false, 'no start before the delay');
+  s.run(2, () => 300, () => 3000);
+  assert.equal(s.st.sp.enabled, true);
+  // Surplus gone: the minimum (6 A) for 300 s, then a pause.
+  s.run(299, () => 300, () => 0);
+  assert.equal(s.st.sp.enabled, true);
+  assert.equal(s.st.sp.currentA, 6);
+  assert.equal(s.st.log.at(-1).state.binding, 'hold');
+  // The hold starts when the filtered surplus (5 s time constant downwards) falls below the minimum: ~3 s after the sun goes.
+  s.run(6, () => 300, () => 0);
+  assert.equal(s.st.sp.enabled, false);
+  assert.equal(s.st.log.at(-1).state.phase, 'waiting');
+  // The surplus returns at once: no restart during the 480 s wait.
+  s.run(470, () => 300, () => 3000);
+  assert.equal(s.st.sp.enabled, false);
+  s.run(80, () => 300, () => 3000);
+  assert.equal(s.st.sp.enabled, true, 'restart after the wait (and the start delay)');
+  assert.equal(s.st.log.at(-1).state.counters.starts, 2);
+});
+
+test('automatic phases: 1 phase at a small surplus; up only at the 15-min check with 7 % and 1 kW band; down after 5 min; ≥ 7 min apart', () => {
+  const s = site({ mode: 'solar-pure', phaseUsage: 'automatic' });
+  s.run(60, () => 0, () => 2500);
+  assert.equal(s.st.sp.phases, 1);
+  // 5 kW: above the 3-phase minimum (4140 W) but inside the band (< 5140 W): stays on 1 phase.
+  s.run(900, () => 0, () => 5000);
+  assert.equal(s.st.sp.phases, 1, 'inside the band: no switch');
+  // 6 kW: the next 15-min check switches up.
+  const t1 = s.st.t;
+  s.run(900, () => 0, () => 6000);
+  const up = s.st.commands.find((c) => c.t > t1 && c.phases === 3);
+  assert.ok(up, 'switched up');
+  assert.ok(up.t > 900 && (up.t - 1) % 900 <= 1, `at a 15-min check after the start at t=1 (t=${up.t})`);
+  // Surplus drops to 3 kW (below 4140 W, above the 1-phase minimum): down after 300 s, but not before 7 min since the up switch.
+  const t2 = s.st.t;
+  s.run(600, () => 0, () => 3000);
+  const down = s.st.commands.find((c) => c.t > t2 && c.phases === 1);
+  assert.ok(down, 'switched down');
+  assert.ok(down.t - up.t >= 420, `≥ 7 min between switches (${down.t - up.t} s)`);
+  assert.ok(down.t - t2 >= 300);
+  assert.equal(s.st.log.at(-1).state.counters.phaseSwitches, 2);
+});
+
+test('automatic phases: the per-session cap and a car that must not be switched', () => {
+  const s = site({ mode: 'solar-pure', phaseUsage: 'automatic', maxSwitchesPerSession: 1, minSwitchIntervalS: 0, upCheckS: 60, downAfterS: 60 });
+  s.run(30, () => 0, () => 2500);
+  s.run(200, () => 0, () => 7000);
+  s.run(300, () => 0, () => 2500);
+  assert.equal(s.st.log.at(-1).state.counters.phaseSwitches, 1);
+  const n = site({ mode: 'solar-pure', phaseUsage: 'automatic', car: { switchable: false } });
+  n.run(30, () => 0, () => 2500);
+  n.run(2000, () => 0, () => 7000);
+  assert.ok(n.st.commands.every((c) => c.phases === undefined), 'no phases in any command');
+});
+
+test('fuse property: over random house loads no phase exceeds fuse − margin, and the current is never below the minimum while charging', () => {
+  const rnd = mulberry32(42);
+  for (let trial = 0; trial < 40; trial++) {
+    const fuse = 16 + Math.floor(rnd() * 20);
+    const loads = [0, 1, 2].map(() => rnd() * fuse * 1.1);
+    const swing = rnd() * 8;
+    const s = site({ mode: rnd() < 0.5 ? 'power' : 'solar-plus', plusFloor: 'max', phaseUsage: rnd() < 0.5 ? 'automatic' : 'standard', fuseA: [fuse, fuse, fuse], imbalanceVA: 0 }, {
+      houseA: loads.map((l, k) => (t) => Math.max(0, l + swing * Math.sin(t / (7 + k)))),
+    });
+    s.run(300, () => 1000, () => 0);
+    for (const e of s.st.log.slice(2)) {
+      const sp = e.carPh;
+      if (!e.carPh.some((x) => x > 0)) continue;
+      for (let k = 0; k < 3; k++) {
+        // A phase the car does not use may be overloaded by the house alone: not the controller's doing.
+        if (!sp[k]) continue;
+        // The meter period is 1 s: the reading of this second is applied before the next.
+        const total = e.houseA[k] + sp[k];
+        assert.ok(total <= fuse - 1 + swing * 0.2 + 1e-6, `trial ${trial} t=${e.t} L${k + 1}: ${total.toFixed(2)} A > ${fuse - 1} A`);
+      }
+      assert.ok(Math.max(...sp) >= 6, `charging at ≥ 6 A (${sp})`);
+    }
+  }
+});
+
+test('phase imbalance: one-phase charging is held to 4.6 kVA (20 A) above the lightest phase', () => {
+  const s = site({ mode: 'power', phaseUsage: 'single', fuseA: [63, 63, 63], maxCurrentA: 32 }, { houseA: [2, 0.5, 3], chargerMaxA: 32 });
+  const last = s.run(30);
+  assert.equal(last.state.binding, 'imbalance');
+  assert.ok(Math.abs(s.st.sp.currentA - (20 + 0.5 - 2)) < 0.11, `current ${s.st.sp.currentA}`);
+});
+
+test('stale meter: minimum current (default) or pause, with the reason; recovers when the meter returns', () => {
+  const s = site({ mode: 'power', phaseUsage: 'standard' });
+  s.run(20);
+  assert.equal(s.st.sp.currentA, 16);
+  const dead = s.run(12, undefined, undefined, {});
+  void dead;
+  const s2 = site({ mode: 'power', phaseUsage: 'standard' }, { meterDead: false });
+  s2.run(20);
+  // Meter silent for 15 s.
+  const c = s2.c;
+  let r;
+  for (let i = 1; i <= 15; i++) r = c.step({ charger: { state: 'charging', power: 11000, currents: [16, 16, 16], phaseOptions: [1, 3], timestamp: s2.t0 + (20 + i) * 1000 } }, s2.t0 + (20 + i) * 1000);
+  assert.equal(r.state.phase, 'failsafe');
+  assert.equal(r.state.setpoint.currentA, 6);
+  assert.match(r.reasons[0], /meter .* old: minimum current 6 A/);
+  const p = site({ mode: 'power', phaseUsage: 'standard', staleAction: 'pause' });
+  p.run(20);
+  for (let i = 1; i <= 15; i++) r = p.c.step({ charger: { state: 'charging', power: 11000, phaseOptions: [1, 3], timestamp: p.t0 + (20 + i) * 1000 } }, p.t0 + (20 + i) * 1000);
+  assert.equal(r.state.setpoint.enabled, false);
+  assert.match(r.reasons[0], /paused \(fail safe\)/);
+});
+
+test('grid-limit: binds while valid; without until it expires after 2 min of silence into the 10 kW failsafe for 7200 s', () => {
+  const s = site({ mode: 'power', phaseUsage: 'standard' }, { load: 2000 });
+  s.run(5, undefined, undefined, (t) => (t === 1 ? { gridLimit: { maxImportW: 8000 } } : {}));
+  let last = s.run(10);
+  assert.equal(last.state.binding, 'grid-limit');
+  assert.ok(last.grid <= 8000, `grid ${last.grid}`);
+  assert.equal(s.st.sp.currentA, Math.floor(((8000 - 2000) / (3 * V)) * 10) / 10);
+  last = s.run(120);
+  assert.equal(last.state.gridLimitW, 10000, 'source silent: failsafe');
+  assert.match(last.reasons.join(' '), /failsafe/);
+  last = s.run(7200);
+  assert.equal(last.state.gridLimitW, null, 'failsafe over');
+  assert.equal(s.st.sp.currentA, 16);
+  const u = site({ mode: 'power', phaseUsage: 'standard' });
+  u.run(2, undefined, undefined, (t, now) => (t === 1 ? { gridLimit: { maxImportW: 2000, until: now + 5000 } } : {}));
+  assert.ok(u.st.sp.currentA < 6 || !u.st.sp.enabled || u.st.sp.currentA <= 2.2 + 6);
+  u.run(10);
+  assert.equal(u.st.log.at(-1).state.gridLimitW, null, 'until passed');
+});
+
+test('a grid limit below the minimum pauses the car (the EV throttles first)', () => {
+  const s = site({ mode: 'power', phaseUsage: 'standard' }, { load: 3000 });
+  const last = s.run(5, undefined, undefined, { gridLimit: { maxImportW: 3500 } });
+  assert.equal(s.st.sp.enabled, false);
+  assert.match(last.reasons[0], /grid-limit .* < 6 A minimum: paused/);
+});
+
+test('battery policy: under "don\'t" a discharging home battery is not surplus; under "use" it is', () => {
+  const bat = (t, now) => ({ battery: { power: 2000, soc: 60, timestamp: now } });
+  const dont = site({ mode: 'solar-pure', phaseUsage: 'single', batteryPolicy: 'dont' });
+  dont.run(30, () => 0, () => 0, bat);
+  assert.equal(dont.st.log.at(-1).state.surplusW, 0 - 2000 + 0 === -2000 ? -2000 : dont.st.log.at(-1).state.surplusW);
+  assert.equal(dont.st.sp?.enabled ?? false, false);
+  const use = site({ mode: 'solar-pure', phaseUsage: 'single', batteryPolicy: 'use' });
+  use.run(30, () => 0, () => 2000, (t, now) => ({ battery: { power: -1500, soc: 50, timestamp: now } }));
+  assert.equal(use.st.log.at(-1).state.surplusW <= 2000 + 1, true, 'a charging battery below the priority SoC keeps its power');
+  const above = site({ mode: 'solar-pure', phaseUsage: 'single', prioritySoc: 40 });
+  above.run(5, () => 0, () => 0, (t, now) => ({ battery: { power: -1500, soc: 50, timestamp: now } }));
+  assert.equal(above.st.log.at(-1).state.surplusW, 1500, 'above the priority SoC its charge power is surplus');
+});
+
+test('solar-plus: the floor comes from grid + PV, surplus on top; a minimum surplus starts and stops it', () => {
+  const s = site({ mode: 'solar-plus', phaseUsage: 'standard', plusFloor: 0.5 });
+  let last = s.run(30, () => 500, () => 0);
+  assert.equal(s.st.sp.enabled, true);
+  assert.ok(Math.abs(last.carW - 5520) <= 3 * V * 0.1 + 1, `floor 50 % of 11 kW: ${last.carW} W`);
+  last = s.run(150, () => 500, () => 9000);
+  assert.ok(last.carW >= 8200, `surplus on top (rising surplus filtered with 30 s): ${last.carW} W`);
+  const m = site({ mode: 'solar-plus', phaseUsage: 'standard', plusFloor: 0.5, plusMinSurplusPct: 60, holdS: 10, waitS: 10 });
+  m.run(30, () => 500, () => 2000);
+  assert.equal(m.st.sp?.enabled ?? false, false, 'surplus 1.5 kW < 60 % of 5.5 kW');
+  m.run(90, () => 500, () => 4000);
+  assert.equal(m.st.sp.enabled, true, 'surplus 3.5 kW ≥ 3.3 kW (after the 30 s rise filter)');
+  m.run(60, () => 500, () => 0);
+  assert.equal(m.st.sp.enabled, false, 'stops below the minimum surplus after the hold');
+});
+
+test('lock and power modes; a mode message with until, and until unplugged', () => {
+  const s = site({ mode: 'lock' });
+  s.run(5, () => 0, () => 8000);
+  assert.equal(s.st.sp.enabled, false);
+  s.run(1, undefined, undefined, (t, now) => ({ mode: { mode: 'power', until: now + 10_000 } }));
+  s.run(5);
+  assert.equal(s.st.sp.enabled, true);
+  assert.equal(s.st.sp.currentA, 16);
+  s.run(10);
+  assert.equal(s.st.sp.enabled, false, 'back to lock after until');
+  s.run(1, undefined, undefined, { mode: { mode: 'power', until: 'unplugged' } });
+  s.run(3);
+  assert.equal(s.st.sp.enabled, true);
+  const r = s.c.step({ charger: { state: 'idle', power: 0, timestamp: s.t0 + 99_000_000 }, meter: { power: 0, timestamp: s.t0 + 99_000_000 } }, s.t0 + 99_000_000);
+  assert.equal(r.state.override, null, 'unplugging ends the override');
+  assert.equal(r.state.activeMode, 'lock');
+});
+
+test('time mode: weekday × hour in Europe/Amsterdam, across midnight and the spring DST change', () => {
+  const table = Array.from({ length: 7 }, () => Array(24).fill(null));
+  table[6][1] = 'lock'; // Sunday 01:00–02:00
+  table[6][3] = 'power'; // Sunday 03:00–04:00 (02:00 does not exist on 2026-03-29)
+  table[6][23] = 'power'; // Sunday 23:00
+  table[0][0] = 'lock'; // Monday 00:00
+  const c = new EvChargingController({ mode: 'time', timeTable: table, timeDefault: 'solar-pure' });
+  assert.equal(c.activeMode(Date.UTC(2026, 2, 29, 0, 30)), 'lock', '01:30 CET');
+  assert.equal(c.activeMode(Date.UTC(2026, 2, 29, 1, 30)), 'power', '03:30 CEST: one UTC hour later, two local hours');
+  assert.equal(c.activeMode(Date.UTC(2026, 2, 29, 2, 30)), 'solar-pure', '04:30 CEST: empty cell → default');
+  assert.equal(c.activeMode(Date.UTC(2026, 2, 29, 21, 30)), 'power', 'Sunday 23:30 CEST');
+  assert.equal(c.activeMode(Date.UTC(2026, 2, 29, 22, 30)), 'lock', 'Monday 00:30 CEST, across midnight');
+  // Autumn: 2026-10-25 02:00–03:00 happens twice; both are hour 2.
+  table[6][2] = 'lock';
+  assert.equal(c.activeMode(Date.UTC(2026, 9, 25, 0, 30)), 'lock');
+  assert.equal(c.activeMode(Date.UTC(2026, 9, 25, 1, 30)), 'lock');
+});
+
+test('commands only on change (decreases at once, increases at most every 10 s) and a refresh every 60 s', () => {
+  const s = site({ mode: 'solar-pure', phaseUsage: 'standard' });
+  s.run(300, () => 0, (t) => 6000 + (t % 20 < 10 ? 300 : -300));
+  const incs = s.st.commands.filter((c, i, a) => i > 0 && c.currentA > a[i - 1].currentA);
+  for (let i = 1; i < incs.length; i++) assert.ok(incs[i].t - incs[i - 1].t >= 10, 'increases ≥ 10 s apart');
+  const q = site({ mode: 'power', phaseUsage: 'standard' });
+  q.run(200);
+  assert.deepEqual(q.st.commands.map((c) => c.t), [1, 61, 121, 181]);
+});
