@@ -38,10 +38,15 @@ export { KsemPoller, createKsem } from './devices/ksem/poller';
 // Sofar ME3000SP inverter (Modbus RTU).
 export { SofarInverter } from './devices/sofar/inverter';
 
+// ENECTOR wallbox (Mennekes AMTRON register map, Modbus RTU).
+export { EnectorCharger, createEnector } from './devices/enector/driver';
+
 // Modbus links (TCP, TLS, RTU) the KSEM and Sofar drivers run on.
 export { createModbusLink } from './transport/modbus/link';
 
 // Controllers.
 export { ZeroExportController, ZERO_EXPORT_DEFAULTS } from './control/zero-export/controller';
 export type * from './control/zero-export/types';
+export { EvChargingController, EV_DEFAULTS } from './control/ev-charging/controller';
+export type * from './control/ev-charging/types';
 

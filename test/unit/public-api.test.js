@@ -38,8 +38,9 @@ test('the package root exports the stable names', () => {
     'createKsem',
     'createModbusLink',
     'setpointFromObject',
+    'createEnector',
   ];
-  const classes = ['P1Framer', 'P1Source', 'SessyBattery', 'KsemPoller', 'SofarInverter', 'ZeroExportController', 'RegisterImage'];
+  const classes = ['P1Framer', 'P1Source', 'SessyBattery', 'KsemPoller', 'SofarInverter', 'ZeroExportController', 'EvChargingController', 'EnectorCharger', 'RegisterImage'];
   for (const name of [...functions, ...classes]) assert.equal(typeof api[name], 'function', `${name} is exported`);
   assert.ok(Array.isArray(api.DEVICES), 'DEVICES is an array');
   for (const name of ['meterReadingSchema', 'batteryReadingSchema', 'batterySetpointSchema']) {
