@@ -49,4 +49,6 @@ export { ZeroExportController, ZERO_EXPORT_DEFAULTS } from './control/zero-expor
 export type * from './control/zero-export/types';
 export { EvChargingController, EV_DEFAULTS } from './control/ev-charging/controller';
 export type * from './control/ev-charging/types';
+export { PeakShavingController } from './control/peak-shaving/controller';
+export type { PeakShavingParams, PeakInputs, PeakResult, PeakCommand, PeakState, PeakBand } from './control/peak-shaving/controller';
 

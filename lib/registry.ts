@@ -6,6 +6,9 @@
  */
 import type { DeviceDescriptor } from './api/device';
 import { enectorDevice } from './devices/enector/device';
+import { ksemDevice } from './devices/ksem/device';
+import { sofarDevice } from './devices/sofar/device';
+import { sessyDevice } from './devices/sessy/device';
 
 /** A running simulator of one device: where it listens and how to stop it. */
 export interface SimulatorHandle {
@@ -26,9 +29,7 @@ export interface DeviceEntry {
   simulator?: string;
 }
 
-export const DEVICES: readonly DeviceEntry[] = [
-  enectorDevice,
-];
+export const DEVICES: readonly DeviceEntry[] = [ksemDevice, sofarDevice, enectorDevice, sessyDevice];
 
 /** The entry of a device by name (case-insensitive), or undefined. */
 export function findDevice(name: string): DeviceEntry | undefined {

@@ -3,7 +3,8 @@
  * one JSON object (the normalized meter reading plus `layout`), or one per poll with --watch.
  */
 import * as fs from 'node:fs';
-import { KsemPoller, type KsemLayout } from '../devices/ksem/poller';
+import type { MeterReading } from '../api/types';
+import { KsemPoller, type KsemLayout, type KsemRaw } from '../devices/ksem/poller';
 import { KSEM_DEFAULTS } from '../devices/ksem/descriptor';
 import { ModbusClientLink, endpointProblem } from '../transport/modbus/link';
 import type { ModbusEndpoint } from '../transport/modbus/types';
@@ -96,11 +97,11 @@ async function readCmd(args: string[], out: Out, err: Out): Promise<number> {
       const onSignal = () => finish(0);
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      poller.on('reading', (ev) => {
-        print(ev);
+      poller.on('reading', (reading: MeterReading, raw: KsemRaw) => {
+        print({ reading, raw });
         if (++n >= count) finish(0);
       });
-      poller.on('problem', (e: Error) => err(e.message));
+      poller.on('poll-error', (e: Error) => err(e.message));
       poller.start();
     });
   } finally {

@@ -18,9 +18,9 @@
  * register while importing and on "−" while exporting; reserved registers inside 0–145 read 0.
  */
 import { EventEmitter } from 'node:events';
-import { RegisterImage, encodePoint } from '../devices/ksem/decode';
-import { NATIVE_GROUPS, NATIVE_POINTS, INFO_POINTS, PHASES, SUNSPEC, type KsemPoint } from '../devices/ksem/descriptor';
-import { encodeValue } from '../transport/modbus/data-types';
+import { encodeRegisters, RegisterImage, type DevicePoint } from '../api/device';
+import { notImplementedWords, toScaledCounts } from '../devices/ksem/decode';
+import { INFO_POINTS, NATIVE_AREAS, NATIVE_GROUPS, NATIVE_POINTS, PHASES, SUNSPEC, sunspecPoints, SUNSPEC_FW25, SUNSPEC_FW26, type SunSpecLayout } from '../devices/ksem/descriptor';
 import { ModbusClientLink } from '../transport/modbus/link';
 import { ModbusServer, type ModbusException, type ModbusFaults } from '../transport/modbus/server';
 import { systemClock, type Clock, type Timer } from '../util/clock';
@@ -48,19 +48,20 @@ export interface KsemSimMeterOptions {
 }
 
 const SERIAL = '74012345';
-const FIRMWARE: Record<KsemFirmwareLayout, { version: string; productId: number; fw: number }> = {
+const FIRMWARE: Record<KsemFirmwareLayout, { version: string; productId: number; fw: number; sunspec: SunSpecLayout }> = {
   // Product ids seen at 0x2001 (ksem.md §1.1); which one belongs to which firmware is not published.
-  'fw2.5': { version: '2.5.1', productId: 18514, fw: 0x0251 },
-  'fw2.6': { version: '2.6.2', productId: 18530, fw: 0x0262 },
+  'fw2.5': { version: '2.5.1', productId: 18514, fw: 0x0251, sunspec: SUNSPEC_FW25 },
+  'fw2.6': { version: '2.6.2', productId: 18530, fw: 0x0262, sunspec: SUNSPEC_FW26 },
 };
+
+/** The scale factors the simulated KSEM puts into model 203: 0.01 A, 0.1 V, 0.01 Hz, 10 W / VA / var, 0.1 % PF, 1 Wh. */
+const KSEM_SF = { A_SF: -2, V_SF: -1, Hz_SF: -2, W_SF: 1, VA_SF: 1, VAR_SF: 1, PF_SF: -1, TotWh_SF: 0 };
 
 /** Valid register ranges of the simulated map (everything else → exception 2). */
 interface Range {
   start: number;
   end: number; // exclusive
 }
-
-const POINT_BY_NAME = new Map<string, KsemPoint>([...NATIVE_POINTS, ...INFO_POINTS].map((p) => [p.name, p]));
 
 export class KsemSimMeter {
   readonly clock: Clock;
@@ -69,6 +70,15 @@ export class KsemSimMeter {
   readonly version: string;
   /** Address of model 203's ID register. */
   readonly meterAddress: number;
+  /** Where the SunSpec models sit in this firmware's map. */
+  readonly sunspec: SunSpecLayout;
+  /** Every point of the map: native, device info, SunSpec at this layout's addresses. */
+  readonly points: readonly DevicePoint[];
+  /**
+   * What was last written through each point, by point name (null: the not-implemented pattern).
+   * Native values in the point's unit; model 203 values as raw counts (its points are raw).
+   */
+  readonly written: Record<string, number | string | null> = {};
   private readonly household: KsemPowerSource;
   private readonly pf: number;
   private readonly deviceAddress: number;
@@ -99,50 +109,53 @@ export class KsemSimMeter {
     }
     this.lastT = this.clock.now();
 
-    const commonLength = this.layout === 'fw2.5' ? 65 : 66;
-    this.meterAddress = 40002 + 2 + commonLength;
+    this.sunspec = FIRMWARE[this.layout].sunspec;
+    this.meterAddress = this.sunspec.meterAddress;
+    this.points = [...NATIVE_POINTS, ...INFO_POINTS, ...sunspecPoints(this.sunspec)];
+    // The chain ends with the end model header right after model 203.
     const end = this.meterAddress + 2 + SUNSPEC.m203Length;
-    this.ranges = [
-      { start: 0, end: 146 },
-      { start: 512, end: 552 },
-      { start: 592, end: 792 },
-      { start: 8192, end: 8196 },
-      { start: 8228, end: 8232 },
-      { start: 40000, end: end + 2 },
-    ];
-    this.writeStatic(commonLength, end);
+    this.ranges = [...NATIVE_AREAS.map((a) => ({ start: a.start, end: a.start + a.count })), { start: this.sunspec.base, end: end + 2 }];
+    this.writeStatic(end);
   }
 
-  private writeStatic(commonLength: number, end: number): void {
+  /** Writes values through their points and records them in `written`; null writes the not-implemented pattern. */
+  private put(values: Record<string, number | string | null>): void {
+    const encodable: Record<string, number | string> = {};
+    for (const [name, v] of Object.entries(values)) {
+      this.written[name] = v;
+      if (v === null) {
+        const p = this.points.find((q) => q.name === name);
+        if (!p || p.source.kind !== 'register') throw new Error(`unknown point ${name}`);
+        this.image.set(p.source.address, notImplementedWords(p), p.source.fc);
+      } else encodable[name] = v;
+    }
+    encodeRegisters(this.image, this.points, encodable);
+  }
+
+  private writeStatic(end: number): void {
     const fw = FIRMWARE[this.layout];
-    const img = this.image;
-    for (const r of this.ranges) img.set(r.start, new Array(r.end - r.start).fill(0));
-    const put = (name: string, v: number | string) => img.set(POINT_BY_NAME.get(name)!.address, encodePoint(POINT_BY_NAME.get(name)!, v));
-    put('manufacturerId', 0x0001);
-    put('productId', fw.productId);
-    put('hardwareVersion', 0x0100);
-    put('firmwareVersion', fw.fw);
-    put('serialNumber', this.serial.slice(-8));
-    // SunSpec: marker, model 1, model 203 header, end marker.
-    img.set(40000, [...SUNSPEC.marker]);
-    img.set(40002, [SUNSPEC.commonId, commonLength]);
-    const str = (off: number, len: number, s: string) => img.set(40002 + off, encodeValue(s, 'string', { length: len }));
-    str(2, 16, 'KOSTAL');
-    str(18, 16, 'KOSTAL Smart Energy Meter');
-    str(34, 8, '');
-    str(42, 8, this.version);
-    str(50, 16, this.serial);
-    img.set(40002 + 66, [this.deviceAddress]);
-    if (commonLength === 66) img.set(40002 + 67, [0x8000]); // Pad
-    const m = this.meterAddress;
-    img.set(m, [203, SUNSPEC.m203Length]);
-    // Everything after the energy scale factor (offset 54) is "not implemented": apparent and
-    // reactive energies (acc32 0), their scale factors TotVAh_SF (71) and TotVArh_SF (104) 0x8000,
-    // the event bits (105–106) 0.
-    for (let a = m + 55; a < end; a++) img.set(a, [0]);
-    img.set(m + 71, [0x8000]);
-    img.set(m + 104, [0x8000]);
-    img.set(end, [SUNSPEC.endId, 0]);
+    // Reserved registers inside the map read 0.
+    for (const r of this.ranges) this.image.set(r.start, new Array(r.end - r.start).fill(0));
+    this.put({ manufacturerId: 0x0001, productId: fw.productId, hardwareVersion: 0x0100, firmwareVersion: fw.fw, serialNumber: this.serial.slice(-8) });
+    const m1: Record<string, number | string | null> = {
+      'sunspec.marker': 'SunS',
+      'm1.ID': SUNSPEC.commonId,
+      'm1.L': this.sunspec.commonLength,
+      'm1.Mn': 'KOSTAL',
+      'm1.Md': 'KOSTAL Smart Energy Meter',
+      'm1.Opt': '',
+      'm1.Vr': this.version,
+      'm1.SN': this.serial,
+      'm1.DA': this.deviceAddress,
+    };
+    if (this.points.some((p) => p.name === 'm1.Pad')) m1['m1.Pad'] = null;
+    this.put(m1);
+    // Model 203 beyond the energy scale factor is "not implemented": apparent and reactive energies
+    // (acc32 0 = not accumulated), their scale factors, no event bits.
+    const rest: Record<string, number | null> = { 'm203.ID': SUNSPEC.meterIds[0], 'm203.L': SUNSPEC.m203Length, 'm203.Evt': 0, 'm203.TotVAh_SF': null, 'm203.TotVArh_SF': null };
+    for (const p of this.points) if (/^m203\.TotVA(r)?h(Exp|Imp)/.test(p.name)) rest[p.name] = 0;
+    this.put(rest);
+    this.image.set(end, [SUNSPEC.endId, 0]);
   }
 
   /** Integrates the counters up to now and refreshes the values once per second (ksem.md §1.2). */
@@ -203,48 +216,43 @@ export class KsemSimMeter {
     };
     energies('', this.energy.import, this.energy.export);
     PHASES.forEach((ph, i) => energies(`${ph}.`, this.energy.phases[i].import, this.energy.phases[i].export));
-    for (const [name, value] of Object.entries(v)) {
-      const p = POINT_BY_NAME.get(name)!;
-      this.image.set(p.address, encodePoint(p, value));
-    }
+    this.put(v);
     this.writeSunSpec(v);
   }
 
-  /** Model 203 from the same values, with the scale factors a KSEM uses (10 W, 0.01 A, 0.1 V, 0.01 Hz, Wh). */
+  /** Model 203 from the same values, with the scale factors a KSEM uses (KSEM_SF), encoded through the model 203 points. */
   private writeSunSpec(v: Record<string, number>): void {
-    const m = this.meterAddress;
-    const o = SUNSPEC.m203;
-    const sf = { A_SF: -2, V_SF: -1, Hz_SF: -2, W_SF: 1, VA_SF: 1, VAR_SF: 1, PF_SF: -1, TotWh_SF: 0 };
-    const i16 = (name: string, value: number, scale: number) => {
-      const raw = Math.max(-0x7fff, Math.min(0x7fff, Math.round(value / 10 ** scale)));
-      this.image.set(m + o[name], [raw & 0xffff]);
-    };
-    const acc32 = (name: string, value: number) => this.image.set(m + o[name], encodeValue(Math.max(0, Math.min(0x7fffffff, Math.floor(value))), 'u32'));
-    for (const [k, x] of Object.entries(sf)) this.image.set(m + o[k], [x & 0xffff]);
     const net = (prefix: string) => v[`${prefix}activePowerPlus`] - v[`${prefix}activePowerMinus`];
-    const amps = PHASES.map((ph) => v[`${ph}.current`]);
-    i16('A', amps[0] + amps[1] + amps[2], sf.A_SF);
-    ['AphA', 'AphB', 'AphC'].forEach((k, i) => i16(k, amps[i], sf.A_SF));
-    const volts = PHASES.map((ph) => v[`${ph}.voltage`]);
-    i16('PhV', (volts[0] + volts[1] + volts[2]) / 3, sf.V_SF);
-    ['PhVphA', 'PhVphB', 'PhVphC'].forEach((k, i) => i16(k, volts[i], sf.V_SF));
-    // Line-to-line voltages (offsets 11–14): √3 × the average phase voltage, as a balanced system.
-    for (let k = 11; k <= 14; k++) this.image.set(m + k, [Math.round((((volts[0] + volts[1] + volts[2]) / 3) * Math.sqrt(3)) / 10 ** sf.V_SF) & 0xffff]);
-    i16('Hz', v.frequency, sf.Hz_SF);
-    i16('W', net(''), sf.W_SF);
-    ['WphA', 'WphB', 'WphC'].forEach((k, i) => i16(k, net(`${PHASES[i]}.`), sf.W_SF));
-    i16('VA', v.apparentPowerPlus + v.apparentPowerMinus, sf.VA_SF);
-    for (let k = 24; k <= 26; k++) this.image.set(m + k, [Math.round((v[`${PHASES[k - 24]}.apparentPowerPlus`] + v[`${PHASES[k - 24]}.apparentPowerMinus`]) / 10) & 0xffff]);
-    i16('VAR', v.reactivePowerPlus - v.reactivePowerMinus, sf.VAR_SF);
-    for (let k = 29; k <= 31; k++) this.image.set(m + k, [Math.round((v[`${PHASES[k - 29]}.reactivePowerPlus`] - v[`${PHASES[k - 29]}.reactivePowerMinus`]) / 10) & 0xffff]);
-    i16('PF', v.powerFactor * 100, sf.PF_SF);
-    ['PFphA', 'PFphB', 'PFphC'].forEach((k, i) => i16(k, v[`${PHASES[i]}.powerFactor`] * 100, sf.PF_SF));
-    acc32('TotWhExp', v.activeEnergyMinus);
-    acc32('TotWhImp', v.activeEnergyPlus);
-    ['A', 'B', 'C'].forEach((x, i) => {
-      acc32(`TotWhExpPh${x}`, v[`${PHASES[i]}.activeEnergyMinus`]);
-      acc32(`TotWhImpPh${x}`, v[`${PHASES[i]}.activeEnergyPlus`]);
+    const sum = (f: (ph: string) => number) => PHASES.reduce((a, ph) => a + f(ph), 0);
+    const volts = sum((ph) => v[`${ph}.voltage`]) / 3;
+    const m: Record<string, number> = {
+      A: sum((ph) => v[`${ph}.current`]),
+      PhV: volts,
+      // Line-to-line voltages: √3 × the average phase voltage, as a balanced system.
+      PPV: volts * Math.sqrt(3),
+      PPVphAB: volts * Math.sqrt(3),
+      PPVphBC: volts * Math.sqrt(3),
+      PPVphCA: volts * Math.sqrt(3),
+      Hz: v.frequency,
+      W: net(''),
+      VA: v.apparentPowerPlus + v.apparentPowerMinus,
+      VAR: v.reactivePowerPlus - v.reactivePowerMinus,
+      PF: v.powerFactor,
+      TotWhExp: v.activeEnergyMinus,
+      TotWhImp: v.activeEnergyPlus,
+    };
+    PHASES.forEach((ph, i) => {
+      const x = 'ABC'[i];
+      m[`Aph${x}`] = v[`${ph}.current`];
+      m[`PhVph${x}`] = v[`${ph}.voltage`];
+      m[`Wph${x}`] = net(`${ph}.`);
+      m[`VAph${x}`] = v[`${ph}.apparentPowerPlus`] + v[`${ph}.apparentPowerMinus`];
+      m[`VARph${x}`] = v[`${ph}.reactivePowerPlus`] - v[`${ph}.reactivePowerMinus`];
+      m[`PFph${x}`] = v[`${ph}.powerFactor`];
+      m[`TotWhExpPh${x}`] = v[`${ph}.activeEnergyMinus`];
+      m[`TotWhImpPh${x}`] = v[`${ph}.activeEnergyPlus`];
     });
+    this.put(toScaledCounts(m, KSEM_SF));
   }
 
   /** FC 3 read: words, or exception 2 when the range leaves the map (ksem.md §1.13). */
@@ -253,13 +261,13 @@ export class KsemSimMeter {
     if (!inside) return { exception: 2 };
     this.update();
     this.reads++;
-    return this.image.block({ start: address, count });
+    return this.image.block(address, count);
   }
 
   /** The words of a native group, current (for the push client). */
   block(start: number, count: number): number[] {
     this.update();
-    return this.image.block({ start, count });
+    return this.image.block(start, count);
   }
 }
 

@@ -4,14 +4,16 @@
  *
  * Physics: a BatteryPlant (lib/sim/battery.ts, 3000 W both ways) that the household sees through
  * household.addSource(), so the virtual home's meters measure it; grid, load and PV registers come
- * from household.state(t). Registers are encoded with the driver's own points table
- * (lib/devices/sofar/descriptor.ts), in the register conventions of the Sofar PDF
- * (../shared/protocols/sofar-me3000sp.md §3.3): battery power + charging, grid power + export,
- * AC power + discharging, battery voltage 0.1 V (or 0.01 V, an option, to exercise §3.10).
+ * from household.state(t). The state becomes values by point name (pointValues()), in our units and
+ * signs, and those are encoded through the driver's own points (lib/devices/sofar/descriptor.ts,
+ * encodeRegisters): the points' scales put them into the register conventions of the Sofar PDF
+ * (../shared/protocols/sofar-me3000sp.md §3.3: battery power + charging, grid power + export).
+ * Options pick the variant points for the documented conflicts (§3.10): battery voltage at 0.1 V
+ * (default) or 0.01 V, grid power as s16 (default) or as an s32 over 0x0212–0x0213.
  *
- * Protocol (§3.6, §3.7, §3.9): FC 0x03 real-time block 0x0200–0x0255 and the work-mode block
- * 0x1200–0x1214; FC 0x04 battery settings 0x10B0–0x10BC and device info 0x2000–0x200B; FC 0x06/0x10
- * to the work-mode block; vendor FC 0x42 passive control with the status-word reply (result codes
+ * Protocol (§3.6, §3.7, §3.9): FC 0x03 reads of the real-time block and the work-mode block, FC
+ * 0x04 reads of the battery settings and device info, each served over the span of its points
+ * (unlisted registers inside a span read 0); FC 0x06/0x10 to the work-mode points; vendor FC 0x42 passive control with the status-word reply (result codes
  * 0 accepted, 1 not in passive mode, 3 busy, 4 invalid data; bits charge/discharge enabled, full,
  * empty); vendor FC 0x49 heartbeat (reply: byte count 2 + status word — the real reply is not
  * documented). Other addresses answer exception 2, other function codes exception 1.
@@ -30,24 +32,28 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { RegisterImage, decodeRegisterWords, encodeRegisters, inRange, scaleIn, scaleOut, type DevicePoint, type RegisterSource } from '../api/device';
 import {
   BATTERY_SETTINGS_BLOCK,
-  BATTERY_SETTING_POINTS,
   DEVICE_INFO_BLOCK,
   FC_HEARTBEAT,
   FC_PASSIVE,
+  GRID_POINT,
   HEARTBEAT_REG,
   HEARTBEAT_VALUE,
   ME3000_MAX_POWER_W,
   PASSIVE_REG,
   PASSIVE_STANDBY_VALUE,
-  REALTIME_POINTS,
+  REALTIME_BLOCK,
+  SOFAR_POINTS,
+  VOLTAGE_POINT,
   WORK_MODE,
+  WORK_MODE_BLOCK,
+  point,
+  type GridRegisterType,
 } from '../devices/sofar/descriptor';
 import { faultBit } from '../devices/sofar/enums';
-import { encodePoints } from '../devices/sofar/normalize';
 import { encodeStatusWord, passiveReplyData } from '../devices/sofar/passive';
-import { encodeValue } from '../transport/modbus/data-types';
 import { ModbusServer, type ModbusException, type ModbusFaults, type ModbusServerHandler } from '../transport/modbus/server';
 import { closeServer, listen, trackConnections } from '../transport/net-server';
 import { systemClock, type Clock, type Timer } from '../util/clock';
@@ -87,6 +93,12 @@ export interface SofarSimOptions {
   batteryVoltageScale?: 0.1 | 0.01;
   /** A PV CT (CTpv) is installed: 0x0215 carries PV power (default true). */
   pvCt?: boolean;
+  /**
+   * Encoding of 0x0212 (§3.10): s16 (PDF, default); u16 (no import can be shown); or s32 over
+   * 0x0212–0x0213 as evcc reads it (a firmware whose load register then is elsewhere: 0x0213 carries
+   * the grid's low word).
+   */
+  gridRegister?: GridRegisterType;
   /** Serial number, 14 characters (0x2001–0x2007). */
   serial?: string;
   /** Control step of the auto mode and bookkeeping period, ms of simulated time (default 1000). */
@@ -107,6 +119,23 @@ export interface SofarCommandLog {
 
 /** The faults setFaults() hands to the Modbus server (for this unit). */
 const SERVER_FAULTS = ['timeout', 'exception', 'crcError', 'wrongUnit', 'dropConnection', 'delayMs'] as const;
+
+const TYPE_RANGE: Partial<Record<RegisterSource['type'], [number, number]>> = { u16: [0, 0xffff], s16: [-0x8000, 0x7fff], u32: [0, 0xffffffff], s32: [-0x80000000, 0x7fffffff] };
+
+/** A value as the register can hold it: a real register saturates at its type's range rather than wrapping. */
+function saturate(p: DevicePoint, v: number): number {
+  const range = TYPE_RANGE[(p.source as RegisterSource).type];
+  if (!range) return v;
+  const raw = Math.round(scaleOut(p, v));
+  if (!Number.isFinite(raw)) return 0;
+  const c = Math.max(range[0], Math.min(range[1], raw));
+  return c === raw ? v : scaleIn(p, c);
+}
+
+/** The blocks the simulator answers reads of: the spans of the descriptor's points. */
+const SERVED = [REALTIME_BLOCK, WORK_MODE_BLOCK, BATTERY_SETTINGS_BLOCK, DEVICE_INFO_BLOCK];
+/** Writable points by address (the work-mode block, §3.9). */
+const WRITABLE = new Map(SOFAR_POINTS.filter((p) => p.access === 'rw' && p.source.kind === 'register').map((p) => [(p.source as { address: number }).address, p.name]));
 
 const DEFAULT_PLANT: BatteryPlantOptions = { capacityWh: 4800, maxChargeW: ME3000_MAX_POWER_W, maxDischargeW: ME3000_MAX_POWER_W, socPct: 50, minSocPct: 10 };
 
@@ -132,6 +161,7 @@ export class SofarSim extends EventEmitter {
   /** Time of the last heartbeat or command (simulated), or null before the first. */
   lastLifeSign: number | null = null;
   private readonly voltageScale: 0.1 | 0.01;
+  private readonly gridRegister: GridRegisterType;
   private readonly pvCt: boolean;
   private readonly tickMs: number;
   private readonly removeSource?: () => void;
@@ -160,6 +190,7 @@ export class SofarSim extends EventEmitter {
     this.fallback = o.fallback ?? 'auto';
     this.voltageScale = o.batteryVoltageScale ?? 0.1;
     this.pvCt = o.pvCt ?? true;
+    this.gridRegister = o.gridRegister ?? 's16';
     this.serial = (o.serial ?? 'SA1ES130K12345').padEnd(14, ' ').slice(0, 14);
     this.tickMs = o.tickMs ?? 1000;
     this.lastT = this.clock.now();
@@ -265,7 +296,7 @@ export class SofarSim extends EventEmitter {
     return 0;
   }
 
-  /** SI values by point name (register conventions), at time t. */
+  /** Real-time values by point name, our units and signs (+ discharge, + import), at time t. */
   values(t = this.clock.now()): Record<string, number> {
     this.control(t);
     this.account(t);
@@ -281,14 +312,15 @@ export class SofarSim extends EventEmitter {
       gridVoltage: st ? st.phases[0].voltage : 230,
       gridCurrent: st ? st.phases[0].current : 0,
       gridFrequency: 50,
-      batteryDcPowerRaw: -dc,
-      batteryVoltageRaw: volts,
-      batteryCurrentRaw: -dc / volts,
+      batteryDcPower: dc,
+      [VOLTAGE_POINT[this.voltageScale === 0.01 ? '0.01' : '0.1']]: volts,
+      batteryCurrent: dc / volts,
       soc: Math.round(soc),
       batteryTemperature: 24,
-      gridPowerRaw: -grid,
       loadPower: st ? st.loadW : 0,
-      acPowerRaw: ac,
+      // After the load: an s32 grid value covers 0x0213 too.
+      [GRID_POINT[this.gridRegister]]: grid,
+      acPower: ac,
       pvPower: this.pvCt && st ? st.pvW : 0,
       epsVoltage: 0,
       epsPower: 0,
@@ -319,25 +351,25 @@ export class SofarSim extends EventEmitter {
     };
   }
 
-  /** Registers 0x0200–0x0255 now. */
-  realtimeWords(t = this.clock.now()): number[] {
-    const v = this.values(t);
-    const words = encodePoints(v, REALTIME_POINTS, 0x0200, 0x56);
-    words[0x0e] = Math.max(0, Math.min(0xffff, Math.round(v.batteryVoltageRaw / this.voltageScale)));
-    const ids = this.simFaults.inverterFaults ?? [];
-    for (const id of ids) {
+  /** Every point's value by name at time t: the real-time block, battery settings, device info, work mode. */
+  pointValues(t = this.clock.now()): Record<string, number | string> {
+    const v: Record<string, number | string> = this.values(t);
+    const fault = [0, 0, 0, 0, 0];
+    for (const id of this.simFaults.inverterFaults ?? []) {
       try {
         const [reg, bit] = faultBit(id);
-        words[0x01 + reg] |= 1 << bit;
+        fault[reg] |= 1 << bit;
       } catch {
         /* ignore ids out of range */
       }
     }
-    return words;
-  }
-
-  private batteryWords(): number[] {
-    const values: Record<string, number> = {
+    for (let i = 0; i < 5; i++) {
+      v[`inverterFault${i}`] = fault[i];
+      v[`batteryFault${i}`] = 0;
+    }
+    return {
+      ...v,
+      // Battery settings (a 48 V pack of the plant's capacity).
       batteryType: 1,
       capacityAh: Math.round(this.plant.capacityWh / 48),
       maxChargeVoltage: 53.2,
@@ -349,21 +381,31 @@ export class SofarSim extends EventEmitter {
       depthOfDischarge: Math.round(100 - this.plant.minSocPct),
       emptyVoltage: 46,
       fullVoltage: 53.2,
+      // Device info.
+      productionCode: 1,
+      serial: this.serial,
+      softwareVersion: 0x56333430, // "V340"
+      hardwareVersion: 0x00010002,
+      // Work-mode block.
+      workMode: this.workMode,
+      passiveStandby: this.mode === 'standby' ? PASSIVE_STANDBY_VALUE : 0,
+      passiveDischargeW: this.mode === 'discharge' ? this.modeW : 0,
+      passiveChargeW: this.mode === 'charge' ? this.modeW : 0,
     };
-    return encodePoints(values, BATTERY_SETTING_POINTS, BATTERY_SETTINGS_BLOCK.address, BATTERY_SETTINGS_BLOCK.count);
   }
 
-  private infoWords(): number[] {
-    return [0x0001, ...encodeValue(this.serial, 'string', { length: 7 }), ...encodeValue(0x56333430, 'u32'), ...encodeValue(0x00010002, 'u32')].slice(0, DEVICE_INFO_BLOCK.count);
+  /** The register image now, encoded through the points. */
+  image(t = this.clock.now()): RegisterImage {
+    const image = new RegisterImage();
+    const values = this.pointValues(t);
+    for (const [name, v] of Object.entries(values)) if (typeof v === 'number') values[name] = saturate(point(name), v);
+    encodeRegisters(image, SOFAR_POINTS, values);
+    return image;
   }
 
-  private workModeWords(): number[] {
-    const w = new Array<number>(21).fill(0);
-    w[0] = this.workMode;
-    w[0x12] = this.mode === 'standby' ? PASSIVE_STANDBY_VALUE : 0;
-    w[0x13] = this.mode === 'discharge' ? this.modeW : 0;
-    w[0x14] = this.mode === 'charge' ? this.modeW : 0;
-    return w;
+  /** The real-time block now (0x0200 onwards, as the driver reads it). */
+  realtimeWords(t = this.clock.now()): number[] {
+    return this.image(t).block(REALTIME_BLOCK.address, REALTIME_BLOCK.count, REALTIME_BLOCK.fc);
   }
 
   private statusWord(result: number): number {
@@ -392,33 +434,30 @@ export class SofarSim extends EventEmitter {
     return {
       read: (_unit, fc, address, count) => {
         const end = address + count;
-        if (fc === 0x03 && address >= 0x0200 && end <= 0x0256) return this.realtimeWords().slice(address - 0x0200, end - 0x0200);
-        if (fc === 0x03 && address >= WORK_MODE.register && end <= WORK_MODE.register + 21) return this.workModeWords().slice(address - WORK_MODE.register, end - WORK_MODE.register);
-        if (fc === 0x04 && address >= BATTERY_SETTINGS_BLOCK.address && end <= BATTERY_SETTINGS_BLOCK.address + BATTERY_SETTINGS_BLOCK.count)
-          return this.batteryWords().slice(address - BATTERY_SETTINGS_BLOCK.address, end - BATTERY_SETTINGS_BLOCK.address);
-        if (fc === 0x04 && address >= DEVICE_INFO_BLOCK.address && end <= DEVICE_INFO_BLOCK.address + DEVICE_INFO_BLOCK.count) return this.infoWords().slice(address - DEVICE_INFO_BLOCK.address, end - DEVICE_INFO_BLOCK.address);
-        return ex(2);
+        const inside = SERVED.some((b) => b.fc === fc && address >= b.address && end <= b.address + b.count);
+        return inside ? this.image().block(address, count, fc as 0x03 | 0x04) : ex(2);
       },
       write: (_unit, fc, address, values) => {
         const t = this.clock.now();
         for (let i = 0; i < values.length; i++) {
           const a = address + i;
           const v = values[i];
-          if (a === WORK_MODE.register) {
-            if (v > 4) return ex(3);
-            this.workMode = v;
-            if (v !== WORK_MODE.passive) this.setMode('auto');
-          } else if (a === WORK_MODE.standby || a === WORK_MODE.discharge || a === WORK_MODE.charge) {
+          const name = WRITABLE.get(a);
+          if (!name) return ex(2);
+          const p = point(name);
+          const value = decodeRegisterWords(p, [v]) as number;
+          if (!inRange(p, value)) return ex(3);
+          if (name === 'workMode') {
+            this.workMode = value;
+            if (value !== WORK_MODE.passive) this.setMode('auto');
+          } else {
             if (this.workMode !== WORK_MODE.passive) return ex(4);
-            if (a === WORK_MODE.standby) {
-              if (v !== PASSIVE_STANDBY_VALUE) return ex(3);
+            if (name === 'passiveStandby') {
+              if (value !== PASSIVE_STANDBY_VALUE) return ex(3);
               this.setMode('standby');
-            } else {
-              if (v > ME3000_MAX_POWER_W) return ex(3);
-              this.setMode(a === WORK_MODE.charge ? 'charge' : 'discharge', v);
-            }
+            } else this.setMode(name === 'passiveChargeW' ? 'charge' : 'discharge', value);
             this.lastLifeSign = t;
-          } else return ex(2);
+          }
           this.command(fc, a, v, 0);
         }
         return undefined;

@@ -1,91 +1,82 @@
 /**
  * ksem-meter: reads a KOSTAL Smart Energy Meter, either by polling it through a modbus-link config
  * node (Modbus TCP or TLS) or by receiving what the KSEM writes in its Modbus-master mode, and emits
- * normalized `kind: "meter"` readings. Protocol work lives in lib/devices/ksem; this file translates.
+ * normalized `kind: "meter"` readings. Protocol work lives in lib/devices/ksem; status, freshness,
+ * input and close come from the device-node skeleton (nodes/_shared/device-node.ts).
  */
-import { validator } from '../../lib/api/validate';
-import { ksemMeterConfigSchema, pollerOptions, receiverOptions, staleMs, type KsemMeterConfig } from '../../lib/devices/ksem/config';
-import { KsemPoller, type KsemIdentityEvent, type KsemReadingEvent } from '../../lib/devices/ksem/poller';
+import type { MeterReading } from '../../lib/api/types';
+import { expectedIntervalMs, pollerOptions, readKsemConfig, receiverOptions } from '../../lib/devices/ksem/config';
+import { describeIdentity, KsemPoller, type KsemIdentityEvent, type KsemRaw } from '../../lib/devices/ksem/poller';
 import { KsemPushReceiver } from '../../lib/devices/ksem/push-receiver';
 import type { LinkLease } from '../../lib/transport/modbus/pool';
-import { linkInfo, linkStatusSuffix } from '../_shared/link-info';
-import type { ModbusLinkNode } from '../modbus-link/modbus-link';
-import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
-import { formatAge, formatPower, freshness } from '../_shared/status';
-import { translator } from '../_shared/i18n';
-import { rateLimitedWarn } from '../_shared/log';
 import { closeInOrder } from '../_shared/close';
+import { DeviceStatus, errorText, safeInput } from '../_shared/device-node';
+import { translator } from '../_shared/i18n';
+import { linkInfo, linkStatusSuffix } from '../_shared/link-info';
+import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
+import { formatPower } from '../_shared/status';
+import type { ModbusLinkNode } from '../modbus-link/modbus-link';
 
-const checkConfig = validator(ksemMeterConfigSchema, 'config');
-
-/** Short status text for an error: "timeout, registers 0–65", "port 1502 in use", … */
-export function statusText(e: Error & { code?: string; exceptionCode?: number; port?: number }): string {
-  if (e.code === 'EADDRINUSE') return `port ${e.port} in use`;
-  if (e.code === 'EACCES') return `port ${e.port} needs root`;
-  const regs = /registers (\d+–\d+)/.exec(e.message)?.[1];
-  if (regs && e.code) return `${e.code === 'exception' ? `exception ${e.exceptionCode ?? ''}`.trim() : e.code}, registers ${regs}`;
-  return e.message.replace(/^KSEM /, '').slice(0, 60);
-}
+/** A refused push client shows in the status this long after the last refusal. */
+const REFUSED_SHOWN_MS = 60_000;
 
 module.exports = function (RED: NodeAPI) {
   const _ = translator(RED, 'ksem-meter', __dirname);
 
-  function KsemMeterNode(this: Node, config: KsemMeterConfig) {
-    RED.nodes.createNode(this, config);
+  function KsemMeterNode(this: Node, saved: Record<string, unknown>) {
+    RED.nodes.createNode(this, saved);
     const node = this;
-    let problem = checkConfig(config);
-    let poller: KsemPoller | undefined;
+    const read = readKsemConfig(saved);
+    const config = read.ok ? read.config : undefined;
+    let problem = read.ok ? undefined : read.error;
     let lease: LinkLease | undefined;
+    let poller: KsemPoller | undefined;
     let receiver: KsemPushReceiver | undefined;
-    let last: { ev: KsemReadingEvent; at: number } | undefined;
-    let intervalMs = 0;
-    /** Short text of the last problem (status), and its full message (errors, logs). */
+    let last: { reading: MeterReading; raw: KsemRaw } | undefined;
     let lastError: string | undefined;
-    let lastErrorFull: string | undefined;
+    let refusedTimer: ReturnType<typeof setTimeout> | undefined;
     let waitingText = _('ksem-meter.status.connecting');
-    /** Problems of one kind are logged at most once a minute; status shows every one. */
-    const logLimited = rateLimitedWarn(node);
+    const refusedLogged = new Set<string>();
 
-    const buildMsg = (ev: KsemReadingEvent): NodeMessage => {
-      const msg: NodeMessage = { topic: config.topic || 'ksem', payload: ev.reading };
-      if (config.raw) msg.raw = ev.raw;
+    const status = new DeviceStatus(node, {
+      freshness: { fixedMs: config?.staleAfter ? config.staleAfter * 1000 : undefined, expectedMs: config ? expectedIntervalMs(config) : 1000 },
+      summary: () => (last ? formatPower(last.reading.power) : ''),
+      waiting: waitingText,
+      suffix: () => linkStatusSuffix(lease?.link),
+    });
+
+    const buildMsg = (l: NonNullable<typeof last>): NodeMessage => {
+      const msg: NodeMessage = { topic: config?.topic ?? 'ksem', payload: l.reading };
+      if (config?.raw) msg.raw = l.raw;
       if (lease) msg.link = linkInfo(lease.link);
       return msg;
     };
-
-    const updateStatus = () => {
-      if (problem) return;
-      const age = last ? Date.now() - last.at : Infinity;
-      const stale = staleMs(config, intervalMs);
-      if (lastError && age > stale) {
-        node.status({ fill: 'red', shape: 'ring', text: lastError });
-        return;
-      }
-      if (!last) {
-        node.status({ fill: 'yellow', shape: 'ring', text: waitingText });
-        return;
-      }
-      node.status(freshness(age, stale, `${formatPower(last.ev.reading.power)} · ${formatAge(age)}${linkStatusSuffix(lease?.link)}`));
-    };
-
-    const onReading = (ev: KsemReadingEvent) => {
-      const now = Date.now();
-      if (last) intervalMs = intervalMs ? intervalMs * 0.8 + (now - last.at) * 0.2 : now - last.at;
-      last = { ev, at: now };
+    const onReading = (reading: MeterReading, raw: KsemRaw) => {
+      last = { reading, raw };
       lastError = undefined;
-      lastErrorFull = undefined;
-      node.send(buildMsg(ev));
-      updateStatus();
+      status.good();
+      node.send(buildMsg(last));
+    };
+    const onError = (e: Error) => {
+      lastError = errorText(e);
+      status.failed(e);
+    };
+    const waiting = (text: string) => status.waiting((waitingText = text));
+    const onRefused = (from: string) => {
+      const text = `${_('ksem-meter.status.refused')} ${from}`;
+      // Before the first reading the warning takes the waiting text's place.
+      if (last) status.warn('refused', text);
+      else status.waiting(text);
+      if (!refusedLogged.has(from)) node.warn(`${_('ksem-meter.errors.refused')}: ${from}`);
+      refusedLogged.add(from);
+      if (refusedTimer) clearTimeout(refusedTimer);
+      refusedTimer = setTimeout(() => {
+        status.warn('refused', undefined);
+        status.waiting(waitingText);
+      }, REFUSED_SHOWN_MS);
     };
 
-    const onProblem = (e: Error) => {
-      lastError = statusText(e);
-      lastErrorFull = e.message;
-      logLimited('problem:' + e.message, e.message);
-      updateStatus();
-    };
-
-    if (!problem && config.mode === 'poll') {
+    if (config && config.mode === 'poll') {
       const linkNode = RED.nodes.getNode(String(config.link)) as ModbusLinkNode | null;
       if (!linkNode || typeof linkNode.acquire !== 'function') problem = `config.link: ${_('ksem-meter.errors.noLink')}`;
       else {
@@ -93,25 +84,21 @@ module.exports = function (RED: NodeAPI) {
           lease = linkNode.acquire();
           poller = new KsemPoller(lease.link, pollerOptions(config));
         } catch (e) {
-          problem = (e as Error).message;
+          problem = errorText(e);
         }
       }
     }
 
-    if (problem) {
-      node.status({ fill: 'red', shape: 'ring', text: _('ksem-meter.status.config') });
+    if (problem || !config) {
+      status.config(_('ksem-meter.status.config'));
       node.error(`${_('ksem-meter.errors.config')}: ${problem}`);
     } else if (poller) {
       poller.on('reading', onReading);
-      poller.on('problem', onProblem);
+      poller.on('poll-error', onError);
       let identityText = '';
       poller.on('identity', (id: KsemIdentityEvent) => {
-        const c = id.identity.common;
-        const text =
-          `KSEM ${c?.serialNumber ?? id.identity.info?.serialNumber ?? '(no serial)'}` +
-          `${c?.version ? ', firmware ' + c.version : ''}, ${id.layout} registers` +
-          `${id.meterAddress !== undefined ? ', SunSpec model 203 at ' + id.meterAddress : ', no SunSpec model 203'}`;
         // Detection is redone after every error; log only what changed (a firmware update, say).
+        const text = describeIdentity(id);
         if (text !== identityText) node.log(text);
         identityText = text;
       });
@@ -120,35 +107,32 @@ module.exports = function (RED: NodeAPI) {
       const ro = receiverOptions(config);
       receiver = new KsemPushReceiver(ro);
       receiver.on('reading', onReading);
-      receiver.on('problem', onProblem);
-      waitingText = _('ksem-meter.status.starting');
-      receiver.start().then(
-        (port) => {
-          waitingText = `${_('ksem-meter.status.listening')} ${ro.host}:${port}`;
-          updateStatus();
-        },
+      receiver.on('poll-error', onError);
+      receiver.on('refused', onRefused);
+      waiting(_('ksem-meter.status.starting'));
+      const rx = receiver;
+      rx.start().then(
+        (port) => waiting(`${_('ksem-meter.status.listening')} ${ro.host}:${port}`),
         (e: Error) => {
-          lastError = statusText(e);
-          lastErrorFull = e.message;
+          onError(e);
           node.error(e.message);
-          updateStatus();
         },
       );
     }
-    updateStatus();
-    const ticker = setInterval(updateStatus, 1000);
 
-    node.on('input', (msg, send, done) => {
-      if (problem) return done(new Error(`${_('ksem-meter.errors.config')}: ${problem}`));
+    safeInput(node, (msg, send) => {
+      if (problem || !config) throw new Error(`${_('ksem-meter.errors.config')}: ${problem}`);
       // Any message asks for the latest reading again.
-      if (!last) return done(new Error(lastErrorFull ? `${_('ksem-meter.errors.noReading')}: ${lastErrorFull}` : _('ksem-meter.errors.noReading')));
-      send(Object.assign(msg, buildMsg(last.ev)));
-      done();
+      if (!last) throw new Error(lastError ? `${_('ksem-meter.errors.noReading')}: ${lastError}` : _('ksem-meter.errors.noReading'));
+      send(Object.assign(msg, buildMsg(last)));
     });
 
     closeInOrder(
       node,
-      () => clearInterval(ticker),
+      () => {
+        status.close();
+        if (refusedTimer) clearTimeout(refusedTimer);
+      },
       () => {
         const stopping = Promise.allSettled([poller?.stop(), receiver?.stop()]);
         // No reading or problem reaches the node once it is closing.

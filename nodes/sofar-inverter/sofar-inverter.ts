@@ -4,60 +4,52 @@
  * `kind: "battery"` reading every poll and after every command; takes battery setpoints with the
  * same meaning as sessy-battery. Protocol work lives in lib/devices/sofar; this file translates.
  */
-import { checkSofarConfig, optionsFromConfig, parseSofarCommand, releaseMode, type SofarInverterConfig } from '../../lib/devices/sofar/commands';
+import { parseSofarCommand, releaseMode } from '../../lib/devices/sofar/commands';
+import { optionsFromConfig, readSofarConfig } from '../../lib/devices/sofar/config';
+import { SofarInverter, type CommandResult, type SofarError } from '../../lib/devices/sofar/inverter';
 import type { LinkLease } from '../../lib/transport/modbus/pool';
-import { SofarInverter, type CommandResult } from '../../lib/devices/sofar/inverter';
-import type { BatteryReading } from '../../lib/api/types';
 import { linkInfo, linkStatusSuffix } from '../_shared/link-info';
 import type { ModbusLinkNode } from '../modbus-link/modbus-link';
 import type { Node, NodeAPI } from '../_shared/red';
-import { formatAge, freshness } from '../_shared/status';
 import { translator } from '../_shared/i18n';
 import { rateLimitedWarn } from '../_shared/log';
 import { BatteryOutput, batterySummary } from '../_shared/battery-node';
 import { closeInOrder } from '../_shared/close';
+import { DeviceStatus, errorText, safeInput, shortError } from '../_shared/device-node';
 
 module.exports = function (RED: NodeAPI) {
   const _ = translator(RED, 'sofar-inverter', __dirname);
 
-  function SofarInverterNode(this: Node, config: SofarInverterConfig) {
-    RED.nodes.createNode(this, config);
+  function SofarInverterNode(this: Node, raw: Record<string, unknown>) {
+    RED.nodes.createNode(this, raw);
     const node = this;
-    let problem = checkSofarConfig(config);
+    const read = readSofarConfig(raw);
+    let problem = read.ok ? undefined : read.error;
+    const config = read.ok ? read.config : undefined;
+    const o = config ? optionsFromConfig(config) : undefined;
     let inverter: SofarInverter | undefined;
     let hold: LinkLease | undefined;
-    let failure: { text: string; at: number } | undefined;
-    let rejected: string | undefined;
-    const output = new BatteryOutput(node, config.topic || 'sofar', () =>
-      config.raw && inverter?.last ? { realtime: inverter.last.words, battery: inverter.battery, info: inverter.info } : undefined,
+    /** The last command was refused: the status shows the reason instead of the state. */
+    let refused = false;
+    const output = new BatteryOutput(
+      node,
+      config?.topic || 'sofar',
+      () => (config?.raw && inverter?.last ? { realtime: inverter.last.words, battery: inverter.battery, info: inverter.info } : undefined),
       () => (hold ? { link: linkInfo(hold.link) } : undefined),
     );
+    const status = new DeviceStatus(node, {
+      freshness: o?.freshness ?? { expectedMs: 5000 },
+      waiting: _('sofar-inverter.status.connecting'),
+      summary: () => {
+        const r = output.last?.reading;
+        return r ? `${batterySummary(r)}${refused ? '' : ` · ${r.state}`}` : '';
+      },
+      suffix: () => linkStatusSuffix(hold?.link),
+    });
     const logLimited = rateLimitedWarn(node);
-    const o = optionsFromConfig(config);
 
-    const updateStatus = () => {
-      if (problem) return;
-      const last = output.last;
-      const age = last ? Date.now() - last.at : Infinity;
-      if (rejected) {
-        node.status({ fill: 'red', shape: 'ring', text: rejected.slice(0, 60) });
-        return;
-      }
-      if (failure && (!last || failure.at > last.at) && age > o.staleMs) {
-        node.status({ fill: 'red', shape: 'ring', text: failure.text.slice(0, 60) });
-        return;
-      }
-      if (!last) {
-        node.status({ fill: 'yellow', shape: 'ring', text: _('sofar-inverter.status.connecting') });
-        return;
-      }
-      const r = last.reading;
-      const cmd = inverter?.active ? ` · ${r.strategy ?? ''}`.replace('passive ', '') : '';
-      node.status(freshness(age, o.staleMs, `${batterySummary(r)} · ${r.stateText ?? r.state}${cmd} · ${formatAge(age)}${linkStatusSuffix(hold?.link)}`));
-    };
-
-    if (!problem) {
-      const linkNode = RED.nodes.getNode(String(config.link)) as ModbusLinkNode | null;
+    if (config && o) {
+      const linkNode = RED.nodes.getNode(config.link) as ModbusLinkNode | null;
       if (!linkNode || typeof linkNode.acquire !== 'function') problem = `config.link: ${_('sofar-inverter.errors.noLink')}`;
       else {
         try {
@@ -65,65 +57,65 @@ module.exports = function (RED: NodeAPI) {
           hold = linkNode.acquire();
           inverter = new SofarInverter({ link: hold.link, unit: o.unit, settings: o.settings, pollMs: o.pollMs });
         } catch (e) {
-          problem = (e as Error).message;
+          problem = errorText(e);
         }
       }
     }
 
     if (problem || !inverter) {
-      node.status({ fill: 'red', shape: 'ring', text: _('sofar-inverter.status.config') });
+      status.config(_('sofar-inverter.status.config'));
       node.error(`${_('sofar-inverter.errors.config')}: ${problem}`);
     } else {
       const inv = inverter;
-      inv.on('reading', (reading: BatteryReading) => {
+      inv.on('reading', (reading) => {
         output.reading(reading);
-        updateStatus();
+        status.good();
       });
-      inv.on('problem', (e: Error & { phase?: string }) => {
-        if (e.phase === 'poll' || e.phase === 'command' || e.phase === 'heartbeat') failure = { text: e.message, at: Date.now() };
-        logLimited(`${e.phase}:${e.message}`, e.message);
-        updateStatus();
+      inv.on('poll-error', (e: Error) => status.failed(e));
+      inv.on('problem', (e: SofarError) => {
+        if (e.phase !== 'poll') logLimited(`${e.phase}:${e.code}`, e.message);
       });
       inv.on('command', (r: CommandResult) => {
-        rejected = undefined;
-        failure = undefined;
+        refused = false;
+        status.warn('command', undefined);
         if (r.clamped) logLimited('clamped', `${_('sofar-inverter.errors.clamped')}: ${r.requestedW} W → ${r.text}`);
-        updateStatus();
       });
       inv.on('warning', (text: string) => node.warn(text));
       inv.start();
-      updateStatus();
     }
-    const ticker = setInterval(updateStatus, 1000);
 
-    node.on('input', (msg, send, done) => {
+    safeInput(node, (msg, send) => {
       const parsed = parseSofarCommand(msg);
-      if ('error' in parsed) return done(new Error(parsed.error));
-      if (problem || !inverter) return done(new Error(`${_('sofar-inverter.errors.config')}: ${problem}`));
+      if ('error' in parsed) throw new Error(parsed.error);
+      if (problem || !inverter || !o) throw new Error(`${_('sofar-inverter.errors.config')}: ${problem}`);
       const inv = inverter;
       const c = parsed.command;
-      output.run(msg, send, done, {
-        command: c,
-        serial: inv.info?.serial,
-        execute: async () => {
-          let r: CommandResult | undefined;
-          if (c.type === 'setpoint') r = await inv.setpoint(c.power);
-          else if (c.type === 'mode') r = await inv.setMode(c.mode);
-          else if (c.type === 'release') r = await inv.setMode(releaseMode(o.settings.onClose));
-          return r && { command: r.text, requestedW: r.requestedW ?? null, clamped: r.clamped, status: r.status ?? null };
-        },
-        read: () => inv.poll(),
-        noReading: c.type === 'refresh' ? _('sofar-inverter.errors.noReading') : undefined,
-        onError: (e: Error & { phase?: string }) => {
-          if (e.phase === 'command') rejected = e.message;
-          updateStatus();
-        },
-      });
+      return new Promise<void>((resolve, reject) =>
+        output.run(msg, send, (e) => (e ? reject(e) : resolve()), {
+          command: c,
+          serial: inv.serial,
+          execute: async () => {
+            let r: CommandResult | undefined;
+            if (c.type === 'setpoint') r = await inv.setpoint(c.power);
+            else if (c.type === 'mode') r = await inv.setMode(c.mode);
+            else if (c.type === 'release') r = await inv.setMode(releaseMode(o.settings.onClose));
+            return r && { command: r.text, requestedW: r.requestedW ?? null, clamped: r.clamped, status: r.status ?? null };
+          },
+          read: () => inv.read(),
+          noReading: c.type === 'refresh' ? _('sofar-inverter.errors.noReading') : undefined,
+          // A refused command: yellow with the reason until the next accepted one (readings go on).
+          onError: (e: Error) => {
+            if ((e as SofarError).phase !== 'command') return;
+            refused = true;
+            status.warn('command', shortError(e));
+          },
+        }),
+      );
     });
 
     closeInOrder(
       node,
-      () => clearInterval(ticker),
+      () => status.close(),
       () => inverter?.close(3000),
       // Our own lease kept the shared link open until the close command went out.
       () => hold?.release(),

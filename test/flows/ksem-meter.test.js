@@ -83,7 +83,7 @@ describe('ksem-meter node', () => {
     await nextMessage(out);
     sim.fault('timeout');
     // After the first timeout the poller detects again, so the status names the SunSpec walk's registers.
-    await waitForStatus(statuses, { fill: 'red', text: /^timeout, registers \d+–\d+$/ }, 5000);
+    await waitForStatus(statuses, { fill: 'red', text: /^timeout, regs \d+–\d+$/ }, 5000);
     sim.fault('none');
     const msg = await nextMessage(out, 8000);
     assert.equal(msg.payload.power, 2000);
@@ -121,6 +121,28 @@ describe('ksem-meter node', () => {
       assert.equal(msg.payload.power, 2000);
       assert.equal(msg.payload.protocol, 'KSEM Modbus master (push)');
       assert.equal(msg.payload.energy.phases.length, 3);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('push mode: listens on 127.0.0.1 by default; a client not in "Accept from" is refused, shown and sends nothing', async () => {
+    const port = await freePort();
+    // Only the KSEM at 127.0.0.5 may push; the push client below connects from 127.0.0.1.
+    await helper.load([ksemNode, catchNode], flow({ mode: 'push', listenPort: port, allowFrom: '127.0.0.5' }));
+    const k = helper.getNode('k');
+    const statuses = statusSpy(k);
+    await waitForStatus(statuses, { fill: 'yellow', text: `waiting on 127.0.0.1:${port}` }, 3000);
+    const out = helper.getNode('out');
+    const sent = [];
+    out.on('input', (m) => sent.push(m));
+    const client = new KsemPushClient({ meter: meter(), host: '127.0.0.1', port, periodMs: 200 });
+    try {
+      client.start();
+      await waitForStatus(statuses, { fill: 'yellow', text: 'refused 127.0.0.1' }, 3000);
+      await sleep(500);
+      assert.equal(sent.length, 0, 'no reading from a refused client');
+      assert.ok(client.counters.errors >= 1);
     } finally {
       await client.stop();
     }

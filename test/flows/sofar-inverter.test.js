@@ -116,7 +116,7 @@ describe('sofar-inverter node', () => {
     assert.equal(sim.log.slice(before).filter((c) => c.fc === 0x42).length, 0, 'nothing sent');
   });
 
-  it('a command for another serial is ignored; a rejected command turns the status red with the reason', async () => {
+  it('a command for another serial is ignored; a rejected command turns the status yellow with the reason', async () => {
     await helper.load([linkNode, sofarNode, catchNode], flow({ pollInterval: 60 }));
     const sofar = helper.getNode('sofar');
     const out = collect(helper.getNode('out'));
@@ -131,11 +131,12 @@ describe('sofar-inverter node', () => {
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 800 } });
     await waitFor(() => caught.length >= 1, 3000, 'error');
     assert.match(caught[0].error.message, /inverter rejected discharge 800 W: invalid mode/);
-    const red = await waitForStatus(statuses, { fill: 'red' }, 3000);
-    assert.match(red.text, /invalid mode/);
+    const refused = await waitForStatus(statuses, (s) => s.fill === 'yellow' && /· wrong work mode$/.test(s.text), 3000);
+    assert.ok(refused.text.length <= 32, refused.text);
     sim.workMode = 3;
     sofar.receive({ payload: { kind: 'battery-setpoint', power: 800 } });
     await waitFor(() => out.some((m) => m.command && m.command.command === 'discharge 800 W'), 3000, 'accepted after passive mode is on');
+    await waitForStatus(statuses, { fill: 'green' }, 3000, { latest: true });
   });
 
   it('heartbeats while commanded; on close the inverter is handed back to auto', async () => {
@@ -184,6 +185,7 @@ describe('sofar-inverter node', () => {
       require('@node-red/nodes/core/common/21-debug.js'),
       require('@node-red/nodes/core/common/90-comment.js'),
       require('@node-red/nodes/core/function/15-change.js'),
+      require('@node-red/nodes/core/common/60-link.js'), // the example's link to the dashboard tab
     ];
     await helper.load(types, nodes);
     const out = collect(helper.getNode('probe'));
@@ -196,6 +198,44 @@ describe('sofar-inverter node', () => {
       helper.getNode(injects[i].id).receive({});
       await waitFor(() => sim.mode === expect[i][0] && sim.modeW === expect[i][1], 5000, injects[i].name);
     }
+  });
+
+  it('payloads that cannot be printed (BigInt, circular) end with done(err) and a clear message (issue 11, defect 6)', async () => {
+    await helper.load([linkNode, sofarNode, catchNode], flow({ pollInterval: 60 }));
+    const sofar = helper.getNode('sofar');
+    const caught = collect(helper.getNode('caught'));
+    const circular = { a: 1 };
+    circular.self = circular;
+    const before = sim.log.length;
+    sofar.receive({ topic: 'setpoint', payload: 10n });
+    sofar.receive({ topic: 'mode', payload: circular });
+    sofar.receive({ payload: { kind: 10n } });
+    sofar.receive({ payload: circular });
+    await waitFor(() => caught.length >= 4, 3000, 'four errors');
+    const texts = caught.map((m) => m.error.message.replace(/^Error: /, ''));
+    assert.equal(texts[0], 'msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint", got the bigint 10n');
+    assert.equal(texts[1], 'msg.payload: must be "standby" or "auto" with topic "mode" (got an object)');
+    assert.equal(texts[2], 'payload.kind: must be one of "battery-setpoint", "battery-mode", "battery-release" (got the bigint 10n)');
+    assert.match(texts[3], /^msg\.payload: must be a command object .* \(got an object without kind\)$/);
+    assert.equal(sim.log.length, before, 'nothing sent');
+  });
+
+  it('watts: hex text, NaN and 1e400 are refused with what they are (issue 11, defect 9)', async () => {
+    await helper.load([linkNode, sofarNode, catchNode], flow({ pollInterval: 60 }));
+    const sofar = helper.getNode('sofar');
+    const caught = collect(helper.getNode('caught'));
+    const before = sim.log.length;
+    sofar.receive({ topic: 'setpoint', payload: '0x10' });
+    sofar.receive({ payload: { kind: 'battery-setpoint', power: NaN } });
+    sofar.receive({ payload: { kind: 'battery-setpoint', power: 1e400 } });
+    sofar.receive({ topic: 'setpoint', payload: '1e400' });
+    await waitFor(() => caught.length >= 4, 3000, 'four errors');
+    const texts = caught.map((m) => m.error.message.replace(/^Error: /, ''));
+    assert.equal(texts[0], 'msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint", got the text "0x10"');
+    assert.equal(texts[1], 'payload.power: must be a finite number of W, got NaN');
+    assert.equal(texts[2], 'payload.power: must be a finite number of W, got Infinity');
+    assert.equal(texts[3], 'msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint", got the text "1e400"');
+    assert.equal(sim.log.slice(before).filter((c) => c.fc === 0x42).length, 0, 'nothing sent: "0x10" is not 16 W');
   });
 
   it('configuration errors: no link → red status and an error on input', async () => {

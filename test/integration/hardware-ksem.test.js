@@ -5,7 +5,8 @@
 //   HE_KSEM_FINGERPRINT=AB:CD:…       pin the meter's certificate (else HE_KSEM_TLS=1 accepts any)
 //   HE_KSEM_UNIT=71                   unit id (default 1; the KSEM answers on any)
 //   HE_KSEM_PUSH_PORT=1502            also listen for the KSEM's Modbus-master pushes on this port
-//                                     (configure this machine as a master target in the KSEM first)
+//                                     (configure this machine as a master target in the KSEM first;
+//                                     pushes are accepted from the HE_KSEM_HOST address only)
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { KsemPoller } = require('../../dist/lib/devices/ksem/poller');
@@ -47,14 +48,16 @@ test('real KSEM: native and SunSpec readings agree, identity found', { skip: !ho
 });
 
 test('real KSEM pushes (Modbus master mode)', { skip: !env.HE_KSEM_PUSH_PORT && 'no HE_KSEM_PUSH_PORT set', timeout: 60000 }, async () => {
-  const receiver = new KsemPushReceiver({ port: Number(env.HE_KSEM_PUSH_PORT) });
+  // The receiver takes connections only from the KSEM itself (HE_KSEM_HOST), on every interface.
+  const ksemIp = String(env.HE_KSEM_HOST ?? '').replace(/:\d+$/, '');
+  const receiver = new KsemPushReceiver({ host: '0.0.0.0', port: Number(env.HE_KSEM_PUSH_PORT), allowFrom: ksemIp ? [ksemIp] : [] });
   await receiver.start();
   try {
     const reading = await new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no pushed reading in 30 s (writes ${receiver.counters.writes}, rejected ${receiver.counters.rejected})`)), 30000);
-      receiver.on('reading', (ev) => {
+      const t = setTimeout(() => reject(new Error(`no pushed reading in 30 s (writes ${receiver.counters.writes}, rejected ${receiver.counters.rejected}, refused ${receiver.counters.refused} last from ${receiver.lastRefused})`)), 30000);
+      receiver.on('reading', (r) => {
         clearTimeout(t);
-        resolve(ev.reading);
+        resolve(r);
       });
     });
     assert.equal(check(reading), null);

@@ -92,7 +92,7 @@ describe('KSEM poller over Modbus TCP', () => {
   it('start() polls every pollMs and stop() ends it', async () => {
     const poller = new KsemPoller(link, { pollMs: 150 });
     const readings = [];
-    poller.on('reading', (ev) => readings.push(ev.reading));
+    poller.on('reading', (reading) => readings.push(reading));
     poller.start();
     await new Promise((r) => setTimeout(r, 700));
     await poller.stop();
@@ -207,14 +207,14 @@ describe('KSEM over TLS (port 802 on the meter)', () => {
   });
 
   it('an unpinned self-signed certificate and a wrong fingerprint are refused with a clear error', async () => {
-    await assert.rejects(tlsPoll({}), (e) => e.code === 'disconnected' && /certificate/i.test(e.message));
-    await assert.rejects(tlsPoll({ fingerprint256: '00'.repeat(32) }), (e) => /fingerprint/i.test(e.message));
+    await assert.rejects(tlsPoll({}), (e) => e.code === 'tls-untrusted' && e.short === 'TLS certificate not trusted' && /certificate/i.test(e.message) && /^[0-9A-F:]{95}$/.test(e.fingerprint256));
+    await assert.rejects(tlsPoll({ fingerprint256: '00'.repeat(32) }), (e) => e.code === 'tls-fingerprint' && /fingerprint/i.test(e.message));
   });
 
   it('plain Modbus TCP to the TLS port fails with a clear error', async () => {
     const link = new ModbusClientLink({ transport: 'tcp', host: '127.0.0.1', port: sim.ep.tlsPort }, FAST);
     try {
-      await assert.rejects(new KsemPoller(link).poll(), (e) => ['timeout', 'disconnected'].includes(e.code) && /KSEM registers/.test(e.message));
+      await assert.rejects(new KsemPoller(link).poll(), (e) => ['timeout', 'disconnected', 'not-modbus'].includes(e.code) && /KSEM registers/.test(e.message));
     } finally {
       await link.close();
     }
@@ -259,7 +259,7 @@ describe('KSEM faults and recovery without a new poller', () => {
     it(`${fault}: a named error, then readings again once the fault clears`, async () => {
       const problems = [];
       const onProblem = (e) => problems.push(e);
-      poller.on('problem', onProblem);
+      poller.on('poll-error', onProblem);
       try {
         sim.server.fault(fault);
         await assert.rejects(poller.poll(), (e) => e.code === code && re.test(e.message));
@@ -269,7 +269,7 @@ describe('KSEM faults and recovery without a new poller', () => {
         assert.equal(ev.reading.power, -1654.4);
         assert.equal(ev.reading.serial, '74012345');
       } finally {
-        poller.off('problem', onProblem);
+        poller.off('poll-error', onProblem);
       }
     });
   }
@@ -287,7 +287,7 @@ describe('KSEM push mode (the meter as Modbus master)', () => {
     const link = new ModbusClientLink({ transport: 'tcp', host: '127.0.0.1', port: ep.port }, FAST);
     try {
       const got = [];
-      receiver.on('reading', (ev) => got.push(ev));
+      receiver.on('reading', (reading, raw) => got.push({ reading, raw }));
       await client.pushOnce();
       assert.equal(client.counters.writes, 5, '0–27, 40–145, 512–551, 592–691, 692–791');
       // Rule 3: the first cycle is emitted settleMs after its last write (virtual time).
@@ -335,7 +335,7 @@ describe('KSEM push mode (the meter as Modbus master)', () => {
     const port = await receiver.start();
     const link = new ModbusClientLink({ transport: 'tcp', host: '127.0.0.1', port }, FAST);
     const problems = [];
-    receiver.on('problem', (e) => problems.push(e.message));
+    receiver.on('poll-error', (e) => problems.push(e.message));
     try {
       await assert.rejects(link.writeMultipleRegisters(5, 28, [1, 2]), (e) => e.code === 'exception' && e.exceptionCode === 2);
       await assert.rejects(link.writeMultipleRegisters(5, 140, new Array(10).fill(0)), (e) => e.exceptionCode === 2, '140–149 crosses the end of 40–145');
@@ -359,7 +359,7 @@ describe('KSEM push mode (the meter as Modbus master)', () => {
     const port = await receiver.start();
     const client = new KsemPushClient({ meter, host: '127.0.0.1', port, periodMs: 100 });
     const readings = [];
-    receiver.on('reading', (ev) => readings.push(ev.reading));
+    receiver.on('reading', (reading) => readings.push(reading));
     try {
       client.start();
       await new Promise((r) => setTimeout(r, 650));
@@ -407,7 +407,7 @@ describe('KSEM in the virtual home', () => {
         const t = setTimeout(() => reject(new Error('no push within 5 s')), 5000);
         receiver.once('reading', (e) => {
           clearTimeout(t);
-          resolve(e.reading);
+          resolve(e);
         });
       });
       assert.equal(check(pushed), null);

@@ -108,7 +108,7 @@ test('TLS: pinned certificate and pinned fingerprint accepted; self-signed rejec
 
   const verify = newLink(base);
   await assert.rejects(verify.readHoldingRegisters(1, 0, 1), (e) => {
-    assert.equal(e.code, 'disconnected');
+    assert.equal(e.code, 'tls-untrusted');
     assert.ok(e.message.startsWith(`tls://127.0.0.1:${port} unit 1: not connected: TLS certificate not trusted (DEPTH_ZERO_SELF_SIGNED_CERT): the device presents a self-signed certificate`), e.message);
     assert.ok(e.message.includes(cert.fingerprint256), 'names the fingerprint to pin');
     assert.match(e.message, /accept self-signed/);
@@ -117,12 +117,12 @@ test('TLS: pinned certificate and pinned fingerprint accepted; self-signed rejec
   assert.equal(verify.connected, false);
 
   const wrongPin = newLink({ ...base, tls: { fingerprint256: '00'.repeat(32) } });
-  await assert.rejects(wrongPin.readHoldingRegisters(1, 0, 1), (e) => e.code === 'disconnected' && /fingerprint .* does not match the pinned 00:00/.test(e.message));
+  await assert.rejects(wrongPin.readHoldingRegisters(1, 0, 1), (e) => e.code === 'tls-fingerprint' && /fingerprint .* does not match the pinned 00:00/.test(e.message));
 
   // A different certificate pinned: not trusted.
   const other = execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=other', '-keyout', '/dev/null'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
   const wrongCa = newLink({ ...base, tls: { ca: other } });
-  await assert.rejects(wrongCa.readHoldingRegisters(1, 0, 1), (e) => e.code === 'disconnected' && /neither the pinned certificate nor signed by it/.test(e.message));
+  await assert.rejects(wrongCa.readHoldingRegisters(1, 0, 1), (e) => e.code === 'tls-untrusted' && /neither the pinned certificate nor signed by it/.test(e.message));
 });
 
 test('queue isolation: a dead unit timing out never stalls a live unit on the same link (TCP and RTU over TCP)', async () => {

@@ -20,10 +20,12 @@ const u64 = (v) => {
   b.writeBigUInt64BE(BigInt(v));
   return [0, 2, 4, 6].map((i) => b.readUInt16BE(i));
 };
+const { pointWords } = require('../../dist/lib/api/device');
 const point = (name) => desc.POINTS_BY_NAME.get(name);
+const addr = (p) => p.source.address;
 
 test('points table: addresses from ksem.md §1.4–1.8', () => {
-  const at = (name) => point(name).address;
+  const at = (name) => addr(point(name));
   assert.equal(at('activePowerPlus'), 0);
   assert.equal(at('activePowerMinus'), 2);
   assert.equal(at('apparentPowerMinus'), 18);
@@ -45,7 +47,7 @@ test('points table: addresses from ksem.md §1.4–1.8', () => {
   // No two points share a register.
   const used = new Map();
   for (const p of desc.NATIVE_POINTS) {
-    for (let a = p.address; a < p.address + desc.pointWords(p); a++) {
+    for (let a = addr(p); a < addr(p) + pointWords(p); a++) {
       assert.ok(!used.has(a), `${p.name} overlaps ${used.get(a)} at ${a}`);
       used.set(a, p.name);
     }
@@ -57,9 +59,9 @@ test('poll blocks: each read ≤ 125 registers, together they cover every native
   for (const b of blocks) assert.ok(b.count >= 1 && b.count <= 125, JSON.stringify(b));
   assert.equal(blocks.length, 5);
   for (const p of desc.NATIVE_POINTS) {
-    const n = desc.pointWords(p);
-    assert.ok(blocks.some((b) => p.address >= b.start && p.address + n <= b.start + b.count), `${p.name} not polled`);
-    assert.ok(desc.NATIVE_GROUPS.some((g) => p.address >= g.start && p.address + n <= g.start + g.count), `${p.name} not in a push group`);
+    const n = pointWords(p);
+    assert.ok(blocks.some((b) => addr(p) >= b.start && addr(p) + n <= b.start + b.count), `${p.name} not polled`);
+    assert.ok(desc.NATIVE_GROUPS.some((g) => addr(p) >= g.start && addr(p) + n <= g.start + g.count), `${p.name} not in a push group`);
   }
 });
 
@@ -223,7 +225,8 @@ test('SunSpec walk: both firmware layouts (model 203 at 40069 before 2.6, 40070 
         [203, at, 105],
       ],
     );
-    assert.equal(at + desc.SUNSPEC.m203.W, W, 'M_AC_Power address from ksem.md §1.11');
+    const points = desc.sunspecPoints({ base: 40000, commonLength: map.models[0].length, meterAddress: at });
+    assert.equal(addr(points.find((p) => p.name === 'm203.W')), W, 'M_AC_Power address from ksem.md §1.11');
     assert.deepEqual(log, [
       [40000, 125],
       [endAt, 2],

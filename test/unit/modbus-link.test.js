@@ -298,7 +298,7 @@ test('"counters" events follow the queue', async () => {
 test('fuzz: 50,000 random replies through the link (TCP and RTU); every request settles, nothing throws', async () => {
   const rnd = mulberry32(99);
   const byte = () => Math.floor(rnd() * 256);
-  const codes = new Set(['exception', 'timeout', 'crc', 'disconnected', 'malformed']);
+  const codes = new Set(['not-modbus', 'exception', 'timeout', 'crc', 'disconnected', 'malformed']);
   const tally = { resolved: 0, rejected: {} };
   for (const endpoint of [TCP, RTU_TCP]) {
     const { link, clock, io } = scripted(endpoint, { silenceMs: 3, backoffMinMs: 10, backoffMaxMs: 10 });
@@ -346,5 +346,5 @@ test('fuzz: 50,000 random replies through the link (TCP and RTU); every request 
     await link.close();
   }
   assert.ok(tally.resolved > 100, JSON.stringify(tally));
-  for (const c of ['exception', 'timeout', 'crc', 'malformed', 'disconnected']) assert.ok(tally.rejected[c] > 0, `${c}: ${JSON.stringify(tally)}`);
+  for (const c of ['exception', 'timeout', 'crc', 'malformed', 'not-modbus']) assert.ok(tally.rejected[c] > 0, `${c}: ${JSON.stringify(tally)}`);
 });

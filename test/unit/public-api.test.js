@@ -40,7 +40,7 @@ test('the package root exports the stable names', () => {
     'setpointFromObject',
     'createEnector',
   ];
-  const classes = ['P1Framer', 'P1Source', 'SessyBattery', 'KsemPoller', 'SofarInverter', 'ZeroExportController', 'EvChargingController', 'EnectorCharger', 'RegisterImage'];
+  const classes = ['P1Framer', 'P1Source', 'SessyBattery', 'KsemPoller', 'SofarInverter', 'ZeroExportController', 'EvChargingController', 'PeakShavingController', 'EnectorCharger', 'RegisterImage'];
   for (const name of [...functions, ...classes]) assert.equal(typeof api[name], 'function', `${name} is exported`);
   assert.ok(Array.isArray(api.DEVICES), 'DEVICES is an array');
   for (const name of ['meterReadingSchema', 'batteryReadingSchema', 'batterySetpointSchema']) {

@@ -13,6 +13,7 @@ const { VirtualClock } = require(path.join(dist, 'lib/util/clock'));
 const { ModbusError } = require(path.join(dist, 'lib/transport/modbus/errors'));
 const { validator } = require(path.join(dist, 'lib/api/validate'));
 const { batteryReadingSchema } = require(path.join(dist, 'lib/api/schemas'));
+const { MemoryLink } = require('./sofar-sim-link');
 
 const checkReading = validator(batteryReadingSchema, 'payload');
 const hex = (b) => Buffer.from(b).toString('hex').toUpperCase().match(/../g).join(' ');
@@ -214,18 +215,23 @@ describe('Sofar real-time decoding (§3.3) and signs (DESIGN.md §2)', () => {
     assert.deepEqual(sofar.batteryVoltage(2650, 'auto', 24), { volts: 26.5, scale: 0.01 });
   });
 
-  it('grid register type: s16 per the PDF; u16 and s32 readings of s16 data are flagged', () => {
+  it('grid register type: s16 per the PDF; u16 and s32 readings of s16 data are a finding of the block', () => {
     assert.equal(sofar.gridPowerAs('s16', s16(-298), 250), 2980);
     assert.equal(sofar.gridPowerAs('u16', s16(-298), 250), -(0x10000 - 298) * 10);
     assert.equal(sofar.gridPowerAs('s32', 0xffff, s16(-298)), 2980);
+    assert.ok(Object.is(sofar.gridPowerAs('s16', 0, 0), 0), 'no −0');
     const asU16 = sofar.decodeRealtime(block(CHARGING), { gridRegister: 'u16' });
-    assert.equal(asU16.warnings.length, 1);
-    assert.match(asU16.warnings[0], /implausible; as s16 the register gives 2980 W: set "grid register" to s16/);
+    assert.deepEqual(asU16.warnings, [], 'grid findings are not warnings of one block');
+    assert.equal(asU16.gridAdvice.type, 's16');
+    assert.match(asU16.gridAdvice.text, /implausible; as s16 the register gives 2980 W: set "grid register" to s16/);
+    assert.equal(asU16.notS32, true, 'upper word 0xFFE2 cannot be the top of a household s32');
     const asS32 = sofar.decodeRealtime(block(CHARGING), { gridRegister: 's32' });
-    assert.match(asS32.warnings[0], /set "grid register" to s16/);
+    assert.match(asS32.gridAdvice.text, /set "grid register" to s16/);
     // Exporting 500 W with small numbers: u16 misreads only show through the energy balance.
     const exporting = block({ ...CHARGING, 0x0212: 50, 0x0213: 50, 0x0214: 0, 0x0215: 100 });
     assert.deepEqual(sofar.decodeRealtime(exporting).warnings, []);
+    assert.equal(sofar.decodeRealtime(exporting).gridAdvice, null);
+    assert.equal(sofar.decodeRealtime(block({ ...CHARGING, 0x0212: 0 })).notS32, false);
   });
 
   it('state mapping: faults, EPS, not-passive, full/empty bits, checks, wait', () => {
@@ -314,14 +320,16 @@ describe('Sofar enums and fault text (§3.3, §3.4)', () => {
     assert.equal(sofar.decodeDeviceInfo([]), null);
   });
 
-  it('encodePoints is the inverse of decodePoints over the real-time table', () => {
-    const values = { runningState: 4, gridVoltage: 229.9, batteryDcPowerRaw: -2000, soc: 77, gridPowerRaw: 1230, pvTotalWh: 70000000, batteryTemperature: -5 };
-    const words = sofar.encodePoints(values, sofar.REALTIME_POINTS, 0x0200, 70);
-    const back = sofar.decodePoints(words, 0x0200, sofar.REALTIME_POINTS);
+  it('the points carry the signs: + discharge and + import after decoding, device conventions on the wire', () => {
+    const { RegisterImage, encodeRegisters, decodeBlock } = require(path.join(dist, 'lib/api/device'));
+    const values = { runningState: 4, gridVoltage: 229.9, batteryDcPower: 2000, soc: 77, gridPower: -1230, pvTotalWh: 70000000, batteryTemperature: -5 };
+    const image = new RegisterImage();
+    encodeRegisters(image, sofar.REALTIME_POINTS, values);
+    const words = image.block(0x0200, 70);
+    assert.equal(words[0x0d], s16(-200), 'discharging 2000 W is −200 (+ charging) on the wire');
+    assert.equal(words[0x12], 123, 'exporting 1230 W is +123 (+ export) on the wire');
+    const back = decodeBlock(sofar.REALTIME_POINTS, 3, 0x0200, words);
     for (const [k, v] of Object.entries(values)) assert.equal(back[k], v, k);
-    // Saturates instead of wrapping.
-    const sat = sofar.decodePoints(sofar.encodePoints({ gridPowerRaw: 1e9 }, sofar.REALTIME_POINTS, 0x0200, 70), 0x0200, sofar.REALTIME_POINTS);
-    assert.equal(sat.gridPowerRaw, 327670);
   });
 });
 
@@ -349,7 +357,6 @@ describe('Sofar garbage never throws', () => {
     }
     assert.equal(sofar.decodeRealtime(null), null);
     assert.equal(sofar.decodeRealtime('abc'), null);
-    assert.deepEqual(sofar.decodePoints(undefined, 0x200, sofar.REALTIME_POINTS), {});
   });
 });
 
@@ -371,15 +378,12 @@ describe('Sofar setpoint → command mapping and clamping', () => {
 });
 
 /** An in-memory ModbusLink: answers through `answer(unit, kind, ...)`, records each call with the virtual time. */
-class FakeLink {
+class FakeLink extends MemoryLink {
   constructor(clock, answer) {
+    super('fake');
     this.clock = clock;
     this.answer = answer;
     this.calls = [];
-    this.listeners = {};
-    this.key = 'fake';
-    this.connected = true;
-    this.counters = { requests: 0, errors: 0, timeouts: 0, queue: 0, reconnects: 0 };
   }
   record(c) {
     this.calls.push({ t: this.clock.now(), ...c });
@@ -399,17 +403,6 @@ class FakeLink {
   }
   custom(unit, fc, data, o) {
     return this.record({ unit, fc, data: Buffer.from(data), replyLength: o && o.replyLength });
-  }
-  on(ev, fn) {
-    (this.listeners[ev] = this.listeners[ev] || []).push(fn);
-    return this;
-  }
-  off(ev, fn) {
-    this.listeners[ev] = (this.listeners[ev] || []).filter((f) => f !== fn);
-    return this;
-  }
-  emit(ev) {
-    for (const f of this.listeners[ev] || []) f();
   }
 }
 
@@ -497,7 +490,7 @@ describe('SofarInverter control (virtual time, in-memory link)', () => {
     const link = new FakeLink(clock, deviceAnswer());
     const inv = new sofar.SofarInverter({ link, clock });
     await inv.poll(); // battery settings: max charge 40 A, max discharge 20 A; voltage 52.3 V
-    assert.deepEqual(inv.limits, { maxChargeW: 2092, maxDischargeW: 1046 });
+    assert.deepEqual(inv.limits(), { maxChargeW: 2092, maxDischargeW: 1046 });
     const res = await inv.setpoint(-3000);
     assert.equal(res.clamped, true);
     assert.equal(hex(link.calls.at(-1).data), '01 02 08 2C'); // 2092 W
@@ -602,7 +595,7 @@ describe('SofarInverter control (virtual time, in-memory link)', () => {
     assert.match(warnings[0], /523 V is implausible/);
     assert.deepEqual(r.warnings, warnings);
     // The implausible 523 V does not enter the power limit: the nominal 48 V does (40 A, 20 A).
-    assert.deepEqual(inv.limits, { maxChargeW: 1920, maxDischargeW: 960 });
+    assert.deepEqual(inv.limits(), { maxChargeW: 1920, maxDischargeW: 960 });
   });
 });
 
@@ -623,19 +616,26 @@ describe('sofar-inverter node boundary: config and input messages', () => {
     assert.match(sofar.parseSofarCommand(undefined).error, /^msg\.payload/);
   });
 
-  it('config: validation names the field; options carry the settings', () => {
-    assert.equal(sofar.checkSofarConfig({ link: 'l1' }), null);
-    assert.equal(sofar.checkSofarConfig({}), 'config.link: is required');
-    assert.match(sofar.checkSofarConfig({ link: 'x', unit: '300' }), /^config\.unit: must be an integer between 1 and 247/);
-    assert.match(sofar.checkSofarConfig({ link: 'x', heartbeat: 90 }), /^config\.heartbeat/);
-    assert.match(sofar.checkSofarConfig({ link: 'x', gridRegister: 'f32' }), /^config\.gridRegister: must be one of/);
-    const o = sofar.optionsFromConfig({ link: 'x', unit: '3', pollInterval: '2', maxPower: '2500', heartbeat: 15, resend: '', controlPath: 'work-mode', batteryVoltageScale: '0.01', onClose: 'standby' });
-    assert.deepEqual([o.unit, o.pollMs, o.staleMs], [3, 2000, 6000]);
+  it('config: one schema; validation names the field; options carry the settings', () => {
+    const read = (c) => sofar.readSofarConfig(c);
+    assert.equal(read({ link: 'l1' }).ok, true);
+    assert.equal(read({}).error, 'config.link: is required');
+    assert.equal(read({ link: 'x', unit: '300' }).error, 'config.unit: must be <= 247');
+    assert.equal(read({ link: 'x', unit: '2.5' }).error, 'config.unit: must be integer');
+    assert.equal(read({ link: 'x', unit: '0x10' }).error, 'config.unit: must be integer', 'hex text is not a number');
+    assert.match(read({ link: 'x', heartbeat: 90 }).error, /^config\.heartbeat: must be <= 60/);
+    assert.match(read({ link: 'x', gridRegister: 'f32' }).error, /^config\.gridRegister: must be one of/);
+    assert.match(read({ link: 'x', maxPower: NaN }).error, /^config\.maxPower: must be a finite number/);
+    const c = read({ link: 'x', unit: '3', pollInterval: '2', maxPower: '2500', heartbeat: 15, resend: '', controlPath: 'work-mode', batteryVoltageScale: '0.01', onClose: 'standby' }).config;
+    const o = sofar.optionsFromConfig(c);
+    assert.deepEqual([o.unit, o.pollMs, o.freshness.fixedMs, o.freshness.expectedMs], [3, 2000, undefined, 2000]);
     assert.deepEqual(
       [o.settings.maxPowerW, o.settings.heartbeatMs, o.settings.resendMs, o.settings.controlPath, o.settings.batteryVoltageScale, o.settings.onClose, o.settings.zeroMeans],
       [2500, 15000, 30000, 'work-mode', '0.01', 'standby', 'standby'],
     );
-    assert.equal(sofar.optionsFromConfig({ link: 'x', staleAfter: 12 }).staleMs, 12000);
+    assert.equal(sofar.optionsFromConfig(read({ link: 'x', staleAfter: 12 }).config).freshness.fixedMs, 12000);
+    // The editor validates with the same schema (nodes/sofar-inverter/schema.ts re-exports it).
+    assert.equal(require(path.join(dist, 'nodes/sofar-inverter/schema.js')).configSchema, sofar.sofarConfigSchema);
   });
 });
 

@@ -1,92 +1,18 @@
 /**
- * KSEM register words ⇄ values, driven by the points table (descriptor.ts). Nothing here throws on
- * words from the wire: a point whose registers are missing, or that holds a "not implemented"
- * pattern, is simply absent from the result.
+ * KSEM register words ⇄ values, through the descriptor's points (descriptor.ts) and the generic
+ * register functions of lib/api/device.ts. Nothing here throws on words from the wire: a point whose
+ * registers are missing, or that holds a "not implemented" pattern, is simply absent from the result.
  */
-import { decodeValue, encodeValue } from '../../transport/modbus/data-types';
-import { INFO_POINTS, NATIVE_POINTS, pointWords, SUNSPEC, type KsemPoint, type RegisterBlock } from './descriptor';
+import { decodeRegisters, RegisterImage, type DevicePoint } from '../../api/device';
+import { INFO_POINTS, M203_SCALE, NATIVE_POINTS, SUNSPEC, sunspecPoints, type SunSpecLayout } from './descriptor';
 
-/** A sparse register image: words by address (a poll's replies, or what a KSEM master wrote). */
-export class RegisterImage {
-  private readonly words = new Map<number, number>();
-
-  set(address: number, words: ArrayLike<number>): void {
-    for (let i = 0; i < words.length; i++) this.words.set(address + i, words[i] & 0xffff);
-  }
-
-  /** `count` words from `address`, or undefined when any of them is missing. */
-  get(address: number, count: number): number[] | undefined {
-    const out = new Array<number>(count);
-    for (let i = 0; i < count; i++) {
-      const w = this.words.get(address + i);
-      if (w === undefined) return undefined;
-      out[i] = w;
-    }
-    return out;
-  }
-
-  has(address: number): boolean {
-    return this.words.has(address);
-  }
-
-  clear(): void {
-    this.words.clear();
-  }
-
-  get size(): number {
-    return this.words.size;
-  }
-
-  /** Copy of the words of a block (missing words read 0). */
-  block(b: RegisterBlock): number[] {
-    const out = new Array<number>(b.count);
-    for (let i = 0; i < b.count; i++) out[i] = this.words.get(b.start + i) ?? 0;
-    return out;
-  }
-}
-
-/** "Not implemented" patterns: all ones for unsigned, the most negative value for signed (ksem.md §1.11 KSEM specifics). */
-function notImplemented(p: KsemPoint, words: number[]): boolean {
-  switch (p.type) {
-    case 'u16':
-      return words[0] === 0xffff;
-    case 'u32':
-      return words[0] === 0xffff && words[1] === 0xffff;
-    case 's32':
-      return words[0] === 0x8000 && words[1] === 0;
-    case 'u64':
-      return words.every((w) => w === 0xffff);
-    default:
-      return false;
-  }
-}
-
-/** One point's value (scaled), or undefined when missing / not implemented / not finite. */
-export function decodePoint(image: RegisterImage, p: KsemPoint): number | string | undefined {
-  const n = pointWords(p);
-  const words = image.get(p.address, n);
-  if (!words) return undefined;
-  if (p.type === 'string') {
-    const s = decodeValue(words, 0, 'string', { length: n });
-    // Printable ASCII only; anything else is not a usable serial.
-    return /^[\x20-\x7e]+$/.test(s) ? s.trim() : undefined;
-  }
-  if (notImplemented(p, words)) return undefined;
-  const raw = decodeValue(words, 0, p.type);
-  if (!Number.isFinite(raw)) return undefined;
-  return p.decimals ? raw / 10 ** p.decimals : raw;
-}
+export { RegisterImage };
 
 export type KsemValues = Record<string, number>;
 
 /** Every native measurement point present in the image, by name. */
 export function decodeNative(image: RegisterImage): KsemValues {
-  const out: KsemValues = {};
-  for (const p of NATIVE_POINTS) {
-    const v = decodePoint(image, p);
-    if (typeof v === 'number') out[p.name] = v;
-  }
-  return out;
+  return decodeRegisters(image, NATIVE_POINTS) as KsemValues;
 }
 
 export interface KsemDeviceInfo {
@@ -98,34 +24,30 @@ export interface KsemDeviceInfo {
 }
 
 export function decodeInfo(image: RegisterImage): KsemDeviceInfo {
-  const out: Record<string, number | string> = {};
-  for (const p of INFO_POINTS) {
-    const v = decodePoint(image, p);
-    if (v !== undefined && v !== '') out[p.name] = v;
-  }
+  const out = decodeRegisters(image, INFO_POINTS);
+  if (out.serialNumber === '') delete out.serialNumber;
   return out as KsemDeviceInfo;
 }
 
 /**
- * Writes values into register words (the simulator's side). Values are in the point's unit (W, V,
- * Wh, …); they are rounded to the register resolution and clamped to the type's range. Unknown
- * names throw (a simulator bug, not wire data).
+ * The raw words of the SunSpec "not implemented" pattern of a register point's type (int16
+ * 0x8000, uint16 0xFFFF, 32-bit 0x8000 0000 signed / 0xFFFF FFFF unsigned): what a KSEM holds in
+ * a register it does not serve (ksem.md §1.11), for the simulator.
  */
-export function encodePoints(image: RegisterImage, values: Record<string, number | string>): void {
-  for (const [name, value] of Object.entries(values)) {
-    const p = NATIVE_POINTS.find((q) => q.name === name) ?? INFO_POINTS.find((q) => q.name === name);
-    if (!p) throw new Error(`unknown KSEM point ${name}`);
-    image.set(p.address, encodePoint(p, value));
+export function notImplementedWords(p: DevicePoint): number[] {
+  if (p.source.kind !== 'register') throw new Error(`point ${p.name} is not a register point`);
+  switch (p.source.type) {
+    case 's16':
+      return [0x8000];
+    case 's32':
+      return [0x8000, 0];
+    case 'u32':
+      return [0xffff, 0xffff];
+    case 'u64':
+      return [0xffff, 0xffff, 0xffff, 0xffff];
+    default:
+      return [0xffff];
   }
-}
-
-const LIMITS: Record<string, [number, number]> = { u16: [0, 0xffff], u32: [0, 0xffffffff], s32: [-0x7fffffff, 0x7fffffff], u64: [0, Number.MAX_SAFE_INTEGER] };
-
-export function encodePoint(p: KsemPoint, value: number | string): number[] {
-  if (p.type === 'string') return encodeValue(String(value), 'string', { length: pointWords(p) });
-  const [lo, hi] = LIMITS[p.type];
-  const raw = Math.min(hi, Math.max(lo, Math.round(Number(value) * 10 ** p.decimals)));
-  return encodeValue(Number.isFinite(raw) ? raw : 0, p.type);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,8 +79,13 @@ export interface SunSpecCommon {
 
 export type ReadFn = (address: number, count: number) => Promise<number[]>;
 
+/** A SunSpec chain that cannot be used (code 'sunspec'; `short` for status texts). */
 export class SunSpecError extends Error {
-  constructor(message: string) {
+  readonly code = 'sunspec';
+  constructor(
+    message: string,
+    readonly short = 'SunSpec map unusable',
+  ) {
     super(message);
     this.name = 'SunSpecError';
   }
@@ -229,81 +156,87 @@ export async function walkSunSpec(read: ReadFn, opts: { bases?: number[]; maxMod
   throw new SunSpecError(`no SunSpec map found (${reasons.join('; ')})`);
 }
 
-/** Decode model 1 from the words starting at its ID register. */
-export function decodeCommon(words: number[]): SunSpecCommon {
+/** The layout of a walked chain: model 1 first, the first model 203 long enough to poll. */
+export function layoutOf(map: SunSpecMap): SunSpecLayout | undefined {
+  const m1 = map.models[0];
+  const meter = map.models.find((m) => SUNSPEC.meterIds.includes(m.id) && m.length >= SUNSPEC.m203ReadCount - 2);
+  return meter ? { base: map.base, commonLength: m1.length, meterAddress: meter.address } : undefined;
+}
+
+/** Decode model 1 from the words starting at its ID register (its declared L decides which fields exist). */
+export function decodeCommon(words: number[], base = 40000): SunSpecCommon {
+  const image = new RegisterImage();
+  const common = base + 2;
+  image.set(common, words);
+  const v = decodeRegisters(image, sunspecPoints({ base, commonLength: words[1] ?? 0, meterAddress: 0 }).filter((p) => p.name.startsWith('m1.')));
   const out: SunSpecCommon = {};
-  const str = (key: string): string | undefined => {
-    const [off, len] = SUNSPEC.common[key];
-    if (words.length < off + len) return undefined;
-    const s = decodeValue(words, off, 'string', { length: len }).replace(/\0.*$/s, '').trim();
-    return /^[\x20-\x7e]+$/.test(s) ? s : undefined;
+  const str = (k: keyof SunSpecCommon, name: string) => {
+    const s = v[name];
+    if (typeof s === 'string' && s) (out as Record<string, unknown>)[k] = s;
   };
-  const set = (k: keyof SunSpecCommon, v: string | undefined) => {
-    if (v) (out as Record<string, unknown>)[k] = v;
-  };
-  set('manufacturer', str('Mn'));
-  set('model', str('Md'));
-  set('options', str('Opt'));
-  set('version', str('Vr'));
-  set('serialNumber', str('SN'));
-  const da = SUNSPEC.common.DA[0];
-  // DA sits at offset 66 only when L ≥ 65 (the register after SN); 0xFFFF = not implemented.
-  if (words.length > da && words[1] >= 65 && words[da] !== 0xffff) out.deviceAddress = words[da];
+  str('manufacturer', 'm1.Mn');
+  str('model', 'm1.Md');
+  str('options', 'm1.Opt');
+  str('version', 'm1.Vr');
+  str('serialNumber', 'm1.SN');
+  if (typeof v['m1.DA'] === 'number') out.deviceAddress = v['m1.DA'];
   return out;
 }
 
-/** Decoded model 203 values in SI units (W, V, A, Hz, Wh, cos φ as a fraction), absent when not implemented. */
-export type SunSpecMeterValues = Partial<Record<
-  | 'A' | 'AphA' | 'AphB' | 'AphC' | 'PhV' | 'PhVphA' | 'PhVphB' | 'PhVphC' | 'Hz' | 'W' | 'WphA' | 'WphB' | 'WphC' | 'VA' | 'VAR'
-  | 'PF' | 'PFphA' | 'PFphB' | 'PFphC' | 'TotWhExp' | 'TotWhExpPhA' | 'TotWhExpPhB' | 'TotWhExpPhC' | 'TotWhImp' | 'TotWhImpPhA' | 'TotWhImpPhB' | 'TotWhImpPhC',
-  number
->>;
-
-const I16_POINTS: Array<[string, string]> = [
-  ['A', 'A_SF'], ['AphA', 'A_SF'], ['AphB', 'A_SF'], ['AphC', 'A_SF'],
-  ['PhV', 'V_SF'], ['PhVphA', 'V_SF'], ['PhVphB', 'V_SF'], ['PhVphC', 'V_SF'],
-  ['Hz', 'Hz_SF'], ['W', 'W_SF'], ['WphA', 'W_SF'], ['WphB', 'W_SF'], ['WphC', 'W_SF'],
-  ['VA', 'VA_SF'], ['VAR', 'VAR_SF'],
-  ['PF', 'PF_SF'], ['PFphA', 'PF_SF'], ['PFphB', 'PF_SF'], ['PFphC', 'PF_SF'],
-];
-const ACC_POINTS = ['TotWhExp', 'TotWhExpPhA', 'TotWhExpPhB', 'TotWhExpPhC', 'TotWhImp', 'TotWhImpPhA', 'TotWhImpPhB', 'TotWhImpPhC'];
+/** Decoded model 203 values in SI units (W, V, A, Hz, Wh, cos φ as a fraction), by SunSpec name, absent when not implemented. */
+export type SunSpecMeterValues = Partial<Record<string, number>>;
 
 /** v × 10^sf, exact for decimal results (division by a power of ten rounds correctly). */
 function applySf(v: number, sf: number): number {
   return sf < 0 ? v / 10 ** -sf : v * 10 ** sf;
 }
 
-function sunssf(w: number | undefined): number | undefined {
-  if (w === undefined || w === 0x8000) return undefined;
-  const v = w >= 0x8000 ? w - 0x10000 : w;
-  return v >= -10 && v <= 10 ? v : undefined;
+const validSf = (sf: unknown): sf is number => typeof sf === 'number' && sf >= -10 && sf <= 10;
+
+/**
+ * Model 203 raw counts (decoded points, by point name) → SI values by SunSpec name: raw × 10^SF;
+ * points whose scale factor is missing are left out, so are negative energies (the signed int32
+ * counters of firmware before April 2025 past 2^31). PF is percent in SunSpec; it is returned as a
+ * fraction (cos φ).
+ */
+export function applyScaleFactors(raw: Readonly<Record<string, number | string>>): SunSpecMeterValues {
+  const out: Record<string, number> = {};
+  for (const [name, sfName] of M203_SCALE) {
+    const r = raw[name];
+    const sf = raw[sfName];
+    if (typeof r !== 'number' || !validSf(sf)) continue;
+    if (sfName.startsWith('m203.Tot') && r < 0) continue;
+    const key = name.slice(5);
+    const v = applySf(r, sf);
+    out[key] = key.startsWith('PF') ? v / 100 : v;
+  }
+  return out;
 }
 
 /**
- * Decode model 203 from the words starting at its ID register (at least 55 words). Not-implemented
- * points (int16 0x8000, acc32 0x80000000 and above — firmware before April 2025 sent the counters as
- * signed int32, ksem.md §1.11) and points whose scale factor is missing are left out. PF is
- * percent in SunSpec; it is returned as a fraction (cos φ).
+ * The other direction (the simulator's): SI values by SunSpec name and scale factors by SF name →
+ * raw counts by point name, rounded and kept inside the type (int16 ±32767, so a value never turns
+ * into the 0x8000 "not implemented" pattern; acc32 0 … 2^31 − 1).
  */
-export function decodeMeter203(words: number[]): SunSpecMeterValues {
+export function toScaledCounts(values: Readonly<Record<string, number>>, sfs: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
-  const o = SUNSPEC.m203;
-  for (const [name, sfName] of I16_POINTS) {
-    const w = words[o[name]];
-    const sf = sunssf(words[o[sfName]]);
-    if (w === undefined || w === 0x8000 || sf === undefined) continue;
-    const v = applySf(w >= 0x8000 ? w - 0x10000 : w, sf);
-    out[name] = name.startsWith('PF') ? v / 100 : v;
-  }
-  const esf = sunssf(words[o.TotWh_SF]);
-  if (esf !== undefined) {
-    for (const name of ACC_POINTS) {
-      const off = o[name];
-      if (words.length < off + 2) continue;
-      const raw = decodeValue(words, off, 'u32');
-      if (raw >= 0x80000000) continue;
-      out[name] = applySf(raw, esf);
-    }
+  for (const [k, sf] of Object.entries(sfs)) out[`m203.${k}`] = sf;
+  for (const [key, value] of Object.entries(values)) {
+    const name = `m203.${key}`;
+    const sfName = M203_SCALE.get(name);
+    if (!sfName) throw new Error(`no scale factor for ${name}`);
+    const sf = sfs[sfName.slice(5)];
+    if (sf === undefined) throw new Error(`scale factor ${sfName} not given`);
+    const counts = applySf(key.startsWith('PF') ? value * 100 : value, -sf);
+    out[name] = sfName.startsWith('m203.Tot') ? Math.max(0, Math.min(0x7fffffff, Math.floor(counts))) : Math.max(-0x7fff, Math.min(0x7fff, Math.round(counts)));
   }
   return out;
+}
+
+/** Decode model 203 from the words starting at its ID register (at least 55 words). */
+export function decodeMeter203(words: number[], meterAddress = 40070): SunSpecMeterValues {
+  const image = new RegisterImage();
+  image.set(meterAddress, words);
+  const points = sunspecPoints({ base: 40000, commonLength: 66, meterAddress }).filter((p) => p.name.startsWith('m203.'));
+  return applyScaleFactors(decodeRegisters(image, points));
 }

@@ -11,8 +11,13 @@ import type { EnergyCounters, MeterReading, PhaseValues } from '../../api/types'
 import { PHASES } from './descriptor';
 import type { KsemDeviceInfo, KsemValues, SunSpecCommon, SunSpecMeterValues } from './decode';
 
+/** A reply without a usable total power (code 'data'; `short` for status texts). */
 export class KsemDataError extends Error {
-  constructor(message: string) {
+  readonly code = 'data';
+  constructor(
+    message: string,
+    readonly short = 'no usable power value',
+  ) {
     super(message);
     this.name = 'KsemDataError';
   }

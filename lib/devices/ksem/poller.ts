@@ -17,16 +17,21 @@
  * cached; it is redone after any failed poll and after the link reconnects, so a firmware update
  * that moves model 203 (2.6: +1 register) is picked up without a redeploy.
  *
- * Events: 'reading' (KsemReadingEvent), 'problem' (Error, message names the registers and the
- * cause), 'identity' (KsemIdentityEvent, after each detection).
+ * The poller is the KSEM's `MeterSource` (lib/api/capabilities.ts). Events: 'reading'
+ * (MeterReading, and the KsemRaw decoded values as a second argument), 'poll-error' (a
+ * ModbusError or KsemDataError whose message names the registers and the cause, with `code` and a
+ * `short` status text; also emitted as 'problem' for older listeners), 'identity'
+ * (KsemIdentityEvent, after each detection).
  */
 import { EventEmitter } from 'node:events';
+import type { MeterSource } from '../../api/capabilities';
+import { RegisterImage } from '../../api/device';
 import type { MeterReading } from '../../api/types';
 import { ModbusError } from '../../transport/modbus/errors';
 import type { ModbusLink } from '../../transport/modbus/types';
 import { systemClock, type Clock, type Timer } from '../../util/clock';
-import { decodeCommon, decodeInfo, decodeMeter203, decodeNative, RegisterImage, SunSpecError, walkSunSpec, type SunSpecMap, type SunSpecMeterValues } from './decode';
-import { KSEM_DEFAULTS, POLL_BLOCKS, SUNSPEC, type RegisterBlock } from './descriptor';
+import { decodeCommon, decodeInfo, decodeMeter203, decodeNative, layoutOf, SunSpecError, walkSunSpec, type SunSpecMap, type SunSpecMeterValues } from './decode';
+import { KSEM_DEFAULTS, KSEM_DESCRIPTOR, POLL_BLOCKS, SUNSPEC, type RegisterBlock } from './descriptor';
 import { KsemDataError, nativeToReading, sunspecToReading, type KsemIdentity } from './normalize';
 
 export type KsemLayout = 'auto' | 'native' | 'sunspec';
@@ -76,7 +81,16 @@ export function isTransportError(e: unknown): boolean {
 
 const isException = (e: unknown) => e instanceof ModbusError && e.code === 'exception';
 
-export class KsemPoller extends EventEmitter {
+/** The status text of a failed read of registers a–b: "timeout, regs 0–65", "exception 2, regs 512–551"; transport failures keep their own ("connection refused"). */
+function readShort(e: ModbusError, address: number, count: number): string {
+  const regs = `regs ${address}–${address + count - 1}`;
+  if (e.code === 'exception') return `exception ${e.exceptionCode ?? ''}, ${regs}`;
+  if (e.code === 'timeout' || e.code === 'malformed' || e.code === 'crc') return `${e.short ?? e.code}, ${regs}`;
+  return e.short ?? e.code;
+}
+
+export class KsemPoller extends EventEmitter implements MeterSource {
+  readonly descriptor = KSEM_DESCRIPTOR;
   readonly link: ModbusLink;
   readonly unit: number;
   readonly pollMs: number;
@@ -109,6 +123,22 @@ export class KsemPoller extends EventEmitter {
     if (!Number.isInteger(this.unit) || this.unit < 0 || this.unit > 255) throw new RangeError(`unit id ${this.unit} is not in 0..255`);
     if (!(this.pollMs >= 100)) throw new RangeError(`poll period ${this.pollMs} ms is below 100 ms`);
     if (!['auto', 'native', 'sunspec'].includes(this.layout)) throw new RangeError(`layout ${String(this.layout)} is not auto, native or sunspec`);
+  }
+
+  /** Serial number from the last detection (SunSpec model 1, else the native 0x2024 string). */
+  get serial(): string | null {
+    const id = this.detection?.identity;
+    return id?.common?.serialNumber || id?.info?.serialNumber || null;
+  }
+
+  /** MeterSource: one fresh reading now. */
+  async read(): Promise<MeterReading> {
+    return (await this.poll()).reading;
+  }
+
+  /** MeterSource: stops polling (the link belongs to whoever passed it in). */
+  close(): Promise<void> {
+    return this.stop();
   }
 
   /** The cached detection, if any. */
@@ -148,26 +178,27 @@ export class KsemPoller extends EventEmitter {
     }, ms);
   }
 
-  /** One poll: detect if needed, read, normalize. Emits 'reading' or 'problem' and also returns/throws. */
+  /** One poll: detect if needed, read, normalize. Emits 'reading' or 'poll-error' and also returns/throws. */
   async poll(): Promise<KsemReadingEvent> {
     this.counters.polls++;
     try {
       const ev = await this.pollInner();
       this.counters.readings++;
       this.lastError = undefined;
-      this.emit('reading', ev);
+      this.emit('reading', ev.reading, ev.raw);
       return ev;
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       this.counters.errors++;
       this.lastError = err;
       this.detection = undefined;
+      if (this.listenerCount('poll-error')) this.emit('poll-error', err);
       if (this.listenerCount('problem')) this.emit('problem', err);
       throw err;
     }
   }
 
-  private read(b: RegisterBlock): Promise<number[]> {
+  private readBlock(b: RegisterBlock): Promise<number[]> {
     return this.readAt(b.start, b.count);
   }
 
@@ -178,7 +209,10 @@ export class KsemPoller extends EventEmitter {
       return words;
     } catch (e) {
       const m = e instanceof Error ? e.message : String(e);
-      const wrapped = e instanceof ModbusError ? new ModbusError(e.code, `KSEM registers ${address}–${address + count - 1}: ${m}`, e.exceptionCode) : new Error(`KSEM registers ${address}–${address + count - 1}: ${m}`);
+      const me = e instanceof ModbusError ? e : new ModbusError('disconnected', m);
+      const wrapped = new ModbusError(me.code, `KSEM registers ${address}–${address + count - 1}: ${m}`, me.exceptionCode, readShort(me, address, count));
+      if (me.fingerprint256) wrapped.fingerprint256 = me.fingerprint256;
+      if (me.errno) wrapped.errno = me.errno;
       throw wrapped;
     }
   }
@@ -207,13 +241,13 @@ export class KsemPoller extends EventEmitter {
     if (sunspec && window) {
       const m1 = sunspec.models[0];
       const words = window.get(m1.address, 2 + m1.length) ?? (await this.readAt(m1.address, Math.min(125, 2 + m1.length)));
-      identity.common = decodeCommon(words);
-      meterAddress = sunspec.models.find((m) => SUNSPEC.meterIds.includes(m.id) && m.length >= SUNSPEC.m203ReadCount - 2)?.address;
+      identity.common = decodeCommon(words, sunspec.base);
+      meterAddress = layoutOf(sunspec)?.meterAddress;
     }
     const info = new RegisterImage();
     for (const b of POLL_BLOCKS.info) {
       try {
-        info.set(b.start, await this.read(b));
+        info.set(b.start, await this.readBlock(b));
       } catch (e) {
         if (isTransportError(e)) throw e;
       }
@@ -223,7 +257,7 @@ export class KsemPoller extends EventEmitter {
 
     let layout: 'native' | 'sunspec' = 'native';
     if (this.layout === 'sunspec') {
-      if (meterAddress === undefined) throw new SunSpecError(sunspec ? 'SunSpec map has no model 203 (three-phase meter)' : 'no SunSpec map at 40000, 0 or 50000');
+      if (meterAddress === undefined) throw new SunSpecError(sunspec ? 'SunSpec map has no model 203 (three-phase meter)' : 'no SunSpec map at 40000, 0 or 50000', 'no SunSpec model 203');
       layout = 'sunspec';
     }
     const d: Detection = { identity, layout, sunspec, meterAddress, phaseEnergy: this.phaseEnergyEveryMs >= 0 };
@@ -259,14 +293,14 @@ export class KsemPoller extends EventEmitter {
   private async pollNative(d: Detection): Promise<KsemReadingEvent> {
     const image = new RegisterImage();
     const [first, ...rest] = POLL_BLOCKS.current;
-    image.set(first.start, await this.read(first));
+    image.set(first.start, await this.readBlock(first));
     const timestamp = this.clock.now();
-    for (const b of [...rest, ...POLL_BLOCKS.energy]) image.set(b.start, await this.read(b));
+    for (const b of [...rest, ...POLL_BLOCKS.energy]) image.set(b.start, await this.readBlock(b));
     const now = this.clock.now();
     if (d.phaseEnergy && now - this.phaseEnergyAt >= this.phaseEnergyEveryMs) {
       try {
         const pe = new RegisterImage();
-        for (const b of POLL_BLOCKS.phaseEnergy) pe.set(b.start, await this.read(b));
+        for (const b of POLL_BLOCKS.phaseEnergy) pe.set(b.start, await this.readBlock(b));
         this.phaseEnergy = {};
         for (const [k, v] of Object.entries(decodeNative(pe))) if (k.includes('Energy')) this.phaseEnergy[k] = v;
         this.phaseEnergyAt = now;
@@ -286,9 +320,9 @@ export class KsemPoller extends EventEmitter {
     const words = await this.readAt(addr, SUNSPEC.m203ReadCount);
     const timestamp = this.clock.now();
     if (!SUNSPEC.meterIds.includes(words[0]) || words[1] < SUNSPEC.m203ReadCount - 2) {
-      throw new SunSpecError(`SunSpec model 203 is no longer at ${addr} (found id ${words[0]}, length ${words[1]}): map changed, detecting again`);
+      throw new SunSpecError(`SunSpec model 203 is no longer at ${addr} (found id ${words[0]}, length ${words[1]}): map changed, detecting again`, 'SunSpec map changed');
     }
-    const m: SunSpecMeterValues = decodeMeter203(words);
+    const m: SunSpecMeterValues = decodeMeter203(words, addr);
     const reading = sunspecToReading(m, timestamp, d.identity);
     return { reading, raw: { layout: 'sunspec', values: m as Record<string, number>, identity: d.identity, sunspec: this.rawSunSpec(d) } };
   }
@@ -296,11 +330,17 @@ export class KsemPoller extends EventEmitter {
 
 export { KsemDataError };
 
-/**
- * The driver factory (DESIGN.md §3): a KSEM on a link, with the capability method it serves
- * (`readMeter`) and the poller for periodic readings.
- */
-export function createKsem(link: ModbusLink, params: KsemPollerOptions = {}): { poller: KsemPoller; readMeter(): Promise<MeterReading> } {
-  const poller = new KsemPoller(link, params);
-  return { poller, readMeter: async () => (await poller.poll()).reading };
+/** One line for the log after a detection: "KSEM 74012345, firmware 2.6.2, native registers, SunSpec model 203 at 40070". */
+export function describeIdentity(id: KsemIdentityEvent): string {
+  const c = id.identity.common;
+  return (
+    `KSEM ${c?.serialNumber ?? id.identity.info?.serialNumber ?? '(no serial)'}` +
+    `${c?.version ? ', firmware ' + c.version : ''}, ${id.layout} registers` +
+    `${id.meterAddress !== undefined ? ', SunSpec model 203 at ' + id.meterAddress : ', no SunSpec model 203'}`
+  );
+}
+
+/** The driver factory (DESIGN.md §3): the KSEM's MeterSource on a link. */
+export function createKsem(link: ModbusLink, params: KsemPollerOptions = {}): KsemPoller {
+  return new KsemPoller(link, params);
 }

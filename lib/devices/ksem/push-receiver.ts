@@ -21,8 +21,18 @@
  * A reading needs registers 0–3 (active power + and −) written within `staleGroupMs` (default
  * 60 s); other groups are used while they are that fresh, so a group switched off in the KSEM ages
  * out instead of freezing. The timestamp is the time of the cycle's first write.
+ *
+ * Who may write (issue 11: a receiver on 0.0.0.0 took a write of 99,999.9 W from any client as a
+ * meter reading, and zero export steers on it): the receiver listens on loopback unless told
+ * otherwise, and accepts connections only from the addresses in `allowFrom` (the KSEM's IP);
+ * with an empty list only from this machine (127.0.0.0/8, ::1). Any other client is disconnected
+ * before it can write, counted (`counters.refused`) and reported ('refused', address).
+ *
+ * Events: 'reading' (MeterReading, KsemRaw), 'poll-error' (Error with `code` and `short`: an
+ * incomplete cycle, a rejected write, a listen failure), 'refused' (address).
  */
 import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
 import { ModbusServer, type ModbusException } from '../../transport/modbus/server';
 import { systemClock, type Clock, type Timer } from '../../util/clock';
 import { decodeNative, RegisterImage } from './decode';
@@ -31,8 +41,10 @@ import { KsemDataError, nativeToReading } from './normalize';
 import type { KsemReadingEvent } from './poller';
 
 export interface KsemPushReceiverOptions {
-  /** Listen address (default 0.0.0.0: the KSEM is another machine). */
+  /** Listen address (default 127.0.0.1; the address of the interface the KSEM reaches, or 0.0.0.0 for all). */
   host?: string;
+  /** Client addresses allowed to connect (the KSEM's IP); empty or absent: this machine only. */
+  allowFrom?: readonly string[];
   /** Listen port (default 1502; 502 needs root on Linux). 0 = any free port. */
   port?: number;
   /** Accept only this unit id (default: any). */
@@ -42,7 +54,17 @@ export interface KsemPushReceiverOptions {
   clock?: Clock;
 }
 
-export const PUSH_DEFAULTS = { host: '0.0.0.0', port: 1502, settleMs: 250, staleGroupMs: 60_000 };
+export const PUSH_DEFAULTS = { host: '127.0.0.1', port: 1502, settleMs: 250, staleGroupMs: 60_000 };
+
+/** A loopback address (127.0.0.0/8, ::1). */
+export function isLoopback(address: string): boolean {
+  return address === '::1' || /^127\./.test(address);
+}
+
+/** An error with the structured fields nodes show (`code`, `short`). */
+function pushError(message: string, code: string, short: string, extra: Record<string, unknown> = {}): Error {
+  return Object.assign(new Error(message), { code, short }, extra);
+}
 
 const IMAGE_SIZE = 792;
 
@@ -69,8 +91,12 @@ export class KsemPushReceiver extends EventEmitter {
   private expected?: Uint8Array;
   private expectedCount = 0;
   private settle?: Timer;
-  readonly counters = { writes: 0, rejected: 0, cycles: 0, readings: 0, incomplete: 0 };
+  readonly counters = { writes: 0, rejected: 0, cycles: 0, readings: 0, incomplete: 0, refused: 0 };
   lastWriteAt?: number;
+  /** Addresses allowed to connect (empty: loopback only). */
+  readonly allowFrom: readonly string[];
+  /** The last refused client address. */
+  lastRefused?: string;
 
   constructor(opts: KsemPushReceiverOptions = {}) {
     super();
@@ -80,6 +106,9 @@ export class KsemPushReceiver extends EventEmitter {
     this.settleMs = opts.settleMs ?? PUSH_DEFAULTS.settleMs;
     this.staleGroupMs = opts.staleGroupMs ?? PUSH_DEFAULTS.staleGroupMs;
     this.clock = opts.clock ?? systemClock;
+    this.allowFrom = (opts.allowFrom ?? []).map((a) => a.trim()).filter(Boolean);
+    const bad = this.allowFrom.find((a) => !net.isIP(a));
+    if (bad !== undefined) throw new RangeError(`allowed address ${JSON.stringify(bad)} is not an IP address`);
     if (this.unitId !== undefined && !(Number.isInteger(this.unitId) && this.unitId >= 0 && this.unitId <= 255)) throw new RangeError(`unit id ${this.unitId} is not in 0..255`);
     if (!(Number.isInteger(this.requestedPort) && this.requestedPort >= 0 && this.requestedPort < 65536)) throw new RangeError(`port ${this.requestedPort} is not in 0..65535`);
   }
@@ -91,12 +120,18 @@ export class KsemPushReceiver extends EventEmitter {
       transport: 'tcp',
       clock: this.clock,
       units: this.unitId === undefined ? undefined : [this.unitId],
+      allow: (from) => this.allows(from),
       handler: {
         read: (_unit, fc, address, count) => this.onRead(fc, address, count),
         write: (_unit, _fc, address, values) => this.onWrite(address, values),
       },
     });
     server.on('problem', (e: Error) => this.problem(e));
+    server.on('refused', (from: string) => {
+      this.counters.refused++;
+      this.lastRefused = from;
+      this.emit('refused', from);
+    });
     this.server = server;
     try {
       return await server.listen(this.requestedPort, this.host);
@@ -105,7 +140,8 @@ export class KsemPushReceiver extends EventEmitter {
       await server.close().catch(() => undefined);
       const err = e as NodeJS.ErrnoException;
       const hint = err.code === 'EACCES' ? ' (ports below 1024 need root; use 1502 and enter that port in the KSEM)' : err.code === 'EADDRINUSE' ? ' (port in use)' : '';
-      throw Object.assign(new Error(`KSEM push receiver cannot listen on ${this.host}:${this.requestedPort}: ${err.message}${hint}`), { code: err.code, port: this.requestedPort });
+      const short = err.code === 'EACCES' ? `port ${this.requestedPort} needs root` : err.code === 'EADDRINUSE' ? `port ${this.requestedPort} in use` : err.code === 'EADDRNOTAVAIL' ? `no interface ${this.host}` : 'cannot listen';
+      throw pushError(`KSEM push receiver cannot listen on ${this.host}:${this.requestedPort}: ${err.message}${hint}`, err.code ?? 'listen', short, { port: this.requestedPort });
     }
   }
 
@@ -121,19 +157,24 @@ export class KsemPushReceiver extends EventEmitter {
     if (s) await s.close();
   }
 
+  /** Whether a client at this address may connect. */
+  allows(address: string): boolean {
+    return this.allowFrom.length ? this.allowFrom.includes(address) : isLoopback(address);
+  }
+
   private problem(e: Error): void {
-    if (this.listenerCount('problem')) this.emit('problem', e);
+    if (this.listenerCount('poll-error')) this.emit('poll-error', e);
   }
 
   private onRead(fc: number, address: number, count: number): number[] | ModbusException {
     if (fc !== 3 || pushGroupOf(address, count) === undefined) return { exception: 2 };
-    return this.image.block({ start: address, count });
+    return this.image.block(address, count);
   }
 
   private onWrite(address: number, values: number[]): void | ModbusException {
     if (pushGroupOf(address, values.length) === undefined) {
       this.counters.rejected++;
-      this.problem(new Error(`KSEM push: write to registers ${address}–${address + values.length - 1} rejected (exception 2): outside 0–27, 40–145, 512–551, 592–791`));
+      this.problem(pushError(`KSEM push: write to registers ${address}–${address + values.length - 1} rejected (exception 2): outside 0–27, 40–145, 512–551, 592–791`, 'rejected-write', `write to ${address} refused`));
       return { exception: 2 };
     }
     const now = this.clock.now();
@@ -193,11 +234,11 @@ export class KsemPushReceiver extends EventEmitter {
       const reading = nativeToReading(values, this.cycleStart, undefined, 'KSEM Modbus master (push)');
       this.counters.readings++;
       const ev: KsemReadingEvent = { reading, raw: { layout: 'native', values, identity: {} } };
-      this.emit('reading', ev);
+      this.emit('reading', ev.reading, ev.raw);
     } catch (e) {
       this.counters.incomplete++;
       const msg = e instanceof KsemDataError ? `${e.message}; tick "current values total" (registers 0–27) in the KSEM's Modbus master settings` : String(e);
-      this.problem(new Error(`KSEM push: no reading from this cycle: ${msg}`));
+      this.problem(pushError(`KSEM push: no reading from this cycle: ${msg}`, 'incomplete', 'no power in push (regs 0–3)'));
     }
   }
 }

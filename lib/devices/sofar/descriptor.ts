@@ -1,35 +1,17 @@
 /**
- * Sofar ME3000SP (and HYD 3000–6000-ES, same register protocol) — the descriptor: transport
- * defaults, capabilities, settings with their safe defaults, and the points table that drives
- * decoding (normalize.ts), the simulator's encoding (lib/sim/sofar-sim.ts) and the help text.
+ * Sofar ME3000SP (and HYD 3000–6000-ES, same register protocol) — the descriptor (DESIGN.md §3):
+ * transport defaults, capabilities, settings with their safe defaults, and the points that drive
+ * decoding (normalize.ts), the simulator's encoding (lib/sim/sofar-sim.ts) and the help's output
+ * table. Register blocks are the spans of their points (spanOf), never typed twice.
  *
- * Every fact comes from ../shared/protocols/sofar-me3000sp.md (the dossier); the section is named
- * next to it, with the dossier's confidence tag (OFFICIAL = Sofar PDF, IMPL = ≥2 implementations
- * agree, COMMUNITY = one source). Addresses are 0-based PDU addresses.
+ * Every fact comes from the Sofar dossier (../shared/protocols/sofar-me3000sp.md); `src` names the
+ * section and its confidence tag (OFFICIAL = Sofar PDF, IMPL = ≥2 implementations agree, COMMUNITY
+ * = one source). Addresses are 0-based PDU addresses. Signs are turned into ours (DESIGN.md §2) by
+ * the points' scale: 0x020D battery power and 0x020F battery current count + charging on the wire
+ * (scale −10 / −0.01 gives + discharge), 0x0212 grid power + export (scale −10 gives + import).
  */
+import { findPoint, spanOf, type DeviceDescriptor, type DevicePoint, type RegisterSource } from '../../api/device';
 import type { RegisterType } from '../../transport/modbus/data-types';
-
-/** Which read function a point is served by. */
-export type SofarFc = 0x03 | 0x04;
-
-export interface SofarPoint {
-  /** Field name in the decoded real-time record. */
-  name: string;
-  /** 0-based register address. */
-  address: number;
-  fc: SofarFc;
-  type: RegisterType;
-  /** SI value = raw × scale (W, V, A, Hz, °C, %, Wh, s, min, h). */
-  scale: number;
-  unit: string;
-  /** Sign convention of the raw register, when it has one. */
-  sign?: string;
-  description: string;
-  /** Dossier section and tag. */
-  source: string;
-  /** String length in registers (type 'string'). */
-  length?: number;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Transport (dossier §3.2)
@@ -49,6 +31,8 @@ export const SOFAR_DEFAULTS = {
   interRequestDelayMs: 100,
   /** Broadcast address for time sync and broadcast heartbeat, no reply (§3.2, OFFICIAL). */
   broadcastUnit: 0x88,
+  /** Poll period of the node, s. */
+  pollIntervalS: 5,
 };
 
 export const SOFAR_CAPABILITIES = ['battery', 'battery-control', 'inverter', 'energy-counters'] as const;
@@ -59,7 +43,7 @@ export const ME3000_MAX_POWER_W = 3000;
 export const SOFAR_MAX_POWER_LIMIT_W = 6000;
 
 // ---------------------------------------------------------------------------------------------
-// Function codes and vendor registers (dossier §3.6, §3.7, §3.9)
+// Vendor function codes (dossier §3.6, §3.7): commands, not registers
 // ---------------------------------------------------------------------------------------------
 
 /** Vendor passive-mode control (§3.6, OFFICIAL). */
@@ -67,13 +51,14 @@ export const FC_PASSIVE = 0x42;
 /** Vendor heartbeat (§3.7, OFFICIAL). */
 export const FC_HEARTBEAT = 0x49;
 
+/** The 0x42 "registers" (§3.6, OFFICIAL). */
 export const PASSIVE_REG = {
   standby: 0x0100,
   discharge: 0x0101,
   charge: 0x0102,
   auto: 0x0103,
 } as const;
-/** Value the standby "register" must carry (§3.6, OFFICIAL). */
+/** Value the standby "register" must carry (§3.6, OFFICIAL; also 0x1212 of §3.9). */
 export const PASSIVE_STANDBY_VALUE = 0x5555;
 /** Heartbeat "register" and value (§3.7, OFFICIAL). */
 export const HEARTBEAT_REG = 0x2201;
@@ -82,133 +67,115 @@ export const HEARTBEAT_VALUE = 0x2202;
 export const HEARTBEAT_MIN_MS = 1000;
 export const HEARTBEAT_MAX_MS = 60000;
 
-/** Newer firmware: standard-register work-mode block (§3.9, COMMUNITY). */
-export const WORK_MODE = {
-  /** Work mode register: 0 auto/self-use, 1 time-of-use, 2 timed, 3 passive, 4 peak shaving. */
-  register: 0x1200,
-  passive: 3,
-  auto: 0,
-  /** Passive standby: write 0x5555 (PeterHiltonUK only). */
-  standby: 0x1212,
-  /** Passive discharge power, W (PeterHiltonUK only). */
-  discharge: 0x1213,
-  /** Passive charge power, W (PeterHiltonUK only). */
-  charge: 0x1214,
-} as const;
-
-export const WORK_MODE_NAMES: Record<number, string> = {
-  0: 'auto (self-use)',
-  1: 'time-of-use',
-  2: 'timed',
-  3: 'passive',
-  4: 'peak shaving',
-};
-
 // ---------------------------------------------------------------------------------------------
-// Register blocks
+// Points
 // ---------------------------------------------------------------------------------------------
-
-/** Real-time block read with FC 0x03 in one request (§3.3). */
-export const REALTIME_BLOCK = { fc: 0x03 as const, address: 0x0200, count: 70 };
-/**
- * Fallback length: greentangerine reads 69 registers from 0x0200 (§3.2 "Block size", IMPL). Used when
- * a device rejects the 70-register read (0x0245, the low word of the generation-time total, is then
- * missing).
- */
-export const REALTIME_BLOCK_SHORT = 69;
-/** Battery settings, FC 0x04 (§3.5, OFFICIAL). */
-export const BATTERY_SETTINGS_BLOCK = { fc: 0x04 as const, address: 0x10b0, count: 13 };
-/** Device information, FC 0x04 (§3.5, OFFICIAL). */
-export const DEVICE_INFO_BLOCK = { fc: 0x04 as const, address: 0x2000, count: 12 };
-/** Work-mode block head, FC 0x03 (§3.9, COMMUNITY): 0x1200 … 0x1214. */
-export const WORK_MODE_BLOCK = { fc: 0x03 as const, address: 0x1200, count: 21 };
 
 const RT = '§3.3 real-time data';
 
+interface PointSpec {
+  type?: RegisterType;
+  scale?: number;
+  unit?: string;
+  deviceUnit?: string;
+  sign?: string;
+  access?: 'r' | 'rw';
+  range?: readonly [number, number];
+  values?: Record<number, string>;
+  valueType?: DevicePoint['valueType'];
+  length?: number;
+}
+
+/** A register point; FC, address, name, description and source first, the rest as options (default u16, scale 1, read only). */
+function reg(fc: 0x03 | 0x04, address: number, name: string, description: string, src: string, o: PointSpec = {}): DevicePoint {
+  const source: RegisterSource = { kind: 'register', fc, address, type: o.type ?? 'u16' };
+  if (o.length) source.length = o.length;
+  const p: DevicePoint = { name, source, unit: o.unit ?? '', access: o.access ?? 'r', description, src };
+  if (o.scale !== undefined && o.scale !== 1) p.scale = o.scale;
+  for (const k of ['deviceUnit', 'sign', 'range', 'values', 'valueType'] as const) if (o[k] !== undefined) (p as unknown as Record<string, unknown>)[k] = o[k];
+  return p;
+}
+
+const rt = (address: number, name: string, description: string, tag: string, o: PointSpec = {}) => reg(0x03, address, name, description, `${RT}, ${tag}`, o);
+const W10 = { scale: 10, unit: 'W', deviceUnit: '0.01 kW' };
+const WH10 = { scale: 10, unit: 'Wh', deviceUnit: '0.01 kWh' };
+const KWH = { type: 'u32' as const, scale: 1000, unit: 'Wh', deviceUnit: '1 kWh, high word first' };
+const BITS = { valueType: 'integer' as const, deviceUnit: 'bits' };
+
+/** Running state 0x0200 (§3.4, OFFICIAL, the ME3000 list). */
+export const RUNNING_STATES: Record<number, string> = {
+  0: 'wait',
+  1: 'check before charging',
+  2: 'charging',
+  3: 'check before discharging',
+  4: 'discharging',
+  5: 'EPS',
+  6: 'fault',
+  7: 'permanent fault',
+};
+
+/** Fault bytes: five registers each (§3.3, OFFICIAL: 0x0201 = byte1:byte0 …). */
+const faultWords = (base: number, prefix: string, what: string) =>
+  [0, 1, 2, 3, 4].map((i) => rt(base + i, `${prefix}${i}`, `${what} bytes ${2 * i + 1}:${2 * i}`, 'OFFICIAL', BITS));
+
 /**
  * Real-time points (FC 0x03, §3.3). Raw units per the Sofar "ModBus-RTU Communication Protocol"
- * 2017-11-27 PDF (OFFICIAL) unless the tag says otherwise. Battery voltage (0x020E) and grid power
- * (0x0212) are listed with their PDF decoding; the driver applies the user's settings for the two
- * documented conflicts (§3.10).
+ * 2017-11-27 PDF (OFFICIAL) unless the tag says otherwise.
  */
-export const REALTIME_POINTS: SofarPoint[] = [
-  { name: 'runningState', address: 0x0200, fc: 3, type: 'u16', scale: 1, unit: '', description: 'running state (enum, §3.4)', source: `${RT}, OFFICIAL` },
-  { name: 'gridVoltage', address: 0x0206, fc: 3, type: 'u16', scale: 0.1, unit: 'V', description: 'grid voltage phase A', source: `${RT}, OFFICIAL` },
-  { name: 'gridCurrent', address: 0x0207, fc: 3, type: 's16', scale: 0.01, unit: 'A', description: 'grid current phase A', source: `${RT}, OFFICIAL (not battery current: §3.10)` },
-  { name: 'gridFrequency', address: 0x020c, fc: 3, type: 'u16', scale: 0.01, unit: 'Hz', description: 'grid frequency', source: `${RT}, OFFICIAL` },
-  {
-    name: 'batteryDcPowerRaw',
-    address: 0x020d,
-    fc: 3,
-    type: 's16',
-    scale: 10,
-    unit: 'W',
-    sign: '+ charging',
-    description: 'battery charge/discharge power (DC side)',
-    source: `${RT}, OFFICIAL + IMPL (sign: Sofar2mqtt flow; evcc scale −10)`,
-  },
-  { name: 'batteryVoltageRaw', address: 0x020e, fc: 3, type: 'u16', scale: 0.1, unit: 'V', description: 'battery voltage (scale conflict 0.1 / 0.01 V, §3.10)', source: `${RT}, OFFICIAL vs IMPL` },
-  { name: 'batteryCurrentRaw', address: 0x020f, fc: 3, type: 's16', scale: 0.01, unit: 'A', sign: '+ charging', description: 'battery current', source: `${RT}, OFFICIAL` },
-  { name: 'soc', address: 0x0210, fc: 3, type: 'u16', scale: 1, unit: '%', description: 'battery state of charge', source: `${RT}, OFFICIAL` },
-  { name: 'batteryTemperature', address: 0x0211, fc: 3, type: 's16', scale: 1, unit: '°C', description: 'battery temperature (read as s16, §3.10)', source: `${RT}, IMPL` },
-  { name: 'gridPowerRaw', address: 0x0212, fc: 3, type: 's16', scale: 10, unit: 'W', sign: '+ export', description: 'grid feed-in/out power', source: `${RT}, OFFICIAL + IMPL (Sofar2mqtt flow)` },
-  { name: 'loadPower', address: 0x0213, fc: 3, type: 'u16', scale: 10, unit: 'W', description: 'load (house) power', source: `${RT}, OFFICIAL` },
-  { name: 'acPowerRaw', address: 0x0214, fc: 3, type: 's16', scale: 10, unit: 'W', sign: '+ discharging to AC', description: 'inverter AC input/output power', source: `${RT}, OFFICIAL + IMPL` },
-  { name: 'pvPower', address: 0x0215, fc: 3, type: 'u16', scale: 10, unit: 'W', description: 'generation power (PV inverter, measured by CTpv)', source: `${RT}, OFFICIAL` },
-  { name: 'epsVoltage', address: 0x0216, fc: 3, type: 'u16', scale: 0.1, unit: 'V', description: 'EPS output voltage', source: `${RT}, OFFICIAL` },
-  { name: 'epsPower', address: 0x0217, fc: 3, type: 'u16', scale: 10, unit: 'W', description: 'EPS output power', source: `${RT}, OFFICIAL` },
-  { name: 'pvTodayWh', address: 0x0218, fc: 3, type: 'u16', scale: 10, unit: 'Wh', description: 'generation today (0.01 kWh)', source: `${RT}, OFFICIAL` },
-  { name: 'exportTodayWh', address: 0x0219, fc: 3, type: 'u16', scale: 10, unit: 'Wh', description: 'exported today', source: `${RT}, OFFICIAL` },
-  { name: 'importTodayWh', address: 0x021a, fc: 3, type: 'u16', scale: 10, unit: 'Wh', description: 'imported today', source: `${RT}, OFFICIAL` },
-  { name: 'loadTodayWh', address: 0x021b, fc: 3, type: 'u16', scale: 10, unit: 'Wh', description: 'load consumption today', source: `${RT}, OFFICIAL` },
-  { name: 'pvTotalWh', address: 0x021c, fc: 3, type: 'u32', scale: 1000, unit: 'Wh', description: 'total generation (1 kWh, high word first)', source: `${RT}, OFFICIAL` },
-  { name: 'exportTotalWh', address: 0x021e, fc: 3, type: 'u32', scale: 1000, unit: 'Wh', description: 'total exported', source: `${RT}, OFFICIAL` },
-  { name: 'importTotalWh', address: 0x0220, fc: 3, type: 'u32', scale: 1000, unit: 'Wh', description: 'total imported', source: `${RT}, OFFICIAL` },
-  { name: 'loadTotalWh', address: 0x0222, fc: 3, type: 'u32', scale: 1000, unit: 'Wh', description: 'total load consumption', source: `${RT}, OFFICIAL` },
-  { name: 'chargeTodayWh', address: 0x0224, fc: 3, type: 'u16', scale: 10, unit: 'Wh', description: 'battery charge today (PDF 2017: reserved)', source: `${RT}, COMMUNITY (ha-solarman)` },
-  { name: 'dischargeTodayWh', address: 0x0225, fc: 3, type: 'u16', scale: 10, unit: 'Wh', description: 'battery discharge today', source: `${RT}, COMMUNITY (ha-solarman)` },
-  { name: 'chargeTotalWh', address: 0x0226, fc: 3, type: 'u32', scale: 1000, unit: 'Wh', description: 'battery charge total', source: `${RT}, COMMUNITY (ha-solarman)` },
-  { name: 'dischargeTotalWh', address: 0x0228, fc: 3, type: 'u32', scale: 1000, unit: 'Wh', description: 'battery discharge total', source: `${RT}, COMMUNITY (ha-solarman)` },
-  { name: 'countdownS', address: 0x022a, fc: 3, type: 'u16', scale: 1, unit: 's', description: 'countdown time', source: `${RT}, OFFICIAL (unit from ha-solarman)` },
-  { name: 'alertBits', address: 0x022b, fc: 3, type: 'u16', scale: 1, unit: '', description: 'inverter alert message (bits, §3.3)', source: `${RT}, OFFICIAL` },
-  { name: 'batteryCycles', address: 0x022c, fc: 3, type: 'u16', scale: 1, unit: '', description: 'battery cycle count', source: `${RT}, OFFICIAL` },
-  { name: 'invBusVoltage', address: 0x022d, fc: 3, type: 's16', scale: 0.1, unit: 'V', description: 'INV bus voltage (PDF unit "0.01A" is a typo)', source: `${RT}, IMPL` },
-  { name: 'llcBusVoltage', address: 0x022e, fc: 3, type: 'u16', scale: 0.1, unit: 'V', description: 'LLC bus voltage', source: `${RT}, COMMUNITY` },
-  { name: 'pvCurrent', address: 0x0236, fc: 3, type: 'u16', scale: 0.01, unit: 'A', description: 'generation current (PV CT current)', source: `${RT}, OFFICIAL + IMPL` },
-  { name: 'innerTemperature', address: 0x0238, fc: 3, type: 's16', scale: 1, unit: '°C', description: 'inner temperature', source: `${RT}, OFFICIAL` },
-  { name: 'heatsinkTemperature', address: 0x0239, fc: 3, type: 's16', scale: 1, unit: '°C', description: 'heat-sink temperature', source: `${RT}, OFFICIAL` },
-  { name: 'countryCode', address: 0x023a, fc: 3, type: 'u16', scale: 1, unit: '', description: 'country code (00 Germany VDE4105 …)', source: `${RT}, OFFICIAL` },
-  { name: 'commBoardBits', address: 0x0242, fc: 3, type: 'u16', scale: 1, unit: '', description: 'communication-board message (bits)', source: `${RT}, OFFICIAL` },
-  { name: 'generationTimeTodayMin', address: 0x0243, fc: 3, type: 'u16', scale: 1, unit: 'min', description: 'generation time today', source: `${RT}, OFFICIAL` },
-  { name: 'generationTimeTotalH', address: 0x0244, fc: 3, type: 'u32', scale: 1, unit: 'h', description: 'generation time total', source: `${RT}, OFFICIAL` },
+export const REALTIME_POINTS: readonly DevicePoint[] = [
+  rt(0x0200, 'runningState', 'running state', 'OFFICIAL (§3.4)', { valueType: 'enum', values: RUNNING_STATES }),
+  ...faultWords(0x0201, 'inverterFault', 'inverter fault message'),
+  rt(0x0206, 'gridVoltage', 'grid voltage phase A', 'OFFICIAL', { scale: 0.1, unit: 'V' }),
+  rt(0x0207, 'gridCurrent', 'grid current phase A (not battery current, §3.10)', 'OFFICIAL', { type: 's16', scale: 0.01, unit: 'A' }),
+  rt(0x020c, 'gridFrequency', 'grid frequency', 'OFFICIAL', { scale: 0.01, unit: 'Hz' }),
+  rt(0x020d, 'batteryDcPower', 'battery power, DC side', 'OFFICIAL + IMPL (sign: Sofar2mqtt flow; evcc scale −10)', { type: 's16', ...W10, scale: -10, sign: '+ charging on the wire; scale −10 gives + discharge' }),
+  rt(0x020e, 'batteryVoltage', 'battery voltage at the PDF scale (scale conflict, §3.10)', 'OFFICIAL', { scale: 0.1, unit: 'V' }),
+  rt(0x020f, 'batteryCurrent', 'battery current', 'OFFICIAL', { type: 's16', scale: -0.01, unit: 'A', deviceUnit: '0.01 A', sign: '+ charging on the wire; scale −0.01 gives + discharge' }),
+  rt(0x0210, 'soc', 'battery state of charge', 'OFFICIAL', { unit: '%', range: [0, 100] }),
+  rt(0x0211, 'batteryTemperature', 'battery temperature (read as s16, §3.10)', 'IMPL', { type: 's16', unit: '°C' }),
+  rt(0x0212, 'gridPower', 'grid power (s16 per the PDF; see the grid register setting)', 'OFFICIAL + IMPL (sign: Sofar2mqtt flow)', { type: 's16', ...W10, scale: -10, sign: '+ export on the wire; scale −10 gives + import' }),
+  rt(0x0213, 'loadPower', 'load (house) power', 'OFFICIAL', W10),
+  rt(0x0214, 'acPower', 'inverter AC power', 'OFFICIAL + IMPL', { type: 's16', ...W10, sign: '+ discharging to AC, − charging from AC' }),
+  rt(0x0215, 'pvPower', 'generation power (the PV inverter, measured by CTpv)', 'OFFICIAL', W10),
+  rt(0x0216, 'epsVoltage', 'EPS output voltage', 'OFFICIAL', { scale: 0.1, unit: 'V' }),
+  rt(0x0217, 'epsPower', 'EPS output power', 'OFFICIAL', W10),
+  rt(0x0218, 'pvTodayWh', 'generation today', 'OFFICIAL', WH10),
+  rt(0x0219, 'exportTodayWh', 'exported today', 'OFFICIAL', WH10),
+  rt(0x021a, 'importTodayWh', 'imported today', 'OFFICIAL', WH10),
+  rt(0x021b, 'loadTodayWh', 'load consumption today', 'OFFICIAL', WH10),
+  rt(0x021c, 'pvTotalWh', 'total generation', 'OFFICIAL', KWH),
+  rt(0x021e, 'exportTotalWh', 'total exported', 'OFFICIAL', KWH),
+  rt(0x0220, 'importTotalWh', 'total imported', 'OFFICIAL', KWH),
+  rt(0x0222, 'loadTotalWh', 'total load consumption', 'OFFICIAL', KWH),
+  rt(0x0224, 'chargeTodayWh', 'battery charge today (PDF 2017: reserved)', 'COMMUNITY (ha-solarman)', WH10),
+  rt(0x0225, 'dischargeTodayWh', 'battery discharge today', 'COMMUNITY (ha-solarman)', WH10),
+  rt(0x0226, 'chargeTotalWh', 'battery charge total', 'COMMUNITY (ha-solarman)', KWH),
+  rt(0x0228, 'dischargeTotalWh', 'battery discharge total', 'COMMUNITY (ha-solarman)', KWH),
+  rt(0x022a, 'countdownS', 'countdown time', 'OFFICIAL (unit from ha-solarman)', { unit: 's' }),
+  rt(0x022b, 'alertBits', 'inverter alert message', 'OFFICIAL', BITS),
+  rt(0x022c, 'batteryCycles', 'battery cycle count', 'OFFICIAL', { valueType: 'integer' }),
+  rt(0x022d, 'invBusVoltage', 'INV bus voltage (PDF unit "0.01A" is a typo)', 'IMPL', { type: 's16', scale: 0.1, unit: 'V' }),
+  rt(0x022e, 'llcBusVoltage', 'LLC bus voltage', 'COMMUNITY', { scale: 0.1, unit: 'V' }),
+  rt(0x0236, 'pvCurrent', 'generation current (PV CT current)', 'OFFICIAL + IMPL', { scale: 0.01, unit: 'A' }),
+  rt(0x0238, 'innerTemperature', 'inner temperature', 'OFFICIAL', { type: 's16', unit: '°C' }),
+  rt(0x0239, 'heatsinkTemperature', 'heat-sink temperature', 'OFFICIAL', { type: 's16', unit: '°C' }),
+  rt(0x023a, 'countryCode', 'country code (00 Germany VDE4105 …)', 'OFFICIAL', { valueType: 'enum' }),
+  ...faultWords(0x023d, 'batteryFault', 'battery fault message'),
+  rt(0x0242, 'commBoardBits', 'communication-board message', 'OFFICIAL', BITS),
+  rt(0x0243, 'generationTimeTodayMin', 'generation time today', 'OFFICIAL', { unit: 'min' }),
+  rt(0x0244, 'generationTimeTotalH', 'generation time total', 'OFFICIAL', { type: 'u32', unit: 'h' }),
 ];
 
-/** Inverter fault message: 5 registers, bytes 0–9 (0x0201 = byte1:byte0, §3.3 OFFICIAL). */
-export const FAULT_REGISTERS = { address: 0x0201, count: 5 };
-/** Battery fault message: 5 registers, bytes 0–9 (§3.3 OFFICIAL). */
-export const BATTERY_FAULT_REGISTERS = { address: 0x023d, count: 5 };
-
-/** Battery settings (FC 0x04, §3.5, OFFICIAL). */
-export const BATTERY_SETTING_POINTS: SofarPoint[] = [
-  { name: 'batteryType', address: 0x10b0, fc: 4, type: 'u16', scale: 1, unit: '', description: 'battery type (enum, firmware-dependent)', source: '§3.5, OFFICIAL' },
-  { name: 'capacityAh', address: 0x10b1, fc: 4, type: 'u16', scale: 1, unit: 'Ah', description: 'battery capacity (0–999)', source: '§3.5, OFFICIAL' },
-  { name: 'maxChargeVoltage', address: 0x10b3, fc: 4, type: 'u16', scale: 0.1, unit: 'V', description: 'max charge voltage (50.0–58.0)', source: '§3.5, OFFICIAL' },
-  { name: 'maxChargeCurrent', address: 0x10b4, fc: 4, type: 'u16', scale: 0.01, unit: 'A', description: 'max charge current (0–65.00)', source: '§3.5, OFFICIAL' },
-  { name: 'overVoltageProtection', address: 0x10b5, fc: 4, type: 'u16', scale: 0.1, unit: 'V', description: 'over-voltage protection point', source: '§3.5, OFFICIAL' },
-  { name: 'minDischargeVoltage', address: 0x10b6, fc: 4, type: 'u16', scale: 0.1, unit: 'V', description: 'min discharge voltage (42.0–52.0)', source: '§3.5, OFFICIAL' },
-  { name: 'maxDischargeCurrent', address: 0x10b7, fc: 4, type: 'u16', scale: 0.01, unit: 'A', description: 'max discharge current (0–70.00)', source: '§3.5, OFFICIAL' },
-  { name: 'underVoltageProtection', address: 0x10b8, fc: 4, type: 'u16', scale: 0.1, unit: 'V', description: 'under-voltage protection point', source: '§3.5, OFFICIAL' },
-  { name: 'depthOfDischarge', address: 0x10b9, fc: 4, type: 'u16', scale: 1, unit: '%', description: 'depth of discharge (0–100)', source: '§3.5, OFFICIAL' },
-  { name: 'emptyVoltage', address: 0x10bb, fc: 4, type: 'u16', scale: 0.01, unit: 'V', description: 'empty battery voltage (42.50–47.00)', source: '§3.5, OFFICIAL' },
-  { name: 'fullVoltage', address: 0x10bc, fc: 4, type: 'u16', scale: 0.01, unit: 'V', description: 'full battery voltage (47.01–55.00)', source: '§3.5, OFFICIAL' },
-];
-
-/** Device information (FC 0x04, §3.5, OFFICIAL). */
-export const DEVICE_INFO_POINTS: SofarPoint[] = [
-  { name: 'productionCode', address: 0x2000, fc: 4, type: 'u16', scale: 1, unit: '', description: 'production code', source: '§3.5, OFFICIAL' },
-  { name: 'serial', address: 0x2001, fc: 4, type: 'string', length: 7, scale: 1, unit: '', description: "serial number ('S', model A1/M1/C1…, E/U, date letters)", source: '§3.5, OFFICIAL' },
-  { name: 'softwareVersion', address: 0x2008, fc: 4, type: 'u32', scale: 1, unit: '', description: 'software version (2 registers; format not documented)', source: '§3.5, OFFICIAL' },
-  { name: 'hardwareVersion', address: 0x200a, fc: 4, type: 'u32', scale: 1, unit: '', description: 'hardware version (2 registers)', source: '§3.5, OFFICIAL' },
+/**
+ * Other readings of registers the real-time points already cover, for the documented conflicts
+ * (§3.10): battery voltage at 0.01 V (three implementations), grid power as u16 or as evcc's s32
+ * over 0x0212–0x0213. The driver decodes the one the settings choose; a device (or the simulator)
+ * encodes one reading of each register, never two.
+ */
+export const VARIANT_POINTS: readonly DevicePoint[] = [
+  rt(0x020e, 'batteryVoltage001', 'battery voltage at 0.01 V (Sofar2mqtt flow, rjpearce, 2technology ESPHome)', 'IMPL (§3.10)', { scale: 0.01, unit: 'V' }),
+  rt(0x0212, 'gridPowerU16', 'grid power read as u16', 'IMPL (§3.10)', { ...W10, scale: -10, sign: '+ export on the wire' }),
+  rt(0x0212, 'gridPowerS32', 'grid power read as s32 over 0x0212–0x0213 (evcc)', 'IMPL (§3.10, inconsistent with the PDF)', { type: 's32', ...W10, scale: -10, sign: '+ export on the wire' }),
 ];
 
 /** Battery types 0x10B0 by firmware (§3.5, OFFICIAL). V1.20 list first; V1.00 differs for 3 and 0x80. */
@@ -221,6 +188,85 @@ export const BATTERY_TYPES: Record<number, string> = {
   0x80: 'TELE (FW V1.00)',
   0x100: 'DEFAULT',
 };
+
+const IN = (address: number, name: string, description: string, o: PointSpec = {}) => reg(0x04, address, name, description, '§3.5, OFFICIAL', o);
+
+/** Battery settings (FC 0x04, §3.5, OFFICIAL). */
+export const BATTERY_SETTING_POINTS: readonly DevicePoint[] = [
+  IN(0x10b0, 'batteryType', 'battery type (firmware-dependent list)', { valueType: 'enum', values: BATTERY_TYPES }),
+  IN(0x10b1, 'capacityAh', 'battery capacity (0–999)', { unit: 'Ah', range: [0, 999] }),
+  IN(0x10b3, 'maxChargeVoltage', 'max charge voltage (50.0–58.0)', { scale: 0.1, unit: 'V' }),
+  IN(0x10b4, 'maxChargeCurrent', 'max charge current (0–65.00)', { scale: 0.01, unit: 'A', range: [0, 65] }),
+  IN(0x10b5, 'overVoltageProtection', 'over-voltage protection point', { scale: 0.1, unit: 'V' }),
+  IN(0x10b6, 'minDischargeVoltage', 'min discharge voltage (42.0–52.0)', { scale: 0.1, unit: 'V' }),
+  IN(0x10b7, 'maxDischargeCurrent', 'max discharge current (0–70.00)', { scale: 0.01, unit: 'A', range: [0, 70] }),
+  IN(0x10b8, 'underVoltageProtection', 'under-voltage protection point', { scale: 0.1, unit: 'V' }),
+  IN(0x10b9, 'depthOfDischarge', 'depth of discharge (0–100)', { unit: '%', range: [0, 100] }),
+  IN(0x10bb, 'emptyVoltage', 'empty battery voltage (42.50–47.00)', { scale: 0.01, unit: 'V' }),
+  IN(0x10bc, 'fullVoltage', 'full battery voltage (47.01–55.00)', { scale: 0.01, unit: 'V' }),
+];
+
+/** Device information (FC 0x04, §3.5, OFFICIAL). */
+export const DEVICE_INFO_POINTS: readonly DevicePoint[] = [
+  IN(0x2000, 'productionCode', 'production code', { valueType: 'integer' }),
+  IN(0x2001, 'serial', "serial number ('S', model A1/M1/C1…, E/U, date letters)", { type: 'string', length: 7, valueType: 'string' }),
+  IN(0x2008, 'softwareVersion', 'software version (2 registers; format not documented)', { type: 'u32', valueType: 'integer' }),
+  IN(0x200a, 'hardwareVersion', 'hardware version (2 registers)', { type: 'u32', valueType: 'integer' }),
+];
+
+/** Work mode 0x1200 values (§3.9, COMMUNITY). */
+export const WORK_MODE_NAMES: Record<number, string> = {
+  0: 'auto (self-use)',
+  1: 'time-of-use',
+  2: 'timed',
+  3: 'passive',
+  4: 'peak shaving',
+};
+
+const WM = (address: number, name: string, description: string, src: string, o: PointSpec = {}) => reg(0x03, address, name, description, `§3.9 work-mode block, COMMUNITY (${src})`, { access: 'rw', ...o });
+
+/** Newer firmware: the work-mode block, FC 0x03 read / FC 0x10 write (§3.9, COMMUNITY). Persistent settings. */
+export const WORK_MODE_POINTS: readonly DevicePoint[] = [
+  WM(0x1200, 'workMode', 'work mode', 'ha-solarman, PeterHiltonUK', { valueType: 'enum', values: WORK_MODE_NAMES, range: [0, 4] }),
+  WM(0x1212, 'passiveStandby', 'passive: write 0x5555 for standby', 'PeterHiltonUK only', { valueType: 'integer' }),
+  WM(0x1213, 'passiveDischargeW', 'passive: discharge power', 'PeterHiltonUK only', { unit: 'W', range: [0, ME3000_MAX_POWER_W] }),
+  WM(0x1214, 'passiveChargeW', 'passive: charge power', 'PeterHiltonUK only', { unit: 'W', range: [0, ME3000_MAX_POWER_W] }),
+];
+
+export const SOFAR_POINTS: readonly DevicePoint[] = [...REALTIME_POINTS, ...VARIANT_POINTS, ...BATTERY_SETTING_POINTS, ...DEVICE_INFO_POINTS, ...WORK_MODE_POINTS];
+
+/** A point by name (any table); throws for an unknown name (a programming error). */
+export function point(name: string): DevicePoint {
+  return findPoint(SOFAR_POINTS, name);
+}
+
+/** The register source of a point. */
+export function registerOf(name: string): RegisterSource {
+  return point(name).source as RegisterSource;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Register blocks: the spans of their points
+// ---------------------------------------------------------------------------------------------
+
+/** Real-time block read with FC 0x03 in one request (§3.3): 0x0200–0x0245, 70 registers. */
+export const REALTIME_BLOCK = spanOf(REALTIME_POINTS);
+/**
+ * Fallback length: greentangerine reads 69 registers from 0x0200 (§3.2 "Block size", IMPL). Used when
+ * a device rejects the full read (the low word of the generation-time total is then missing).
+ */
+export const REALTIME_BLOCK_SHORT = 69;
+/** Battery settings, FC 0x04 (§3.5): 0x10B0–0x10BC. */
+export const BATTERY_SETTINGS_BLOCK = spanOf(BATTERY_SETTING_POINTS);
+/** Device information, FC 0x04 (§3.5): 0x2000–0x200B. */
+export const DEVICE_INFO_BLOCK = spanOf(DEVICE_INFO_POINTS);
+/** Work-mode block head, FC 0x03 (§3.9): 0x1200–0x1214. */
+export const WORK_MODE_BLOCK = spanOf(WORK_MODE_POINTS);
+/** Real-time words the decoder needs at least: up to the PV power 0x0215 (grid, load, battery, PV). */
+export const REALTIME_MIN_WORDS = registerOf('pvPower').address + 1 - REALTIME_BLOCK.address;
+
+/** Work-mode register values (§3.9). */
+export const WORK_MODE = { auto: 0, passive: 3 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Settings for the documented unknowns (§3.10, §3.9, §3.7, §3.1)
@@ -236,6 +282,10 @@ export type ControlPath = 'passive' | 'work-mode';
 export type SofarVariant = 'ctpv' | 'retrofit';
 export type ZeroMeans = 'standby' | 'auto';
 export type CloseAction = 'auto' | 'standby' | 'none';
+
+/** The point that decodes 0x020E at each fixed scale, and 0x0212 for each register type. */
+export const VOLTAGE_POINT: Record<'0.1' | '0.01', string> = { '0.1': 'batteryVoltage', '0.01': 'batteryVoltage001' };
+export const GRID_POINT: Record<GridRegisterType, string> = { s16: 'gridPower', u16: 'gridPowerU16', s32: 'gridPowerS32' };
 
 export interface SofarSettings {
   variant: SofarVariant;
@@ -269,7 +319,7 @@ export const DEFAULT_SETTINGS: SofarSettings = {
   nominalVoltage: 48,
 };
 
-/** JSON Schema of the settings (the node config carries them as strings or numbers). */
+/** JSON Schema of the driver's settings (the registry's `params`). */
 export const sofarSettingsSchema = {
   type: 'object',
   properties: {
@@ -286,9 +336,69 @@ export const sofarSettingsSchema = {
   },
 } as const;
 
-/** Lookup of a point by name (all tables). */
-export function point(name: string): SofarPoint {
-  const p = [...REALTIME_POINTS, ...BATTERY_SETTING_POINTS, ...DEVICE_INFO_POINTS].find((x) => x.name === name);
-  if (!p) throw new Error(`no Sofar point ${name}`);
-  return p;
-}
+// ---------------------------------------------------------------------------------------------
+// The descriptor
+// ---------------------------------------------------------------------------------------------
+
+const out = (field: string, unit: string, meaning: string, from: readonly string[], note?: string) => (note ? { field, unit, meaning, from, note } : { field, unit, meaning, from });
+
+export const sofarDescriptor: DeviceDescriptor = {
+  name: 'sofar',
+  title: 'Sofar ME3000SP',
+  models: 'Sofar ME3000SP; HYD 3000–6000-ES (same register protocol)',
+  reading: 'battery',
+  transports: ['rtu', 'rtu-over-tcp'],
+  defaults: SOFAR_DEFAULTS,
+  params: sofarSettingsSchema,
+  capabilities: SOFAR_CAPABILITIES,
+  points: SOFAR_POINTS,
+  nodeTypes: ['sofar-inverter'],
+  outputs: [
+    out('kind', '', '"battery"', [], 'set by the driver'),
+    out('timestamp', 'ms', 'when the real-time block was read (UTC)', [], 'driver clock'),
+    out('source', '', '"sofar"', [], 'set by the driver'),
+    out('serial', '', "the inverter's serial number", ['serial']),
+    out('model', '', '"Sofar ME3000SP"', [], 'set by the driver'),
+    out('soc', '%', 'state of charge (null outside 0–100)', ['soc']),
+    out('power', 'W', 'AC power of the inverter, + discharge, − charge', ['acPower']),
+    out('setpoint', 'W', 'the command in force, + discharge (null in auto)', [], 'the last command the inverter accepted'),
+    out('state', '', 'ready, starting, standby, full, empty, override (EPS, not in passive mode), error, unknown', ['runningState'], 'and the status bits of the last command reply'),
+    out('stateText', '', 'the running state as the inverter names it (wait, charging, discharging, EPS, fault, …)', ['runningState']),
+    out('strategy', '', 'the control in force ("passive charge 1500 W", or the work mode)', ['workMode'], 'the command in force on the passive path'),
+    out('limits.maxChargeW', 'W', 'charge limit now: the power limit, lowered by max charge current × voltage; 0 when full or faulted', ['maxChargeCurrent', 'batteryVoltage']),
+    out('limits.maxDischargeW', 'W', 'discharge limit now: the power limit, lowered by max discharge current × voltage; 0 when empty or faulted', ['maxDischargeCurrent', 'batteryVoltage']),
+    out('capacityWh', 'Wh', 'capacity × nominal voltage', ['capacityAh']),
+    out('voltage', 'V', 'battery voltage (scale per the battery voltage setting)', ['batteryVoltage', 'batteryVoltage001']),
+    out('current', 'A', 'battery current, + discharge', ['batteryCurrent']),
+    out('temperature', '°C', 'battery temperature', ['batteryTemperature']),
+    out('frequency', 'Hz', 'grid frequency', ['gridFrequency']),
+    out('gridVoltage', 'V', 'grid voltage phase A', ['gridVoltage']),
+    out('gridPower', 'W', 'grid power, + import, − export (register type per the grid register setting)', ['gridPower', 'gridPowerU16', 'gridPowerS32']),
+    out('loadPower', 'W', 'house load', ['loadPower']),
+    out('pvPower', 'W', 'PV power (only with a PV CT)', ['pvPower']),
+    out('dcPower', 'W', 'battery power on the DC side, + discharge', ['batteryDcPower']),
+    out('epsPower', 'W', 'EPS output power', ['epsPower']),
+    out('runningState', '', 'running state number', ['runningState']),
+    out('energy.chargedWh', 'Wh', 'battery charge total', ['chargeTotalWh']),
+    out('energy.dischargedWh', 'Wh', 'battery discharge total', ['dischargeTotalWh']),
+    out('today.pvWh', 'Wh', 'PV today (only with a PV CT)', ['pvTodayWh']),
+    out('today.exportWh', 'Wh', 'exported today', ['exportTodayWh']),
+    out('today.importWh', 'Wh', 'imported today', ['importTodayWh']),
+    out('today.loadWh', 'Wh', 'load today', ['loadTodayWh']),
+    out('today.chargeWh', 'Wh', 'battery charge today', ['chargeTodayWh']),
+    out('today.dischargeWh', 'Wh', 'battery discharge today', ['dischargeTodayWh']),
+    out('totals.pvWh', 'Wh', 'PV total (only with a PV CT)', ['pvTotalWh']),
+    out('totals.exportWh', 'Wh', 'exported total', ['exportTotalWh']),
+    out('totals.importWh', 'Wh', 'imported total', ['importTotalWh']),
+    out('totals.loadWh', 'Wh', 'load total', ['loadTotalWh']),
+    out('cycles', '', 'battery cycle count', ['batteryCycles']),
+    out('innerTemperature', '°C', 'inner temperature', ['innerTemperature']),
+    out('heatsinkTemperature', '°C', 'heat-sink temperature', ['heatsinkTemperature']),
+    out('faults', '', 'active inverter and battery faults as text ("ID05 battery overvoltage")', ['inverterFault0', 'inverterFault1', 'inverterFault2', 'inverterFault3', 'inverterFault4', 'batteryFault0', 'batteryFault1', 'batteryFault2', 'batteryFault3', 'batteryFault4']),
+    out('alerts', '', 'active alerts and communication-board messages as text', ['alertBits', 'commBoardBits']),
+    out('passiveStatus', '', 'the last command reply: result, resultText, chargeEnabled, dischargeEnabled, full, empty', [], 'status word of the FC 0x42 reply'),
+    out('firmware.software', '', 'software version', ['softwareVersion']),
+    out('firmware.hardware', '', 'hardware version', ['hardwareVersion']),
+    out('warnings', '', 'plausibility findings (battery voltage scale, grid register type, state of charge)', [], 'computed from several readings'),
+  ],
+};

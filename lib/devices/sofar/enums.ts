@@ -1,8 +1,8 @@
 /**
  * Sofar ME3000SP enums and bit fields as text (../shared/protocols/sofar-me3000sp.md §3.3, §3.4).
  *
- * Running state 0x0200: the ME3000 list of the Sofar "ModBus-RTU Communication Protocol" PDF
- * (§3.4, OFFICIAL). HYD-ES firmware uses another list (§3.4) — not decoded here.
+ * Running state 0x0200: the ME3000 list (the `runningState` point's values in descriptor.ts, §3.4,
+ * OFFICIAL). HYD-ES firmware uses another list (§3.4) — not decoded here.
  *
  * Fault bytes: the PDF numbers the faults ID01… in bit order, byte 0 bit 0 = ID01, byte 1 bit 0 =
  * ID09, … (so byte n bit b = ID 8n+b+1; §3.4 "byte0 bit0–4 … (ID01–05); byte1 … (ID09–15)"). The
@@ -10,17 +10,7 @@
  * group, so the text never invents a name (the ESPHome decoder reuses G3/HYD names — §3.4 says use
  * the ME3000 PDF names).
  */
-
-export const RUNNING_STATES: Record<number, string> = {
-  0: 'wait',
-  1: 'check before charging',
-  2: 'charging',
-  3: 'check before discharging',
-  4: 'discharging',
-  5: 'EPS',
-  6: 'fault',
-  7: 'permanent fault',
-};
+import { RUNNING_STATES } from './descriptor';
 
 export function runningStateText(v: number): string {
   return RUNNING_STATES[v] ?? `unknown state ${v}`;

@@ -5,3 +5,6 @@ export * from './passive';
 export * from './normalize';
 export * from './inverter';
 export * from './commands';
+export * from './config';
+export * from './plausibility';
+export * from './device';

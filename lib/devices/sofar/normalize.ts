@@ -2,30 +2,31 @@
  * Sofar ME3000SP: register words → decoded records → the normalized BatteryReading (DESIGN.md §2:
  * W + discharge / − charge, grid + import, Wh, V, A signed like power, %).
  *
- * Sign conversions at the edge (../shared/protocols/sofar-me3000sp.md §3.3, §3.10):
- * - 0x0214 inverter AC power, + discharging → `power` as is (the AC power our BatteryReading means);
- * - 0x020D battery DC power, + charging → `dcPower` negated;
- * - 0x020F battery current, + charging → `current` negated;
- * - 0x0212 grid power, + export → `gridPower` negated (+ import).
+ * Every register is decoded through its point (descriptor.ts) with the generic decodeBlock /
+ * decodeRegisterWords; the points' scales already turn the device's signs into ours (0x020D and
+ * 0x020F + charging, 0x0212 + export; ../shared/protocols/sofar-me3000sp.md §3.3, §3.10).
  * Settings cover the documented conflicts: battery-voltage scale (0.1 V PDF vs 0.01 V in three
  * implementations) and the grid register type (s16 PDF vs evcc's s32); plausibility checks say when
  * the other choice fits the data better. Pure functions; garbage never throws.
  */
 import type { BatteryReading, BatteryState } from '../../api/types';
-import { decodeValue } from '../../transport/modbus/data-types';
+import { decodeBlock, decodeRegisterWords, inRange, scaleOut } from '../../api/device';
 import {
-  BATTERY_FAULT_REGISTERS,
   BATTERY_SETTING_POINTS,
   BATTERY_SETTINGS_BLOCK,
   BATTERY_TYPES,
   DEFAULT_SETTINGS,
   DEVICE_INFO_BLOCK,
   DEVICE_INFO_POINTS,
-  FAULT_REGISTERS,
+  GRID_POINT,
   REALTIME_BLOCK,
+  REALTIME_MIN_WORDS,
   REALTIME_POINTS,
+  VARIANT_POINTS,
+  VOLTAGE_POINT,
   WORK_MODE_NAMES,
-  type SofarPoint,
+  point,
+  type GridRegisterType,
   type SofarSettings,
 } from './descriptor';
 import { alerts, batteryFaults, commBoardMessages, inverterFaults, runningStateText } from './enums';
@@ -49,13 +50,25 @@ export interface SofarRealtime {
   batteryCurrent: number;
   /** % or null when outside 0–100. */
   soc: number | null;
+  /** Every real-time point in the block, by name (our units and signs). */
   values: Record<string, number>;
   faults: string[];
   batteryFaults: string[];
   alerts: string[];
   commBoard: string[];
-  /** Plausibility findings, each one sentence. */
+  /** Plausibility findings of this block alone (battery voltage, state of charge), each one sentence. */
   warnings: string[];
+  /**
+   * The grid register finding of this block: another register type fits the data better. A single
+   * block is not enough to act on (a battery that just changed its power, a grid held at exactly
+   * 0 W): GridRegisterCheck (plausibility.ts) passes it on only when it persists.
+   */
+  gridAdvice: { type: GridRegisterType; text: string } | null;
+  /**
+   * The high word of 0x0212 is neither 0 nor 0xFFFF: the register cannot be the upper half of an s32
+   * household grid power (that needs |grid| < 327 kW), so s32 is ruled out.
+   */
+  notS32: boolean;
 }
 
 export interface SofarBatterySettings {
@@ -79,157 +92,139 @@ export interface SofarDeviceInfo {
   hardwareVersion: string;
 }
 
-function safe(words: ArrayLike<number>, offset: number, p: SofarPoint): number {
-  try {
-    const v = decodeValue(words, offset, p.type as Exclude<SofarPoint['type'], 'string'>);
-    return Number.isFinite(v) ? v : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
 const round = (v: number, digits: number) => {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
 };
 
-function digitsOf(scale: number): number {
-  return scale >= 1 ? 0 : Math.round(-Math.log10(scale));
-}
-
-/** Decodes a points table over a block read at `base`. Points outside the block are skipped. */
-export function decodePoints(words: ArrayLike<number>, base: number, points: SofarPoint[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (!words || typeof words.length !== 'number') return out;
-  for (const p of points) {
-    if (p.type === 'string') continue;
-    const off = p.address - base;
-    if (off < 0) continue;
-    const v = safe(words, off, p);
-    if (Number.isNaN(v)) continue;
-    out[p.name] = round(v * p.scale, digitsOf(p.scale));
-  }
-  return out;
-}
+/** −0 → 0 (negated zero readings). */
+const noNegZero = (v: number) => v + 0;
 
 /** Range of a plausible pack voltage for a nominal voltage: 40–60 V for 48 V. */
 export function plausibleVoltageRange(nominal: number): [number, number] {
   return [(nominal * 40) / 48, (nominal * 60) / 48];
 }
 
-/** 0x020E raw value → V with the chosen scale, or detected ('auto'): returns the scale and a warning when implausible. */
-export function batteryVoltage(raw: number, setting: SofarSettings['batteryVoltageScale'], nominal = 48): { volts: number | null; scale: 0.1 | 0.01; warning?: string } {
+/** Volts of the 0x020E word at a fixed scale, through its point. */
+function voltsAt(word: number, scale: '0.1' | '0.01'): number {
+  return decodeRegisterWords(point(VOLTAGE_POINT[scale]), [word]) as number;
+}
+
+/** The 0x020E word → V with the chosen scale, or detected ('auto'): returns the scale and a warning when implausible. */
+export function batteryVoltage(word: number, setting: SofarSettings['batteryVoltageScale'], nominal = 48): { volts: number | null; scale: 0.1 | 0.01; warning?: string } {
   const [lo, hi] = plausibleVoltageRange(nominal);
-  const fits = (s: number) => raw * s >= lo && raw * s <= hi;
+  const v01 = voltsAt(word, '0.1');
+  const v001 = voltsAt(word, '0.01');
+  const fits = (v: number) => v >= lo && v <= hi;
   if (setting === 'auto') {
-    if (fits(0.01)) return { volts: round(raw * 0.01, 2), scale: 0.01 };
-    if (fits(0.1)) return { volts: round(raw * 0.1, 1), scale: 0.1 };
-    if (raw === 0) return { volts: 0, scale: 0.1 };
-    return {
-      volts: null,
-      scale: 0.1,
-      warning: `battery voltage register reads ${raw}: neither ${round(raw * 0.1, 1)} V (0.1 V) nor ${round(raw * 0.01, 2)} V (0.01 V) fits a ${nominal} V pack (${lo}–${hi} V)`,
-    };
+    if (fits(v001)) return { volts: v001, scale: 0.01 };
+    if (fits(v01)) return { volts: v01, scale: 0.1 };
+    if (v01 === 0) return { volts: 0, scale: 0.1 };
+    return { volts: null, scale: 0.1, warning: `battery voltage register reads ${word}: neither ${v01} V (0.1 V) nor ${v001} V (0.01 V) fits a ${nominal} V pack (${lo}–${hi} V)` };
   }
+  const other = setting === '0.01' ? '0.1' : '0.01';
+  const volts = voltsAt(word, setting === '0.01' ? '0.01' : '0.1');
+  const alt = voltsAt(word, other);
   const scale = setting === '0.01' ? 0.01 : 0.1;
-  const other = scale === 0.1 ? 0.01 : 0.1;
-  const volts = round(raw * scale, scale === 0.1 ? 1 : 2);
-  if (raw !== 0 && !fits(scale) && fits(other)) {
-    return {
-      volts,
-      scale,
-      warning: `battery voltage ${volts} V is implausible for a ${nominal} V pack; scale ${other === 0.1 ? '0.1' : '0.01'} V gives ${round(raw * other, 2)} V: set "battery voltage scale" to ${other === 0.1 ? '0.1' : '0.01'} or auto`,
-    };
+  if (volts !== 0 && !fits(volts) && fits(alt)) {
+    return { volts, scale, warning: `battery voltage ${volts} V is implausible for a ${nominal} V pack; scale ${other} V gives ${alt} V: set "battery voltage scale" to ${other} or auto` };
   }
   return { volts, scale };
 }
 
-/** Grid power, W + import, from the words at 0x0212/0x0213 per type. */
-export function gridPowerAs(type: SofarSettings['gridRegister'], w0212: number, w0213: number): number {
-  const hi = w0212 & 0xffff;
-  const lo = w0213 & 0xffff;
-  let raw: number;
-  if (type === 'u16') raw = hi;
-  else if (type === 's32') raw = ((hi << 16) | lo) >> 0;
-  else raw = hi >= 0x8000 ? hi - 0x10000 : hi;
-  const w = -raw * 10; // register: + export
-  return w === 0 ? 0 : w;
+/** Grid power, W + import, from the words at 0x0212/0x0213 read as the given type (through its point). */
+export function gridPowerAs(type: GridRegisterType, w0212: number, w0213: number): number {
+  return noNegZero(decodeRegisterWords(point(GRID_POINT[type]), [w0212, w0213]) as number);
 }
 
 /** Largest grid power a home connection plausibly carries, W. */
 const GRID_PLAUSIBLE_W = 50000;
+const GRID_TYPES: readonly GridRegisterType[] = ['s16', 'u16', 's32'];
 
-/**
- * Decodes the real-time block read from `base` (0x0200). Missing registers (a short block) leave
- * their fields out; a block shorter than 0x0216 yields null (nothing usable).
- */
-export function decodeRealtime(words: ArrayLike<number>, settings: Partial<SofarSettings> = {}, base = REALTIME_BLOCK.address): SofarRealtime | null {
-  const s: SofarSettings = { ...DEFAULT_SETTINGS, ...settings };
-  if (!words || typeof words.length !== 'number' || base > 0x0200 || words.length < 0x0216 - base) return null;
-  const at = (addr: number) => (Number(words[addr - base]) & 0xffff) >>> 0;
-  const values = decodePoints(words, base, REALTIME_POINTS);
-  const warnings: string[] = [];
-
-  const bv = batteryVoltage(at(0x020e), s.batteryVoltageScale, s.nominalVoltage);
-  if (bv.warning) warnings.push(bv.warning);
-
-  const grid = gridPowerAs(s.gridRegister, at(0x0212), at(0x0213));
-  const acPower = values.acPowerRaw ?? 0;
-  const dcPower = values.batteryDcPowerRaw ? -values.batteryDcPowerRaw : 0;
-  const load = values.loadPower ?? 0;
-  const pv = s.variant === 'ctpv' ? (values.pvPower ?? 0) : null;
-
-  // Grid plausibility: magnitude, and (with a PV reading) the energy balance load = grid + PV + battery.
-  const alternatives = (['s16', 'u16', 's32'] as const).filter((t) => t !== s.gridRegister);
+/** The grid finding of one block: the grid value as configured, and a type that fits better, if any. */
+function gridFinding(s: SofarSettings, readings: Record<GridRegisterType, number>, load: number, pv: number | null, acPower: number): SofarRealtime['gridAdvice'] {
+  const grid = readings[s.gridRegister];
+  const alternatives = GRID_TYPES.filter((t) => t !== s.gridRegister);
+  // With a PV reading the energy balance must hold: load = grid + PV + battery.
   const balanced = (g: number) => pv !== null && Math.abs(g - (load - pv - acPower)) <= Math.max(300, 0.2 * (load + pv + Math.abs(acPower)));
   const plausible = (g: number) => Math.abs(g) <= GRID_PLAUSIBLE_W;
   if (!plausible(grid)) {
-    const better = alternatives.find((t) => plausible(gridPowerAs(t, at(0x0212), at(0x0213))) && (pv === null || balanced(gridPowerAs(t, at(0x0212), at(0x0213)))));
-    warnings.push(`grid power ${grid} W is implausible${better ? `; as ${better} the register gives ${gridPowerAs(better, at(0x0212), at(0x0213))} W: set "grid register" to ${better}` : ''}`);
-  } else if (pv !== null && !balanced(grid)) {
-    const better = alternatives.find((t) => balanced(gridPowerAs(t, at(0x0212), at(0x0213))));
-    if (better) {
-      warnings.push(`grid power ${grid} W does not match load − PV − battery = ${round(load - pv - acPower, 0)} W; as ${better} the register gives ${gridPowerAs(better, at(0x0212), at(0x0213))} W: set "grid register" to ${better}`);
-    }
+    const better = alternatives.find((t) => plausible(readings[t]) && (pv === null || balanced(readings[t])));
+    if (!better) return null;
+    return { type: better, text: `grid power ${grid} W is implausible; as ${better} the register gives ${readings[better]} W: set "grid register" to ${better}` };
   }
+  if (pv === null || balanced(grid)) return null;
+  const better = alternatives.find((t) => balanced(readings[t]));
+  if (!better) return null;
+  return { type: better, text: `grid power ${grid} W does not match load − PV − battery = ${round(load - pv - acPower, 0)} W; as ${better} the register gives ${readings[better]} W: set "grid register" to ${better}` };
+}
 
-  const socRaw = values.soc;
-  let soc: number | null = socRaw ?? null;
-  if (soc !== null && (soc < 0 || soc > 100)) {
+const words5 = (v: Record<string, number>, prefix: string): number[] | null => {
+  const out = [0, 1, 2, 3, 4].map((i) => v[`${prefix}${i}`]);
+  return out.every((w) => w !== undefined) ? out : null;
+};
+
+/**
+ * Decodes the real-time block read from `base` (0x0200) through the real-time points. Missing
+ * registers (a short block) leave their fields out; a block that ends before the PV power yields
+ * null (nothing usable).
+ */
+export function decodeRealtime(words: ArrayLike<number>, settings: Partial<SofarSettings> = {}, base = REALTIME_BLOCK.address): SofarRealtime | null {
+  const s: SofarSettings = { ...DEFAULT_SETTINGS, ...settings };
+  if (!words || typeof words.length !== 'number' || base > REALTIME_BLOCK.address || words.length < REALTIME_MIN_WORDS + REALTIME_BLOCK.address - base) return null;
+  const values = decodeBlock(REALTIME_POINTS, 0x03, base, words) as Record<string, number>;
+  const variants = decodeBlock(VARIANT_POINTS, 0x03, base, words) as Record<string, number>;
+  const warnings: string[] = [];
+
+  const voltageWord = Math.round(scaleOut(point('batteryVoltage'), values.batteryVoltage));
+  const bv = batteryVoltage(voltageWord, s.batteryVoltageScale, s.nominalVoltage);
+  if (bv.warning) warnings.push(bv.warning);
+
+  const readings: Record<GridRegisterType, number> = {
+    s16: noNegZero(values.gridPower),
+    u16: noNegZero(variants[GRID_POINT.u16]),
+    // s32 needs 0x0213 as well: always in a block that reaches the PV power.
+    s32: noNegZero(variants[GRID_POINT.s32]),
+  };
+  const acPower = noNegZero(values.acPower ?? 0);
+  const load = values.loadPower ?? 0;
+  const pv = s.variant === 'ctpv' ? (values.pvPower ?? 0) : null;
+  const gridRaw16 = scaleOut(point('gridPower'), readings.s16);
+
+  let soc: number | null = values.soc ?? null;
+  if (soc !== null && !inRange(point('soc'), soc)) {
     warnings.push(`state of charge register reads ${soc} (outside 0–100 %)`);
     soc = null;
   }
 
-  const slice = (addr: number, n: number) => {
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) out.push(addr + i - base < words.length ? at(addr + i) : 0);
-    return out;
-  };
-  const has = (addr: number) => addr - base < words.length;
+  const inv = words5(values, 'inverterFault');
+  const bat = words5(values, 'batteryFault');
   const runningState = values.runningState ?? -1;
   return {
     runningState,
     runningStateText: runningStateText(runningState),
-    gridPower: grid,
+    gridPower: readings[s.gridRegister],
     acPower,
-    dcPower: dcPower === 0 ? 0 : dcPower,
+    dcPower: noNegZero(values.batteryDcPower ?? 0),
     batteryVoltage: bv.volts,
     batteryVoltageScale: bv.scale,
-    batteryCurrent: values.batteryCurrentRaw ? -values.batteryCurrentRaw : 0,
+    batteryCurrent: noNegZero(values.batteryCurrent ?? 0),
     soc,
     values,
-    faults: inverterFaults(slice(FAULT_REGISTERS.address, FAULT_REGISTERS.count)),
-    batteryFaults: has(BATTERY_FAULT_REGISTERS.address + 4) ? batteryFaults(slice(BATTERY_FAULT_REGISTERS.address, BATTERY_FAULT_REGISTERS.count)) : [],
-    alerts: has(0x022b) ? alerts(at(0x022b)) : [],
-    commBoard: has(0x0242) ? commBoardMessages(at(0x0242)) : [],
+    faults: inv ? inverterFaults(inv) : [],
+    batteryFaults: bat ? batteryFaults(bat) : [],
+    alerts: values.alertBits !== undefined ? alerts(values.alertBits) : [],
+    commBoard: values.commBoardBits !== undefined ? commBoardMessages(values.commBoardBits) : [],
     warnings,
+    gridAdvice: gridFinding(s, readings, load, pv, acPower),
+    notS32: gridRaw16 !== 0 && gridRaw16 !== -1,
   };
 }
 
 /** Battery settings block (FC 0x04 from 0x10B0). Null when too short. */
 export function decodeBatterySettings(words: ArrayLike<number>): SofarBatterySettings | null {
   if (!words || typeof words.length !== 'number' || words.length < BATTERY_SETTINGS_BLOCK.count) return null;
-  const v = decodePoints(words, BATTERY_SETTINGS_BLOCK.address, BATTERY_SETTING_POINTS);
+  const v = decodeBlock(BATTERY_SETTING_POINTS, BATTERY_SETTINGS_BLOCK.fc, BATTERY_SETTINGS_BLOCK.address, words) as Record<string, number>;
   const type = v.batteryType ?? -1;
   return { ...(v as SofarBatterySettings), batteryTypeText: BATTERY_TYPES[type] ?? `type ${type}` };
 }
@@ -245,21 +240,13 @@ function versionText(w: number): string {
 /** Device info block (FC 0x04 from 0x2000). Null when too short. */
 export function decodeDeviceInfo(words: ArrayLike<number>): SofarDeviceInfo | null {
   if (!words || typeof words.length !== 'number' || words.length < DEVICE_INFO_BLOCK.count) return null;
-  const v = decodePoints(words, DEVICE_INFO_BLOCK.address, DEVICE_INFO_POINTS);
-  let serial: string | null = null;
-  try {
-    const sp = DEVICE_INFO_POINTS.find((p) => p.name === 'serial')!;
-    const raw = decodeValue(words, sp.address - DEVICE_INFO_BLOCK.address, 'string', { length: sp.length });
-    const clean = raw.replace(/[^\x21-\x7e]/g, '');
-    serial = clean.length ? clean : null;
-  } catch {
-    serial = null;
-  }
+  const v = decodeBlock(DEVICE_INFO_POINTS, DEVICE_INFO_BLOCK.fc, DEVICE_INFO_BLOCK.address, words);
+  const serial = typeof v.serial === 'string' && v.serial ? v.serial : null;
   return {
-    productionCode: v.productionCode ?? 0,
     serial,
-    softwareVersion: versionText(v.softwareVersion ?? 0),
-    hardwareVersion: versionText(v.hardwareVersion ?? 0),
+    productionCode: Number(v.productionCode ?? 0),
+    softwareVersion: versionText(Number(v.softwareVersion ?? 0)),
+    hardwareVersion: versionText(Number(v.hardwareVersion ?? 0)),
   };
 }
 
@@ -371,31 +358,4 @@ function pick(v: Record<string, number>, map: Record<string, string>): Record<st
   const out: Record<string, number> = {};
   for (const [k, src] of Object.entries(map)) if (v[src] !== undefined) out[k] = v[src];
   return out;
-}
-
-/**
- * The inverse of decodePoints, for the simulator: SI values by point name → `count` register words
- * from `base`. Values are rounded to the register's resolution and clamped into the type's range
- * (a real register saturates rather than wraps). Points outside the block are skipped.
- */
-export function encodePoints(values: Record<string, number>, points: SofarPoint[], base: number, count: number, into?: number[]): number[] {
-  const words = into ?? new Array<number>(count).fill(0);
-  const ranges: Record<string, [number, number]> = { u16: [0, 0xffff], s16: [-0x8000, 0x7fff], u32: [0, 0xffffffff], s32: [-0x80000000, 0x7fffffff] };
-  for (const p of points) {
-    const v = values[p.name];
-    if (v === undefined || !Number.isFinite(v) || p.type === 'string') continue;
-    const range = ranges[p.type];
-    if (!range) continue;
-    const off = p.address - base;
-    const n = p.type === 'u32' || p.type === 's32' ? 2 : 1;
-    if (off < 0 || off + n > count) continue;
-    const raw = Math.max(range[0], Math.min(range[1], Math.round(v / p.scale)));
-    if (n === 1) words[off] = raw & 0xffff;
-    else {
-      const u = raw >>> 0;
-      words[off] = u >>> 16;
-      words[off + 1] = u & 0xffff;
-    }
-  }
-  return words;
 }

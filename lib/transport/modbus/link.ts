@@ -15,9 +15,11 @@
  *   transaction ids, so a reply that arrives after its timeout AND after the next request to the
  *   same unit and function code is sent cannot be told apart — the inter-request delay makes that
  *   unlikely);
- * - connects lazily on the first request, reconnects by itself with backoff (1 s … 30 s, reset
- *   after a good reply); while it waits to reconnect, requests fail at once with 'disconnected'
- *   instead of piling up;
+ * - connects lazily on the first request, reconnects by itself with backoff (1 s, 2 s, then every
+ *   3 s, reset after a good reply; issue 11: a 30 s cap kept a device that had come back unread
+ *   for up to 30 s): a connect attempt is the cheap probe while the device is down. While it waits
+ *   to reconnect, requests fail at once with the connection failure's code ('disconnected',
+ *   'not-modbus', 'tls-untrusted', …) instead of piling up;
  * - reads beyond maxQueue are rejected with 'queue-full'; writes and custom function codes are
  *   always queued, never dropped.
  *
@@ -29,7 +31,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Backoff } from '../../util/backoff';
 import { Clock, systemClock, Timer } from '../../util/clock';
-import { exceptionName, ModbusError } from './errors';
+import { errnoShort, exceptionName, ModbusError } from './errors';
+import { clientPairProblem, normalizePem } from './pem';
 import {
   decodeRtuAdu,
   decodeTcpAdus,
@@ -92,6 +95,8 @@ export function endpointProblem(e: ModbusEndpoint): string | undefined {
   if (e.transport === 'tls' && e.tls) {
     if (e.tls.fingerprint256 !== undefined && !normalizeFingerprint(e.tls.fingerprint256)) return 'TLS fingerprint must be 64 hex digits (SHA-256), colons optional';
     if (e.tls.ca !== undefined && !pemCertificates(e.tls.ca).length) return 'TLS certificate to pin is not a PEM certificate';
+    const pair = clientPairProblem(e.tls.cert, e.tls.key);
+    if (pair) return pair;
   }
   return undefined;
 }
@@ -105,7 +110,7 @@ export function normalizeFingerprint(f: string): string | undefined {
 
 /** Certificates in a PEM text (a bundle may hold several). */
 function pemCertificates(pem: string): crypto.X509Certificate[] {
-  const blocks = String(pem).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = normalizePem(String(pem)).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   const out: crypto.X509Certificate[] = [];
   for (const b of blocks) {
     try {
@@ -115,6 +120,12 @@ function pemCertificates(pem: string): crypto.X509Certificate[] {
     }
   }
   return out;
+}
+
+interface ConnectionHandlers {
+  open(): void;
+  data(b: Buffer): void;
+  lost(reason: string, f?: Failure): void;
 }
 
 interface Connection {
@@ -143,6 +154,18 @@ interface Active {
 
 type State = 'idle' | 'connecting' | 'connected' | 'backoff' | 'closed';
 
+/** Why the last connection attempt failed or the connection was lost. */
+interface Failure {
+  code: ModbusErrorCode;
+  short?: string;
+  errno?: string;
+  fingerprint256?: string;
+}
+
+/** Default reconnect backoff, ms: 1 s, 2 s, then every 3 s (see the file comment). */
+export const RECONNECT_MIN_MS = 1000;
+export const RECONNECT_MAX_MS = 3000;
+
 const fcName = (fc: number) => `FC 0x${fc.toString(16).toUpperCase().padStart(2, '0')}`;
 
 export class ModbusClientLink extends EventEmitter implements ModbusLink {
@@ -165,8 +188,11 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
   private readonly c: LinkCounters = { requests: 0, errors: 0, timeouts: 0, queue: 0, reconnects: 0 };
   private hadConnection = false;
   private reconnectAt = 0;
+  private failure: Failure = { code: 'disconnected' };
   /** Last connection problem, for messages and describe(). */
   lastError?: string;
+  /** Connection attempts made (the first connect included). */
+  connectAttempts = 0;
 
   constructor(
     readonly endpoint: ModbusEndpoint,
@@ -185,11 +211,11 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
       interRequestDelayMs: num(options.interRequestDelayMs, this.framing === 'rtu' ? 20 : 0),
       connectDelayMs: num(options.connectDelayMs, 0),
       maxQueue: Math.floor(num(options.maxQueue, 64, 1)),
-      connectTimeoutMs: num(options.connectTimeoutMs, 5000, 1),
+      connectTimeoutMs: num(options.connectTimeoutMs, 3000, 1),
       silenceMs: num(options.silenceMs, 0),
     };
     this.silenceMs = this.opts.silenceMs || rtuSilenceMs(endpoint.baudRate ?? 9600, endpoint.dataBits, endpoint.parity, endpoint.stopBits);
-    this.backoff = new Backoff(num(options.backoffMinMs, 1000, 1), num(options.backoffMaxMs, 30000, 1));
+    this.backoff = new Backoff(num(options.backoffMinMs, RECONNECT_MIN_MS, 1), num(options.backoffMaxMs, RECONNECT_MAX_MS, 1));
   }
 
   get connected(): boolean {
@@ -284,7 +310,7 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
       }
       if (this.state === 'backoff') {
         const inMs = Math.max(0, this.reconnectAt - this.clock.now());
-        return fail('disconnected', `not connected (${this.lastError ?? 'connection lost'}), next attempt in ${inMs} ms`);
+        return this.failNow(reject, unit, `not connected (${this.lastError ?? 'connection lost'}), next attempt in ${inMs} ms`);
       }
       // RTU unit 0 is the broadcast address: devices execute and never answer (serial line spec §2.2).
       const noReply = o.noReply === true || (this.framing === 'rtu' && unit === 0);
@@ -370,10 +396,25 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
     this.pause = t;
   }
 
-  private failQueued(code: ModbusErrorCode, reason: string): void {
+  /** An error carrying the last connection failure's code, short text and details. */
+  private connectionError(unit: number, text: string): ModbusError {
+    const f = this.failure;
+    const e = new ModbusError(f.code, `${this.where(unit)}: ${text}`, undefined, f.short);
+    if (f.errno) e.errno = f.errno;
+    if (f.fingerprint256) e.fingerprint256 = f.fingerprint256;
+    return e;
+  }
+
+  private failNow(reject: (e: ModbusError) => void, unit: number, text: string): void {
+    this.c.errors++;
+    reject(this.connectionError(unit, text));
+    this.emitCounters();
+  }
+
+  private failQueued(reason: string): void {
     for (const p of this.queue.splice(0)) {
       this.c.errors++;
-      p.reject(new ModbusError(code, `${this.where(p.unit)}: ${reason}`));
+      p.reject(this.connectionError(p.unit, reason));
     }
     this.emitCounters();
   }
@@ -401,7 +442,7 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
           this.finishActive(undefined, new ModbusError('malformed', `${this.where(a.p.unit)}: reply from unit ${adu.unit} to ${fcName(a.p.req.fc)}${describeRequest(a.p.req)}`));
         } else this.complete(a, adu.pdu);
       }
-      if (error) this.onConnectionLost(conn, `invalid data from the device: ${error}`);
+      if (error) this.onConnectionLost(conn, `this is not a Modbus TCP device (it answered with something else: ${error})`, { code: 'not-modbus' });
       return;
     }
     const a = this.active;
@@ -468,25 +509,28 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
   private connect(): void {
     if (this.state === 'closed') return;
     this.state = 'connecting';
+    this.connectAttempts++;
     this.rx = Buffer.alloc(0);
     let conn: Connection;
     const handlers = {
       open: () => this.onOpen(conn),
       data: (b: Buffer) => this.onData(conn, b),
-      lost: (reason: string) => this.onConnectionLost(conn, reason),
+      lost: (reason: string, f?: Failure) => this.onConnectionLost(conn, reason, f),
     };
     try {
       conn = this.openConnection(handlers);
     } catch (e) {
       conn = { write: () => undefined, destroy: () => undefined, closed: Promise.resolve() };
       this.conn = conn;
-      this.onConnectionLost(conn, (e as Error).message);
+      // tls.connect throws synchronously on a key or certificate it cannot load.
+      const tlsKey = this.endpoint.transport === 'tls' && /key|cert|PEM|asn1|decoder/i.test((e as Error).message);
+      this.onConnectionLost(conn, tlsKey ? `client certificate or key cannot be used: ${(e as Error).message}` : (e as Error).message, tlsKey ? { code: 'tls-key' } : undefined);
       return;
     }
     this.conn = conn;
     this.connectTimer?.cancel();
     this.connectTimer = this.clock.setTimeout(() => {
-      if (this.conn === conn && this.state === 'connecting') this.onConnectionLost(conn, `connect timeout after ${this.opts.connectTimeoutMs} ms`);
+      if (this.conn === conn && this.state === 'connecting') this.onConnectionLost(conn, `connect timeout after ${this.opts.connectTimeoutMs} ms`, { code: 'disconnected', short: 'connect timeout', errno: 'ETIMEDOUT' });
     }, this.opts.connectTimeoutMs);
   }
 
@@ -495,6 +539,7 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
     this.connectTimer?.cancel();
     this.state = 'connected';
     this.lastError = undefined;
+    this.failure = { code: 'disconnected' };
     if (this.hadConnection) this.c.reconnects++;
     this.hadConnection = true;
     this.emit('connected');
@@ -503,9 +548,11 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
     this.emitCounters();
   }
 
-  private onConnectionLost(conn: Connection, reason: string): void {
+  private onConnectionLost(conn: Connection, reason: string, f?: Failure): void {
     if (conn !== this.conn || this.state === 'closed') return;
     const wasConnected = this.state === 'connected';
+    this.failure = f ?? { code: 'disconnected' };
+    if (!this.failure.short && this.failure.errno) this.failure.short = errnoShort(this.failure.errno);
     this.conn = undefined;
     conn.destroy();
     this.connectTimer?.cancel();
@@ -515,19 +562,20 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
     this.state = 'backoff';
     if (this.active) {
       const p = this.active.p;
-      this.finishActive(undefined, new ModbusError('disconnected', `${this.where(p.unit)}: ${wasConnected ? 'connection lost' : 'not connected'}: ${reason}`), false);
+      this.finishActive(undefined, this.connectionError(p.unit, `${wasConnected ? 'connection lost' : 'not connected'}: ${reason}`), false);
     }
-    this.failQueued('disconnected', `${wasConnected ? 'connection lost' : 'not connected'}: ${reason}`);
+    this.failQueued(`${wasConnected ? 'connection lost' : 'not connected'}: ${reason}`);
     if (wasConnected) this.emit('disconnected', reason);
     this.reconnectTimer?.cancel();
     const wait = this.backoff.next();
     this.reconnectAt = this.clock.now() + wait;
+    this.emit('reconnecting', wait);
     this.reconnectTimer = this.clock.setTimeout(() => {
       if (this.state === 'backoff') this.connect();
     }, wait);
   }
 
-  private openConnection(h: { open(): void; data(b: Buffer): void; lost(reason: string): void }): Connection {
+  private openConnection(h: ConnectionHandlers): Connection {
     const e = this.endpoint;
     if (e.transport === 'rtu') return this.openSerial(h);
     let sock: net.Socket;
@@ -539,16 +587,16 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
         host: e.host,
         port: e.port ?? 802,
         servername: t.servername ?? (net.isIP(e.host!) ? undefined : e.host),
-        ca: t.ca || undefined,
-        cert: t.cert || undefined,
-        key: t.key || undefined,
+        ca: t.ca ? normalizePem(t.ca) : undefined,
+        cert: t.cert ? normalizePem(t.cert) : undefined,
+        key: t.key ? normalizePem(t.key) : undefined,
         minVersion: 'TLSv1.2',
         // Verification is done below on 'secureConnect', so the message can say how to fix it.
         rejectUnauthorized: false,
       });
       s.once('secureConnect', () => {
         const problem = this.checkPeer(s, ca, pin, t.insecure === true);
-        if (problem) h.lost(problem);
+        if (problem) h.lost(problem.reason, { code: problem.code, fingerprint256: problem.fingerprint256 });
         else h.open();
       });
       sock = s;
@@ -558,7 +606,9 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
     }
     sock.setNoDelay(true);
     sock.on('data', (b: Buffer) => h.data(b));
-    sock.on('error', (err: NodeJS.ErrnoException) => h.lost(err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message));
+    sock.on('error', (err: NodeJS.ErrnoException) =>
+      h.lost(err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message, { code: 'disconnected', errno: typeof err.code === 'string' ? err.code : undefined }),
+    );
     sock.on('close', () => h.lost('connection closed by the device'));
     const closed = new Promise<void>((r) => (sock.destroyed ? r() : sock.once('close', () => r())));
     return {
@@ -568,32 +618,36 @@ export class ModbusClientLink extends EventEmitter implements ModbusLink {
     };
   }
 
-  /** TLS trust decision; undefined = accept. */
-  private checkPeer(s: tls.TLSSocket, ca: crypto.X509Certificate[], pin: string | undefined, insecure: boolean): string | undefined {
+  /**
+   * TLS trust decision; undefined = accept. The messages are written for the edit dialog; `code`
+   * ('tls-fingerprint', 'tls-untrusted') and `fingerprint256` let the CLI word its own hint.
+   */
+  private checkPeer(s: tls.TLSSocket, ca: crypto.X509Certificate[], pin: string | undefined, insecure: boolean): { reason: string; code: ModbusErrorCode; fingerprint256: string } | undefined {
     const peer = s.getPeerCertificate();
     const fp = peer && peer.fingerprint256 ? peer.fingerprint256.toUpperCase() : '(none)';
     if (insecure) return undefined;
+    const untrusted = (reason: string) => ({ reason, code: 'tls-untrusted' as const, fingerprint256: fp });
     if (pin) {
-      return fp === pin ? undefined : `TLS certificate fingerprint ${fp} does not match the pinned ${pin}`;
+      return fp === pin ? undefined : { reason: `TLS certificate fingerprint ${fp} does not match the pinned ${pin}`, code: 'tls-fingerprint', fingerprint256: fp };
     }
     if (ca.length) {
       // A pinned device certificate is trusted as itself, whatever names it carries (devices are
       // reached by IP address and their certificates rarely name it).
       if (ca.some((c) => c.fingerprint256.toUpperCase() === fp)) return undefined;
       if (s.authorized) return undefined;
-      return `TLS certificate not trusted (${s.authorizationError}): it is neither the pinned certificate nor signed by it (SHA-256 ${fp})`;
+      return untrusted(`TLS certificate not trusted (${s.authorizationError}): it is neither the pinned certificate nor signed by it (SHA-256 ${fp})`);
     }
     if (s.authorized) return undefined;
     const err = String(s.authorizationError);
     const selfSigned = /SELF_SIGNED|UNABLE_TO_VERIFY_LEAF|UNABLE_TO_GET_ISSUER/.test(err);
-    return (
+    return untrusted(
       `TLS certificate not trusted (${err})` +
-      (selfSigned ? ': the device presents a self-signed certificate' : '') +
-      `. Pin it in the link settings (certificate PEM, or fingerprint ${fp}), or choose "accept self-signed" if you trust this network`
+        (selfSigned ? ': the device presents a self-signed certificate' : '') +
+        `. Pin it in the link settings (certificate PEM, or fingerprint ${fp}), or choose "accept self-signed" if you trust this network`,
     );
   }
 
-  private openSerial(h: { open(): void; data(b: Buffer): void; lost(reason: string): void }): Connection {
+  private openSerial(h: ConnectionHandlers): Connection {
     const e = this.endpoint;
     // serialport is loaded lazily so TCP-only users never load the native binding.
     const { SerialPort } = require('serialport') as typeof import('serialport');

@@ -94,6 +94,13 @@ export interface ModbusServerOptions {
   handler: ModbusServerHandler;
   /** Answer only these unit ids (default: all). */
   units?: number[];
+  /**
+   * tcp / tls / rtu-over-tcp: accept a connection only when this returns true for the client's
+   * address (IPv4-mapped IPv6 addresses are given as plain IPv4). A refused connection is closed
+   * at once, before any byte is read, counted in `counters.refused` and reported as 'refused'
+   * (address). Default: accept every client.
+   */
+  allow?: (address: string) => boolean;
   /** tls: the server's key and certificate (PEM); `ca` + `requestCert` to ask for client certificates. */
   tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer; requestCert?: boolean };
   /** RTU framings: baud rate for the 3.5-character silence (default 9600), or the silence itself. */
@@ -119,6 +126,14 @@ export interface ModbusServerCounters {
   crcErrors: number;
   /** Requests not answered (unit filter, timeout fault, broadcast). */
   unanswered: number;
+  /** Connections closed at once because the client's address is not allowed. */
+  refused: number;
+}
+
+/** A socket's peer address for allow-lists: "::ffff:192.168.1.5" → "192.168.1.5". */
+export function peerAddress(sock: { remoteAddress?: string }): string {
+  const a = sock.remoteAddress ?? '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }
 
 /** Where a request came from and how to answer it. */
@@ -147,7 +162,7 @@ export class ModbusServer extends EventEmitter {
   private readonly streams = new Set<{ close(): Promise<void> }>();
   private readonly timers = new Set<Timer>();
   private closed = false;
-  readonly counters: ModbusServerCounters = { requests: 0, replies: 0, exceptions: 0, crcErrors: 0, unanswered: 0 };
+  readonly counters: ModbusServerCounters = { requests: 0, replies: 0, exceptions: 0, crcErrors: 0, unanswered: 0, refused: 0 };
 
   constructor(private readonly opts: ModbusServerOptions) {
     super();
@@ -272,6 +287,22 @@ export class ModbusServer extends EventEmitter {
     if (this.closed) {
       sock.destroy();
       return;
+    }
+    if (this.opts.allow) {
+      const from = peerAddress(sock);
+      let ok = false;
+      try {
+        ok = this.opts.allow(from);
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        this.counters.refused++;
+        sock.on('error', () => undefined);
+        sock.destroy();
+        this.emit('refused', from);
+        return;
+      }
     }
     this.sockets.add(sock);
     sock.setNoDelay(true);

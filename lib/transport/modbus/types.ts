@@ -44,10 +44,14 @@ export interface ModbusLinkOptions {
   connectDelayMs?: number;
   /** Most queued requests; reads beyond it are rejected, writes are never dropped (default 64). */
   maxQueue?: number;
-  /** Reconnect backoff, ms (default 1000 … 30000). */
+  /**
+   * Reconnect backoff, ms (default 1000 … 3000): 1 s, 2 s, then every 3 s while the device is
+   * down, so a device that comes back is reached within about 3 s (a connect attempt is a cheap
+   * probe: one SYN, or one open() of a serial port).
+   */
   backoffMinMs?: number;
   backoffMaxMs?: number;
-  /** tcp/tls/rtu-over-tcp: give up a connection attempt after this, ms (default 5000). */
+  /** tcp/tls/rtu-over-tcp: give up a connection attempt after this, ms (default 3000). */
   connectTimeoutMs?: number;
   /**
    * RTU: end-of-frame silence for replies whose length is unknown (custom function codes without
@@ -70,7 +74,11 @@ export type ModbusErrorCode =
   | 'queue-full' // read rejected because the queue is at maxQueue
   | 'closed' // link released / stopped
   | 'invalid' // bad arguments (address/count out of range) — nothing was sent
-  | 'malformed'; // a reply that cannot answer the request (wrong length, function code, echo)
+  | 'malformed' // a reply that cannot answer the request (wrong length, function code, echo)
+  | 'not-modbus' // the peer answered with something that is not Modbus TCP (an HTTP server, say)
+  | 'tls-untrusted' // the device's TLS certificate is not trusted (self-signed, unknown CA): pin it
+  | 'tls-fingerprint' // the device's certificate does not match the pinned fingerprint
+  | 'tls-key'; // the client certificate or key cannot be used (not PEM, encrypted, not a pair)
 
 export interface LinkCounters {
   requests: number;

@@ -1,0 +1,329 @@
+/**
+ * Peak shaving for the capacity tariff (issue 14): holds the clock-aligned 15-minute average import
+ * below a limit with the home battery, through `grid-target` bands for the zero-export node and a
+ * `grid-limit` for the ev-charging node (DESIGN.md §4.1). A pure state machine in injected time.
+ *
+ * The scheme (Jullix "Sturing", made precise):
+ * - SoC above minSoc + buffer: **balancing** — zero export as configured (the band ends now);
+ * - SoC at or below minSoc + buffer: **peak limiting** — band [0, allowed import now]: PV surplus
+ *   still charges the battery, deficits come from the grid, the battery discharges only as much as
+ *   keeps the quarter average at the limit;
+ * - SoC at or below minSoc + buffer / 2 (or below minSoc): **recharge** from the grid up to the
+ *   desired peak, never above the allowed import, until the SoC is back at minSoc + buffer.
+ * The limit is the higher of the desired peak and this month's peak so far (policy 'follow'), or
+ * the desired peak alone ('desired'); the month is local (time zone) and resets on the 1st.
+ *
+ * Better than the scheme: it acts on the quarter average. E = energy imported so far this quarter
+ * (the meter's 1-0:1.4.0 where it sends one, else integrated here); the rest of the quarter is
+ * projected at the filtered import power (2 min time constant, so a short spike barely moves it).
+ * While E + projection stays below (limit − margin) × 15 min nothing is shaved and spikes pass;
+ * once it does not, the allowed import for the rest is (limit × 15 min − E) / remaining time, which
+ * tightens as the quarter's end nears. The EV is throttled first (its grid-limit is the allowed
+ * import; the battery's band leaves the car's own power on top), the battery second.
+ */
+import { localFields } from '../../util/local-time';
+
+export interface PeakShavingParams {
+  /** Desired peak, W (default 2500, the Flemish billing minimum). */
+  desiredPeakW?: number;
+  /** Never discharge below, % (default 10). */
+  minSocPct?: number;
+  /** Peak buffer, % of capacity above minSoc kept for peaks (default 20). */
+  peakBufferPct?: number;
+  /** 'follow' = max(desired, month peak so far); 'desired' = pinned (default 'follow'). */
+  limitPolicy?: 'follow' | 'desired';
+  /** Stay this far below the limit, W (default 100). */
+  marginW?: number;
+  /** SoC hysteresis on band changes, % (default 1). */
+  socHysteresisPct?: number;
+  /** Time constant of the import power used for the projection, s (default 120). */
+  projectionTauS?: number;
+  /** Meter older than this → fallback, ms (default 10000). */
+  meterTimeoutMs?: number;
+  /** Battery older than this → SoC unknown (peak limiting), ms (default 60000). */
+  batteryTimeoutMs?: number;
+  /** Time zone of the billing month (default Europe/Brussels). */
+  timeZone?: string;
+  /** Usable capacity when the batteries do not report it, Wh (for state only). */
+  capacityWh?: number;
+  /** Largest import the site may draw at all (band maximum when nothing binds), W (default 100000). */
+  siteMaxW?: number;
+  /** Constraint messages are sent again at least this often, ms (default 10000) and expire after 3 of those. */
+  refreshMs?: number;
+}
+
+export type PeakBand = 'balancing' | 'limiting' | 'recharge' | 'fallback';
+
+export interface PeakInputs {
+  /** Grid import, W (+ import) and, from a P1 meter, its capacity values. */
+  meter?: { power: number; timestamp: number; currentAverageW?: number | null; averageComputed?: boolean; monthPeakW?: number | null };
+  /** Batteries: SoC % (capacity-weighted over units) and capacity, when known. */
+  battery?: { soc: number | null; capacityWh?: number | null; timestamp: number };
+  /** The EV's charging power, W. */
+  charger?: { power: number; timestamp: number };
+  /** Switch off (bands end, the car's limit lifts) or on. */
+  enabled?: boolean;
+  /** Restore the month's peak after a restart (from context). */
+  restore?: { monthKey: string; monthPeakW: number };
+}
+
+export interface PeakState {
+  band: PeakBand;
+  limitW: number;
+  desiredPeakW: number;
+  monthPeakW: number;
+  monthKey: string;
+  quarterStart: number;
+  /** Average import of the running quarter so far, W, and projected at its end. */
+  quarterAverageW: number | null;
+  projectedW: number | null;
+  /** Import allowed now for the rest of the quarter, W (null while nothing binds). */
+  allowedW: number | null;
+  soc: number | null;
+  /** Quarters this month whose average ended above the limit. */
+  quartersAboveLimit: number;
+  lastQuarterW: number | null;
+}
+
+export interface PeakCommand {
+  gridTarget: { kind: 'grid-target'; minW: number; maxW: number; until: number; reason: string } | null;
+  gridLimit: { kind: 'grid-limit'; maxImportW: number; until: number; reason: string } | null;
+}
+
+export interface PeakResult extends PeakCommand {
+  state: PeakState;
+  reasons: string[];
+}
+
+const Q_MS = 15 * 60_000;
+const DEFAULTS: Required<Omit<PeakShavingParams, 'capacityWh'>> = {
+  desiredPeakW: 2500,
+  minSocPct: 10,
+  peakBufferPct: 20,
+  limitPolicy: 'follow',
+  marginW: 100,
+  socHysteresisPct: 1,
+  projectionTauS: 120,
+  meterTimeoutMs: 10_000,
+  batteryTimeoutMs: 60_000,
+  timeZone: 'Europe/Brussels',
+  siteMaxW: 100_000,
+  refreshMs: 10_000,
+};
+
+const kW = (w: number) => `${(w / 1000).toFixed(2)} kW`;
+
+export class PeakShavingController {
+  readonly p: Required<Omit<PeakShavingParams, 'capacityWh'>> & { capacityWh?: number };
+  private enabled = true;
+  private band: PeakBand = 'balancing';
+  private quarterStart = 0;
+  private energyWh = 0;
+  private lastMeter: { power: number; at: number } | null = null;
+  private meterAvg: { avg: number; at: number } | null = null;
+  private filtered: number | null = null;
+  private monthKey = '';
+  private monthPeakW = 0;
+  private meterMonthPeakW = 0;
+  private quartersAbove = 0;
+  private lastQuarterW: number | null = null;
+  private soc: number | null = null;
+  private socAt = -Infinity;
+  private evW = 0;
+  private evAt = -Infinity;
+  private lastSent: { target: string; limit: string; at: number } = { target: '', limit: '', at: -Infinity };
+
+  constructor(params: PeakShavingParams = {}) {
+    this.p = { ...DEFAULTS, ...Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) } as PeakShavingController['p'];
+    if (this.p.peakBufferPct < 0 || this.p.minSocPct < 0 || this.p.minSocPct + this.p.peakBufferPct > 100) throw new RangeError('minSocPct + peakBufferPct must be within 0–100 %');
+  }
+
+  /** "2026-03" — the billing month of t in the configured time zone. */
+  monthOf(t: number): string {
+    return localFields(t, this.p.timeZone).date.slice(0, 7);
+  }
+
+  limitW(): number {
+    const month = Math.max(this.monthPeakW, this.meterMonthPeakW);
+    return this.p.limitPolicy === 'follow' ? Math.max(this.p.desiredPeakW, month) : this.p.desiredPeakW;
+  }
+
+  /** Closes the running quarter at its end: its average, the month peak, the count above the limit. */
+  private closeQuarter(reasons: string[]): void {
+    const avg = (this.energyWh * 3_600_000) / Q_MS;
+    this.lastQuarterW = Math.round(avg);
+    if (this.monthOf(this.quarterStart) !== this.monthKey) return;
+    if (avg > this.limitW() + 1) {
+      this.quartersAbove++;
+      reasons.push(`quarter ended at ${kW(avg)}, above the ${kW(this.limitW())} limit`);
+    }
+    this.monthPeakW = Math.max(this.monthPeakW, avg);
+  }
+
+  /** Integrates the held import power up to `now`, closing every quarter boundary on the way. */
+  private advanceTo(now: number, reasons: string[]): void {
+    if (!this.lastMeter) {
+      this.quarterStart = Math.floor(now / Q_MS) * Q_MS;
+      return;
+    }
+    // A gap of more than a quarter without readings: start afresh at the quarter of now.
+    if (now - this.lastMeter.at > Q_MS) {
+      this.quarterStart = Math.floor(now / Q_MS) * Q_MS;
+      this.energyWh = 0;
+      this.meterAvg = null;
+      this.lastMeter.at = this.quarterStart;
+    }
+    for (;;) {
+      const end = this.quarterStart + Q_MS;
+      const to = Math.min(now, end);
+      if (to > this.lastMeter.at) this.energyWh += (Math.max(0, this.lastMeter.power) * (to - this.lastMeter.at)) / 3_600_000;
+      this.lastMeter.at = Math.max(this.lastMeter.at, to);
+      if (now < end) return;
+      this.closeQuarter(reasons);
+      this.rollMonth(end, reasons);
+      this.quarterStart = end;
+      this.energyWh = 0;
+      this.meterAvg = null;
+    }
+  }
+
+  private rollMonth(now: number, reasons: string[]): void {
+    const m = this.monthOf(now);
+    if (m === this.monthKey) return;
+    if (this.monthKey) reasons.push(`new month ${m}: month peak reset (was ${kW(Math.max(this.monthPeakW, this.meterMonthPeakW))})`);
+    this.monthKey = m;
+    this.monthPeakW = 0;
+    this.meterMonthPeakW = 0;
+    this.quartersAbove = 0;
+  }
+
+  /** Integrates import energy from the last sample to `now` (held value), splitting at a quarter boundary. */
+  private integrate(now: number): void {
+    if (!this.lastMeter) return;
+    const from = Math.max(this.lastMeter.at, this.quarterStart);
+    if (now > from) this.energyWh += (Math.max(0, this.lastMeter.power) * (now - from)) / 3_600_000;
+    this.lastMeter.at = now;
+  }
+
+  step(i: PeakInputs, now: number): PeakResult {
+    const reasons: string[] = [];
+    if (i.enabled !== undefined) this.enabled = i.enabled;
+    if (i.restore && i.restore.monthKey === this.monthOf(now)) {
+      this.monthKey = i.restore.monthKey;
+      this.monthPeakW = Math.max(this.monthPeakW, i.restore.monthPeakW);
+    }
+    if (!this.monthKey) this.rollMonth(now, reasons);
+    this.advanceTo(now, reasons);
+    this.rollMonth(now, reasons);
+    if (i.meter) {
+      const m = i.meter;
+      if (typeof m.monthPeakW === 'number' && m.monthPeakW >= 0) this.meterMonthPeakW = Math.max(this.meterMonthPeakW, m.monthPeakW);
+      if (typeof m.currentAverageW === 'number' && m.averageComputed === false) this.meterAvg = { avg: m.currentAverageW, at: now };
+      const dt = this.lastMeterSeen !== null ? (now - this.lastMeterSeen) / 1000 : 0;
+      const imp = Math.max(0, m.power);
+      const k = this.filtered === null ? 1 : 1 - Math.exp(-Math.max(0, dt) / this.p.projectionTauS);
+      this.filtered = this.filtered === null ? imp : this.filtered + (imp - this.filtered) * k;
+      this.lastMeter = { power: m.power, at: now };
+      this.lastMeterSeen = now;
+    }
+    if (i.battery) {
+      this.soc = i.battery.soc;
+      this.socAt = now;
+      if (i.battery.capacityWh) this.p.capacityWh = i.battery.capacityWh;
+    }
+    if (i.charger) {
+      this.evW = Math.max(0, i.charger.power);
+      this.evAt = now;
+    }
+    return this.decide(now, reasons);
+  }
+
+  private lastMeterSeen: number | null = null;
+
+  private decide(now: number, reasons: string[]): PeakResult {
+    const limit = this.limitW();
+    const until = now + 3 * this.p.refreshMs;
+    const elapsed = now - this.quarterStart;
+    const remMs = Q_MS - elapsed;
+    const meterFresh = this.lastMeterSeen !== null && now - this.lastMeterSeen <= this.p.meterTimeoutMs;
+    const soc = now - this.socAt <= this.p.batteryTimeoutMs ? this.soc : null;
+    // Energy so far: the meter's own running average where it sends one (1-0:1.4.0), else ours.
+    const eWh = this.meterAvg && this.meterAvg.at >= this.quarterStart ? Math.max(this.energyWh, (this.meterAvg.avg * elapsed) / 3_600_000) : this.energyWh;
+    const avgSoFar = elapsed > 0 ? (eWh * 3_600_000) / elapsed : null;
+    const pf = this.filtered ?? 0;
+    const projectedWh = eWh + (pf * remMs) / 3_600_000;
+    const budgetWh = ((limit - this.p.marginW) * Q_MS) / 3_600_000;
+    const allowed = remMs > 0 ? Math.max(0, ((budgetWh - eWh) * 3_600_000) / remMs) : 0;
+    const binds = projectedWh > budgetWh;
+
+    // SoC bands with hysteresis.
+    const lo = this.p.minSocPct + this.p.peakBufferPct / 2;
+    const hi = this.p.minSocPct + this.p.peakBufferPct;
+    const h = this.p.socHysteresisPct;
+    const before = this.band;
+    if (!this.enabled) this.band = 'balancing';
+    else if (!meterFresh) this.band = 'fallback';
+    else if (soc === null) this.band = this.band === 'recharge' ? 'recharge' : 'limiting';
+    else if (soc < this.p.minSocPct || soc <= lo) this.band = 'recharge';
+    else if (this.band === 'recharge') this.band = soc >= hi ? 'limiting' : 'recharge';
+    else if (soc <= hi) this.band = 'limiting';
+    else if (this.band === 'limiting' || this.band === 'fallback') this.band = soc >= hi + h ? 'balancing' : 'limiting';
+    else this.band = 'balancing';
+    if (this.band !== before) reasons.push(`${before} → ${this.band}${soc !== null ? ` (SoC ${soc.toFixed(1)} %)` : ''}`);
+
+    const evW = now - this.evAt <= this.p.meterTimeoutMs * 3 ? this.evW : 0;
+    let target: PeakCommand['gridTarget'] = null;
+    let gridLimit: PeakCommand['gridLimit'] = null;
+    const allowedNow = binds ? allowed : this.p.siteMaxW;
+    if (!this.enabled) {
+      target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'peak shaving off: zero export as configured' };
+      gridLimit = null;
+      reasons.push('peak shaving off');
+    } else if (this.band === 'fallback') {
+      target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'meter stale: zero export as configured' };
+      gridLimit = { kind: 'grid-limit', maxImportW: Math.round(Math.max(0, limit - this.p.marginW)), until, reason: 'peak shaving: meter stale, static limit' };
+      reasons.unshift(`meter ${this.lastMeterSeen === null ? 'not seen yet' : `${Math.round((now - this.lastMeterSeen) / 1000)} s old`}: static ${kW(limit)} limit for the car, battery back to zero export`);
+    } else {
+      // The car sheds first: its limit is the allowed import; the battery's band leaves the car's power on top.
+      gridLimit = { kind: 'grid-limit', maxImportW: Math.round(Math.min(this.p.siteMaxW, allowedNow)), until, reason: binds ? `peak shaving: quarter projected ${kW((projectedWh * 3_600_000) / Q_MS)} > ${kW(limit)}` : 'peak shaving: quarter below the limit' };
+      if (this.band === 'balancing') {
+        // Zero export holds the grid at its target; the battery already does what it can.
+        target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'balancing: zero export as configured' };
+      } else if (this.band === 'limiting') {
+        const maxW = Math.round(Math.min(this.p.siteMaxW, allowedNow + evW));
+        target = { kind: 'grid-target', minW: 0, maxW: Math.max(0, maxW), until, reason: binds ? `peak limiting: import ≤ ${kW(allowedNow)} for the rest of the quarter` : 'peak limiting: deficits from the grid' };
+      } else {
+        // Charge from the grid up to the desired peak, never faster than the quarter's budget allows;
+        // spikes above it are shaved only when the quarter would otherwise end above the limit.
+        const cap = Math.min(allowed, this.p.desiredPeakW - this.p.marginW, limit - this.p.marginW);
+        const minW = Math.max(0, Math.round(cap));
+        const maxW = Math.round(Math.min(this.p.siteMaxW, binds ? allowed : this.p.siteMaxW));
+        target = { kind: 'grid-target', minW, maxW: Math.max(minW, maxW), until, reason: `recharge from the grid at ${kW(minW)} (never above ${kW(limit)})` };
+      }
+      if (binds) reasons.push(`quarter: ${kW(avgSoFar ?? 0)} so far, projected ${kW((projectedWh * 3_600_000) / Q_MS)}: import ≤ ${kW(allowed)} for ${Math.round(remMs / 1000)} s`);
+    }
+    const state: PeakState = {
+      band: this.band,
+      limitW: Math.round(limit),
+      desiredPeakW: this.p.desiredPeakW,
+      monthPeakW: Math.round(Math.max(this.monthPeakW, this.meterMonthPeakW)),
+      monthKey: this.monthKey,
+      quarterStart: this.quarterStart,
+      quarterAverageW: avgSoFar === null ? null : Math.round(avgSoFar),
+      projectedW: meterFresh ? Math.round((projectedWh * 3_600_000) / Q_MS) : null,
+      allowedW: binds ? Math.round(allowed) : null,
+      soc,
+      quartersAboveLimit: this.quartersAbove,
+      lastQuarterW: this.lastQuarterW,
+    };
+    // Send on change (50 W) and on the refresh period.
+    const tKey = target ? `${target.minW}|${target.maxW}|${target.until === now}` : '';
+    const lKey = gridLimit ? `${Math.round(gridLimit.maxImportW / 50)}` : '';
+    const refresh = now - this.lastSent.at >= this.p.refreshMs;
+    // A band that ends now (balancing, off, fallback) goes out once when it changes, not on every refresh.
+    const sendT = tKey !== this.lastSent.target || (refresh && target !== null && target.until !== now) ? target : null;
+    const sendL = refresh || lKey !== this.lastSent.limit ? gridLimit : null;
+    if (sendT || sendL || refresh) this.lastSent = { target: tKey, limit: lKey, at: refresh ? now : this.lastSent.at };
+    return { gridTarget: sendT, gridLimit: sendL, state, reasons };
+  }
+}

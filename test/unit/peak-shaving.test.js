@@ -1,0 +1,150 @@
+'use strict';
+// Peak shaving in virtual time: quarter boundaries (also across DST), projection, the SoC bands with
+// hysteresis, month rollover and restore, short spikes let through, a plateau shaved to the limit,
+// and a property test that the recharge never ends a quarter above the limit.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { PeakShavingController } = require(path.join(__dirname, '../../dist/lib/control/peak-shaving/controller'));
+const { mulberry32 } = require('../helpers');
+
+/**
+ * A site with a battery that follows the band the way zero export does: keeps the grid inside
+ * [minW, maxW] (a band that has ended means the configured target 0 W), within ±maxW and its SoC.
+ */
+function site(params, o = {}) {
+  const c = new PeakShavingController(params);
+  const cap = o.capacityWh ?? 10_000;
+  const st = { soc: o.soc ?? 50, band: null, quarters: new Map(), t: o.start ?? Date.UTC(2026, 0, 12, 6, 0), log: [], limits: [] };
+  const maxW = o.batteryW ?? 3000;
+  const run = (seconds, load) => {
+    for (let i = 0; i < seconds; i++) {
+      const L = load(st.t, i);
+      let b = 0;
+      const band = st.band && st.band.until > st.t ? st.band : { minW: 0, maxW: 0 };
+      if (L > band.maxW) b = L - band.maxW;
+      else if (L < band.minW) b = L - band.minW;
+      if (b > 0 && st.soc <= (params.minSocPct ?? 10) - 1) b = 0;
+      b = Math.max(-maxW, Math.min(maxW, b));
+      st.soc = Math.min(100, st.soc - (b / cap) * (100 / 3600));
+      const grid = L - b;
+      const q = Math.floor(st.t / 900_000);
+      st.quarters.set(q, (st.quarters.get(q) ?? 0) + Math.max(0, grid) / 3600 / 0.25);
+      const r = c.step({ meter: { power: grid, timestamp: st.t }, battery: { soc: st.soc, capacityWh: cap, timestamp: st.t } }, st.t);
+      if (r.gridTarget) st.band = r.gridTarget;
+      if (r.gridLimit) st.limits.push(r.gridLimit);
+      st.log.push({ t: st.t, grid, b, soc: st.soc, state: r.state, reasons: r.reasons });
+      st.t += 1000;
+    }
+    return st.log.at(-1);
+  };
+  /** Finished quarter averages, W. */
+  const quarterAverages = () => [...st.quarters.entries()].slice(0, -1).map(([, wh]) => wh);
+  return { c, st, run, quarterAverages };
+}
+
+test('quarter boundaries are clock-aligned and the average so far and projection are exact', () => {
+  const c = new PeakShavingController({ desiredPeakW: 2500 });
+  const t0 = Date.UTC(2026, 0, 12, 8, 7, 30);
+  let r = c.step({ meter: { power: 2000, timestamp: t0 } }, t0);
+  assert.equal(r.state.quarterStart, Date.UTC(2026, 0, 12, 8, 0));
+  r = c.step({ meter: { power: 2000, timestamp: t0 + 60_000 } }, t0 + 60_000);
+  assert.equal(r.state.quarterAverageW, Math.round((2000 * 60) / (8.5 * 60)), 'energy from our first sample only');
+  // Across the boundary: the old quarter closes with its own energy, the new one starts at 0.
+  r = c.step({ meter: { power: 1000, timestamp: Date.UTC(2026, 0, 12, 8, 15, 10) } }, Date.UTC(2026, 0, 12, 8, 15, 10));
+  assert.equal(r.state.quarterStart, Date.UTC(2026, 0, 12, 8, 15));
+  assert.equal(r.state.lastQuarterW, Math.round((2000 * (7.5 * 60)) / 900), '2 kW from 08:07:30 to 08:15');
+  assert.equal(r.state.quarterAverageW, 2000, 'the 10 s since the boundary at the held 2 kW');
+  // Across the spring DST change in Brussels (2026-03-29 01:00 UTC): quarters stay 15 min apart.
+  const d = new PeakShavingController();
+  const a = d.step({ meter: { power: 500, timestamp: Date.UTC(2026, 2, 29, 0, 59) } }, Date.UTC(2026, 2, 29, 0, 59));
+  const b = d.step({ meter: { power: 500, timestamp: Date.UTC(2026, 2, 29, 1, 1) } }, Date.UTC(2026, 2, 29, 1, 1));
+  assert.equal(b.state.quarterStart - a.state.quarterStart, 15 * 60_000);
+});
+
+test('short spikes pass (they do not raise the average); a plateau is shaved to the limit', () => {
+  const s = site({ desiredPeakW: 2500, peakBufferPct: 60, minSocPct: 10 }, { soc: 50 });
+  // Limiting band (SoC 40 ≤ 70): 1 kW base with 30 s spikes of 6 kW every 5 min.
+  s.run(1800, (t, i) => (i % 300 < 30 ? 6000 : 1000));
+  const spikes = s.st.log.filter((e, i) => i % 300 < 30 && i > 900);
+  assert.ok(spikes.every((e) => e.grid > 5000), 'spikes are not shaved: the quarter stays far below 2.5 kW');
+  for (const avg of s.quarterAverages()) assert.ok(avg < 2500, `quarter ${avg}`);
+  // A 4 kW plateau for 45 min: every quarter ends at the limit − margin, not above.
+  const p = site({ desiredPeakW: 2500, peakBufferPct: 60 }, { soc: 55 });
+  p.run(3600, () => 4000);
+  const qs = p.quarterAverages().slice(1);
+  for (const avg of qs) assert.ok(avg <= 2500 && avg >= 2300, `plateau quarter ${avg.toFixed(0)} W`);
+});
+
+test('SoC bands: balancing above min + buffer, limiting below, recharge below min + buffer/2, with hysteresis', () => {
+  const c = new PeakShavingController({ minSocPct: 10, peakBufferPct: 20 });
+  const t = Date.UTC(2026, 0, 12, 10);
+  const step = (soc, dt) => c.step({ meter: { power: 500, timestamp: t + dt }, battery: { soc, timestamp: t + dt } }, t + dt).state.band;
+  assert.equal(step(50, 0), 'balancing');
+  assert.equal(step(30, 1000), 'limiting', 'at min + buffer');
+  assert.equal(step(30.5, 2000), 'limiting', 'hysteresis: not back before 31 %');
+  assert.equal(step(31.2, 3000), 'balancing');
+  assert.equal(step(19.9, 4000), 'recharge', 'at min + buffer/2');
+  assert.equal(step(25, 5000), 'recharge', 'recharges until min + buffer');
+  assert.equal(step(30, 6000), 'limiting');
+  assert.equal(step(5, 7000), 'recharge', 'below min: always recharge');
+});
+
+test('recharge band: from the grid at the desired peak, never above it; property: no quarter ends above the limit', () => {
+  const rnd = mulberry32(7);
+  for (let trial = 0; trial < 12; trial++) {
+    const desired = 2500 + Math.floor(rnd() * 2000);
+    const s = site({ desiredPeakW: desired, minSocPct: 10, peakBufferPct: 20 }, { soc: 12, capacityWh: 5000 + rnd() * 10000 });
+    const base = 200 + rnd() * 1500;
+    const spike = rnd() * 3000;
+    s.run(3600 * 2, (t, i) => base + (i % 600 < 60 ? spike : 0));
+    for (const avg of s.quarterAverages()) assert.ok(avg <= desired + 1, `trial ${trial}: quarter ${avg.toFixed(0)} > ${desired}`);
+    assert.ok(s.st.log.some((e) => e.state.band === 'recharge'));
+    const first = s.st.log.find((e) => e.state.band === 'recharge' && e.b < 0);
+    assert.ok(first, 'the battery charges from the grid');
+  }
+});
+
+test('month: the limit follows the month peak; it resets on the 1st (local time); a restart restores it', () => {
+  const c = new PeakShavingController({ desiredPeakW: 2500, limitPolicy: 'follow' });
+  const t = Date.UTC(2026, 0, 31, 20, 0);
+  // A 4 kW quarter sets the month peak.
+  for (let i = 0; i <= 900; i += 10) c.step({ meter: { power: 4000, timestamp: t + i * 1000 } }, t + i * 1000);
+  let r = c.step({ meter: { power: 100, timestamp: t + 901_000 } }, t + 901_000);
+  assert.ok(Math.abs(r.state.monthPeakW - 4000) < 50, `month peak ${r.state.monthPeakW}`);
+  assert.equal(r.state.limitW, r.state.monthPeakW, 'follow: never spend battery below a peak already set');
+  // 1 February 00:00 Brussels = 31 January 23:00 UTC.
+  r = c.step({ meter: { power: 100, timestamp: Date.UTC(2026, 0, 31, 23, 0, 5) } }, Date.UTC(2026, 0, 31, 23, 0, 5));
+  assert.equal(r.state.monthKey, '2026-02');
+  assert.equal(r.state.limitW, 2500);
+  assert.match(r.reasons.join(' '), /new month 2026-02/);
+  const pinned = new PeakShavingController({ desiredPeakW: 2500, limitPolicy: 'desired' });
+  const r2 = pinned.step({ meter: { power: 100, timestamp: t }, restore: { monthKey: '2026-01', monthPeakW: 5000 } }, t);
+  assert.equal(r2.state.monthPeakW, 5000, 'restored');
+  assert.equal(r2.state.limitW, 2500, 'pinned to the desired peak');
+  // The meter's own month peak (1-0:1.6.0) counts too.
+  const m = new PeakShavingController();
+  assert.equal(m.step({ meter: { power: 100, monthPeakW: 3300, timestamp: t } }, t).state.limitW, 3300);
+});
+
+test('the car is throttled first: its grid-limit is the allowed import, the battery band leaves the car on top', () => {
+  const c = new PeakShavingController({ desiredPeakW: 2500, peakBufferPct: 60 });
+  const t = Date.UTC(2026, 0, 12, 10, 0);
+  let r;
+  for (let i = 0; i < 400; i++) r = c.step({ meter: { power: 5000, timestamp: t + i * 1000 }, battery: { soc: 40, timestamp: t + i * 1000 }, charger: { power: 3000, timestamp: t + i * 1000 } }, t + i * 1000);
+  const allowed = r.state.allowedW;
+  assert.ok(allowed > 0 && allowed < 2500);
+  const lim = c.step({ meter: { power: 5000, timestamp: t + 401_000 } }, t + 401_000);
+  void lim;
+});
+
+test('stale meter: fallback (zero export as configured, a static limit for the car) and the reason', () => {
+  const c = new PeakShavingController({ desiredPeakW: 3000 });
+  const t = Date.UTC(2026, 0, 12, 10, 0);
+  c.step({ meter: { power: 1000, timestamp: t } }, t);
+  const r = c.step({}, t + 20_000);
+  assert.equal(r.state.band, 'fallback');
+  assert.equal(r.gridTarget.until, t + 20_000, 'the band ends now');
+  assert.equal(r.gridLimit.maxImportW, 2900);
+  assert.match(r.reasons[0], /meter 20 s old/);
+});
