@@ -97,14 +97,14 @@ test('every example that drives a battery has its own simulated device', async (
   const p = demoPorts(parseArgs(['--base-port', '12000']));
   const { flows } = demoFlows(all, p);
   const endpoints = batteryEndpoints(flows);
-  assert.ok(endpoints.length >= 3, 'Sessy (02), Sofar (04), Sessy (05)');
+  assert.ok(endpoints.length >= 5, 'Sessy (02), Sofar (04), Sessy (05), ENECTOR (07), Sessy (08)');
   const seen = new Map();
   for (const e of endpoints) {
     assert.ok(!seen.has(e.endpoint), `${e.tab} and ${seen.get(e.endpoint)} both drive ${e.endpoint}`);
     seen.set(e.endpoint, e.tab);
   }
   // Every one of them is a simulated device of the demo.
-  for (const e of endpoints) assert.ok([...p.sessy, p.sofar].map((x) => `127.0.0.1:${x}`).includes(e.endpoint), e.endpoint);
+  for (const e of endpoints) assert.ok([...p.sessy, p.sofar, p.enector].map((x) => `127.0.0.1:${x}`).includes(e.endpoint), e.endpoint);
 });
 
 /** [{tab, endpoint}] of every battery/inverter node: its dongle's or Modbus link's host:port. */
@@ -117,7 +117,7 @@ function batteryEndpoints(flows) {
       const d = byId.get(n.dongle);
       out.push({ tab: tab(n), endpoint: d.port ? `${d.host}:${d.port}` : String(d.host) });
     }
-    if (n.type === 'sofar-inverter') {
+    if (n.type === 'sofar-inverter' || n.type === 'enector-charger') {
       const l = byId.get(n.link);
       out.push({ tab: tab(n), endpoint: `${l.host}:${l.port}` });
     }
@@ -127,7 +127,7 @@ function batteryEndpoints(flows) {
 
 test('example 05 uses the zero-export controller\'s defaults', () => {
   const { ZERO_EXPORT_DEFAULTS: d } = require(path.join(root, 'dist/lib/control/zero-export/controller.js'));
-  const ze = all.find((n) => n.type === 'zero-export');
+  const ze = all.find((n) => n.type === 'zero-export' && n.z === 'he05tab000000001');
   assert.equal(ze.deadbandW, d.deadbandW);
   assert.equal(ze.errorBudgetWs, d.errorBudgetWs);
   assert.equal(ze.deadbandW, 15);
@@ -151,7 +151,7 @@ test('one base port: the editor on it, every simulator at its offset, two demos 
   const a = demoPorts(parseArgs(['--base-port', '12000']));
   assert.deepEqual(
     portRoles(a).map(([port]) => port),
-    [12000, 12001, 12002, 12003, 12004, 12005, 12006, 12010, 12011],
+    [12000, 12001, 12002, 12003, 12004, 12005, 12006, 12008, 12010, 12011, 12012],
   );
   const b = demoPorts(parseArgs(['--base-port', '12100', '--sessy-batteries', '32']));
   const pa = portRoles(a).map(([x]) => x);
@@ -161,7 +161,7 @@ test('one base port: the editor on it, every simulator at its offset, two demos 
   assert.equal(Math.max(...pb), 12100 + 41);
   // Without --base-port: the ports the examples name; --port moves only the editor.
   const c = demoPorts(parseArgs([]));
-  assert.deepEqual(portRoles(c).map(([x]) => x), [1880, 2323, 2324, 1502, 1802, 1503, 1505, 8091, 8092]);
+  assert.deepEqual(portRoles(c).map(([x]) => x), [1880, 2323, 2324, 1502, 1802, 1503, 1505, 1506, 8091, 8092, 8093]);
   assert.equal(demoPorts(parseArgs(['--port', '1890'])).editor, 1890);
   assert.equal(demoPorts(parseArgs([], { PORT: '1999' })).editor, 1999);
   // The deployed flows name only the plan's ports, none of the classic ones.
@@ -173,18 +173,18 @@ test('one base port: the editor on it, every simulator at its offset, two demos 
     const m = /:(\d+)$/.exec(n.type === 'sessy-dongle' ? n.host : '');
     if (m) named.push(Number(m[1]));
   }
-  const classic = [CLASSIC_PORTS.editor, ...CLASSIC_PORTS.p1, CLASSIC_PORTS.ksem, CLASSIC_PORTS.ksemTls, CLASSIC_PORTS.ksemPush, CLASSIC_PORTS.sofar, CLASSIC_PORTS.sessy, CLASSIC_PORTS.sessy + 1];
+  const classic = [CLASSIC_PORTS.editor, ...CLASSIC_PORTS.p1, CLASSIC_PORTS.ksem, CLASSIC_PORTS.ksemTls, CLASSIC_PORTS.ksemPush, CLASSIC_PORTS.sofar, CLASSIC_PORTS.enector, CLASSIC_PORTS.sessy, CLASSIC_PORTS.sessy + 1, CLASSIC_PORTS.sessy + 2];
   assert.deepEqual(named.filter((x) => classic.includes(x)), []);
   assert.ok(named.length >= 8 && named.every((x) => pa.includes(x)), `ports ${named}`);
-  assert.deepEqual(Object.values(creds).map((c) => c.user).sort(), ['DSIM0001', 'DSIM0002']);
-  for (const s of ['--base-port', 'B+1', 'B+10']) assert.ok(USAGE.includes(s), `usage names ${s}`);
+  assert.deepEqual(Object.values(creds).map((c) => c.user).sort(), ['DSIM0001', 'DSIM0002', 'DSIM0003']);
+  for (const s of ['--base-port', 'B+1', 'B+8', 'B+10']) assert.ok(USAGE.includes(s), `usage names ${s}`);
 });
 
 test('bad options are usage errors; the port-in-use message suggests --base-port', async () => {
   const { parseArgs, portInUseMessage, UsageError } = await start();
   assert.throws(() => parseArgs(['--base-port', '0x10']), UsageError);
   assert.throws(() => parseArgs(['--base-port', '65530']), UsageError);
-  assert.throws(() => parseArgs(['--sessy-batteries', '1']), /2–32/);
+  assert.throws(() => parseArgs(['--sessy-batteries', '1']), /3–32/);
   assert.throws(() => parseArgs(['--bogus']), /unknown option --bogus/);
   const m = portInUseMessage(2323, 'P1 meter NL', parseArgs([]));
   assert.match(m, /port 2323 \(P1 meter NL\).*in use/);
