@@ -53,9 +53,10 @@ export default tseslint.config(
     rules: { 'no-loss-of-precision': 'off', 'no-redeclare': ['error', { builtinGlobals: false }] },
   },
   {
-    // Editor tests: functions passed to page.evaluate() run in the browser, in the Node-RED editor.
+    // Editor tests: functions passed to page.evaluate() run in the browser, in the Node-RED editor
+    // (RED, jQuery, and our editor helpers HomeEnergyEditor from nodes/_shared/editor.js).
     files: ['test/editor/**/*.js'],
-    languageOptions: { globals: { ...globals.browser, $: 'readonly', RED: 'readonly' } },
+    languageOptions: { globals: { ...globals.browser, $: 'readonly', RED: 'readonly', HomeEnergyEditor: 'readonly' } },
   },
   {
     // Untyped boundaries: Node-RED's runtime API and the benchmark registry's differently typed
