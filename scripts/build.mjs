@@ -13,9 +13,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const dist = path.join(root, 'dist');
 
-// No wipe by default: several builds may run at once on a dev machine, and tsc overwrites every
-// output. `node scripts/build.mjs --clean` starts from an empty dist/ (CI clones are clean anyway).
-if (process.argv.includes('--clean')) fs.rmSync(dist, { recursive: true, force: true });
+// Every build starts from an empty dist/: the output of a deleted or moved module must not stay
+// behind and keep tests (or the packed tarball) working. (`--clean` is accepted and changes
+// nothing.) Do not run two builds of one tree at once.
+fs.rmSync(dist, { recursive: true, force: true });
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 try {
   execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });

@@ -334,7 +334,7 @@ export function seriesPosition(s: Series, wall: number): number {
   const last = s.wall[s.wall.length - 1] + s.resolutionMs;
   const at = (d: number) => (k0 + d) * DAY_MS + tod;
   const covered = (p: number) => p >= first && p <= last;
-  let p = at(j);
+  const p = at(j);
   if (covered(p)) return p;
   for (let d = 1; d < n; d++) {
     const a = at((j + d) % n);

@@ -52,14 +52,28 @@
             $(select).on('change', show);
             show();
         },
-        /** Offers the machine's serial ports in a datalist (typing any path still works). */
+        /**
+         * Offers the machine's serial ports in a datalist (typing any path still works). When the
+         * runtime cannot list them (reply {ports, error}), says why under the port field.
+         */
         serialPorts: function (datalist) {
-            $.getJSON('home-energy/serial-ports').done(function (ports) {
-                var list = $(datalist).empty();
-                (ports || []).forEach(function (p) {
-                    $('<option>').attr('value', p.path).text(p.manufacturer ? p.path + ' (' + p.manufacturer + ')' : p.path).appendTo(list);
+            var list = $(datalist);
+            function note(text) {
+                list.siblings('.he-serial-note').remove();
+                if (text) $('<div class="form-tips he-serial-note">').css('margin-top', '6px').text(text).insertAfter(list);
+            }
+            $.getJSON('home-energy/serial-ports')
+                .done(function (reply) {
+                    var ports = Array.isArray(reply) ? reply : (reply && reply.ports) || [];
+                    list.empty();
+                    ports.forEach(function (p) {
+                        $('<option>').attr('value', p.path).text(p.manufacturer ? p.path + ' (' + p.manufacturer + ')' : p.path).appendTo(list);
+                    });
+                    note(reply && reply.error ? reply.error : '');
+                })
+                .fail(function (xhr) {
+                    note('Cannot list serial ports (HTTP ' + (xhr && xhr.status) + '); type the device path, for example /dev/ttyUSB0.');
                 });
-            });
         },
         /**
          * Config schemas of the node types (filled by the build from nodes/<type>/schema.ts, the

@@ -6,7 +6,7 @@
 import { configReader } from '../../lib/api/config';
 import { expectedIntervalMs, p1ConfigSchema, sourceConfig, type P1NodeConfig } from '../../lib/devices/p1/config';
 import { P1Source, type P1ReadingEvent } from '../../lib/devices/p1/source';
-import { listSerialPorts } from '../../lib/transport/serial-list';
+import { serialPortsHandler } from '../../lib/transport/serial-list';
 import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
 import { formatPower } from '../_shared/status';
 import { translator } from '../_shared/i18n';
@@ -108,11 +108,6 @@ module.exports = function (RED: NodeAPI) {
 
   // Serial ports for the editor's drop-down.
   if (RED.httpAdmin && RED.auth) {
-    RED.httpAdmin.get('/home-energy/serial-ports', RED.auth.needsPermission('p1-meter.read'), (_req, res) => {
-      listSerialPorts().then(
-        (ports) => res.json(ports),
-        () => res.json([]),
-      );
-    });
+    RED.httpAdmin.get('/home-energy/serial-ports', RED.auth.needsPermission('p1-meter.read'), serialPortsHandler());
   }
 };

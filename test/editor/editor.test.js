@@ -27,6 +27,11 @@ const CATEGORY_ID = 'red-ui-palette-container-home_energy';
 // On a developer machine without chromium the test is skipped; in CI a missing browser fails.
 const skip = !haveChromium && !isCI ? `${CHROMIUM} not found (install Debian "chromium", or set CHROMIUM_PATH); set CI=true to make this a failure` : false;
 
+const pathWithoutUdevadm = (process.env.PATH || '')
+  .split(path.delimiter)
+  .filter((d) => d && !fs.existsSync(path.join(d, 'udevadm')))
+  .join(path.delimiter);
+
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Editor category of a type, read from the built editor HTML (config nodes are not in the palette). */
@@ -108,7 +113,8 @@ describe('Node-RED editor (headless Chromium)', { skip }, () => {
     red = spawn(
       process.execPath,
       [path.join(root, 'node_modules', 'node-red', 'red.js'), '-u', userDir, '-p', String(port), '--settings', settingsFile],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: '' } },
+      // PATH without udevadm: serialport cannot list ports, and the p1-meter dialog must say so.
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: '', PATH: pathWithoutUdevadm } },
     );
     red.stdout.on('data', (d) => (redLog += d));
     red.stderr.on('data', (d) => (redLog += d));
@@ -283,7 +289,16 @@ describe('Node-RED editor (headless Chromium)', { skip }, () => {
       for (const { key, text } of form.i18n) {
         assert.ok(text.length > 0 && text !== key && !text.startsWith(`${type}.`), `label ${key} is translated (got "${text}")`);
       }
-      if (type === 'p1-meter') assert.ok(await page.locator('#node-input-source').isVisible(), '#node-input-source is shown');
+      if (type === 'p1-meter') {
+        assert.ok(await page.locator('#node-input-source').isVisible(), '#node-input-source is shown');
+        // The port list cannot be read (no udevadm): the dialog says why, and a typed path stays.
+        await page.selectOption('#node-input-source', 'serial');
+        const serialNote = page.locator('.red-ui-tray .he-serial-note');
+        await serialNote.waitFor({ state: 'visible', timeout: 10_000 });
+        assert.match(await serialNote.innerText(), /udevadm is not installed.*type the device path/);
+        await page.fill('#node-input-serialPort', '/dev/ttyUSB7');
+        assert.equal(await page.inputValue('#node-input-serialPort'), '/dev/ttyUSB7');
+      }
 
       // Help in the sidebar.
       await page.evaluate((t) => RED.sidebar.help.show(t), type);

@@ -27,7 +27,7 @@ describe('ev-charging with the virtual home', () => {
   before(async () => {
     await new Promise((r) => helper.startServer(r));
     home = new VirtualHome();
-    ep = await home.start({ loadFile: 500, pvFile: (t) => pv, ksem: { port: 0 } });
+    ep = await home.start({ loadFile: 500, pvFile: () => pv, ksem: { port: 0 } });
     sim = new EnectorSim({ household: home.household, car: { rampAps: 100 }, tickMs: 200, phaseSwitchPauseS: 2 });
     sim.car.plugIn();
     gw = await sim.startGateway();

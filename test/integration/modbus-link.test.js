@@ -264,7 +264,6 @@ test('RTU faults wrongUnit: the reply carries the other address with a valid CRC
 
 test("server: 'ignored' events for filtered unit ids; attached streams are released when they close", async () => {
   const net = require('node:net');
-  const { encodeRtuAdu } = require('../../dist/lib/transport/modbus/frame');
   const b = bank();
   const server = new ModbusServer({ transport: 'rtu', handler: b.handler, units: [1], silenceMs: 5 });
   cleanups.push(() => server.close());
@@ -346,7 +345,7 @@ test('bounded queue: reads beyond maxQueue rejected with "queue-full", every wri
 });
 
 test('pool: one link per endpoint, shared queue, first settings win with a warning, last release closes', async () => {
-  const { server, port } = await startServer('tcp');
+  const { port } = await startServer('tcp');
   const ep = { transport: 'tcp', host: '127.0.0.1', port };
   const a = acquireLink(ep, { timeoutMs: TIMEOUT });
   const b = acquireLink({ ...ep }, { timeoutMs: TIMEOUT });

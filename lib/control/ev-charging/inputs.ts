@@ -11,8 +11,6 @@ import { DECIMAL } from '../../api/config';
 import type { EvInputs, EvMode } from './types';
 import { EV_MODES } from './config';
 
-const finite = { type: 'number', minimum: -1e9, maximum: 1e9 };
-
 export const gridLimitSchema: SchemaObject = {
   $id: 'home-energy/grid-limit',
   type: 'object',

@@ -76,7 +76,7 @@ export class SessyClient implements SessyApi {
       const u = new URL(this.url);
       if (u.protocol !== 'http:') throw new Error(`only http:// is supported (got ${u.protocol})`);
     } catch (e) {
-      throw new Error(`invalid Sessy dongle address ${JSON.stringify(o.host)}: ${(e as Error).message}`);
+      throw new Error(`invalid Sessy dongle address ${JSON.stringify(o.host)}: ${(e as Error).message}`, { cause: e });
     }
     this.user = o.user ? o.user.trim().toUpperCase() : undefined;
     this.password = o.password ? o.password.trim().toUpperCase() : undefined;
