@@ -5,7 +5,7 @@
  */
 import { SessyBattery } from '../../lib/devices/sessy/battery';
 import { SessyClient } from '../../lib/devices/sessy/client';
-import { SESSY_DEFAULTS, STRATEGY_NAMES_TEXT, parseStrategy } from '../../lib/devices/sessy/descriptor';
+import { STRATEGY_NAMES_TEXT, parseStrategy } from '../../lib/devices/sessy/descriptor';
 import { discoverSessy } from '../../lib/transport/mdns';
 import { isDecimal, parseArgs, seconds, str, UsageError, type Args } from '../args';
 import type { CliAction, CliCommand } from '../command';

@@ -30,8 +30,6 @@
  * with `permanent`).
  */
 import { EventEmitter } from 'node:events';
-import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
 import { RegisterImage, decodeRegisterWords, encodeRegisters, inRange, scaleIn, scaleOut, type DevicePoint, type RegisterSource } from '../api/device';
 import {
   BATTERY_SETTINGS_BLOCK,

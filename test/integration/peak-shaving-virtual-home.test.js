@@ -59,7 +59,7 @@ describe('peak shaving in the virtual home', () => {
     try {
       await waitFor(() => states.some((m) => m.payload.band === 'limiting'), 15_000, 'peak limiting (SoC 35 %: between 10 + 15 and 10 + 30 %)');
     } catch (e) {
-      throw new Error(`${e.message}; states ${JSON.stringify(states.slice(-2).map((m) => m.payload))}; errors ${JSON.stringify(caught.map((m) => m.error.message).slice(0, 3))}`);
+      throw new Error(`${e.message}; states ${JSON.stringify(states.slice(-2).map((m) => m.payload))}; errors ${JSON.stringify(caught.map((m) => m.error.message).slice(0, 3))}`, { cause: e });
     }
     // The battery takes the excess over the allowed import; the grid stays well above 0 W (not balancing).
     await waitFor(() => grid.length > 5 && grid.slice(-5).every((m) => m.payload.power > 1500 && m.payload.power < 2700), 40_000, 'grid held near the limit');

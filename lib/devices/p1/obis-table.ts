@@ -39,12 +39,14 @@ export const enum K {
   K_CAP_AVG = 80,
   K_CAP_PEAK = 81,
   K_CAP_HIST = 82,
-  /** M-Bus: K_MBUS + channel * 10 + kind. */
+  /** M-Bus: K_MBUS + channel * 10 + kind (the MB_ kinds are offsets, so their small values repeat others on purpose). */
   K_MBUS = 1000,
+  /* eslint-disable @typescript-eslint/no-duplicate-enum-values */
   MB_TYPE = 1,
   MB_ID = 2,
   MB_READING = 3,
   MB_PROFILE = 4,
+  /* eslint-enable @typescript-eslint/no-duplicate-enum-values */
   // Packed keys: A, B ≤ 15 (4 bits), C, D ≤ 127 (7 bits), E ≤ 255 (8 bits): the line scanner packs as it reads.
   PACK_AB_MAX = 15,
   PACK_CD_MAX = 127,
