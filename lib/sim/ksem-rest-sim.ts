@@ -148,3 +148,14 @@ export class KsemRestSim {
     return sendText(res, 404, 'not found');
   }
 }
+
+/** The KSEM's wallbox Modbus block (49206…, ksem.md §1.10) for a simulated ENECTOR: the `wallbox` option of KsemSimMeter. */
+export function ksemWallboxBlock(box: EnectorSim): () => { state: number; currentL1A: number; powerW: number; energyWh: number } {
+  return () => {
+    const d = box.car.draw();
+    const s = box.state.evseState;
+    // KSEM numbers: 0 unknown, 1 offline, 2 connected, 3 paused, 4 probing, 5 charging, 6 communication error, 7 service.
+    const state = s === 5 ? 5 : s === 6 ? 6 : s === 7 ? 7 : s === 1 ? 1 : box.state.release ? 2 : 3;
+    return { state, currentL1A: d.currents[0], powerW: d.powerW, energyWh: box.car.sessionWh };
+  };
+}

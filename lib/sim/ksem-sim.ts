@@ -20,7 +20,7 @@
 import { EventEmitter } from 'node:events';
 import { encodeRegisters, RegisterImage, type DevicePoint } from '../api/device';
 import { notImplementedWords, toScaledCounts } from '../devices/ksem/decode';
-import { INFO_POINTS, NATIVE_AREAS, NATIVE_GROUPS, NATIVE_POINTS, PHASES, SUNSPEC, sunspecPoints, SUNSPEC_FW25, SUNSPEC_FW26, type SunSpecLayout } from '../devices/ksem/descriptor';
+import { INFO_POINTS, NATIVE_AREAS, NATIVE_GROUPS, NATIVE_POINTS, PHASES, SUNSPEC, sunspecPoints, SUNSPEC_FW25, SUNSPEC_FW26, WALLBOX_BLOCK, WALLBOX_POINTS, type SunSpecLayout } from '../devices/ksem/descriptor';
 import { ModbusClientLink } from '../transport/modbus/link';
 import { ModbusServer, type ModbusException, type ModbusFaults } from '../transport/modbus/server';
 import { systemClock, type Clock, type Timer } from '../util/clock';
@@ -45,6 +45,11 @@ export interface KsemSimMeterOptions {
   startEnergyWh?: { import?: number; export?: number };
   /** cos φ magnitude used for reactive/apparent values (default 0.95). */
   powerFactor?: number;
+  /**
+   * A registered ENECTOR (the KSEM is its master): its state for the wallbox block 49206…49258
+   * (ksem.md §1.10). Without it, or while it returns null, that block answers exception 2.
+   */
+  wallbox?: () => { state: number; currentL1A: number; powerW: number; energyWh: number } | null;
 }
 
 const SERIAL = '74012345';
@@ -80,6 +85,7 @@ export class KsemSimMeter {
    */
   readonly written: Record<string, number | string | null> = {};
   private readonly household: KsemPowerSource;
+  private readonly wallbox?: KsemSimMeterOptions['wallbox'];
   private readonly pf: number;
   private readonly deviceAddress: number;
   private readonly image = new RegisterImage();
@@ -93,6 +99,7 @@ export class KsemSimMeter {
 
   constructor(opts: KsemSimMeterOptions) {
     this.household = opts.household;
+    this.wallbox = opts.wallbox;
     this.clock = opts.clock ?? systemClock;
     this.layout = opts.layout ?? 'fw2.6';
     if (this.layout !== 'fw2.5' && this.layout !== 'fw2.6') throw new Error(`unknown KSEM layout ${String(this.layout)} (fw2.5 or fw2.6)`);
@@ -257,6 +264,15 @@ export class KsemSimMeter {
 
   /** FC 3 read: words, or exception 2 when the range leaves the map (ksem.md §1.13). */
   read(address: number, count: number): number[] | ModbusException {
+    const wb = WALLBOX_BLOCK;
+    if (address >= wb.start && address + count <= wb.start + wb.count) {
+      const w = this.wallbox?.();
+      if (!w) return { exception: 2 };
+      const img = new RegisterImage();
+      encodeRegisters(img, WALLBOX_POINTS, { 'wallbox.state': w.state, 'wallbox.currentL1': w.currentL1A, 'wallbox.power': w.powerW, 'wallbox.energy': w.energyWh });
+      this.reads++;
+      return img.block(address, count);
+    }
     const inside = this.ranges.some((r) => address >= r.start && address + count <= r.end);
     if (!inside) return { exception: 2 };
     this.update();

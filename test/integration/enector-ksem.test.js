@@ -15,6 +15,10 @@ const { Household } = require(path.join(dist, 'lib/sim/household'));
 const { validator } = require(path.join(dist, 'lib/api/validate'));
 const { chargerReadingSchema } = require(path.join(dist, 'lib/api/charger-schemas'));
 const { waitFor } = require('../helpers');
+const { KsemSimMeter } = require(path.join(dist, 'lib/sim/ksem-sim'));
+const { ksemWallboxBlock } = require(path.join(dist, 'lib/sim/ksem-rest-sim'));
+const { WALLBOX_BLOCK, WALLBOX_POINTS } = require(path.join(dist, 'lib/devices/ksem/descriptor'));
+const { decodeBlock } = require(path.join(dist, 'lib/api/device'));
 
 const check = validator(chargerReadingSchema, 'payload');
 
@@ -88,5 +92,18 @@ describe('ENECTOR behind a KSEM: REST API', () => {
     assert.equal(ksemWallboxState('stateNotConnected'), 'idle');
     assert.equal(ksemWallboxState('statePaused'), 'paused');
     assert.equal(ksemWallboxState('stateError'), 'error');
+  });
+
+  it('the KSEM Modbus wallbox block 49206…: the box state, current, power and energy; exception 2 without a wallbox', async () => {
+    const household = new Household({ load: 500, pv: 0 });
+    const withBox = new KsemSimMeter({ household, wallbox: ksemWallboxBlock(box) });
+    const words = withBox.read(WALLBOX_BLOCK.start, WALLBOX_BLOCK.count);
+    assert.ok(Array.isArray(words), JSON.stringify(words));
+    const v = decodeBlock(WALLBOX_POINTS, 3, WALLBOX_BLOCK.start, words);
+    assert.ok([2, 3, 5].includes(v['wallbox.state']), `state ${v['wallbox.state']}`);
+    assert.ok(Math.abs(v['wallbox.power'] - box.car.draw().powerW) < 1);
+    assert.ok(Math.abs(v['wallbox.currentL1'] - box.car.draw().currents[0]) < 0.001);
+    const without = new KsemSimMeter({ household });
+    assert.deepEqual(without.read(WALLBOX_BLOCK.start, 4), { exception: 2 });
   });
 });

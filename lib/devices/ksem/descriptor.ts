@@ -320,6 +320,22 @@ export const KSEM_DEFAULTS = {
 /** ksem.md §1.1: KSEM product IDs seen at 0x2001. */
 export const KNOWN_PRODUCT_IDS = [18498, 18514, 18530];
 
+const S_WALLBOX = 'ksem.md §1.10 (MeisterTR/ha-kostal-smartmeter) COMMUNITY';
+
+/**
+ * The wallbox (ENECTOR) block of firmware 2.x, 49206…49258, present only with a registered ENECTOR
+ * (without one every read of it answers exception 2: "no wallbox", not a link failure).
+ */
+export const WALLBOX_BLOCK: RegisterBlock = { start: 49206, count: 52 };
+export const WALLBOX_STATES: Readonly<Record<number, string>> = { 0: 'unknown', 1: 'offline', 2: 'connected', 3: 'paused', 4: 'probing', 5: 'charging', 6: 'communication error', 7: 'service mode' };
+export const WALLBOX_POINTS: readonly DevicePoint[] = [
+  { ...reg('wallbox.state', 49206, 'u64', 0, '', 'wallbox state (0 unknown … 7 service mode)', S_WALLBOX), valueType: 'enum', values: WALLBOX_STATES },
+  reg('wallbox.currentL1', 49218, 'u32', 3, 'A', 'wallbox current L1', S_WALLBOX),
+  reg('wallbox.power', 49246, 'u64', 3, 'W', 'wallbox charging power (mW raw)', S_WALLBOX),
+  reg('wallbox.energy', 49254, 'u64', 3, 'Wh', 'wallbox charged energy', S_WALLBOX),
+];
+
+
 const perPhase = (names: string[]) => PHASES.flatMap((ph) => names.map((n) => `${ph}.${n}`));
 const phaseSunSpec = (names: string[]) => ['A', 'B', 'C'].flatMap((x) => names.map((n) => `m203.${n}${x}`));
 
