@@ -1,0 +1,309 @@
+'use strict';
+// Home Assistant device-based discovery built from every normalized payload of this package, each
+// component checked against HA's rules (the table below), the state JSON every value_template
+// reads, the union of entities over readings, rate limiting and offline in virtual time, and the
+// command parser for every command entity (valid values → the matching message, invalid → error).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const dist = path.join(__dirname, '../../dist/lib/ha');
+const { deviceOf, discoveryConfig, stateOf, HaDeviceBook, commandFilter } = require(path.join(dist, 'discovery'));
+const { parseCommand } = require(path.join(dist, 'commands'));
+
+/**
+ * HA's rules (HA core mqtt/discovery.py, mqtt/sensor.py, sensor/const.py DEVICE_CLASS_UNITS and
+ * DEVICE_CLASS_STATE_CLASSES; the MQTT integration docs): which units and state classes each
+ * sensor device class accepts. A combination outside this table makes HA drop the entity.
+ */
+const UNITS = {
+  power: ['mW', 'W', 'kW', 'MW', 'GW', 'TW'],
+  energy: ['J', 'kJ', 'MJ', 'GJ', 'mWh', 'Wh', 'kWh', 'MWh', 'GWh', 'TWh', 'cal', 'kcal', 'Mcal', 'Gcal'],
+  energy_storage: ['J', 'kJ', 'MJ', 'GJ', 'mWh', 'Wh', 'kWh', 'MWh', 'GWh', 'TWh', 'cal', 'kcal', 'Mcal', 'Gcal'],
+  battery: ['%'],
+  voltage: ['V', 'mV', 'µV', 'kV', 'MV'],
+  current: ['A', 'mA', 'µA'],
+  frequency: ['mHz', 'Hz', 'kHz', 'MHz', 'GHz'],
+  apparent_power: ['mVA', 'VA', 'kVA'],
+  reactive_power: ['mvar', 'var', 'kvar'],
+  power_factor: ['%', undefined],
+  temperature: ['°C', '°F', 'K'],
+  gas: ['m³', 'ft³', 'CCF', 'L'],
+  water: ['m³', 'ft³', 'CCF', 'gal', 'L'],
+};
+const STATE_CLASSES = {
+  energy: ['total', 'total_increasing'],
+  power: ['measurement'],
+  battery: ['measurement'],
+  voltage: ['measurement'],
+  current: ['measurement'],
+  frequency: ['measurement'],
+  energy_storage: ['measurement'],
+  power_factor: ['measurement'],
+  apparent_power: ['measurement'],
+  reactive_power: ['measurement'],
+  temperature: ['measurement'],
+  gas: ['total', 'total_increasing'],
+  water: ['total', 'total_increasing'],
+  monetary: ['total'],
+};
+/** Emit only what every release accepts (home-assistant.md §1.4): W/kW and Wh/kWh. */
+const SAFE_UNITS = { power: ['W', 'kW'], energy: ['Wh', 'kWh'] };
+/** Number entities: the device classes used here and their units (HA number/const.py). */
+const NUMBER_UNITS = { power: ['W', 'kW'], current: ['A', 'mA'] };
+const ID = /^[a-zA-Z0-9_-]+$/;
+const DISCOVERY_TOPIC = /^homeassistant\/device\/([a-zA-Z0-9_-]+)\/config$/;
+
+/** Every rule a component of a device-based discovery payload must follow; returns the problems. */
+function checkComponent(id, c) {
+  const bad = [];
+  if (!ID.test(id)) bad.push(`component id ${id}`);
+  if (!c.p) bad.push('p missing');
+  if (typeof c.unique_id !== 'string' || !ID.test(c.unique_id)) bad.push(`unique_id ${c.unique_id}`);
+  if (typeof c.name !== 'string' || !c.name) bad.push('name');
+  const readOnly = ['sensor', 'binary_sensor'].includes(c.p);
+  if (readOnly && !c.state_topic) bad.push('state_topic required');
+  if (['number', 'select', 'switch', 'button'].includes(c.p) && !c.command_topic) bad.push('command_topic required');
+  if (c.state_topic && !c.value_template) bad.push('value_template (state is one JSON per device)');
+  if (c.availability_topic) bad.push('availability comes from the device root, not availability_topic');
+  if (c.p === 'sensor') {
+    const dc = c.device_class;
+    if (dc === 'enum') {
+      if (!Array.isArray(c.options) || !c.options.length) bad.push('enum needs options');
+      if (c.unit_of_measurement || c.state_class) bad.push('enum has no unit or state class');
+    } else {
+      if (c.options) bad.push('options only with device_class enum');
+      if (dc && UNITS[dc] && !UNITS[dc].includes(c.unit_of_measurement)) bad.push(`unit ${c.unit_of_measurement} not valid for ${dc}`);
+      if (dc && SAFE_UNITS[dc] && !SAFE_UNITS[dc].includes(c.unit_of_measurement)) bad.push(`unit ${c.unit_of_measurement} not accepted by every release for ${dc}`);
+      if (dc && !UNITS[dc] && dc !== 'monetary') bad.push(`device class ${dc} not in the table`);
+      if (dc && c.state_class && !STATE_CLASSES[dc].includes(c.state_class)) bad.push(`state class ${c.state_class} not valid for ${dc}`);
+      if (dc === 'monetary' && !/^[A-Z]{3}$/.test(c.unit_of_measurement ?? '')) bad.push('monetary needs an ISO 4217 currency');
+      if (c.state_class && !['measurement', 'total', 'total_increasing'].includes(c.state_class)) bad.push(`state class ${c.state_class}`);
+    }
+  }
+  if (c.p === 'number') {
+    if (!(c.min < c.max)) bad.push('min >= max');
+    if (!(c.step >= 0.001)) bad.push('step < 0.001');
+    if (c.device_class && !(NUMBER_UNITS[c.device_class] ?? []).includes(c.unit_of_measurement)) bad.push(`number unit ${c.unit_of_measurement} for ${c.device_class}`);
+  }
+  if (c.p === 'select' && (!Array.isArray(c.options) || !c.options.length)) bad.push('select needs options');
+  return bad;
+}
+
+/** Checks a whole device config; returns the problems. */
+function checkDevice(topic, cfg) {
+  const bad = [];
+  const m = DISCOVERY_TOPIC.exec(topic);
+  if (!m) bad.push(`topic ${topic}`);
+  if (!cfg.dev || !Array.isArray(cfg.dev.ids) || !cfg.dev.ids.length) bad.push('dev.ids');
+  if (!cfg.o || !cfg.o.name) bad.push('o.name');
+  if (!cfg.cmps || !Object.keys(cfg.cmps).length) bad.push('cmps');
+  if (cfg.availability_topic && cfg.availability) bad.push('availability_topic and availability');
+  if (!Array.isArray(cfg.availability) || !cfg.availability.every((a) => typeof a.topic === 'string')) bad.push('availability');
+  const uids = new Set();
+  for (const [id, c] of Object.entries(cfg.cmps ?? {})) {
+    for (const b of checkComponent(id, c)) bad.push(`${id}: ${b}`);
+    if (uids.has(c.unique_id)) bad.push(`${id}: duplicate unique_id`);
+    uids.add(c.unique_id);
+  }
+  return bad;
+}
+
+const T = { prefix: 'homeassistant', baseTopic: 'home-energy' };
+const O = { name: 'node-red-contrib-home-energy', sw: '0.1.0' };
+const t0 = Date.UTC(2026, 5, 1, 12);
+
+const meter = {
+  kind: 'meter', timestamp: t0, source: 'p1', serial: '4530303331303033', protocol: 'DSMR 5.0', power: -1250, importPower: 0, exportPower: 1250,
+  phases: [{ voltage: 231.2, current: 2.1, power: -410 }, { voltage: 230.1, current: 1.9, power: -420 }, { voltage: 229.9, current: 1.8, power: -420 }],
+  energy: { importWh: 1234567, exportWh: 765432, importTariffWh: [600000, 634567], exportTariffWh: [300000, 465432] },
+  tariff: 2, frequency: 50.01, powerFactor: 0.97,
+  capacity: { currentAverageW: 1830, monthPeakW: 3120 }, gas: { m3: 1234.567, at: null }, water: { m3: 12.5, at: null }, heat: { GJ: 3.2, at: null },
+};
+const battery = {
+  kind: 'battery', timestamp: t0, source: 'sessy', serial: 'AB12-CD34', soc: 63.5, power: -800, setpoint: -800, state: 'ready', stateText: 'SYSTEM_STATE_RUNNING_SAFE',
+  strategy: 'POWER_STRATEGY_API', limits: { maxChargeW: 2200, maxDischargeW: 1700 }, capacityWh: 5200, energy: { chargedWh: 100000, dischargedWh: 90000 },
+  voltage: 52.1, current: -15.3, frequency: 50.0, temperature: 24.5,
+};
+const sofar = { kind: 'battery', timestamp: t0, source: 'sofar', serial: 'SF4ES005', soc: 40, power: 0, setpoint: null, state: 'standby', strategy: 'passive', limits: { maxChargeW: 3000, maxDischargeW: 3000 } };
+const charger = {
+  kind: 'charger', timestamp: t0, source: 'enector', serial: 'EN-0042', state: 'charging', power: 7200,
+  phases: [{ current: 10.4, voltage: 230, power: 2400 }, { current: 10.4, voltage: 231, power: 2400 }, { current: 10.4, voltage: 229, power: 2400 }],
+  activePhases: 3, signalledCurrentA: 10, enabled: true, sessionWh: 5400, energyWh: 1200000, limits: { minCurrentA: 6, maxCurrentA: 16, phaseOptions: [1, 3] },
+};
+const zeroExport = {
+  kind: 'zero-export-status', mode: 'active', gridW: 12, meterAgeMs: 300, meterPeriodMs: 1000, targetW: 0, exportCapW: null, totalSetpointW: 850, curtailmentW: 0,
+  units: [{ id: 'Sessy 1', setpoint: 850, power: 840, soc: 60, state: 'ready', active: true }], counters: { commands: 12, failsafes: 0 }, reasons: ['grid 12 W'], dryRun: false,
+};
+const ev = {
+  kind: 'ev-charging-state', mode: 'solar-pure', activeMode: 'solar-pure', override: null, phase: 'charging', phases: 1, setpoint: { enabled: true, currentA: 10, phases: 1 },
+  surplusW: 2400, surplusFilteredW: 2300, limitA: 16, binding: 'surplus', holdUntil: null, waitUntil: null, gridLimitW: null,
+  counters: { solarWh: 3000, gridWh: 200, solarSharePct: 93.75, starts: 1, phaseSwitches: 0, totalStarts: 3, totalPhaseSwitches: 1, commands: 9, failsafes: 0 }, reasons: ['surplus 2.3 kW → 10 A on 1 phase'],
+};
+const peak = {
+  kind: 'peak-shaving-state', band: 'limiting', limitW: 3120, desiredPeakW: 2500, monthPeakW: 3120, monthKey: '2026-06', quarterStart: t0, quarterAverageW: 2800,
+  projectedW: 3050, allowedW: 3300, soc: 25, quartersAboveLimit: 0, lastQuarterW: 2950, reasons: ['peak limiting'],
+};
+const ALL = { meter, battery, sofar, charger, zeroExport, ev, peak };
+
+for (const [name, payload] of Object.entries(ALL)) {
+  test(`discovery: ${name} → a device config HA accepts, every component's template key in the state`, () => {
+    const d = deviceOf({ topic: name, payload });
+    assert.ok(d, 'a device');
+    const { topic, payload: cfg } = discoveryConfig(d, T, O);
+    assert.deepEqual(checkDevice(topic, cfg), []);
+    assert.equal(cfg.dev.ids[0], d.objectId);
+    assert.match(d.objectId, ID);
+    const state = stateOf(d);
+    for (const [id, c] of Object.entries(cfg.cmps)) {
+      if (!c.value_template) continue;
+      assert.equal(c.state_topic, `home-energy/${d.objectId}/state`);
+      const key = /value_json\.([a-z0-9_]+)/.exec(c.value_template)[1];
+      assert.ok(key in state, `${id}: state has ${key}`);
+      if (c.command_topic) assert.equal(c.command_topic, `home-energy/${d.objectId}/${id}/set`);
+    }
+    assert.deepEqual(cfg.availability.map((a) => a.topic), ['home-energy/status', `home-energy/${d.objectId}/availability`]);
+    assert.equal(cfg.availability_mode, 'all');
+  });
+}
+
+test('discovery: the rules table catches what HA rejects (the checker can fail)', () => {
+  const base = { p: 'sensor', name: 'x', unique_id: 'a_b', state_topic: 's', value_template: '{{ value_json.x }}' };
+  assert.deepEqual(checkComponent('x', { ...base, device_class: 'power', unit_of_measurement: 'W', state_class: 'measurement' }), []);
+  assert.ok(checkComponent('x', { ...base, device_class: 'power', unit_of_measurement: 'Wh' }).some((b) => /not valid for power/.test(b)));
+  assert.ok(checkComponent('x', { ...base, device_class: 'energy', unit_of_measurement: 'kWh', state_class: 'measurement' }).some((b) => /state class/.test(b)));
+  assert.ok(checkComponent('x', { ...base, device_class: 'power', unit_of_measurement: 'MW', state_class: 'measurement' }).some((b) => /every release/.test(b)));
+  assert.ok(checkComponent('x', { ...base, device_class: 'enum', options: ['a'], unit_of_measurement: 'W' }).length);
+  assert.ok(checkComponent('x y', { ...base }).length);
+  assert.ok(checkComponent('x', { ...base, unique_id: 'a.b' }).length);
+  assert.ok(checkComponent('x', { p: 'number', name: 'n', unique_id: 'n', command_topic: 'c', min: 5, max: 5, step: 1 }).some((b) => /min >= max/.test(b)));
+  assert.ok(checkComponent('x', { ...base, device_class: 'monetary', unit_of_measurement: 'eur', state_class: 'total' }).some((b) => /ISO 4217/.test(b)));
+});
+
+test('discovery: meter values in HA units (W, kWh, V, A, Hz, m³) and classes', () => {
+  const d = deviceOf({ payload: meter });
+  const { payload: cfg } = discoveryConfig(d, T, O);
+  const s = stateOf(d);
+  assert.equal(d.objectId, 'he_p1_4530303331303033');
+  assert.equal(s.power, -1250);
+  assert.equal(s.energy_import, 1234.567);
+  assert.equal(s.energy_export, 765.432);
+  assert.equal(s.energy_import_t2, 634.567);
+  assert.equal(s.l1_voltage, 231.2);
+  assert.equal(s.l2_current, 1.9);
+  assert.equal(s.frequency, 50.01);
+  assert.equal(s.gas, 1234.567);
+  assert.equal(s.month_peak, 3120);
+  assert.deepEqual([cfg.cmps.energy_import.device_class, cfg.cmps.energy_import.state_class, cfg.cmps.energy_import.unit_of_measurement], ['energy', 'total_increasing', 'kWh']);
+  assert.deepEqual([cfg.cmps.power.device_class, cfg.cmps.power.state_class, cfg.cmps.power.unit_of_measurement], ['power', 'measurement', 'W']);
+  assert.equal(cfg.cmps.power.unique_id, 'he_p1_4530303331303033_power');
+  assert.equal(cfg.dev.sn, '4530303331303033');
+  assert.equal(cfg.dev.mdl, 'DSMR 5.0');
+  assert.equal(Object.values(cfg.cmps).filter((c) => c.command_topic).length, 0, 'a meter takes no commands');
+});
+
+test('discovery: battery command entities — number setpoint W, release button, strategy select (Sessy), mode select (Sofar)', () => {
+  const { payload: cfg } = discoveryConfig(deviceOf({ payload: battery }), T, O);
+  assert.deepEqual({ p: cfg.cmps.setpoint.p, min: cfg.cmps.setpoint.min, max: cfg.cmps.setpoint.max, unit: cfg.cmps.setpoint.unit_of_measurement }, { p: 'number', min: -10000, max: 10000, unit: 'W' });
+  assert.equal(cfg.cmps.release.p, 'button');
+  assert.equal(cfg.cmps.release.state_topic, undefined);
+  assert.ok(cfg.cmps.strategy_select.options.includes('POWER_STRATEGY_API'));
+  assert.equal(cfg.cmps.soc.device_class, 'battery');
+  assert.equal(cfg.cmps.soc.unit_of_measurement, '%');
+  assert.equal(cfg.dev.mf, 'Sessy');
+  assert.equal(deviceOf({ payload: battery }).objectId, 'he_sessy_AB12-CD34');
+  const sf = discoveryConfig(deviceOf({ payload: sofar }), T, O).payload;
+  assert.deepEqual(sf.cmps.mode_select.options, ['standby', 'auto']);
+  assert.equal(sf.cmps.strategy_select, undefined);
+  assert.equal(stateOf(deviceOf({ payload: sofar })).setpoint, null);
+});
+
+test('discovery: device identity — a name set by the user wins, ids stay within [a-zA-Z0-9_-]', () => {
+  assert.equal(deviceOf({ payload: battery, device: 'Garage battery' }).objectId, 'he_sessy_Garage_battery');
+  assert.equal(deviceOf({ payload: battery, device: 'Garage battery' }).name, 'Garage battery');
+  assert.equal(deviceOf({ payload: battery }, 'Zolder/öst').objectId, 'he_sessy_Zolder_st');
+  assert.equal(deviceOf({ topic: 'zero-export', payload: zeroExport }).objectId, 'he_zero_export');
+  assert.equal(deviceOf({ topic: 'house 2', payload: zeroExport }).objectId, 'he_zero_export_house_2');
+  assert.equal(deviceOf({ payload: { kind: 'battery-setpoint', power: 5 } }), null);
+  assert.equal(deviceOf({ payload: 42 }), null);
+  assert.equal(deviceOf({ payload: { ...meter, serial: null } }).objectId, 'he_p1_meter');
+});
+
+test('device book: entities are the union over readings; config republished only when the set changes; state rate-limited', () => {
+  const book = new HaDeviceBook(T, O, 5000);
+  const first = book.update({ payload: { ...battery, temperature: undefined } }, t0);
+  const topics = first.publish.map((p) => p.topic);
+  assert.deepEqual(topics, ['homeassistant/device/he_sessy_AB12-CD34/config', 'home-energy/he_sessy_AB12-CD34/availability', 'home-energy/he_sessy_AB12-CD34/state']);
+  assert.ok(!JSON.parse(first.publish[0].payload).cmps.temperature);
+  const second = book.update({ payload: { ...battery, soc: 64 } }, t0 + 1000);
+  assert.deepEqual(second.publish.map((p) => p.topic.split('/').pop()), ['config', 'state'], 'new entity (temperature) → new config, and the state with it');
+  assert.ok(JSON.parse(second.publish[0].payload).cmps.temperature);
+  const third = book.update({ payload: { ...battery, soc: 65, temperature: undefined } }, t0 + 2000);
+  assert.deepEqual(third.publish, [], 'same entity set, within the interval: nothing now');
+  assert.equal(third.dueAt, t0 + 6000);
+  assert.deepEqual(book.tick(t0 + 5999, 60000), []);
+  const due = book.tick(t0 + 6000, 60000);
+  assert.equal(due.length, 1);
+  assert.equal(JSON.parse(due[0].payload).soc, 65);
+  assert.equal(JSON.parse(due[0].payload).temperature, 24.5, 'an entity keeps its last value');
+  assert.deepEqual(book.tick(t0 + 61999, 60000), [], 'last reading at +2 s: online until +62 s');
+  assert.deepEqual(book.tick(t0 + 62000, 60000), [{ topic: 'home-energy/he_sessy_AB12-CD34/availability', payload: 'offline' }]);
+  const back = book.update({ payload: battery }, t0 + 70000);
+  assert.ok(back.publish.some((p) => p.topic.endsWith('/availability') && p.payload === 'online'));
+  assert.deepEqual(book.removal(), [{ topic: 'homeassistant/device/he_sessy_AB12-CD34/config', payload: '' }]);
+  assert.equal(book.republish().length, 3);
+  assert.equal(commandFilter(T), 'home-energy/+/+/set');
+});
+
+function command(payload, key, raw) {
+  const book = new HaDeviceBook(T, O, 0);
+  const d = deviceOf({ payload });
+  book.update({ payload }, t0);
+  const target = book.commandTarget(`home-energy/${d.objectId}/${key}/set`);
+  assert.ok(target, `${key} is a command entity`);
+  return parseCommand(target.device, target.entity, Buffer.from(raw));
+}
+
+test('commands: every command entity → the matching message, validated', () => {
+  assert.deepEqual(command(battery, 'setpoint', '-1500').message.payload, { kind: 'battery-setpoint', power: -1500, serial: 'AB12-CD34', reason: 'home-assistant' });
+  assert.deepEqual(command(battery, 'setpoint', '1200.0').message.payload.power, 1200);
+  assert.deepEqual(command(battery, 'release', 'PRESS').message.payload, { kind: 'battery-release', serial: 'AB12-CD34', reason: 'home-assistant' });
+  assert.deepEqual(command(battery, 'strategy_select', 'POWER_STRATEGY_NOM').message.payload, { kind: 'battery-strategy', strategy: 'POWER_STRATEGY_NOM', serial: 'AB12-CD34', reason: 'home-assistant' });
+  assert.deepEqual(command(sofar, 'mode_select', 'auto').message.payload, { kind: 'battery-mode', mode: 'auto', serial: 'SF4ES005', reason: 'home-assistant' });
+  assert.deepEqual(command(charger, 'current_set', '10').message.payload, { kind: 'charger-setpoint', enabled: true, currentA: 10, serial: 'EN-0042', reason: 'home-assistant' });
+  assert.deepEqual(command(charger, 'current_set', '0').message.payload, { kind: 'charger-setpoint', enabled: false, currentA: 0, serial: 'EN-0042', reason: 'home-assistant' });
+  assert.deepEqual(command(ev, 'mode', 'solar-plus').message.payload, { kind: 'mode', mode: 'solar-plus', reason: 'home-assistant' });
+  const en = command(ev, 'enable', 'OFF').message;
+  assert.deepEqual([en.topic, en.payload, en.entity], ['enable', false, 'enable']);
+  assert.deepEqual(command(zeroExport, 'enable', 'ON').message.payload, true);
+  const tg = command(zeroExport, 'target', '-50').message;
+  assert.deepEqual([tg.topic, tg.payload, tg.device], ['target', -50, 'he_zero_export']);
+  assert.deepEqual([command(peak, 'desired_peak', '3000').message.topic, command(peak, 'desired_peak', '3000').message.payload], ['desiredPeak', 3000]);
+});
+
+test('commands: invalid values from HA → an error naming the entity, no message', () => {
+  const bad = [
+    [battery, 'setpoint', 'abc', /not a number/],
+    [battery, 'setpoint', '0x10', /not a number/],
+    [battery, 'setpoint', '1e400', /not a number/],
+    [battery, 'setpoint', '20000', /above 10000/],
+    [battery, 'release', 'press', /expected PRESS/],
+    [battery, 'strategy_select', 'POWER_STRATEGY_XYZ', /not one of/],
+    [sofar, 'mode_select', 'passive', /not one of/],
+    [charger, 'current_set', '3', /below the 6 A/],
+    [charger, 'current_set', '40', /above 16/],
+    [ev, 'mode', 'turbo', /must be one of/],
+    [ev, 'enable', 'maybe', /expected ON or OFF/],
+    [zeroExport, 'target', '', /not a number/],
+  ];
+  for (const [p, key, raw, re] of bad) {
+    const r = command(p, key, raw);
+    assert.ok(r.error, `${key} ${raw}: an error`);
+    assert.match(r.error, re);
+    assert.equal(r.message, undefined);
+  }
+  const book = new HaDeviceBook(T, O);
+  book.update({ payload: battery }, t0);
+  assert.equal(book.commandTarget('home-energy/he_sessy_AB12-CD34/soc/set'), null, 'a sensor takes no command');
+  assert.equal(book.commandTarget('home-energy/he_other/setpoint/set'), null, 'not our device');
+  assert.equal(book.commandTarget('elsewhere/he_sessy_AB12-CD34/setpoint/set'), null);
+});
