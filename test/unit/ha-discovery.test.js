@@ -1,6 +1,6 @@
 'use strict';
 // Home Assistant device-based discovery built from every normalized payload of this package, each
-// component checked against HA's rules (the table below), the state JSON every value_template
+// component checked against HA's rules (the table in ha-rules.js), the state JSON every value_template
 // reads, the union of entities over readings, rate limiting and offline in virtual time, and the
 // command parser for every command entity (valid values → the matching message, invalid → error).
 const test = require('node:test');
@@ -10,140 +10,11 @@ const dist = path.join(__dirname, '../../dist/lib/ha');
 const { deviceOf, discoveryConfig, stateOf, HaDeviceBook, commandFilter } = require(path.join(dist, 'discovery'));
 const { parseCommand } = require(path.join(dist, 'commands'));
 
-/**
- * HA's rules (HA core mqtt/discovery.py, mqtt/sensor.py, sensor/const.py DEVICE_CLASS_UNITS and
- * DEVICE_CLASS_STATE_CLASSES; the MQTT integration docs): which units and state classes each
- * sensor device class accepts. A combination outside this table makes HA drop the entity.
- */
-const UNITS = {
-  power: ['mW', 'W', 'kW', 'MW', 'GW', 'TW'],
-  energy: ['J', 'kJ', 'MJ', 'GJ', 'mWh', 'Wh', 'kWh', 'MWh', 'GWh', 'TWh', 'cal', 'kcal', 'Mcal', 'Gcal'],
-  energy_storage: ['J', 'kJ', 'MJ', 'GJ', 'mWh', 'Wh', 'kWh', 'MWh', 'GWh', 'TWh', 'cal', 'kcal', 'Mcal', 'Gcal'],
-  battery: ['%'],
-  voltage: ['V', 'mV', 'µV', 'kV', 'MV'],
-  current: ['A', 'mA', 'µA'],
-  frequency: ['mHz', 'Hz', 'kHz', 'MHz', 'GHz'],
-  apparent_power: ['mVA', 'VA', 'kVA'],
-  reactive_power: ['mvar', 'var', 'kvar'],
-  power_factor: ['%', undefined],
-  temperature: ['°C', '°F', 'K'],
-  gas: ['m³', 'ft³', 'CCF', 'L'],
-  water: ['m³', 'ft³', 'CCF', 'gal', 'L'],
-};
-const STATE_CLASSES = {
-  energy: ['total', 'total_increasing'],
-  power: ['measurement'],
-  battery: ['measurement'],
-  voltage: ['measurement'],
-  current: ['measurement'],
-  frequency: ['measurement'],
-  energy_storage: ['measurement'],
-  power_factor: ['measurement'],
-  apparent_power: ['measurement'],
-  reactive_power: ['measurement'],
-  temperature: ['measurement'],
-  gas: ['total', 'total_increasing'],
-  water: ['total', 'total_increasing'],
-  monetary: ['total'],
-};
-/** Emit only what every release accepts (home-assistant.md §1.4): W/kW and Wh/kWh. */
-const SAFE_UNITS = { power: ['W', 'kW'], energy: ['Wh', 'kWh'] };
-/** Number entities: the device classes used here and their units (HA number/const.py). */
-const NUMBER_UNITS = { power: ['W', 'kW'], current: ['A', 'mA'] };
-const ID = /^[a-zA-Z0-9_-]+$/;
-const DISCOVERY_TOPIC = /^homeassistant\/device\/([a-zA-Z0-9_-]+)\/config$/;
-
-/** Every rule a component of a device-based discovery payload must follow; returns the problems. */
-function checkComponent(id, c) {
-  const bad = [];
-  if (!ID.test(id)) bad.push(`component id ${id}`);
-  if (!c.p) bad.push('p missing');
-  if (typeof c.unique_id !== 'string' || !ID.test(c.unique_id)) bad.push(`unique_id ${c.unique_id}`);
-  if (typeof c.name !== 'string' || !c.name) bad.push('name');
-  const readOnly = ['sensor', 'binary_sensor'].includes(c.p);
-  if (readOnly && !c.state_topic) bad.push('state_topic required');
-  if (['number', 'select', 'switch', 'button'].includes(c.p) && !c.command_topic) bad.push('command_topic required');
-  if (c.state_topic && !c.value_template) bad.push('value_template (state is one JSON per device)');
-  if (c.availability_topic) bad.push('availability comes from the device root, not availability_topic');
-  if (c.p === 'sensor') {
-    const dc = c.device_class;
-    if (dc === 'enum') {
-      if (!Array.isArray(c.options) || !c.options.length) bad.push('enum needs options');
-      if (c.unit_of_measurement || c.state_class) bad.push('enum has no unit or state class');
-    } else {
-      if (c.options) bad.push('options only with device_class enum');
-      if (dc && UNITS[dc] && !UNITS[dc].includes(c.unit_of_measurement)) bad.push(`unit ${c.unit_of_measurement} not valid for ${dc}`);
-      if (dc && SAFE_UNITS[dc] && !SAFE_UNITS[dc].includes(c.unit_of_measurement)) bad.push(`unit ${c.unit_of_measurement} not accepted by every release for ${dc}`);
-      if (dc && !UNITS[dc] && dc !== 'monetary') bad.push(`device class ${dc} not in the table`);
-      if (dc && c.state_class && !STATE_CLASSES[dc].includes(c.state_class)) bad.push(`state class ${c.state_class} not valid for ${dc}`);
-      if (dc === 'monetary' && !/^[A-Z]{3}$/.test(c.unit_of_measurement ?? '')) bad.push('monetary needs an ISO 4217 currency');
-      if (c.state_class && !['measurement', 'total', 'total_increasing'].includes(c.state_class)) bad.push(`state class ${c.state_class}`);
-    }
-  }
-  if (c.p === 'number') {
-    if (!(c.min < c.max)) bad.push('min >= max');
-    if (!(c.step >= 0.001)) bad.push('step < 0.001');
-    if (c.device_class && !(NUMBER_UNITS[c.device_class] ?? []).includes(c.unit_of_measurement)) bad.push(`number unit ${c.unit_of_measurement} for ${c.device_class}`);
-  }
-  if (c.p === 'select' && (!Array.isArray(c.options) || !c.options.length)) bad.push('select needs options');
-  return bad;
-}
-
-/** Checks a whole device config; returns the problems. */
-function checkDevice(topic, cfg) {
-  const bad = [];
-  const m = DISCOVERY_TOPIC.exec(topic);
-  if (!m) bad.push(`topic ${topic}`);
-  if (!cfg.dev || !Array.isArray(cfg.dev.ids) || !cfg.dev.ids.length) bad.push('dev.ids');
-  if (!cfg.o || !cfg.o.name) bad.push('o.name');
-  if (!cfg.cmps || !Object.keys(cfg.cmps).length) bad.push('cmps');
-  if (cfg.availability_topic && cfg.availability) bad.push('availability_topic and availability');
-  if (!Array.isArray(cfg.availability) || !cfg.availability.every((a) => typeof a.topic === 'string')) bad.push('availability');
-  const uids = new Set();
-  for (const [id, c] of Object.entries(cfg.cmps ?? {})) {
-    for (const b of checkComponent(id, c)) bad.push(`${id}: ${b}`);
-    if (uids.has(c.unique_id)) bad.push(`${id}: duplicate unique_id`);
-    uids.add(c.unique_id);
-  }
-  return bad;
-}
+const { checkComponent, checkDevice, ID } = require('./ha-rules');
 
 const T = { prefix: 'homeassistant', baseTopic: 'home-energy' };
 const O = { name: 'node-red-contrib-home-energy', sw: '0.1.0' };
-const t0 = Date.UTC(2026, 5, 1, 12);
-
-const meter = {
-  kind: 'meter', timestamp: t0, source: 'p1', serial: '4530303331303033', protocol: 'DSMR 5.0', power: -1250, importPower: 0, exportPower: 1250,
-  phases: [{ voltage: 231.2, current: 2.1, power: -410 }, { voltage: 230.1, current: 1.9, power: -420 }, { voltage: 229.9, current: 1.8, power: -420 }],
-  energy: { importWh: 1234567, exportWh: 765432, importTariffWh: [600000, 634567], exportTariffWh: [300000, 465432] },
-  tariff: 2, frequency: 50.01, powerFactor: 0.97,
-  capacity: { currentAverageW: 1830, monthPeakW: 3120 }, gas: { m3: 1234.567, at: null }, water: { m3: 12.5, at: null }, heat: { GJ: 3.2, at: null },
-};
-const battery = {
-  kind: 'battery', timestamp: t0, source: 'sessy', serial: 'AB12-CD34', soc: 63.5, power: -800, setpoint: -800, state: 'ready', stateText: 'SYSTEM_STATE_RUNNING_SAFE',
-  strategy: 'POWER_STRATEGY_API', limits: { maxChargeW: 2200, maxDischargeW: 1700 }, capacityWh: 5200, energy: { chargedWh: 100000, dischargedWh: 90000 },
-  voltage: 52.1, current: -15.3, frequency: 50.0, temperature: 24.5,
-};
-const sofar = { kind: 'battery', timestamp: t0, source: 'sofar', serial: 'SF4ES005', soc: 40, power: 0, setpoint: null, state: 'standby', strategy: 'passive', limits: { maxChargeW: 3000, maxDischargeW: 3000 } };
-const charger = {
-  kind: 'charger', timestamp: t0, source: 'enector', serial: 'EN-0042', state: 'charging', power: 7200,
-  phases: [{ current: 10.4, voltage: 230, power: 2400 }, { current: 10.4, voltage: 231, power: 2400 }, { current: 10.4, voltage: 229, power: 2400 }],
-  activePhases: 3, signalledCurrentA: 10, enabled: true, sessionWh: 5400, energyWh: 1200000, limits: { minCurrentA: 6, maxCurrentA: 16, phaseOptions: [1, 3] },
-};
-const zeroExport = {
-  kind: 'zero-export-status', mode: 'active', gridW: 12, meterAgeMs: 300, meterPeriodMs: 1000, targetW: 0, exportCapW: null, totalSetpointW: 850, curtailmentW: 0,
-  units: [{ id: 'Sessy 1', setpoint: 850, power: 840, soc: 60, state: 'ready', active: true }], counters: { commands: 12, failsafes: 0 }, reasons: ['grid 12 W'], dryRun: false,
-};
-const ev = {
-  kind: 'ev-charging-state', mode: 'solar-pure', activeMode: 'solar-pure', override: null, phase: 'charging', phases: 1, setpoint: { enabled: true, currentA: 10, phases: 1 },
-  surplusW: 2400, surplusFilteredW: 2300, limitA: 16, binding: 'surplus', holdUntil: null, waitUntil: null, gridLimitW: null,
-  counters: { solarWh: 3000, gridWh: 200, solarSharePct: 93.75, starts: 1, phaseSwitches: 0, totalStarts: 3, totalPhaseSwitches: 1, commands: 9, failsafes: 0 }, reasons: ['surplus 2.3 kW → 10 A on 1 phase'],
-};
-const peak = {
-  kind: 'peak-shaving-state', band: 'limiting', limitW: 3120, desiredPeakW: 2500, monthPeakW: 3120, monthKey: '2026-06', quarterStart: t0, quarterAverageW: 2800,
-  projectedW: 3050, allowedW: 3300, soc: 25, quartersAboveLimit: 0, lastQuarterW: 2950, reasons: ['peak limiting'],
-};
-const ALL = { meter, battery, sofar, charger, zeroExport, ev, peak };
+const { t0, ALL, meter, battery, sofar, charger, zeroExport, ev, peak } = require('./ha-fixtures');
 
 for (const [name, payload] of Object.entries(ALL)) {
   test(`discovery: ${name} → a device config HA accepts, every component's template key in the state`, () => {
