@@ -7,14 +7,17 @@ const http = require('node:http');
 const { WebSocketServer } = require('ws');
 
 class FakeHa {
-  constructor({ token = 'secret', version = '2026.11.1', path = '/api/websocket' } = {}) {
+  /** `onRequest(req, res)` answers plain HTTP requests (a fake Supervisor's REST API); return false for a 404. */
+  constructor({ token = 'secret', version = '2026.11.1', path = '/api/websocket', onRequest = null } = {}) {
     this.token = token;
     this.version = version;
     this.entities = new Map();
     this.subs = [];
     this.auths = { ok: 0, invalid: 0 };
     this.subscribeCount = 0;
-    this.server = http.createServer((req, res) => (res.writeHead(404), res.end()));
+    this.server = http.createServer((req, res) => {
+      if (!onRequest || onRequest(req, res) === false) (res.writeHead(404), res.end());
+    });
     this.wss = new WebSocketServer({ server: this.server, path });
     this.sockets = new Set();
     this.wss.on('connection', (ws) => this.onConnection(ws));
