@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { configReader, oneOf, text, type ConfigSchema } from '../api/config';
 import { birthTopic, bridgeTopic, commandFilter, type HaTopics } from './discovery';
+import { SharedPool } from './shared';
 
 /** A topic level of ours: no wildcards, no empty level, no leading or trailing "/". */
 const TOPIC_ROOT = '^[^#+/\\s]+(/[^#+/\\s]+)*$';
@@ -73,7 +74,6 @@ export class HaBridge extends EventEmitter {
   readonly client: MqttClient;
   connected = false;
   lastError: string | null = null;
-  users = 0;
 
   constructor(readonly settings: HaMqttSettings) {
     super();
@@ -132,29 +132,10 @@ export class HaBridge extends EventEmitter {
   }
 }
 
-const bridges = new Map<string, HaBridge>();
-const keyOf = (s: HaMqttSettings) => JSON.stringify([s.url, s.username ?? '', s.baseTopic, s.prefix]);
+const bridges = new SharedPool<HaBridge>((b) => b.end());
 
 /** A lease on the shared connection for these settings; `release()` closes it after the last user. */
 export function acquireBridge(s: HaMqttSettings): { bridge: HaBridge; release: () => Promise<void> } {
-  const key = keyOf(s);
-  let b = bridges.get(key);
-  if (!b) {
-    b = new HaBridge(s);
-    bridges.set(key, b);
-  }
-  b.users++;
-  const bridge = b;
-  let released = false;
-  return {
-    bridge,
-    release: async () => {
-      if (released) return;
-      released = true;
-      bridge.users--;
-      if (bridge.users > 0) return;
-      bridges.delete(key);
-      await bridge.end();
-    },
-  };
+  const lease = bridges.acquire(JSON.stringify([s.url, s.username ?? '', s.baseTopic, s.prefix]), () => new HaBridge(s));
+  return { bridge: lease.value, release: lease.release };
 }

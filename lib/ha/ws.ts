@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { createConnection, createLongLivedTokenAuth, ERR_CANNOT_CONNECT, ERR_INVALID_AUTH, type Connection, type ConnectionOptions, type HaWebSocket } from 'home-assistant-js-websocket';
 import { configReader, bool, text, type ConfigSchema } from '../api/config';
 import { EntityStates, type EntitiesEvent, type HaEntityState } from './state';
+import { SharedPool } from './shared';
 
 export const haServerConfigSchema: ConfigSchema = {
   type: 'object',
@@ -135,28 +136,10 @@ export class HaClient extends EventEmitter {
   }
 }
 
-const clients = new Map<string, HaClient & { users: number }>();
+const clients = new SharedPool<HaClient>((c) => c.close());
 
 /** A lease on the shared connection for these settings; `release()` closes it after the last user. */
 export function acquireHaClient(s: HaServerSettings): { client: HaClient; release: () => void } {
-  const key = JSON.stringify([s.url, s.token]);
-  let c = clients.get(key);
-  if (!c) {
-    c = Object.assign(new HaClient(s), { users: 0 });
-    clients.set(key, c);
-  }
-  c.users++;
-  const client = c;
-  let released = false;
-  return {
-    client,
-    release: () => {
-      if (released) return;
-      released = true;
-      client.users--;
-      if (client.users > 0) return;
-      clients.delete(key);
-      client.close();
-    },
-  };
+  const lease = clients.acquire(JSON.stringify([s.url, s.token]), () => new HaClient(s));
+  return { client: lease.value, release: () => void lease.release() };
 }
