@@ -130,6 +130,26 @@ export class HaClient extends EventEmitter {
     }, { type: 'subscribe_entities', entity_ids: entityIds });
   }
 
+  /** Every entity HA has: id, friendly name and unit (for the editor's entity picker). Rejects after `timeoutMs`. */
+  async entities(timeoutMs = 5000): Promise<Array<{ id: string; name?: string; unit?: string }>> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('Home Assistant did not answer')), timeoutMs)));
+    try {
+      const c = await Promise.race([this.ready, timeout]);
+      if (!c) throw new Error(this.lastError === 'auth' ? 'token refused' : 'not connected');
+      const states = await Promise.race([c.sendMessagePromise<Array<{ entity_id: string; attributes?: Record<string, unknown> }>>({ type: 'get_states' }), timeout]);
+      return states
+        .map((s) => ({
+          id: s.entity_id,
+          ...(typeof s.attributes?.friendly_name === 'string' ? { name: s.attributes.friendly_name } : {}),
+          ...(typeof s.attributes?.unit_of_measurement === 'string' ? { unit: s.attributes.unit_of_measurement } : {}),
+        }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   close(): void {
     this.closed = true;
     this.connection?.close();

@@ -7,6 +7,7 @@
 import { acquireHaClient, readHaServerSettings, type HaClient } from '../../lib/ha/ws';
 import type { Node, NodeAPI } from '../_shared/red';
 import { translator } from '../_shared/i18n';
+import { errorText } from '../_shared/device-node';
 
 /** What ha-state sees of an ha-server config node. */
 export interface HaServerNode extends Node {
@@ -30,4 +31,22 @@ module.exports = function (RED: NodeAPI) {
   }
 
   RED.nodes.registerType('ha-server', HaServerConfigNode, { credentials: { token: { type: 'password' } } });
+
+  // The ha-state editor's entity picker: the entities of a deployed ha-server.
+  if (RED.httpAdmin && RED.auth) {
+    RED.httpAdmin.get('/home-energy/ha-server/:id/entities', RED.auth.needsPermission('ha-server.read'), (req, res) => {
+      const node = RED.nodes.getNode(String(req.params.id)) as HaServerNode | null;
+      if (!node || typeof node.acquire !== 'function') return res.status(404).json({ error: 'ha-server not deployed' });
+      let lease: ReturnType<HaServerNode['acquire']>;
+      try {
+        lease = node.acquire();
+      } catch (e) {
+        return res.status(400).json({ error: errorText(e) });
+      }
+      lease.client.entities().then(
+        (list) => res.json(list),
+        (e) => res.status(502).json({ error: errorText(e) }),
+      ).finally(() => lease.release());
+    });
+  }
 };

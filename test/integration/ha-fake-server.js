@@ -1,7 +1,7 @@
 'use strict';
 // A fake Home Assistant websocket API on loopback for the ha-* tests: the auth handshake
 // (auth_required → auth → auth_ok | auth_invalid), subscribe_entities with entity_ids (compressed
-// states: `a` first, then `c` diffs), ping, unsubscribe, and a way to drop every connection.
+// states: `a` first, then `c` diffs), get_states, ping, unsubscribe, and a way to drop every connection.
 // Not a test itself.
 const http = require('node:http');
 const { WebSocketServer } = require('ws');
@@ -65,6 +65,8 @@ class FakeHa {
       } else if (m.type === 'unsubscribe_events') {
         this.subs = this.subs.filter((s) => !(s.ws === ws && s.id === m.subscription));
         reply({ type: 'result', success: true, result: null });
+      } else if (m.type === 'get_states') {
+        reply({ type: 'result', success: true, result: [...this.entities].map(([entity_id, e]) => ({ entity_id, state: e.state, attributes: e.attributes })) });
       } else if (m.type === 'ping') reply({ type: 'pong' });
       else reply({ type: 'result', success: false, error: { code: 'unknown_command', message: 'Unknown command.' } });
     });

@@ -103,6 +103,17 @@ describe('ha-state against a fake Home Assistant', () => {
     assert.equal(ha.auths.invalid, invalidBefore + 1);
   });
 
+  it("the editor's entity picker lists HA's entities with name and unit", async () => {
+    const f = flow();
+    await helper.load([haServerNode, haStateNode], f.nodes, f.creds);
+    const res = await helper.request().get('/home-energy/ha-server/srv/entities').expect(200);
+    assert.deepEqual(res.body, [
+      { id: 'sensor.battery_soc', unit: '%' },
+      { id: 'sensor.grid_power', unit: 'kW' },
+    ]);
+    await helper.request().get('/home-energy/ha-server/nope/entities').expect(404);
+  });
+
   it('resubscribes after HA drops the connection and sends the changes again', async () => {
     const f = flow();
     await helper.load([haServerNode, haStateNode], f.nodes, f.creds);
