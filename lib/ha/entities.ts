@@ -127,7 +127,8 @@ function battery(p: Obj): EntitySpec[] {
     enumSensor('state', 'State', p.state, BATTERY_STATES),
   ];
   if (has(p, 'stateText')) out.push(text('state_text', 'Device state', p.stateText, { entity_category: 'diagnostic' }));
-  if (has(p, 'strategy')) out.push(text('strategy', 'Strategy', p.strategy));
+  // A Sessy's strategy shows in its select; other batteries report theirs as text.
+  if (has(p, 'strategy') && p.source !== 'sessy') out.push(text('strategy', 'Strategy', p.strategy));
   if (isObj(p.limits)) out.push(power('max_charge', 'Max charge power', p.limits.maxChargeW, { entity_category: 'diagnostic' }), power('max_discharge', 'Max discharge power', p.limits.maxDischargeW, { entity_category: 'diagnostic' }));
   if (typeof p.capacityWh === 'number') out.push({ key: 'capacity', platform: 'sensor', name: 'Capacity', value: round(p.capacityWh / 1000, 3), device_class: 'energy_storage', state_class: 'measurement', unit: 'kWh', precision: 2 });
   if (isObj(p.energy)) {
