@@ -7,7 +7,9 @@
  */
 import { SESSY_STRATEGIES } from '../devices/sessy/descriptor';
 import { EV_MODES } from '../control/ev-charging/config';
-import { chargerStates } from '../api/charger-schemas';
+import { chargerReadingSchema, chargerStates } from '../api/charger-schemas';
+import { batteryReadingSchema, meterReadingSchema } from '../api/schemas';
+import { validator } from '../api/validate';
 
 export type Platform = 'sensor' | 'binary_sensor' | 'number' | 'select' | 'switch' | 'button';
 
@@ -261,4 +263,21 @@ export function entitiesOf(payload: unknown): EntitySpec[] | null {
   if (!isObj(payload) || typeof payload.kind !== 'string') return null;
   const f = KINDS[payload.kind];
   return f ? f(payload) : null;
+}
+
+const checks: Record<string, (v: unknown) => string | null> = {
+  meter: validator(meterReadingSchema, 'payload'),
+  battery: validator(batteryReadingSchema, 'payload'),
+  charger: validator(chargerReadingSchema, 'payload'),
+};
+
+/**
+ * A device reading is checked with the schema every node of this package uses for it (an error names
+ * the field); controller states, which have no schema, are taken as they are (a missing or odd
+ * value shows as unknown in HA).
+ */
+export function payloadProblem(payload: unknown): string | null {
+  const kind = isObj(payload) ? payload.kind : undefined;
+  const check = typeof kind === 'string' ? checks[kind] : undefined;
+  return check ? check(payload) : null;
 }

@@ -9,7 +9,7 @@ import { configReader } from '../../lib/api/config';
 import { HaDeviceBook } from '../../lib/ha/discovery';
 import { parseCommand } from '../../lib/ha/commands';
 import { haEntitiesConfigSchema, type HaEntitiesConfig } from '../../lib/ha/config';
-import { KINDS } from '../../lib/ha/entities';
+import { KINDS, payloadProblem } from '../../lib/ha/entities';
 import { packageOrigin } from '../../lib/ha/origin';
 import type { HaBridge } from '../../lib/ha/mqtt';
 import { clip, errorText, safeInput } from '../_shared/device-node';
@@ -89,6 +89,8 @@ module.exports = function (RED: NodeAPI) {
       if (!book || !lease) throw new Error(`${_('ha-entities.errors.config')}: ${problem ?? 'no broker'}`);
       const kind = (msg.payload as { kind?: unknown } | null)?.kind;
       if (typeof kind === 'string' && PASSED_OVER.has(kind)) return;
+      const bad = payloadProblem(msg.payload);
+      if (bad) throw new Error(bad);
       const r = book.update(msg, Date.now(), device);
       if (!r) throw new Error(`msg.payload: not a reading or controller state this node knows (payload.kind must be one of ${KIND_LIST})`);
       lease.bridge.publish(r.publish);

@@ -178,3 +178,39 @@ test('commands: invalid values from HA → an error naming the entity, no messag
   assert.equal(book.commandTarget('home-energy/he_other/setpoint/set'), null, 'not our device');
   assert.equal(book.commandTarget('elsewhere/he_sessy_AB12-CD34/setpoint/set'), null);
 });
+
+test('malformed payloads of a known kind never throw, and what goes out still passes the rules (random, seeded)', () => {
+  const { mulberry32 } = require('../helpers');
+  const rnd = mulberry32(20261203);
+  const junk = [null, undefined, NaN, Infinity, -1e308, '12', 'abc', '', true, [], [1, 'x', null], {}, { a: 1 }, -0, 1e12];
+  const pick = () => junk[Math.floor(rnd() * junk.length)];
+  const mutate = (v, depth) => {
+    if (rnd() < 0.25) return pick();
+    if (v && typeof v === 'object' && depth < 3) {
+      const o = Array.isArray(v) ? [...v] : { ...v };
+      for (const k of Object.keys(o)) if (k !== 'kind') o[k] = mutate(o[k], depth + 1);
+      return o;
+    }
+    return v;
+  };
+  for (let i = 0; i < 400; i++) {
+    const base = Object.values(ALL)[i % Object.keys(ALL).length];
+    const payload = { ...mutate(base, 0), kind: base.kind };
+    const book = new HaDeviceBook(T, O, 0);
+    const r = book.update({ payload, topic: pick(), device: pick() }, t0 + i);
+    assert.ok(r, `case ${i}: a device`);
+    for (const p of r.publish) {
+      if (p.topic.endsWith('/config')) assert.deepEqual(checkDevice(p.topic, JSON.parse(p.payload)), [], `case ${i}`);
+      if (p.topic.endsWith('/state')) for (const v of Object.values(JSON.parse(p.payload))) assert.ok(v === null || ['number', 'string', 'boolean'].includes(typeof v), `case ${i}: state value ${v}`);
+    }
+  }
+});
+
+test('device readings are checked with their schemas before they reach HA; controller states are not', () => {
+  const { payloadProblem } = require(path.join(dist, 'entities'));
+  for (const p of [meter, battery, sofar, charger, zeroExport, ev, peak]) assert.equal(payloadProblem(p), null, p.kind);
+  assert.match(payloadProblem({ ...battery, soc: 'abc' }), /^payload\.soc: /);
+  assert.match(payloadProblem({ ...meter, power: undefined }), /payload\.power: is required/);
+  assert.match(payloadProblem({ ...charger, state: 'flying' }), /^payload\.state: must be one of/);
+  assert.equal(payloadProblem({ ...zeroExport, gridW: 'x' }), null);
+});
