@@ -7,6 +7,8 @@
 import type { DeviceDescriptor } from './api/device';
 import { enectorDevice } from './devices/enector/device';
 import { ksemDevice } from './devices/ksem/device';
+import { p1Device } from './devices/p1/device';
+import { sessyDevice } from './devices/sessy/device';
 import { sofarDevice } from './devices/sofar/device';
 
 /** A running simulator of one device: where it listens and how to stop it. */
@@ -28,7 +30,7 @@ export interface DeviceEntry {
   simulator?: string;
 }
 
-export const DEVICES: readonly DeviceEntry[] = [ksemDevice, sofarDevice, enectorDevice];
+export const DEVICES: readonly DeviceEntry[] = [p1Device, ksemDevice, sessyDevice, sofarDevice, enectorDevice];
 
 /** The entry of a device by name (case-insensitive), or undefined. */
 export function findDevice(name: string): DeviceEntry | undefined {

@@ -6,16 +6,8 @@ const path = require('node:path');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** mulberry32: small seeded PRNG (floats in [0, 1)), so randomized tests reproduce from their seed. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: small seeded PRNG (floats in [0, 1)), so randomized tests reproduce from their seed (lib/util/random.ts). */
+const { mulberry32 } = require('../dist/lib/util/random');
 
 /** socat makes the serial ptys the RTU and P1 serial tests use; those tests skip without it. */
 const haveSocat = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;

@@ -30,7 +30,10 @@ import type { EvControllerLike, EvInputs, EvParams } from '../../lib/control/ev-
 import { Car } from '../../lib/sim/car';
 import { Household } from '../../lib/sim/household';
 import { localFields } from '../../lib/util/local-time';
+import { mulberry32 } from '../../lib/util/random';
 import { lineChart } from '../zero-export/report';
+import type { BenchDefinition } from '../index';
+import { BenchUsageError, str, type BenchArgs } from '../options';
 import { EvccPv, KsemSolarPure, OpenWb } from './baselines';
 
 export const CONTENDERS = ['ours', 'oracle', 'evcc', 'openwb', 'ksem'] as const;
@@ -88,15 +91,6 @@ function fileSpec(spec: string): { file: string; column?: string } {
   return m && !/^[a-zA-Z]$/.test(m[1]) ? { file: m[1], column: m[2] } : { file: spec };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Daytime sessions from a charging-reports CSV (semicolon, decimal comma): plug-in 07–12 h, ≥ 4 h, ≥ 5 kWh. */
 export function readSessions(file: string): Array<{ startMin: number; durationMin: number; needWh: number; id: string }> {
@@ -372,3 +366,56 @@ export function writeReport(dir: string, r: EvBenchResult, trace: Record<string,
   fs.writeFileSync(files[2], plot(trace));
   return files;
 }
+
+// ---------------------------------------------------------------------------------------------
+// `home-energy bench ev-charging`
+// ---------------------------------------------------------------------------------------------
+
+
+const EV_VALUE_OPTIONS = ['pv', 'load', 'sessions', 'from', 'days', 'mode', 'phases', 'fuse', 'pv-scale', 'load-scale', 'meter-period', 'seed', 'out'];
+
+function numOpt(a: BenchArgs, key: string, min: number, max: number): number | undefined {
+  const v = str(a, key);
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max) throw new BenchUsageError(`--${key} must be a number ${min}–${max}, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/** Options from parsed CLI arguments; a bad value is a usage error. */
+export function evOptions(a: BenchArgs): EvBenchOptions {
+  const mode = str(a, 'mode');
+  if (mode !== undefined && mode !== 'solar-pure' && mode !== 'solar-plus') throw new BenchUsageError(`--mode must be solar-pure or solar-plus, got ${JSON.stringify(mode)}`);
+  const phases = str(a, 'phases');
+  if (phases !== undefined && !['auto', '1', '3'].includes(phases)) throw new BenchUsageError(`--phases must be auto, 1 or 3, got ${JSON.stringify(phases)}`);
+  const from = str(a, 'from');
+  if (from !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new BenchUsageError(`--from must be a date YYYY-MM-DD, got ${JSON.stringify(from)}`);
+  return {
+    pv: str(a, 'pv'),
+    load: str(a, 'load'),
+    sessions: str(a, 'sessions'),
+    from,
+    days: numOpt(a, 'days', 1, 400),
+    mode: mode as EvBenchOptions['mode'],
+    phases: phases as EvBenchOptions['phases'],
+    fuseA: numOpt(a, 'fuse', 6, 250),
+    pvScale: numOpt(a, 'pv-scale', 0, 100),
+    loadScale: numOpt(a, 'load-scale', 0, 100),
+    meterPeriodS: numOpt(a, 'meter-period', 0.1, 60),
+    seed: numOpt(a, 'seed', 0, 2 ** 31),
+    out: str(a, 'out'),
+  };
+}
+
+export const evChargingBench: BenchDefinition<EvBenchResult & { files?: string[] }> = {
+  summary: 'EV surplus charging in closed loop on recorded PV/load and charging sessions: ours vs oracle, evcc PV, openWB, KSEM (solar energy, captured %, starts, phase switches, fuse overload)',
+  options:
+    '[--pv FILE[:COL]] [--load FILE[:COL]] [--sessions FILE] [--from DATE] [--days N (2)] [--mode solar-pure|solar-plus] [--phases auto|1|3] [--fuse A (25)] [--pv-scale F (2)] [--load-scale F (1)] [--meter-period S (1)] [--seed N (1)] [--out DIR (bench-results/ev-charging)] [--json]',
+  valueOptions: EV_VALUE_OPTIONS,
+  async run(opts) {
+    const o = evOptions(opts.args);
+    const { result, trace } = runEvBench(o);
+    if (opts.json) return result;
+    return { ...result, files: writeReport(o.out ?? path.join('bench-results', 'ev-charging'), result, trace) };
+  },
+  markdown: (r) => [...markdown(r), ...(r.files ? ['', `Written: ${r.files.join(', ')}`] : [])],
+};

@@ -26,16 +26,8 @@
  * reports how much).
  */
 
-/** mulberry32: small seeded PRNG, floats in [0, 1) (the same generator as test/helpers.js). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../lib/util/random';
+import { mulberry32 } from '../../lib/util/random';
 
 export type ApplianceKind = 'fridge' | 'kettle' | 'microwave' | 'oven' | 'washer' | 'lights';
 

@@ -19,8 +19,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { str, UsageError, type Args } from '../../lib/cli/args';
-import type { BenchDefinition, BenchRunOptions } from '../../lib/cli/bench';
+import type { BenchDefinition, BenchRunOptions } from '../index';
+import { BenchUsageError as UsageError, str, type BenchArgs as Args } from '../options';
 import { ZeroExportController } from '../../lib/control/zero-export/controller';
 import { utcOffsetMs } from '../../lib/sim/household';
 import { MarstekPd, NaiveLoop, OpenEmsBalancing, type BaselineUnit } from './baselines';
@@ -506,7 +506,7 @@ function markdown(r: BenchResult): string[] {
   ];
 }
 
-/** Registration for `home-energy bench zero-export` (lib/cli/bench.ts). */
+/** Registration for `home-energy bench zero-export` (bench/index.ts). */
 export const zeroExportBench: BenchDefinition<BenchResult> = {
   summary:
     'zero-export controllers in closed loop on recorded load/PV: ours vs oracle, OpenEMS balancing+PID, Marstek PD, naive, no battery (regret, settle, crossings, commands)',

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../../lib/cli/args';
+import { BenchUsageError as UsageError } from '../options';
 import { DAY_MS, interpolate, loadSeries, localWallMs, seriesPosition, wallToUtcMs, type Series } from '../../lib/sim/household';
 import { APPLIANCE_RULE, applianceTrace, type ApplianceSummary } from './appliances';
 

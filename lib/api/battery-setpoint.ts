@@ -17,6 +17,12 @@ export interface SetpointCommand {
 
 type Parsed = { command: SetpointCommand } | { error: string };
 
+/**
+ * CommandOutcome.reason of a setpoint that a newer one replaced before it went on the wire (a
+ * driver that coalesces setpoints says so; the battery node then sends no reply for it).
+ */
+export const SUPERSEDED = 'superseded by a newer setpoint';
+
 const checkSetpoint = validator(batterySetpointSchema, 'payload');
 
 /** Largest setpoint magnitude a message may carry, W (the schema's bound; devices clamp further). */

@@ -1,5 +1,34 @@
-/** JSON Schemas of the normalized messages (DESIGN.md §2). */
+/**
+ * JSON Schemas of the normalized messages (DESIGN.md §2).
+ *
+ * Every number is finite: ajv's `type: "number"` alone rejects NaN and ±Infinity, but a type list
+ * (`["number", "null"]`) does not, and JS objects (unlike JSON) can carry them (issue 11 defect 4:
+ * 400 digits in a telegram became Infinity). `finite()` gives every numeric schema bounds of
+ * ±Number.MAX_VALUE where it has none, which ajv checks with NaN failing too.
+ */
 import type { SchemaObject } from 'ajv';
+
+/** The widest finite bounds. */
+const FINITE_MIN = -Number.MAX_VALUE;
+const FINITE_MAX = Number.MAX_VALUE;
+
+function isNumeric(type: unknown): boolean {
+  const types = Array.isArray(type) ? type : [type];
+  return types.includes('number') || types.includes('integer');
+}
+
+/** A copy of `schema` in which every number or integer schema (at any depth) also rejects NaN and ±Infinity. */
+export function finite<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map((s) => finite(s)) as T;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) out[k] = k === 'const' || k === 'enum' || k === 'default' ? v : finite(v);
+  if (isNumeric(out.type)) {
+    if (out.minimum === undefined && out.exclusiveMinimum === undefined) out.minimum = FINITE_MIN;
+    if (out.maximum === undefined && out.exclusiveMaximum === undefined) out.maximum = FINITE_MAX;
+  }
+  return out as T;
+}
 
 const num = { type: 'number' };
 const isoOrNull = { type: ['string', 'null'] };
@@ -10,7 +39,7 @@ const phase = {
 };
 const volume = { type: 'object', required: ['m3', 'at'], properties: { m3: num, at: isoOrNull } };
 
-export const meterReadingSchema: SchemaObject = {
+export const meterReadingSchema: SchemaObject = finite({
   $id: 'home-energy/meter-reading',
   type: 'object',
   required: ['kind', 'timestamp', 'source', 'power'],
@@ -60,33 +89,11 @@ export const meterReadingSchema: SchemaObject = {
     water: volume,
     heat: { type: 'object', required: ['GJ', 'at'], properties: { GJ: num, at: isoOrNull } },
   },
-};
-
-/** p1-meter node configuration (as saved by the editor). */
-export const p1MeterConfigSchema: SchemaObject = {
-  type: 'object',
-  required: ['source'],
-  properties: {
-    source: { enum: ['serial', 'tcp', 'sessy', 'input'] },
-    serialPort: { type: 'string' },
-    baud: { enum: ['auto', '115200', '9600', 115200, 9600] },
-    framing: { enum: ['8N1', '7E1'] },
-    host: { type: 'string' },
-    port: { type: ['integer', 'string'] },
-    url: { type: 'string' },
-    pollInterval: { type: ['number', 'string'] },
-    staleAfter: { type: ['number', 'string'] },
-  },
-  allOf: [
-    { if: { properties: { source: { const: 'serial' } } }, then: { properties: { serialPort: { minLength: 1 } }, required: ['serialPort'] } },
-    { if: { properties: { source: { const: 'tcp' } } }, then: { properties: { host: { minLength: 1 } }, required: ['host', 'port'] } },
-    { if: { properties: { source: { const: 'sessy' } } }, then: { properties: { url: { minLength: 1 } }, required: ['url'] } },
-  ],
-};
+});
 
 export const batteryStates = ['ready', 'starting', 'empty', 'full', 'standby', 'override', 'error', 'offline', 'unknown'];
 
-export const batteryReadingSchema: SchemaObject = {
+export const batteryReadingSchema: SchemaObject = finite({
   $id: 'home-energy/battery-reading',
   type: 'object',
   required: ['kind', 'timestamp', 'source', 'soc', 'power', 'state', 'limits'],
@@ -111,10 +118,10 @@ export const batteryReadingSchema: SchemaObject = {
     capacityWh: { type: ['number', 'null'], minimum: 0 },
     energy: { type: 'object', properties: { chargedWh: { type: 'number', minimum: 0 }, dischargedWh: { type: 'number', minimum: 0 } } },
   },
-};
+});
 
 /** A battery-setpoint command as it arrives in msg.payload (both sessy-battery and sofar-inverter). */
-export const batterySetpointSchema: SchemaObject = {
+export const batterySetpointSchema: SchemaObject = finite({
   $id: 'home-energy/battery-setpoint',
   type: 'object',
   required: ['kind', 'power'],
@@ -125,10 +132,10 @@ export const batterySetpointSchema: SchemaObject = {
     reason: { type: 'string' },
   },
   additionalProperties: false,
-};
+});
 
 /** A battery-release command (both sessy-battery and sofar-inverter): hand the unit back to its own control. */
-export const batteryReleaseSchema: SchemaObject = {
+export const batteryReleaseSchema: SchemaObject = finite({
   $id: 'home-energy/battery-release',
   type: 'object',
   required: ['kind'],
@@ -138,4 +145,4 @@ export const batteryReleaseSchema: SchemaObject = {
     reason: { type: 'string' },
   },
   additionalProperties: false,
-};
+});

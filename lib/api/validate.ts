@@ -10,6 +10,8 @@ function describe(e: ErrorObject, root: string): string {
   const field = root + (e.instancePath ? e.instancePath.replace(/\//g, '.') : '');
   if (e.keyword === 'required') return `${field}.${(e.params as { missingProperty: string }).missingProperty}: is required`;
   if (e.keyword === 'enum') return `${field}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  // finite() bounds (schemas.ts): only NaN and ±Infinity break them
+  if ((e.keyword === 'maximum' || e.keyword === 'minimum') && Math.abs((e.params as { limit: number }).limit) === Number.MAX_VALUE) return `${field}: must be a finite number`;
   if (e.keyword === 'additionalProperties') return `${field}.${(e.params as { additionalProperty: string }).additionalProperty}: is not allowed`;
   return `${field}: ${e.message}`;
 }

@@ -95,10 +95,6 @@ export function parseCommand(device: HaDevice, entity: EntitySpec, raw: Buffer |
       const v = number(text, entity);
       return typeof v === 'string' ? { error: v } : out('target', v);
     }
-    case 'desired-peak': {
-      const v = number(text, entity);
-      return typeof v === 'string' ? { error: v } : out('desiredPeak', v);
-    }
     default:
       return { error: `${entity.name}: not a command entity` };
   }

@@ -38,6 +38,8 @@ const CONTROLLERS: Record<string, { id: string; title: string }> = {
   'zero-export-status': { id: 'zero_export', title: 'Zero export' },
   'ev-charging-state': { id: 'ev_charging', title: 'EV charging' },
   'peak-shaving-state': { id: 'peak_shaving', title: 'Peak shaving' },
+  tariff: { id: 'tariff', title: 'Tariff' },
+  'battery-plan': { id: 'battery_planner', title: 'Battery planner' },
 };
 const TITLES: Record<string, string> = { meter: 'Meter', battery: 'Battery', charger: 'Charger' };
 
@@ -62,7 +64,9 @@ export function deviceOf(msg: { topic?: unknown; payload?: unknown; device?: unk
   let name: string;
   if (ctl) {
     const t = text(msg.topic);
-    const id = userName ?? (t && t !== kind.replace(/-(status|state)$/, '') ? t : null);
+    // The controller node's default topic names no instance.
+    const defaults = [kind.replace(/-(status|state|plan)$/, ''), ctl.id.replace(/_/g, '-')];
+    const id = userName ?? (t && !defaults.includes(t) ? t : null);
     objectId = safeKey(`he_${ctl.id}${id ? `_${id}` : ''}`);
     name = userName ?? (id ? `${ctl.title} ${id}` : ctl.title);
   } else {

@@ -22,8 +22,7 @@ export type CommandKind =
   | 'ev-mode'
   | 'charger-current'
   | 'enable'
-  | 'target'
-  | 'desired-peak';
+  | 'target';
 
 export interface EntitySpec {
   /** Component id in `cmps`, key in the state JSON: [a-z0-9_] only. */
@@ -94,7 +93,6 @@ export const SOFAR_MODES = ['standby', 'auto'];
 export const BATTERY_SETPOINT_MAX_W = 10000;
 export const EV_CURRENT_MAX_A = 32;
 export const GRID_TARGET_MAX_W = 10000;
-export const DESIRED_PEAK_MAX_W = 50000;
 
 function meter(p: Obj): EntitySpec[] {
   const out: EntitySpec[] = [power('power', 'Grid power', p.power)];
@@ -234,11 +232,26 @@ function peakShaving(p: Obj): EntitySpec[] {
     { key: 'quarters_above', platform: 'sensor', name: 'Quarters above limit', value: round(p.quartersAboveLimit, 0), state_class: 'measurement' },
   ];
   if (Array.isArray(p.reasons)) out.push(text('reason', 'Reason', p.reasons[0] ?? null));
-  out.push({
-    key: 'desired_peak', platform: 'number', name: 'Desired peak', value: round(p.desiredPeakW, 0), device_class: 'power', unit: 'W',
-    min: 0, max: DESIRED_PEAK_MAX_W, step: 100, command: 'desired-peak', entity_category: 'config',
-  });
-  if (has(p, 'enabled')) out.push({ key: 'enable', platform: 'switch', name: 'Control', value: p.enabled !== false, command: 'enable' });
+  // The peak-shaving node takes no desired peak at run time (only enable): a sensor, not a number.
+  out.push(power('desired_peak', 'Desired peak', p.desiredPeakW, { entity_category: 'diagnostic' }));
+  if (typeof p.enabled === 'boolean') out.push({ key: 'enable', platform: 'switch', name: 'Control', value: p.enabled, command: 'enable' });
+  return out;
+}
+
+/** Prices per kWh: a unit HA accepts without a device class (monetary needs a bare currency). */
+const price = (key: string, name: string, v: unknown, unit: string): EntitySpec => ({ key, platform: 'sensor', name, value: round(v, 5), state_class: 'measurement', unit, precision: 4, icon: 'mdi:currency-eur' });
+
+function tariff(p: Obj): EntitySpec[] {
+  const unit = typeof p.unit === 'string' && /^[A-Z]{3}\/kWh$/.test(p.unit) ? p.unit : 'EUR/kWh';
+  const out: EntitySpec[] = [price('import_price', 'Import price', p.importPrice, unit), price('export_price', 'Export price', p.exportPrice, unit)];
+  if (has(p, 'source')) out.push(text('source', 'Price source', p.source, { entity_category: 'diagnostic' }));
+  return out;
+}
+
+function batteryPlan(p: Obj): EntitySpec[] {
+  const eur = (key: string, name: string, v: unknown): EntitySpec => ({ key, platform: 'sensor', name, value: round(v, 2), unit: 'EUR', precision: 2, icon: 'mdi:cash' });
+  const out: EntitySpec[] = [eur('cost', 'Plan cost', p.costEur), eur('cost_without_battery', 'Cost without battery', p.noBatteryCostEur), eur('saving', 'Plan saving', p.savingEur)];
+  if (has(p, 'reason')) out.push(text('reason', 'Reason', p.reason));
   return out;
 }
 
@@ -250,6 +263,8 @@ export const KINDS: Readonly<Record<string, (p: Obj) => EntitySpec[]>> = {
   'zero-export-status': zeroExport,
   'ev-charging-state': evCharging,
   'peak-shaving-state': peakShaving,
+  tariff,
+  'battery-plan': batteryPlan,
 };
 
 /** Component id / object id text: [a-zA-Z0-9_-] only (HA core mqtt/discovery.py TOPIC_MATCHER). */

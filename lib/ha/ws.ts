@@ -1,12 +1,13 @@
 /**
  * The Home Assistant websocket, through npm home-assistant-js-websocket (connection, reconnect with
- * backoff, resubscription after a reconnect). Its own socket factory needs a global WebSocket
- * (Node 22+); ours uses the `ws` package and does HA's auth handshake (auth_required → auth with
+ * backoff, resubscription after a reconnect). Its own socket factory needs a global WebSocket,
+ * which Node 20 lacks; ours uses Node's WebSocket (22+) or else the `ws` package that mqtt.js
+ * depends on, and does HA's auth handshake (auth_required → auth with
  * the token → auth_ok | auth_invalid; HA developer docs, WebSocket API). One shared connection per
  * URL and token, reference-counted. No Node-RED here.
  */
 import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
+import * as path from 'node:path';
 import { createConnection, createLongLivedTokenAuth, ERR_CANNOT_CONNECT, ERR_INVALID_AUTH, type Connection, type ConnectionOptions, type HaWebSocket } from 'home-assistant-js-websocket';
 import { configReader, bool, text, type ConfigSchema } from '../api/config';
 import { EntityStates, type EntitiesEvent, type HaEntityState } from './state';
@@ -40,26 +41,55 @@ export function readHaServerSettings(raw: unknown, creds: { token?: string }, en
   return { ok: true, settings: { url: r.config.url.replace(/\/+$/, ''), token: creds.token.trim() } };
 }
 
-/** HA's auth handshake on a `ws` socket; resolves with the socket once HA says auth_ok. */
+/** The WebSocket class to use: Node's own (Node 22+), else the `ws` package that mqtt.js brings along (Node 20). */
+function webSocketClass(): new (url: string) => WebSocketLike {
+  const g = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
+  if (g) return g;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve('ws', { paths: [path.dirname(require.resolve('mqtt'))] }));
+}
+
+/** The WHATWG WebSocket API subset we use (Node's WebSocket and `ws` both have it). */
+interface WebSocketLike {
+  send(data: string): void;
+  close(): void;
+  addEventListener(type: string, fn: (ev: { data?: unknown }) => void): void;
+  removeEventListener(type: string, fn: (ev: { data?: unknown }) => void): void;
+  /** `ws` only: an 'error' event without a listener would throw. */
+  on?(event: 'error', fn: () => void): void;
+}
+
+/** HA's auth handshake on a WebSocket; resolves with the socket once HA says auth_ok. */
 export function createWsSocket(options: ConnectionOptions): Promise<HaWebSocket> {
   const auth = options.auth!;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(auth.wsUrl, { handshakeTimeout: 10_000 });
+    const WS = webSocketClass();
+    const ws = new WS(auth.wsUrl);
+    ws.on?.('error', () => undefined); // errors are handled through the listeners below and by the library's close handling
     let settled = false;
+    const timer = setTimeout(() => fail(ERR_CANNOT_CONNECT), 10_000);
+    const detach = () => {
+      clearTimeout(timer);
+      ws.removeEventListener('message', onMessage);
+      ws.removeEventListener('close', onClose);
+      ws.removeEventListener('error', onClose);
+    };
     const fail = (code: number) => {
       if (settled) return;
       settled = true;
-      ws.removeAllListeners();
-      ws.on('error', () => undefined);
-      ws.terminate();
+      detach();
+      try {
+        ws.close();
+      } catch {
+        /* already closed */
+      }
       reject(code);
     };
-    ws.on('error', () => fail(ERR_CANNOT_CONNECT));
-    ws.on('close', () => fail(ERR_CANNOT_CONNECT));
-    ws.on('message', (data) => {
+    const onClose = () => fail(ERR_CANNOT_CONNECT);
+    const onMessage = (ev: { data?: unknown }) => {
       let m: { type?: string; ha_version?: string };
       try {
-        m = JSON.parse(data.toString());
+        m = JSON.parse(String(ev.data));
       } catch {
         return fail(ERR_CANNOT_CONNECT);
       }
@@ -67,14 +97,14 @@ export function createWsSocket(options: ConnectionOptions): Promise<HaWebSocket>
       else if (m.type === 'auth_invalid') fail(ERR_INVALID_AUTH);
       else if (m.type === 'auth_ok') {
         settled = true;
-        ws.removeAllListeners('message');
-        ws.removeAllListeners('close');
-        ws.removeAllListeners('error');
-        ws.on('error', () => undefined);
+        detach();
         (ws as unknown as HaWebSocket).haVersion = m.ha_version ?? '';
         resolve(ws as unknown as HaWebSocket);
       }
-    });
+    };
+    ws.addEventListener('message', onMessage);
+    ws.addEventListener('close', onClose);
+    ws.addEventListener('error', onClose);
   });
 }
 

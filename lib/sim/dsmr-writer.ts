@@ -35,6 +35,8 @@
  * offset (Europe/Amsterdam or Europe/Brussels: S = UTC+02:00, W = UTC+01:00).
  */
 import { crc16Arc, crcHex } from '../devices/p1/crc';
+import { CAPTURE_IDS, obisCode, p1Point } from '../devices/p1/descriptor';
+import { scaleOut, type DevicePoint } from '../api/device';
 import type { Clock } from '../util/clock';
 import { localWallMs, utcOffsetMs, wallToUtcMs, DAY_MS, type Household, type HouseholdState } from './household';
 
@@ -145,6 +147,10 @@ export interface MeterSnapshot {
   water?: MbusSnapshot;
   capacity?: CapacitySnapshot;
 }
+
+/** M-Bus device types of the simulated sub-meters (descriptor point mbus.deviceType). */
+const MBUS_GAS = 3;
+const MBUS_WATER = 7;
 
 const MIN5 = 5 * 60_000;
 const QUARTER = 15 * 60_000;
@@ -282,8 +288,8 @@ export class DsmrMeter {
       const m3 = o?.startM3 ?? start;
       return { channel: o?.channel ?? channel, deviceType: type, id: o?.id ?? id, flow: fn, m3, captured: m3, capturedAt: Math.floor(now / MIN5) * MIN5 };
     };
-    this.gas = mbus(opts.gas, true, 1, 3, def.gasId, this.profile === 'NL' ? 4321.123 : 1234.567, defaultGasFlow);
-    this.water = mbus(opts.water, this.profile === 'BE', 2, 7, DEFAULTS.BE.waterId, 123.456, defaultWaterFlow);
+    this.gas = mbus(opts.gas, true, 1, MBUS_GAS, def.gasId, this.profile === 'NL' ? 4321.123 : 1234.567, defaultGasFlow);
+    this.water = mbus(opts.water, this.profile === 'BE', 2, MBUS_WATER, DEFAULTS.BE.waterId, 123.456, defaultWaterFlow);
 
     this.quarterStart = Math.floor(now / QUARTER) * QUARTER;
     this.quarterObservedFrom = now;
@@ -450,7 +456,7 @@ export class DsmrMeter {
           monthText: ts(h.month),
           peakW: round(h.peakW),
           at: h.at,
-          atText: h.at === null ? '632525252525W' : ts(h.at),
+          atText: h.at === null ? NULL_TIMESTAMP : ts(h.at),
         })),
       };
     }
@@ -469,60 +475,157 @@ export function withCrc(body: string): string {
   return s + crcHex(crc16Arc(s)) + '\r\n';
 }
 
+// ---------------------------------------------------------------------------------------------
+// Encoding through the P1 descriptor (lib/devices/p1/descriptor.ts): every OBIS code, scale and
+// device unit comes from its points; this file adds only the fixed-width text layout the vectors
+// of p1-dsmr.md §2.9 show.
+// ---------------------------------------------------------------------------------------------
+
+/** Digits before and after the decimal point of a number in a device unit (vectors V1, V5, V6). */
+const LAYOUT: Record<string, { int: number; dec: number }> = {
+  kWh: { int: 6, dec: 3 },
+  kW: { int: 2, dec: 3 },
+  V: { int: 3, dec: 1 },
+  m3: { int: 5, dec: 3 },
+  s: { int: 10, dec: 0 },
+};
+/** Points whose layout differs from their unit's (V5/V6: `(999.9*kW)`, `(999*A)`). */
+const LAYOUT_OF_POINT: Record<string, { int: number; dec: number }> = { limiter: { int: 3, dec: 1 }, fuse: { int: 3, dec: 0 } };
+/** Whole-number widths (`0-0:96.14.0(0002)`, `0-0:96.7.21(00004)`, `0-1:24.1.0(003)`). */
+const WIDTH_OF_POINT: Record<string, number> = {
+  tariff: 4,
+  'powerFailures.count': 5,
+  'powerFailures.longCount': 5,
+  'mbus.deviceType': 3,
+  breaker: 1,
+  'mbus.valve': 1,
+};
+const SAG_SWELL = /^L\d\.(sags|swells)$/;
+
+export interface EncodeOptions {
+  /** NL currents are whole amps, BE currents have 2 decimals (p1-dsmr.md §2.6). */
+  profile?: MeterProfile;
+  /** Time zone of time stamps given as ms (default Europe/Amsterdam). */
+  timeZone?: string;
+}
+
+function layoutOf(p: DevicePoint, profile: MeterProfile): { int: number; dec: number } {
+  const own = LAYOUT_OF_POINT[p.name];
+  if (own) return own;
+  if (p.deviceUnit === 'A') return profile === 'NL' ? { int: 3, dec: 0 } : { int: 3, dec: 2 };
+  const l = p.deviceUnit ? LAYOUT[p.deviceUnit] : undefined;
+  if (!l) throw new Error(`dsmr-writer: no layout for point ${p.name} (${p.deviceUnit ?? 'no unit'})`);
+  return l;
+}
+
+/**
+ * The text inside one group of point `name` for a value in our unit: numbers scaled to the device
+ * unit, fixed width, with `*unit`; whole numbers zero-padded; hex text hex-encoded; time stamps
+ * (ms) as `YYMMDDhhmmssX`; other strings as they are.
+ */
+export function encodeValue(name: string, value: number | string, o: EncodeOptions = {}): string {
+  const p = p1Point(name);
+  const profile = o.profile ?? 'NL';
+  const t = p.valueType ?? 'number';
+  if (t === 'timestamp') return typeof value === 'number' ? dsmrTimestamp(value, o.timeZone ?? DEFAULTS.NL.tz) : value;
+  if (typeof value === 'string') {
+    if (p.deviceUnit === 'hex') return toHex(value);
+    if (p.deviceUnit === 'version digits') return value.replace('.', '');
+    return value;
+  }
+  const width = WIDTH_OF_POINT[p.name] ?? (SAG_SWELL.test(p.name) ? 5 : undefined);
+  if (t === 'integer' || t === 'enum') return fixed(value, width ?? 1, 0);
+  const l = layoutOf(p, profile);
+  return `${fixed(scaleOut(p, value) * 10 ** l.dec, l.int, l.dec)}*${p.deviceUnit}`;
+}
+
+/** One group `(…)` of a point. */
+export function encodeGroup(name: string, value: number | string, o: EncodeOptions = {}): string {
+  return `(${encodeValue(name, value, o)})`;
+}
+
+/** A data line: the point's OBIS code (M-Bus points on `channel`) followed by the groups. */
+export function obisLine(name: string, groups: string[], channel?: number): string {
+  return obisCode(name, channel) + groups.join('');
+}
+
+/** A one-group line of a point for a value in our unit. */
+export function pointLine(name: string, value: number | string, o: EncodeOptions & { channel?: number } = {}): string {
+  return obisLine(name, [encodeGroup(name, value, o)], o.channel);
+}
+
+/** `1-0:99.97.0(n)(0-0:96.7.19)(end)(duration*s)…` (p1-dsmr.md §2.3 profile buffers). */
+export function failureLogLine(entries: Array<{ end: number; durationS: number }>, o: EncodeOptions = {}): string {
+  const groups = [`(${entries.length})`, `(${CAPTURE_IDS.failureEnd})`];
+  for (const e of entries) groups.push(encodeGroup('timestamp', e.end, o), encodeGroup('powerFailures.log', e.durationS, o));
+  return obisLine('powerFailures.log', groups);
+}
+
+/** `0-0:98.1.0(n)(1-0:1.6.0)(1-0:1.6.0)(month)(time)(peak*kW)…`; `at` null → the `632525252525W` placeholder (V7). */
+export function historyLine(entries: Array<{ month: number | string; at: number | string | null; peakW: number }>, o: EncodeOptions = {}): string {
+  const peakId = obisCode('capacity.monthPeak');
+  const groups = [`(${entries.length})`, `(${peakId})`, `(${peakId})`];
+  for (const h of entries) groups.push(encodeGroup('capacity.monthPeakAt', h.month, o), encodeGroup('capacity.monthPeakAt', h.at ?? NULL_TIMESTAMP, o), encodeGroup('capacity.history', h.peakW, o));
+  return obisLine('capacity.history', groups);
+}
+
+/** Fluvius "no value" time stamp (p1-dsmr.md §2.5, vector V7). */
+export const NULL_TIMESTAMP = '632525252525W';
+
 function formatTelegram(s: MeterSnapshot, failureLog: number, tz: string): string {
-  const kwh = (wh: number) => `(${fixed(wh, 6, 3)}*kWh)`;
-  const kw = (w: number) => `(${fixed(w, 2, 3)}*kW)`;
-  const volt = (v: number) => `(${fixed(v * 10, 3, 1)}*V)`;
-  const amp = (a: number) => (s.profile === 'NL' ? `(${fixed(a, 3, 0)}*A)` : `(${fixed(a * 100, 3, 2)}*A)`);
-  const m3 = (v: number) => `(${fixed(v * 1000, 5, 3)}*m3)`;
+  const o: EncodeOptions = { profile: s.profile, timeZone: tz };
+  const one = (name: string, value: number | string, channel?: number) => pointLine(name, value, { ...o, channel });
   const L: string[] = [`/${s.header}`, ''];
-  const phaseIds = ['', '2', '4', '6'];
-  const vIds = ['32', '52', '72'];
-  const iIds = ['31', '51', '71'];
   const n = s.phases.length;
-  const perPhase = (fn: (i: number) => string) => {
-    for (let i = 0; i < n; i++) L.push(fn(i));
+  const perPhase = (point: string, value: (ph: PhaseSnapshot) => number) => {
+    for (let i = 0; i < n; i++) L.push(one(`L${i + 1}.${point}`, value(s.phases[i])));
   };
   const energyLines = () => {
-    L.push(`1-0:1.8.1${kwh(s.energyWh.import1)}`, `1-0:1.8.2${kwh(s.energyWh.import2)}`);
-    L.push(`1-0:2.8.1${kwh(s.energyWh.export1)}`, `1-0:2.8.2${kwh(s.energyWh.export2)}`);
+    const e = s.energyWh;
+    L.push(one('energy.import.t1', e.import1), one('energy.import.t2', e.import2), one('energy.export.t1', e.export1), one('energy.export.t2', e.export2));
   };
+  const powerLines = () => L.push(one('importPower', s.importW), one('exportPower', s.exportW));
   if (s.profile === 'NL') {
-    L.push('1-3:0.2.8(50)', `0-0:1.0.0(${s.timestampText})`, `0-0:96.1.1(${s.serialHex})`);
+    L.push(one('version', '5.0'), one('timestamp', s.timestampText), one('equipmentId', s.serial));
     energyLines();
-    L.push(`0-0:96.14.0(${String(s.tariff).padStart(4, '0')})`, `1-0:1.7.0${kw(s.importW)}`, `1-0:2.7.0${kw(s.exportW)}`);
-    L.push(`0-0:96.7.21(${fixed(s.powerFailures, 5, 0)})`, `0-0:96.7.9(${fixed(s.longPowerFailures, 5, 0)})`);
-    L.push(`1-0:99.97.0(1)(0-0:96.7.19)(${dsmrTimestamp(failureLog, tz)})(0000000240*s)`);
-    perPhase((i) => `1-0:${vIds[i]}.32.0(00000)`);
-    perPhase((i) => `1-0:${vIds[i]}.36.0(00000)`);
-    L.push('0-0:96.13.0()');
-    perPhase((i) => `1-0:${vIds[i]}.7.0${volt(s.phases[i].voltage)}`);
-    perPhase((i) => `1-0:${iIds[i]}.7.0${amp(s.phases[i].current)}`);
-    perPhase((i) => `1-0:${phaseIds[i + 1]}1.7.0${kw(s.phases[i].importW)}`);
-    perPhase((i) => `1-0:${phaseIds[i + 1]}2.7.0${kw(s.phases[i].exportW)}`);
+    L.push(one('tariff', s.tariff));
+    powerLines();
+    L.push(one('powerFailures.count', s.powerFailures), one('powerFailures.longCount', s.longPowerFailures));
+    L.push(failureLogLine([{ end: failureLog, durationS: 240 }], o));
+    perPhase('sags', () => 0);
+    perPhase('swells', () => 0);
+    L.push(obisLine('message.text', ['()']));
+    perPhase('voltage', (p) => p.voltage);
+    perPhase('current', (p) => p.current);
+    perPhase('importPower', (p) => p.importW);
+    perPhase('exportPower', (p) => p.exportW);
     if (s.gas) {
       const g = s.gas;
-      L.push(`0-${g.channel}:24.1.0(003)`, `0-${g.channel}:96.1.0(${g.idHex})`, `0-${g.channel}:24.2.1(${g.atText})${m3(g.m3)}`);
+      L.push(one('mbus.deviceType', g.deviceType, g.channel), one('mbus.id', g.id, g.channel));
+      L.push(obisLine('mbus.reading', [encodeGroup('mbus.readingAt', g.atText, o), encodeGroup('mbus.reading', g.m3, o)], g.channel));
     }
   } else {
     const c = s.capacity!;
-    L.push('0-0:96.1.4(50217)', `0-0:96.1.1(${s.serialHex})`, `0-0:1.0.0(${s.timestampText})`);
+    L.push(one('versionBE', '50217'), one('equipmentId', s.serial), one('timestamp', s.timestampText));
     energyLines();
-    L.push(`0-0:96.14.0(${String(s.tariff).padStart(4, '0')})`);
-    L.push(`1-0:1.4.0${kw(c.currentAverageW)}`, `1-0:1.6.0(${c.monthPeakAtText})${kw(c.monthPeakW)}`);
-    L.push(`0-0:98.1.0(${c.history.length})(1-0:1.6.0)(1-0:1.6.0)` + c.history.map((h) => `(${h.monthText})(${h.atText})${kw(h.peakW)}`).join(''));
-    L.push(`1-0:1.7.0${kw(s.importW)}`, `1-0:2.7.0${kw(s.exportW)}`);
-    perPhase((i) => `1-0:${phaseIds[i + 1]}1.7.0${kw(s.phases[i].importW)}`);
-    perPhase((i) => `1-0:${phaseIds[i + 1]}2.7.0${kw(s.phases[i].exportW)}`);
-    perPhase((i) => `1-0:${vIds[i]}.7.0${volt(s.phases[i].voltage)}`);
-    perPhase((i) => `1-0:${iIds[i]}.7.0${amp(s.phases[i].current)}`);
-    L.push('0-0:96.3.10(1)', '0-0:17.0.0(999.9*kW)', '1-0:31.4.0(999*A)', '0-0:96.13.0()');
+    L.push(one('tariff', s.tariff));
+    L.push(one('capacity.currentAverage', c.currentAverageW));
+    L.push(obisLine('capacity.monthPeak', [encodeGroup('capacity.monthPeakAt', c.monthPeakAtText, o), encodeGroup('capacity.monthPeak', c.monthPeakW, o)]));
+    L.push(historyLine(c.history.map((h) => ({ month: h.monthText, at: h.atText, peakW: h.peakW })), o));
+    powerLines();
+    perPhase('importPower', (p) => p.importW);
+    perPhase('exportPower', (p) => p.exportW);
+    perPhase('voltage', (p) => p.voltage);
+    perPhase('current', (p) => p.current);
+    L.push(one('breaker', 1), one('limiter', 999_900), one('fuse', 999), obisLine('message.text', ['()']));
     for (const m of [s.gas, s.water]) {
       if (!m) continue;
-      const obis = m.deviceType === 3 ? '24.2.3' : '24.2.1';
-      L.push(`0-${m.channel}:24.1.0(${fixed(m.deviceType, 3, 0)})`, `0-${m.channel}:96.1.1(${m.idHex})`);
-      if (m.deviceType === 3) L.push(`0-${m.channel}:24.4.0(1)`);
-      L.push(`0-${m.channel}:${obis}(${m.atText})${m3(m.m3)}`);
+      const gas = m.deviceType === MBUS_GAS;
+      L.push(one('mbus.deviceType', m.deviceType, m.channel), one('mbus.idBE', m.id, m.channel));
+      if (gas) L.push(one('mbus.valve', 1, m.channel));
+      // BE gas on 24.2.3 (not temperature-corrected), water on 24.2.1 (§2.7)
+      const [at, value] = gas ? ['mbus.uncorrectedAt', 'mbus.uncorrected'] : ['mbus.readingAt', 'mbus.reading'];
+      L.push(obisLine(value, [encodeGroup(at, m.atText, o), encodeGroup(value, m.m3, o)], m.channel));
     }
   }
   return withCrc(L.map((l) => l + '\r\n').join(''));

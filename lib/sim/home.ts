@@ -17,9 +17,11 @@ import { systemClock, type Clock, type Timer } from '../util/clock';
 import { DsmrMeter, type MeterProfile, type DsmrMeterOptions } from './dsmr-writer';
 import { Household, type HouseholdOptions, type PowerInput } from './household';
 import { P1PtyServer, P1TcpServer, SessyP1HttpServer } from './p1-server';
-import { SessyBatteryServer } from './sessy-server';
+import { SessyBatteryServer, type SessyStrategy } from './sessy-server';
 import { MdnsResponder } from './mdns-responder';
 import { SofarSim } from './sofar-sim';
+import { EnectorSim } from './enector-sim';
+import type { CarOptions } from './car';
 import { KsemPushClient, KsemSimMeter, KsemSimServer, type KsemFirmwareLayout } from './ksem-sim';
 
 /** A clock that runs `speed` times as fast as a base clock, starting at `startAt`. */
@@ -52,7 +54,87 @@ export class ScaledClock implements Clock {
 
 export type SeriesSpec = string | { file: string; column?: string | number };
 
+/**
+ * One base port for the whole demo (`npm start -- --base-port B`, `home-energy sim --base-port B`):
+ * the Node-RED editor on B, every simulator at a fixed offset from it, so that a second demo runs
+ * beside the first with nothing but another base.
+ */
+export const PORT_OFFSETS = {
+  /** The Node-RED editor (and the dashboard under /dashboard). */
+  editor: 0,
+  /** P1 telegrams over TCP, the first meter profile (NL); the second (BE) on p1 + 1. */
+  p1: 1,
+  /** KSEM Modbus TCP. */
+  ksem: 3,
+  /** KSEM Modbus TCP over TLS. */
+  ksemTls: 4,
+  /** Where the KSEM pushes its registers (Modbus master): the push-mode ksem-meter node listens here. */
+  ksemPush: 5,
+  /** Sofar ME3000SP RTU-over-TCP gateway. */
+  sofar: 6,
+  /** KOSTAL ENECTOR wallbox (unit 50) RTU-over-TCP gateway. */
+  enector: 8,
+  /** Sessy P1 dongle API (only when asked for). */
+  sessyP1: 7,
+  /** The first Sessy battery; unit k on sessy + k. */
+  sessy: 10,
+} as const;
+export const MAX_SESSY_BATTERIES = 32;
+
+export interface PortPlan {
+  editor: number;
+  /** One per meter profile, in order. */
+  p1: number[];
+  ksem: number;
+  ksemTls: number;
+  ksemPush: number;
+  sofar: number;
+  enector: number;
+  sessyP1: number;
+  sessy: number[];
+}
+
+/** The ports of a demo on `basePort` with `profiles` meters and `sessyBatteries` units. */
+export function portPlan(basePort: number, opts: { profiles?: number; sessyBatteries?: number } = {}): PortPlan {
+  const profiles = opts.profiles ?? 2;
+  const sessy = opts.sessyBatteries ?? 0;
+  if (!Number.isInteger(profiles) || profiles < 1 || profiles > PORT_OFFSETS.ksem - PORT_OFFSETS.p1) throw new RangeError(`profiles: 1–${PORT_OFFSETS.ksem - PORT_OFFSETS.p1}, got ${profiles}`);
+  if (!Number.isInteger(sessy) || sessy < 0 || sessy > MAX_SESSY_BATTERIES) throw new RangeError(`sessyBatteries: 0–${MAX_SESSY_BATTERIES}, got ${sessy}`);
+  const top = basePort + PORT_OFFSETS.sessy + MAX_SESSY_BATTERIES - 1;
+  if (!Number.isInteger(basePort) || basePort < 1 || top > 65535) throw new RangeError(`base port: 1–${65535 - PORT_OFFSETS.sessy - MAX_SESSY_BATTERIES + 1}, got ${basePort}`);
+  const at = (o: number) => basePort + o;
+  return {
+    editor: at(PORT_OFFSETS.editor),
+    p1: Array.from({ length: profiles }, (_, i) => at(PORT_OFFSETS.p1 + i)),
+    ksem: at(PORT_OFFSETS.ksem),
+    ksemTls: at(PORT_OFFSETS.ksemTls),
+    ksemPush: at(PORT_OFFSETS.ksemPush),
+    sofar: at(PORT_OFFSETS.sofar),
+    enector: at(PORT_OFFSETS.enector),
+    sessyP1: at(PORT_OFFSETS.sessyP1),
+    sessy: Array.from({ length: sessy }, (_, i) => at(PORT_OFFSETS.sessy + i)),
+  };
+}
+
+/** One simulated Sessy battery of the virtual home. */
+export interface SessyUnitOptions {
+  port?: number;
+  serial?: string;
+  password?: string;
+  socPct?: number;
+  /** Strategy at power-up, default POWER_STRATEGY_NOM (the device's own net-zero control). */
+  strategy?: SessyStrategy;
+}
+
 export interface VirtualHomeOptions {
+  /**
+   * Every simulator port not given explicitly follows this base (see PORT_OFFSETS and portPlan):
+   * P1 on base + 1 (and + 2), KSEM base + 3 (TLS + 4, only with ksem.tlsPort or ksem given), Sofar
+   * base + 6, Sessy P1 API base + 7 (with sessyP1Port), Sessy batteries base + 10 + k. The base
+   * itself is left for the Node-RED editor. With a base port, a port given as 0 also takes its
+   * planned port (no ephemeral ports); a port given as a number ≠ 0 wins.
+   */
+  basePort?: number;
   /** TCP port of the (first) P1 telegram server; 0 = ephemeral (default). */
   tcpPort?: number;
   /** Listen address of all servers, default 127.0.0.1. */
@@ -87,7 +169,7 @@ export interface VirtualHomeOptions {
    * DSIM0002, …, passwords SIMPASS1, SIMPASS2, …; units on phases L1, L2, L3, L1, …; each one's
    * AC power is a household source, so the meters see it.
    */
-  sessyBatteries?: number | Array<{ port?: number; serial?: string; password?: string; socPct?: number }>;
+  sessyBatteries?: number | SessyUnitOptions[];
   /** Port of the first Sessy battery; the next units take the following ports. 0 = ephemeral (default). */
   sessyBatteryPort?: number;
   /** Announce the Sessy batteries by mDNS (`_http._tcp`, `sessy-…`), answering local queries only; default port 5353. */
@@ -97,6 +179,13 @@ export interface VirtualHomeOptions {
    * gateway on `gatewayPort` (0 = ephemeral, default) and, with `pty`, on a serial pty (socat).
    */
   sofar?: { gatewayPort?: number; pty?: boolean | { dir?: string }; unit?: number };
+  /**
+   * A KOSTAL ENECTOR wallbox (lib/sim/enector-sim.ts) with a car: Modbus RTU unit 50 behind an
+   * RTU-over-TCP gateway on `gatewayPort` (0 = ephemeral) and, with `pty`, on a serial pty. The car
+   * (lib/sim/car.ts options) is plugged in from the start unless `car.schedule` says otherwise; its
+   * load is a household source, so the meters see it.
+   */
+  enector?: { gatewayPort?: number; pty?: boolean | { dir?: string }; car?: CarOptions; plugged?: boolean };
   /**
    * A KOSTAL Smart Energy Meter (lib/sim/ksem-sim.ts) measuring the household: Modbus TCP on `port`
    * and, with `tlsPort`, Modbus TCP over TLS (0 = ephemeral); SunSpec layout of firmware 2.5 or 2.6
@@ -118,8 +207,24 @@ export interface VirtualHomeEndpoints {
   mdns?: { port: number; multicast: boolean; error?: string };
   /** The simulated Sofar ME3000SP: RTU-over-TCP gateway, serial pty, unit id. */
   sofar?: { gateway: { host: string; port: number }; serial?: { path: string }; unit: number };
+  /** The simulated ENECTOR wallbox: RTU-over-TCP gateway, serial pty, unit id. */
+  enector?: { gateway: { host: string; port: number }; serial?: { path: string }; unit: number };
   /** The simulated KSEM: Modbus TCP, TLS (with the certificate's fingerprint), push target. */
   ksem?: { host: string; port: number; tlsPort?: number; fingerprint256?: string; layout: KsemFirmwareLayout; serial: string; push?: { host: string; port: number } };
+}
+
+/** The options with every port that was not given set from opts.basePort (see portPlan). */
+export function withBasePort(opts: VirtualHomeOptions, profiles: number): VirtualHomeOptions {
+  const units = typeof opts.sessyBatteries === 'number' ? opts.sessyBatteries : (opts.sessyBatteries?.length ?? 0);
+  const plan = portPlan(opts.basePort!, { profiles, sessyBatteries: Math.min(units, MAX_SESSY_BATTERIES) });
+  const o: VirtualHomeOptions = { ...opts };
+  o.tcpPort = o.tcpPort || plan.p1[0];
+  o.sessyBatteryPort = o.sessyBatteryPort || (plan.sessy[0] ?? 0);
+  if (o.sessyP1Port === 0) o.sessyP1Port = plan.sessyP1;
+  if (o.sofar) o.sofar = { ...o.sofar, gatewayPort: o.sofar.gatewayPort || plan.sofar };
+  if (o.enector) o.enector = { ...o.enector, gatewayPort: o.enector.gatewayPort || plan.enector };
+  if (o.ksem) o.ksem = { ...o.ksem, port: o.ksem.port || plan.ksem, tlsPort: o.ksem.tlsPort === 0 ? plan.ksemTls : o.ksem.tlsPort };
+  return o;
 }
 
 export class VirtualHome {
@@ -132,6 +237,7 @@ export class VirtualHome {
   sessyBatteries: SessyBatteryServer[] = [];
   mdns?: MdnsResponder;
   sofar?: SofarSim;
+  enector?: EnectorSim;
   ksem?: KsemSimServer;
   ksemPush?: KsemPushClient;
   endpoints?: VirtualHomeEndpoints;
@@ -148,6 +254,7 @@ export class VirtualHome {
     const profiles = [...new Set(opts.profiles?.length ? opts.profiles : [opts.profile ?? 'NL'])];
     for (const p of profiles) if (p !== 'NL' && p !== 'BE') throw new Error(`unknown profile ${String(p)} (NL or BE)`);
     const host = opts.host ?? '127.0.0.1';
+    if (opts.basePort !== undefined) opts = withBasePort(opts, profiles.length);
     const base = opts.clock ?? systemClock;
     const speed = opts.speed ?? 1;
     this.clock = speed !== 1 || opts.startTime !== undefined ? new ScaledClock(base, speed, opts.startTime) : base;
@@ -192,7 +299,7 @@ export class VirtualHome {
         ep.sessyBatteries = [];
         const first = opts.sessyBatteryPort ?? 0;
         for (let i = 0; i < units.length; i++) {
-          const u: { port?: number; serial?: string; password?: string; socPct?: number } = units[i];
+          const u: SessyUnitOptions = units[i];
           const srv = new SessyBatteryServer({
             clock: this.clock,
             household: this.household,
@@ -203,6 +310,7 @@ export class VirtualHome {
             phase: ((i % 3) + 1) as 1 | 2 | 3,
             pvSplit: opts.household?.pvPhases === 'L1' ? [1, 0, 0] : undefined,
             plant: { socPct: u.socPct ?? 50 },
+            ...(u.strategy ? { strategy: u.strategy } : {}),
             settings: { total_sessys: units.length },
             startRunning: true, // the household's batteries have been on for a while
           });
@@ -230,6 +338,16 @@ export class VirtualHome {
             this.mdns = undefined;
             ep.mdns = { port: 0, multicast: false, error: (e as Error).message };
           }
+        }
+      }
+      if (opts.enector) {
+        this.enector = new EnectorSim({ clock: this.clock, household: this.household, car: opts.enector.car });
+        if (opts.enector.plugged !== false && !opts.enector.car?.schedule) this.enector.car.plugIn();
+        const g = await this.enector.startGateway({ host, port: opts.enector.gatewayPort ?? 0 });
+        ep.enector = { gateway: { host, port: g.port }, unit: this.enector.unit };
+        if (opts.enector.pty) {
+          const r = await this.enector.startPty({ dir: typeof opts.enector.pty === 'object' ? opts.enector.pty.dir : undefined });
+          ep.enector.serial = { path: r.path };
         }
       }
       if (opts.sofar) {
@@ -270,12 +388,14 @@ export class VirtualHome {
     for (const b of this.sessyBatteries) all.push(b.stop());
     if (this.mdns) all.push(this.mdns.stop());
     if (this.sofar) all.push(this.sofar.stop());
+    if (this.enector) all.push(this.enector.stop());
     if (this.ksem) all.push(this.ksem.stop());
     if (this.ksemPush) all.push(this.ksemPush.stop());
     await Promise.allSettled(all);
     this.sessyBatteries = [];
     this.mdns = undefined;
     this.sofar = undefined;
+    this.enector = undefined;
     this.ksem = undefined;
     this.ksemPush = undefined;
     this.tcp.clear();

@@ -64,7 +64,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
-import { SESSY_STRATEGIES, SESSY_SYSTEM_STATES, type SessyStrategy } from '../devices/sessy/descriptor';
+import { type JsonSource, encodeJson, findPoint, getPath } from '../api/device';
+import { SESSY_PATHS, SESSY_POINTS, SESSY_STRATEGIES, SESSY_SYSTEM_STATES, type SessyStrategy } from '../devices/sessy/descriptor';
 import { systemClock, type Clock, type Timer } from '../util/clock';
 import { BatteryPlant, type BatteryPlantOptions } from './battery';
 import type { Household } from './household';
@@ -503,44 +504,40 @@ export class SessyBatteryServer extends EventEmitter {
   // JSON bodies (§1.5)
   // -------------------------------------------------------------------------------------------
 
-  /** GET /api/v1/power/status (§1.5.1). */
+  /** GET /api/v1/power/status (§1.5.1), encoded through the driver's points (device units, paths). */
   powerStatus(): Record<string, unknown> {
     const t = this.t;
     const p = Math.round(this.plant.powerW);
-    const soc = this.plant.socPct / 100;
-    const sessy: Record<string, unknown> = {
-      state_of_charge: soc,
+    const v: Record<string, number | string | boolean> = {
+      soc: this.plant.socPct,
       power: p,
-      power_setpoint: this.strategyTarget(),
-      system_state: this.currentState(),
+      setpoint: this.strategyTarget(),
+      stateText: this.currentState(),
     };
     if (this.fw('1.2.0')) {
-      sessy.system_state_details = this.systemStateDetails;
-      // Grid frequency, mHz: 50 Hz with a slow deterministic wobble of ±25 mHz.
-      sessy.frequency = Math.round(50_000 + 25 * Math.sin(t / 47_000) + 10 * Math.sin(t / 6_100));
+      v.stateDetails = this.systemStateDetails;
+      // Grid frequency: 50 Hz with a slow deterministic wobble of ±25 mHz, whole mHz on the wire.
+      v.frequency = Math.round(50_000 + 25 * Math.sin(t / 47_000) + 10 * Math.sin(t / 6_100)) / 1000;
     }
     // Magnitude of the AC current at 230 V; its sign on the device is UNCONFIRMED.
-    if (this.fw('1.8.1')) sessy.inverter_current_ma = Math.round((Math.abs(p) / 230) * 1000);
-    if (this.fw('1.8.3')) sessy.strategy_overridden = this.strategyOverridden;
+    if (this.fw('1.8.1')) v.inverterCurrent = Math.abs(p) / 230;
+    if (this.fw('1.8.3')) v.strategyOverridden = this.strategyOverridden;
     if (this.fw('1.9.1')) {
       // LFP pack (16 cells): ~46.4 V empty to ~54.4 V full, sagging with discharge current.
-      sessy.pack_voltage = Math.round((46.4 + 8 * soc) * 1000 - p * 0.4);
-      sessy.external_power = 0; // meaning UNCONFIRMED (Appendix A #7)
+      v.voltage = 46.4 + (8 * this.plant.socPct) / 100 - p * 0.0004;
+      v.externalPower = 0; // meaning UNCONFIRMED (Appendix A #7)
     }
-    const out: Record<string, unknown> = { status: 'ok', sessy };
-    // Renewable (PV) meter per phase: mV, mA, W. Sign UNCONFIRMED (Appendix A #6): + = production here.
+    // Renewable (PV) meter per phase. Sign UNCONFIRMED (Appendix A #6): + = production here.
     const pv = this.pvPhaseW(t);
     const st = this.household?.state(t);
     for (let i = 0; i < 3; i++) {
       const w = Math.round(pv[i]);
-      const v = st && w > 0 ? st.phases[i].voltage : 0;
-      out[`renewable_energy_phase${i + 1}`] = {
-        voltage_rms: Math.round(v * 1000),
-        current_rms: v > 0 ? Math.round((w / v) * 1000) : 0,
-        power: w,
-      };
+      const volts = st && w > 0 ? st.phases[i].voltage : 0;
+      v[`renewable[${i}].voltage`] = volts;
+      v[`renewable[${i}].current`] = volts > 0 ? w / volts : 0;
+      v[`renewable[${i}].power`] = w;
     }
-    return out;
+    return encodeJson(SESSY_POINTS, { status: 'ok' }, v);
   }
 
   /**
@@ -549,19 +546,15 @@ export class SessyBatteryServer extends EventEmitter {
    * as `export_wh` (direction of these counters [INFERRED]).
    */
   energyStatus(): Record<string, unknown> {
-    const out: Record<string, unknown> = {
-      status: 'ok',
-      sessy_energy: { import_wh: Math.floor(this.plant.chargedWh), export_wh: Math.floor(this.plant.dischargedWh) },
-    };
-    for (let i = 0; i < 3; i++) out[`energy_phase${i + 1}`] = { import_wh: 0, export_wh: Math.floor(this.pvWh[i]) };
-    return out;
+    const v: Record<string, number> = { 'energy.chargedWh': Math.floor(this.plant.chargedWh), 'energy.dischargedWh': Math.floor(this.plant.dischargedWh) };
+    for (let i = 0; i < 3; i++) Object.assign(v, { [`renewable[${i}].importWh`]: 0, [`renewable[${i}].exportWh`]: Math.floor(this.pvWh[i]) });
+    return encodeJson(SESSY_POINTS, { status: 'ok' }, v);
   }
 
-  /** GET /api/v1/system/info (§1.5.6). */
+  /** GET /api/v1/system/info (§1.5.6); the points' fields through the points, the diagnostics as sampled. */
   systemInfo(): Record<string, unknown> {
-    return {
+    const body: Record<string, unknown> = {
       status: 'ok',
-      version: 'v5.1.1',
       cores: 2,
       internal_mem_available: 52744,
       external_mem_available: 3406348,
@@ -569,10 +562,23 @@ export class SessyBatteryServer extends EventEmitter {
       external_mem_min: 2541612,
       system_state: [0, 0, 0, 0],
       state_last_changed: [-1, Math.floor((this.t % 1e9) / 1000), -1, -1],
-      self_serial: this.serial,
-      sessy_serial: this.opts.batterySerial ?? `A${this.serial.replace(/^[A-Z]/i, '').slice(-7)}`,
-      sessy_revision: 110,
     };
+    return encodeJson(SESSY_POINTS, body, {
+      version: 'v5.1.1',
+      serial: this.serial,
+      batterySerial: this.opts.batterySerial ?? `A${this.serial.replace(/^[A-Z]/i, '').slice(-7)}`,
+      revision: 110,
+    });
+  }
+
+  /** GET /api/v1/system/settings (§1.5.5): the whole object; the power limits written through their points. */
+  settingsBody(): Record<string, unknown> {
+    return encodeJson(SESSY_POINTS, { status: 'ok', ...this.settingsObj }, { maxPower: this.settingsObj.max_power, minPower: this.settingsObj.min_power });
+  }
+
+  /** GET /api/v1/power/active_strategy (§1.5.2). */
+  strategyBody(): Record<string, unknown> {
+    return encodeJson(SESSY_POINTS, { status: 'ok' }, { strategy: this.strategyName });
   }
 
   /** GET /api/v1/network/status (§1.5.7): IP addresses as arrays of four integers. */
@@ -775,21 +781,21 @@ export class SessyBatteryServer extends EventEmitter {
     const only = (ok: boolean, fn: (body: unknown, now: number) => Reply) => (ok ? fn : 'bad-method');
     const ok: Reply = { code: 200, body: { status: 'ok' } };
     switch (path) {
-      case '/api/v1/power/status':
+      case SESSY_PATHS.powerStatus:
         return only(get, () => ({ code: 200, body: this.powerStatus() }));
-      case '/api/v1/power/active_strategy':
-        if (get) return () => ({ code: 200, body: { status: 'ok', strategy: this.strategyName } });
+      case SESSY_PATHS.activeStrategy:
+        if (get) return () => ({ code: 200, body: this.strategyBody() });
         return only(post, (body, now) => {
-          const s = objectBody(body).strategy;
+          const s = getPath(objectBody(body), pathOf('strategy'));
           if (typeof s !== 'string' || !(SESSY_STRATEGIES as readonly string[]).includes(s)) {
             throw new BadRequest(`invalid strategy ${JSON.stringify(s)}; one of ${SESSY_STRATEGIES.join(', ')}`);
           }
           this.setStrategy(s as SessyStrategy, now);
           return ok;
         });
-      case '/api/v1/power/setpoint':
+      case SESSY_PATHS.setpoint:
         return only(post, (body, now) => {
-          const v = objectBody(body).setpoint;
+          const v = getPath(objectBody(body), pathOf('setpointCommand'));
           if (typeof v !== 'number' || !Number.isInteger(v)) throw new BadRequest('setpoint must be an integer (W, + discharge, − charge)');
           if (this.strategyName !== 'POWER_STRATEGY_API') {
             if (this.opts.rejectSetpointOutsideApi) throw new BadRequest('setpoint only works when the power strategy is POWER_STRATEGY_API');
@@ -801,11 +807,11 @@ export class SessyBatteryServer extends EventEmitter {
           this.applyCommand(now);
           return ok;
         });
-      case '/api/v1/energy/status':
+      case SESSY_PATHS.energyStatus:
         if (!this.fw('1.7.2')) return 'not-found';
         return only(get, () => ({ code: 200, body: this.energyStatus() }));
-      case '/api/v1/system/settings':
-        if (get) return () => ({ code: 200, body: { status: 'ok', ...this.settingsObj } });
+      case SESSY_PATHS.systemSettings:
+        if (get) return () => ({ code: 200, body: this.settingsBody() });
         return only(post, (body) => {
           const o = { ...objectBody(body) };
           delete o.status; // clients post back what they read, status included (§1.5.5)
@@ -818,7 +824,7 @@ export class SessyBatteryServer extends EventEmitter {
           this.applyCommand(this.t);
           return ok;
         });
-      case '/api/v1/system/info':
+      case SESSY_PATHS.systemInfo:
         return only(get, () => ({ code: 200, body: this.systemInfo() }));
       case '/api/v1/system/restart':
         return only(post, () => ({
@@ -829,14 +835,14 @@ export class SessyBatteryServer extends EventEmitter {
             this.powerUp(this.t);
           },
         }));
-      case '/api/v1/network/status':
+      case SESSY_PATHS.networkStatus:
         return only(get, () => ({ code: 200, body: this.networkStatus() }));
       case '/api/v1/ota/check':
         return only(get, () => {
           this.otaChecked = true;
           return ok;
         });
-      case '/api/v1/ota/status':
+      case SESSY_PATHS.otaStatus:
         return only(get, () => ({ code: 200, body: this.otaStatus() }));
       case '/api/v1/ota/start':
         return only(post, (body) => {
@@ -853,6 +859,12 @@ export class SessyBatteryServer extends EventEmitter {
         return 'not-found';
     }
   }
+}
+
+/** The JSON path of a driver point (requests are read where the driver writes them). */
+function pathOf(name: string): string {
+  const p = findPoint(SESSY_POINTS, name);
+  return (p.source as JsonSource).path;
 }
 
 function objectBody(body: unknown): Record<string, unknown> {

@@ -55,11 +55,10 @@ import {
 import { faultBit } from '../devices/sofar/enums';
 import { encodeStatusWord, passiveReplyData } from '../devices/sofar/passive';
 import { ModbusServer, type ModbusException, type ModbusFaults, type ModbusServerHandler } from '../transport/modbus/server';
-import { closeServer, listen, trackConnections } from '../transport/net-server';
 import { systemClock, type Clock, type Timer } from '../util/clock';
 import { BatteryPlant, type BatteryPlantOptions } from './battery';
 import { localWallMs, type Household } from './household';
-import { SocatPair } from './pty';
+import { RtuEndpoints } from './rtu-endpoints';
 
 export type SofarSimMode = 'auto' | 'standby' | 'charge' | 'discharge';
 
@@ -172,10 +171,8 @@ export class SofarSim extends EventEmitter {
   private readonly totals = { pvWh: 12_340_000, exportWh: 6_120_000, importWh: 9_870_000, loadWh: 16_090_000, chargeWh: 1_230_000, dischargeWh: 1_110_000, genH: 4321 };
   private plantCharged: number;
   private plantDischarged: number;
-  private gateway?: net.Server;
-  private gatewaySockets = new Set<net.Socket>();
-  private pty?: SocatPair;
-  private ptyPort?: Duplex & { close?: (cb?: (e?: Error | null) => void) => void; isOpen?: boolean };
+  /** The gateway and the pty (lib/sim/rtu-endpoints.ts). */
+  private readonly endpoints: RtuEndpoints;
   private stopped = false;
 
   constructor(o: SofarSimOptions = {}) {
@@ -200,6 +197,9 @@ export class SofarSim extends EventEmitter {
     if (this.household) this.removeSource = this.household.addSource((t) => this.plant.advance(t), { name: 'sofar' });
     this.server = new ModbusServer({ transport: 'rtu', handler: this.handler(), units: [this.unit], baudRate: o.baudRate ?? 9600 });
     this.server.on('problem', (e) => this.emit('problem', e));
+    this.endpoints = new RtuEndpoints(this.server, 'sofar');
+    this.endpoints.on('problem', (e) => this.emit('problem', e));
+    this.endpoints.on('connection', () => this.emit('connection'));
     this.ticker = this.clock.setInterval(() => this.tick(), this.tickMs);
     this.control(this.clock.now());
   }
@@ -531,8 +531,7 @@ export class SofarSim extends EventEmitter {
 
   /** Closes every gateway client connection now. */
   dropClients(): void {
-    for (const s of this.gatewaySockets) s.destroy();
-    this.gatewaySockets.clear();
+    this.endpoints.dropClients();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -540,61 +539,29 @@ export class SofarSim extends EventEmitter {
   // -------------------------------------------------------------------------------------------
 
   /** RTU-over-TCP gateway (like a USR/Waveshare RS485-to-Ethernet box in transparent mode). */
-  async startGateway(o: { host?: string; port?: number } = {}): Promise<{ host: string; port: number }> {
-    if (this.gateway) return this.gatewayAddress!;
-    const server = net.createServer((sock) => {
-      sock.setNoDelay(true);
-      this.server.attach(sock);
-      this.emit('connection');
-    });
-    this.gatewaySockets = trackConnections(server);
-    await listen(server, o.port ?? 0, o.host ?? '127.0.0.1', (e) => this.emit('problem', e));
-    this.gateway = server;
-    return this.gatewayAddress!;
+  startGateway(o: { host?: string; port?: number } = {}): Promise<{ host: string; port: number }> {
+    return this.endpoints.startGateway(o);
   }
 
   get gatewayAddress(): { host: string; port: number } | undefined {
-    const a = this.gateway?.address();
-    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+    return this.endpoints.gatewayAddress;
   }
 
-  async stopGateway(): Promise<void> {
-    const g = this.gateway;
-    this.gateway = undefined;
-    await closeServer(g, this.gatewaySockets);
+  stopGateway(): Promise<void> {
+    return this.endpoints.stopGateway();
   }
 
   /** Serves RTU on a socat pty pair; clients open the returned path (9600 8N1). */
-  async startPty(o: { dir?: string; socat?: string } = {}): Promise<{ path: string }> {
-    if (this.pty) return { path: this.pty.b };
-    const pair = new SocatPair({ dir: o.dir, tmpPrefix: 'home-energy-sofar-', a: 'inverter', b: 'sofar', socat: o.socat, neededBy: 'the serial Sofar simulator' });
-    pair.on('exit', (e: Error) => this.emit('problem', e));
-    await pair.start();
-    this.pty = pair;
-    try {
-      const { SerialPort } = require('serialport') as typeof import('serialport');
-      const port = new SerialPort({ path: pair.a, baudRate: 9600, autoOpen: false });
-      await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-      this.ptyPort = port;
-      this.server.attach(port); // its errors come out as the server's 'problem'
-    } catch (e) {
-      await this.stopPty();
-      throw e;
-    }
-    return { path: pair.b };
+  startPty(o: { dir?: string; socat?: string } = {}): Promise<{ path: string }> {
+    return this.endpoints.startPty({ ...o, baudRate: 9600 });
   }
 
   get ptyPath(): string | undefined {
-    return this.pty?.b;
+    return this.endpoints.ptyPath;
   }
 
-  async stopPty(): Promise<void> {
-    const port = this.ptyPort;
-    this.ptyPort = undefined;
-    if (port && port.isOpen && port.close) await new Promise<void>((r) => port.close!(() => r()));
-    const pair = this.pty;
-    this.pty = undefined;
-    if (pair) await pair.stop();
+  stopPty(): Promise<void> {
+    return this.endpoints.stopPty();
   }
 
   /** Stops transports and timers and removes the plant from the household. Safe to call twice. */

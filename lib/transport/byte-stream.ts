@@ -1,12 +1,26 @@
 /**
  * Reconnecting byte streams: raw TCP (ser2net-style gateways) and serial ports. They emit
- * 'data' (Buffer), 'connected', 'disconnected' (reason) and 'error' (Error), and reconnect by
- * themselves with backoff, so a lost gateway or an unplugged USB cable never needs a redeploy.
+ * 'data' (Buffer), 'connected', 'disconnected' (reason) and 'error' (Error with `short` and
+ * `code`), and reconnect by themselves with backoff, so a lost gateway or an unplugged USB cable
+ * never needs a redeploy. The backoff is capped at RECONNECT_MAX_MS (a TCP connect or a port open
+ * is a cheap probe), so the stream is back within about that long after the device returns
+ * (issue 11, reliability 2: it used to grow to 30 s).
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { Backoff } from '../util/backoff';
 import { Clock, systemClock, Timer } from '../util/clock';
+
+/** First reconnect delay, ms. */
+export const RECONNECT_MIN_MS = 1000;
+/** Longest reconnect delay, ms: recovery follows within this of the device coming back. */
+export const RECONNECT_MAX_MS = 4000;
+
+/** A stream failure: `short` is the status text ("refused 127.0.0.1:2323"), `code` the cause. */
+export interface StreamError extends Error {
+  short: string;
+  code: string;
+}
 
 export type SerialFraming = '8N1' | '7E1';
 
@@ -37,7 +51,7 @@ export class ReconnectingByteStream extends EventEmitter {
     backoff?: { minMs?: number; maxMs?: number },
   ) {
     super();
-    this.backoff = new Backoff(backoff?.minMs ?? 1000, backoff?.maxMs ?? 30000);
+    this.backoff = new Backoff(backoff?.minMs ?? RECONNECT_MIN_MS, backoff?.maxMs ?? RECONNECT_MAX_MS);
   }
 
   get description(): string {
@@ -98,12 +112,14 @@ export class ReconnectingByteStream extends EventEmitter {
   }
 
   /** The one failure report of connection `h`: 'error', then reconnect; later calls (and stale handles) do nothing. */
-  private failer(h: Handle, c: ByteStreamConfig): (msg: string) => void {
+  private failer(h: Handle, c: ByteStreamConfig): (msg: string, code?: string) => void {
     let done = false;
-    return (msg) => {
+    return (msg, code) => {
       if (done || this.handle !== h) return;
       done = true;
-      this.emit('error', new Error(`${describeStream(c)}: ${msg}`));
+      // `code` and `errno` (ECONNREFUSED, ENOTFOUND, …) let the node and the CLI say what to check without parsing the message.
+      const err = streamError(c, msg, code ?? msg);
+      this.emit('error', Object.assign(err, { errno: code && /^E[A-Z]+$/.test(code) ? code : undefined }));
       this.scheduleReconnect(msg);
     };
   }
@@ -131,9 +147,9 @@ export class ReconnectingByteStream extends EventEmitter {
     });
     sock.on('data', this.onData);
     const fail = this.failer(h, c);
-    sock.on('timeout', () => fail('connect timeout'));
-    sock.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
-    sock.on('close', () => fail('connection closed'));
+    sock.on('timeout', () => fail('connect timeout', 'ETIMEDOUT'));
+    sock.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message, e.code));
+    sock.on('close', () => fail('connection closed', 'closed'));
   }
 
   private openSerial(c: Extract<ByteStreamConfig, { type: 'serial' }>): void {
@@ -164,12 +180,31 @@ export class ReconnectingByteStream extends EventEmitter {
     this.handle = h;
     const fail = this.failer(h, c);
     port.on('data', this.onData);
-    port.on('error', (e) => fail(e.message));
+    port.on('error', (e) => fail(e.message, 'serial'));
     port.on('close', () => fail('port closed'));
     port.open((err) => {
-      if (err) return fail(err.message);
+      if (err) return fail(err.message, 'serial');
       if (this.handle !== h) return port.close(() => undefined);
       this.onConnected();
     });
   }
+}
+
+/** Status words of common socket failures. */
+const SHORT_OF_CODE: Record<string, string> = {
+  ECONNREFUSED: 'refused',
+  ETIMEDOUT: 'timeout',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'no route to',
+  ECONNRESET: 'reset by',
+  closed: 'closed by',
+};
+
+/** The error of a failed stream, with a short status text that names the endpoint. */
+export function streamError(c: ByteStreamConfig, msg: string, code: string): StreamError {
+  let short: string;
+  if (c.type === 'serial') short = `${c.path}: ${msg}`;
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') short = `unknown host ${c.host}`;
+  else short = `${SHORT_OF_CODE[code] ?? msg} ${c.host}:${c.port}`;
+  return Object.assign(new Error(`${describeStream(c)}: ${msg}`), { short, code });
 }

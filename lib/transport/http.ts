@@ -15,7 +15,11 @@ export interface HttpJsonOptions {
   retryDelayMs?: number;
 }
 
+const SHORT = { timeout: 'no reply', connect: 'no connection', status: 'HTTP error', auth: 'wrong user or password', json: 'bad reply', envelope: 'device reports an error' } as const;
+
 export class HttpError extends Error {
+  /** Status text for nodes (nodes/_shared/device-node.ts shortError), never parsed from the message. */
+  readonly short: string;
   constructor(
     message: string,
     readonly code: 'timeout' | 'connect' | 'status' | 'auth' | 'json' | 'envelope',
@@ -23,6 +27,7 @@ export class HttpError extends Error {
   ) {
     super(message);
     this.name = 'HttpError';
+    this.short = code === 'status' && status ? `HTTP ${status}` : SHORT[code];
   }
 }
 

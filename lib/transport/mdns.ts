@@ -1,7 +1,8 @@
 /**
- * A small mDNS / DNS-SD client (RFC 6762, RFC 6763) on node:dgram, enough to find Sessy dongles:
- * one PTR query for `_http._tcp.local`, answers collected for a while, instances whose name starts
- * with `sessy-` returned with their SRV target and port, TXT keys and IPv4 address.
+ * Sessy discovery over mDNS / DNS-SD (RFC 6762, RFC 6763) on the `multicast-dns` package (sockets,
+ * group membership, packets through `dns-packet`): one PTR query for `_http._tcp.local`, answers
+ * collected for a while, instances whose name starts with `sessy-` returned with their SRV target
+ * and port, TXT keys and IPv4 address.
  *
  * Facts used (shared/protocols/sessy.md §1.2): the dongles announce DNS-SD service `_http._tcp.local.`
  * with an instance name starting `sessy-` (ha-sessy manifest.json zeroconf entry; Homey app
@@ -15,364 +16,35 @@
  * membership is needed to receive it. For responders that answer on the multicast group anyway, the
  * client also listens on port 5353 (best effort; skipped when that port cannot be bound).
  *
- * The parser never throws: malformed packets yield null or the records read before the damage.
+ * Packets that do not decode are dropped by multicast-dns; records of unexpected shape are skipped
+ * here, so a broken responder never throws into the caller.
  */
-import * as dgram from 'node:dgram';
+import makeMdns from 'multicast-dns';
 import { systemClock, type Clock, type Timer } from '../util/clock';
 
 export const MDNS_ADDRESS = '224.0.0.251';
 export const MDNS_PORT = 5353;
 export const SESSY_SERVICE = '_http._tcp.local';
 
-export const RR = { A: 1, PTR: 12, TXT: 16, AAAA: 28, SRV: 33, ANY: 255 } as const;
-const CLASS_IN = 1;
-
-export interface DnsQuestion {
+/** A DNS record as dns-packet decodes it (only the fields read here). */
+export interface MdnsRecord {
   name: string;
-  type: number;
-  /** Class without the unicast-response bit (1 = IN). */
-  class?: number;
-  /** QU bit (RFC 6762 §5.4). */
-  unicastResponse?: boolean;
+  type: string;
+  data?: unknown;
 }
 
-export interface SrvData {
-  priority: number;
-  weight: number;
-  port: number;
-  target: string;
-}
-
-export type DnsRecordData = string | SrvData | string[] | Uint8Array;
-
-export interface DnsRecord {
-  name: string;
-  type: number;
-  class?: number;
-  /** Cache-flush bit (RFC 6762 §10.2). */
-  cacheFlush?: boolean;
-  ttl: number;
-  /** PTR: target name; A/AAAA: address text; SRV: SrvData; TXT: the strings; others: raw bytes. */
-  data: DnsRecordData;
-}
-
-export interface DnsMessage {
-  id: number;
-  flags: number;
-  questions: DnsQuestion[];
-  answers: DnsRecord[];
-  authorities: DnsRecord[];
-  additionals: DnsRecord[];
-  /** True when the packet ended or broke before every announced record was read. */
-  truncated?: boolean;
-}
-
-/** QR bit: 1 = response. */
-export const FLAG_RESPONSE = 0x8000;
-/** AA bit (every mDNS response sets it). */
-export const FLAG_AUTHORITATIVE = 0x0400;
-
-// ---------------------------------------------------------------------------------------------
-// Encoding
-// ---------------------------------------------------------------------------------------------
-
-class Writer {
-  private buf = Buffer.alloc(512);
-  len = 0;
-  private readonly names = new Map<string, number>();
-
-  private room(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const b = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(b, 0, 0, this.len);
-    this.buf = b;
-  }
-
-  u8(v: number): void {
-    this.room(1);
-    this.buf[this.len++] = v & 0xff;
-  }
-
-  u16(v: number): void {
-    this.room(2);
-    this.buf.writeUInt16BE(v & 0xffff, this.len);
-    this.len += 2;
-  }
-
-  u32(v: number): void {
-    this.room(4);
-    this.buf.writeUInt32BE(v >>> 0, this.len);
-    this.len += 4;
-  }
-
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-
-  /** A domain name, compressed against names written before unless `compress` is false. */
-  name(name: string, compress = true): void {
-    const labels = splitName(name);
-    for (let i = 0; i < labels.length; i++) {
-      const key = labels.slice(i).join('.').toLowerCase();
-      const at = this.names.get(key);
-      if (compress && at !== undefined) {
-        this.u16(0xc000 | at);
-        return;
-      }
-      if (this.len < 0x3fff) this.names.set(key, this.len);
-      const l = Buffer.from(labels[i], 'utf8');
-      if (l.length === 0 || l.length > 63) throw new Error(`DNS label of ${l.length} bytes in ${JSON.stringify(name)}`);
-      this.u8(l.length);
-      this.bytes(l);
-    }
-    this.u8(0);
-  }
-
-  at(): number {
-    return this.len;
-  }
-
-  patch16(pos: number, v: number): void {
-    this.buf.writeUInt16BE(v & 0xffff, pos);
-  }
-
-  result(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.len));
-  }
-}
-
-function splitName(name: string): string[] {
-  return name.replace(/\.$/, '').split('.').filter((l) => l.length > 0);
-}
-
-function writeRecord(w: Writer, r: DnsRecord): void {
-  w.name(r.name);
-  w.u16(r.type);
-  w.u16(((r.class ?? CLASS_IN) & 0x7fff) | (r.cacheFlush ? 0x8000 : 0));
-  w.u32(r.ttl);
-  const lenAt = w.at();
-  w.u16(0);
-  const start = w.at();
-  const d = r.data;
-  switch (r.type) {
-    case RR.PTR:
-      w.name(String(d));
-      break;
-    case RR.SRV: {
-      const s = d as SrvData;
-      w.u16(s.priority);
-      w.u16(s.weight);
-      w.u16(s.port);
-      w.name(s.target, false); // RFC 2782: the SRV target is not compressed
-      break;
-    }
-    case RR.TXT: {
-      const list = (d as string[]).length ? (d as string[]) : [''];
-      for (const s of list) {
-        const b = Buffer.from(s, 'utf8');
-        if (b.length > 255) throw new Error('TXT string longer than 255 bytes');
-        w.u8(b.length);
-        w.bytes(b);
-      }
-      break;
-    }
-    case RR.A: {
-      const parts = String(d).split('.').map(Number);
-      if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`bad IPv4 address ${String(d)}`);
-      for (const p of parts) w.u8(p);
-      break;
-    }
-    default:
-      w.bytes(d as Uint8Array);
-  }
-  w.patch16(lenAt, w.at() - start);
-}
-
-/** Encodes a DNS message (with name compression). Throws on invalid input (labels > 63 bytes, bad addresses). */
-export function encodeDnsMessage(m: Partial<DnsMessage>): Buffer {
-  const w = new Writer();
-  const qs = m.questions ?? [];
-  const an = m.answers ?? [];
-  const ns = m.authorities ?? [];
-  const ar = m.additionals ?? [];
-  w.u16(m.id ?? 0);
-  w.u16(m.flags ?? 0);
-  w.u16(qs.length);
-  w.u16(an.length);
-  w.u16(ns.length);
-  w.u16(ar.length);
-  for (const q of qs) {
-    w.name(q.name);
-    w.u16(q.type);
-    w.u16(((q.class ?? CLASS_IN) & 0x7fff) | (q.unicastResponse ? 0x8000 : 0));
-  }
-  for (const r of [...an, ...ns, ...ar]) writeRecord(w, r);
-  return w.result();
-}
-
-/** A standard query packet for one or more names (default: PTR `_http._tcp.local`). */
-export function buildQuery(questions: DnsQuestion[] = [{ name: SESSY_SERVICE, type: RR.PTR }], id = 0): Buffer {
-  return encodeDnsMessage({ id, flags: 0, questions });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parsing
-// ---------------------------------------------------------------------------------------------
-
-class ParseError extends Error {}
-
-const MAX_NAME = 255;
-const MAX_JUMPS = 64;
-
-/** Reads a (possibly compressed) name at off; returns it and the offset after it in the packet. */
-function readName(buf: Uint8Array, off: number): { name: string; next: number } {
-  const labels: string[] = [];
-  let pos = off;
-  let next = -1;
-  let jumps = 0;
-  let total = 0;
-  for (;;) {
-    if (pos >= buf.length) throw new ParseError('name runs past the packet');
-    const len = buf[pos];
-    if ((len & 0xc0) === 0xc0) {
-      if (pos + 1 >= buf.length) throw new ParseError('cut compression pointer');
-      const target = ((len & 0x3f) << 8) | buf[pos + 1];
-      // Pointers must point backwards (to an earlier occurrence); this also rules out loops.
-      if (target >= pos) throw new ParseError('forward compression pointer');
-      if (++jumps > MAX_JUMPS) throw new ParseError('too many compression pointers');
-      if (next < 0) next = pos + 2;
-      pos = target;
-      continue;
-    }
-    if ((len & 0xc0) !== 0) throw new ParseError('reserved label type');
-    if (len === 0) {
-      if (next < 0) next = pos + 1;
-      break;
-    }
-    if (pos + 1 + len > buf.length) throw new ParseError('label runs past the packet');
-    total += len + 1;
-    if (total > MAX_NAME) throw new ParseError('name longer than 255 bytes');
-    labels.push(Buffer.from(buf.buffer, buf.byteOffset + pos + 1, len).toString('utf8'));
-    pos += 1 + len;
-  }
-  return { name: labels.join('.'), next };
-}
-
-function u16(buf: Uint8Array, off: number): number {
-  if (off + 2 > buf.length) throw new ParseError('packet too short');
-  return (buf[off] << 8) | buf[off + 1];
-}
-
-function u32(buf: Uint8Array, off: number): number {
-  if (off + 4 > buf.length) throw new ParseError('packet too short');
-  return ((buf[off] << 24) >>> 0) + ((buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]);
-}
-
-function readRecord(buf: Uint8Array, off: number): { rec: DnsRecord; next: number } {
-  const n = readName(buf, off);
-  let p = n.next;
-  const type = u16(buf, p);
-  const cls = u16(buf, p + 2);
-  const ttl = u32(buf, p + 4);
-  const rdlen = u16(buf, p + 8);
-  p += 10;
-  const end = p + rdlen;
-  if (end > buf.length) throw new ParseError('record data runs past the packet');
-  let data: DnsRecordData;
-  switch (type) {
-    case RR.PTR: {
-      const t = readName(buf, p);
-      if (t.next > end) throw new ParseError('PTR name runs past its record');
-      data = t.name;
-      break;
-    }
-    case RR.SRV: {
-      if (rdlen < 7) throw new ParseError('short SRV record');
-      const t = readName(buf, p + 6);
-      if (t.next > end) throw new ParseError('SRV target runs past its record');
-      data = { priority: u16(buf, p), weight: u16(buf, p + 2), port: u16(buf, p + 4), target: t.name };
-      break;
-    }
-    case RR.TXT: {
-      const list: string[] = [];
-      let q = p;
-      while (q < end) {
-        const l = buf[q];
-        if (q + 1 + l > end) throw new ParseError('TXT string runs past its record');
-        list.push(Buffer.from(buf.buffer, buf.byteOffset + q + 1, l).toString('utf8'));
-        q += 1 + l;
-      }
-      data = list;
-      break;
-    }
-    case RR.A:
-      if (rdlen !== 4) throw new ParseError('A record is not 4 bytes');
-      data = `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}`;
-      break;
-    case RR.AAAA: {
-      if (rdlen !== 16) throw new ParseError('AAAA record is not 16 bytes');
-      const parts: string[] = [];
-      for (let i = 0; i < 16; i += 2) parts.push(((buf[p + i] << 8) | buf[p + i + 1]).toString(16));
-      data = parts.join(':');
-      break;
-    }
-    default:
-      data = Uint8Array.prototype.slice.call(buf, p, end);
-  }
-  return { rec: { name: n.name, type, class: cls & 0x7fff, cacheFlush: (cls & 0x8000) !== 0, ttl, data }, next: end };
-}
-
-/**
- * Parses a DNS message. Returns null when not even the header and questions can be read; otherwise
- * every record up to the first damaged one (then `truncated: true`). Never throws.
- */
-export function parseDnsMessage(input: Uint8Array): DnsMessage | null {
-  try {
-    const buf = input;
-    if (!buf || buf.length < 12) return null;
-    const id = u16(buf, 0);
-    const flags = u16(buf, 2);
-    const counts = [u16(buf, 4), u16(buf, 6), u16(buf, 8), u16(buf, 10)];
-    const msg: DnsMessage = { id, flags, questions: [], answers: [], authorities: [], additionals: [] };
-    let off = 12;
-    try {
-      for (let i = 0; i < counts[0]; i++) {
-        const n = readName(buf, off);
-        const type = u16(buf, n.next);
-        const cls = u16(buf, n.next + 2);
-        msg.questions.push({ name: n.name, type, class: cls & 0x7fff, unicastResponse: (cls & 0x8000) !== 0 });
-        off = n.next + 4;
-      }
-    } catch (e) {
-      if (e instanceof ParseError) return null;
-      throw e;
-    }
-    const sections: DnsRecord[][] = [msg.answers, msg.authorities, msg.additionals];
-    for (let s = 0; s < 3; s++) {
-      for (let i = 0; i < counts[s + 1]; i++) {
-        try {
-          const r = readRecord(buf, off);
-          sections[s].push(r.rec);
-          off = r.next;
-        } catch (e) {
-          if (!(e instanceof ParseError)) throw e;
-          msg.truncated = true;
-          return msg;
-        }
-      }
-    }
-    return msg;
-  } catch {
-    return null; // anything unexpected: treat the packet as garbage
-  }
+/** A decoded packet's record sections. */
+export interface MdnsPacket {
+  answers?: MdnsRecord[];
+  additionals?: MdnsRecord[];
+  authorities?: MdnsRecord[];
 }
 
 /** TXT strings → key/value map (RFC 6763 §6.3: key before '=', first occurrence wins, keys case-insensitive). */
-export function txtToMap(list: string[]): Record<string, string> {
+export function txtToMap(list: ReadonlyArray<string | Uint8Array>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const s of list) {
+  for (const item of list) {
+    const s = typeof item === 'string' ? item : Buffer.from(item).toString('utf8');
     if (!s) continue;
     const i = s.indexOf('=');
     const key = (i < 0 ? s : s.slice(0, i)).toLowerCase();
@@ -381,10 +53,6 @@ export function txtToMap(list: string[]): Record<string, string> {
   }
   return out;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Sessy discovery
-// ---------------------------------------------------------------------------------------------
 
 export type SessyDeviceType = 'battery' | 'p1' | 'ct' | 'unknown';
 
@@ -440,39 +108,49 @@ export interface DiscoverOptions {
   signal?: AbortSignal;
 }
 
+interface Srv {
+  port: number;
+  target: string;
+}
+
 interface Gathered {
   ptr: Set<string>;
-  srv: Map<string, SrvData>;
-  txt: Map<string, string[]>;
+  srv: Map<string, Srv>;
+  txt: Map<string, Array<string | Uint8Array>>;
   a: Map<string, string>;
   from: Map<string, string>;
 }
 
-/** Adds one parsed packet's records to the collection (exported for tests). */
-export function gather(g: Gathered, msg: DnsMessage, sender: string, service = SESSY_SERVICE): void {
+export function newGathered(): Gathered {
+  return { ptr: new Set(), srv: new Map(), txt: new Map(), a: new Map(), from: new Map() };
+}
+
+const isSrv = (d: unknown): d is Srv => !!d && typeof d === 'object' && Number.isInteger((d as Srv).port) && typeof (d as Srv).target === 'string';
+const isTxt = (d: unknown): d is Array<string | Uint8Array> => Array.isArray(d) && d.every((x) => typeof x === 'string' || x instanceof Uint8Array);
+
+/** Adds one decoded packet's records to the collection; records of an unexpected shape are skipped. */
+export function gather(g: Gathered, packet: MdnsPacket, sender: string, service = SESSY_SERVICE): void {
   const svc = service.toLowerCase();
-  for (const r of [...msg.answers, ...msg.additionals, ...msg.authorities]) {
+  const records = [...(packet.answers ?? []), ...(packet.additionals ?? []), ...(packet.authorities ?? [])];
+  for (const r of records) {
+    if (!r || typeof r.name !== 'string') continue;
     const name = r.name.toLowerCase();
-    if (r.type === RR.PTR && name === svc && typeof r.data === 'string') {
-      const inst = r.data;
+    if (r.type === 'PTR' && name === svc && typeof r.data === 'string') {
+      const inst = r.data.toLowerCase();
       const label = inst.split('.')[0] ?? '';
-      if (label.toLowerCase().startsWith('sessy-') && inst.toLowerCase().endsWith('.' + svc)) {
-        g.ptr.add(inst.toLowerCase());
-        if (!g.from.has(inst.toLowerCase())) g.from.set(inst.toLowerCase(), sender);
+      if (label.startsWith('sessy-') && inst.endsWith('.' + svc)) {
+        g.ptr.add(inst);
+        if (!g.from.has(inst)) g.from.set(inst, sender);
       }
-    } else if (r.type === RR.SRV && typeof r.data === 'object' && !Array.isArray(r.data) && !(r.data instanceof Uint8Array)) {
-      g.srv.set(name, r.data);
+    } else if (r.type === 'SRV' && isSrv(r.data)) {
+      g.srv.set(name, { port: r.data.port, target: r.data.target });
       if (!g.from.has(name)) g.from.set(name, sender);
-    } else if (r.type === RR.TXT && Array.isArray(r.data)) {
+    } else if (r.type === 'TXT' && isTxt(r.data)) {
       g.txt.set(name, r.data);
-    } else if (r.type === RR.A && typeof r.data === 'string') {
+    } else if (r.type === 'A' && typeof r.data === 'string') {
       g.a.set(name, r.data);
     }
   }
-}
-
-export function newGathered(): Gathered {
-  return { ptr: new Set(), srv: new Map(), txt: new Map(), a: new Map(), from: new Map() };
 }
 
 /** The Sessy instances in a collection, sorted by name. */
@@ -496,6 +174,8 @@ function isMulticast(addr: string): boolean {
   return first >= 224 && first <= 239;
 }
 
+type Mdns = ReturnType<typeof makeMdns>;
+
 /**
  * Looks for Sessy dongles: sends a PTR query for `_http._tcp.local` (again after a third of the
  * timeout, and SRV/TXT queries for instances whose details did not come with the PTR answer) and
@@ -505,14 +185,13 @@ function isMulticast(addr: string): boolean {
 export function discoverSessy(opts: DiscoverOptions = {}): Promise<SessyDiscovered[]> {
   const clock = opts.clock ?? systemClock;
   const timeoutMs = opts.timeoutMs ?? 3000;
-  const address = opts.address ?? MDNS_ADDRESS;
-  const port = opts.port ?? MDNS_PORT;
-  const multicast = isMulticast(address);
-  const listen = opts.listenMulticast ?? (multicast && address === MDNS_ADDRESS);
+  const target = { address: opts.address ?? MDNS_ADDRESS, port: opts.port ?? MDNS_PORT };
+  const multicast = isMulticast(target.address);
+  const listen = opts.listenMulticast ?? (multicast && target.address === MDNS_ADDRESS);
   const g = newGathered();
   const asked = new Set<string>();
   const timers: Timer[] = [];
-  const sockets: dgram.Socket[] = [];
+  const instances: Mdns[] = [];
 
   return new Promise<SessyDiscovered[]>((resolve, reject) => {
     let finished = false;
@@ -520,92 +199,47 @@ export function discoverSessy(opts: DiscoverOptions = {}): Promise<SessyDiscover
       if (finished) return;
       finished = true;
       for (const t of timers) t.cancel();
-      for (const s of sockets) {
-        try {
-          s.close();
-        } catch {
-          /* already closed */
-        }
-      }
+      for (const m of instances) m.destroy();
       opts.signal?.removeEventListener('abort', onAbort);
       if (err) reject(err);
       else resolve(sessyResults(g));
     };
     const onAbort = () => finish();
-    if (opts.signal?.aborted) {
-      resolve([]);
-      return;
-    }
+    if (opts.signal?.aborted) return resolve([]);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const onMessage = (buf: Buffer, rinfo: dgram.RemoteInfo) => {
-      const msg = parseDnsMessage(buf);
-      if (!msg || !(msg.flags & FLAG_RESPONSE)) return;
-      gather(g, msg, rinfo.address);
+    const onResponse = (packet: MdnsPacket, rinfo: { address: string }) => {
+      gather(g, packet, rinfo.address);
       // Ask for details the answer left out (a responder that sends PTR only).
-      const missing: DnsQuestion[] = [];
+      const missing: Array<{ name: string; type: 'SRV' | 'TXT' }> = [];
       for (const inst of g.ptr) {
-        if (asked.has(inst)) continue;
-        if (!g.srv.has(inst) || !g.txt.has(inst)) {
-          asked.add(inst);
-          missing.push({ name: inst, type: RR.SRV }, { name: inst, type: RR.TXT });
-        }
+        if (asked.has(inst) || (g.srv.has(inst) && g.txt.has(inst))) continue;
+        asked.add(inst);
+        missing.push({ name: inst, type: 'SRV' }, { name: inst, type: 'TXT' });
       }
-      if (missing.length) send(buildQuery(missing));
+      if (missing.length && !finished) main.query(missing, { ...target });
     };
 
-    const main = dgram.createSocket({ type: 'udp4', reuseAddr: false });
-    sockets.push(main);
-    main.on('error', (e) => finish(e));
-    main.on('message', onMessage);
-
-    const send = (packet: Buffer, cb?: (e: Error | null) => void) => {
-      if (finished) return;
-      main.send(packet, port, address, (e) => cb?.(e ?? null));
-    };
-
-    main.bind(0, () => {
-      try {
-        if (multicast) {
-          main.setMulticastTTL(255);
-          main.setMulticastLoopback(true);
-          if (opts.interface) main.setMulticastInterface(opts.interface);
-        }
-      } catch (e) {
-        finish(e as Error);
-        return;
-      }
-      const query = buildQuery();
-      send(query, (e) => {
-        if (e) finish(e);
-      });
-      timers.push(clock.setTimeout(() => send(query), Math.max(1, Math.floor(timeoutMs / 3))));
-      timers.push(clock.setTimeout(() => finish(), timeoutMs));
+    // Port 0: no bind of our own; the first send binds an ephemeral port (a legacy-unicast querier).
+    const main = makeMdns({ port: 0, multicast, interface: opts.interface, reuseAddr: false });
+    instances.push(main);
+    main.on('error', (e: Error) => finish(e));
+    main.on('warning', () => undefined); // undecodable packets: dropped
+    main.on('response', onResponse);
+    const query = () => main.query([{ name: SESSY_SERVICE, type: 'PTR' }], { ...target });
+    main.query([{ name: SESSY_SERVICE, type: 'PTR' }], { ...target }, (e?: Error | null) => {
+      if (e) finish(e);
     });
+    timers.push(clock.setTimeout(() => !finished && query(), Math.max(1, Math.floor(timeoutMs / 3))));
+    timers.push(clock.setTimeout(() => finish(), timeoutMs));
 
     if (listen) {
       // Best effort: multicast answers (responders that ignore the legacy-unicast rule).
-      const mc = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-      sockets.push(mc);
-      mc.on('error', () => {
-        try {
-          mc.close();
-        } catch {
-          /* ignore */
-        }
-      });
-      mc.on('message', onMessage);
-      try {
-        mc.bind(MDNS_PORT, () => {
-          try {
-            mc.addMembership(MDNS_ADDRESS, opts.interface);
-          } catch {
-            /* no multicast here: the unicast answers still arrive */
-          }
-        });
-      } catch {
-        /* port unavailable */
-      }
+      const mc = makeMdns({ port: MDNS_PORT, interface: opts.interface, bind: '0.0.0.0' });
+      instances.push(mc);
+      mc.on('error', () => undefined); // 5353 taken without reuse, or no multicast: the unicast answers still arrive
+      mc.on('warning', () => undefined);
+      mc.on('response', onResponse);
     }
   });
 }

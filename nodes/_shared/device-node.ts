@@ -117,6 +117,12 @@ export class DeviceStatus {
     this.update();
   }
 
+  /** The link is back (connected) but nothing read yet: the last failure no longer holds. */
+  recovered(): void {
+    this.failure = undefined;
+    this.update();
+  }
+
   /** The configuration is unusable: red until the node is redeployed. */
   config(text: string): void {
     this.configError = clip(text);

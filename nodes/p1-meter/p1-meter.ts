@@ -3,139 +3,100 @@
  * dongle, or telegrams arriving on its input, and emits one normalized `kind: "meter"` payload per
  * valid telegram. All protocol work lives in lib/devices/p1; this file only translates.
  */
-import { validator } from '../../lib/api/validate';
-import { p1MeterConfigSchema } from '../../lib/api/schemas';
-import { P1Source, P1SourceConfig, P1ReadingEvent } from '../../lib/devices/p1/source';
+import { configReader } from '../../lib/api/config';
+import { expectedIntervalMs, p1ConfigSchema, sourceConfig, type P1NodeConfig } from '../../lib/devices/p1/config';
+import { P1Source, type P1ReadingEvent } from '../../lib/devices/p1/source';
 import { listSerialPorts } from '../../lib/transport/serial-list';
 import type { Node, NodeAPI, NodeMessage } from '../_shared/red';
-import { formatAge, formatPower, freshness } from '../_shared/status';
+import { formatPower } from '../_shared/status';
 import { translator } from '../_shared/i18n';
 import { rateLimitedWarn } from '../_shared/log';
 import { closeInOrder } from '../_shared/close';
+import { DeviceStatus, errorText, safeInput } from '../_shared/device-node';
 
-interface P1MeterConfig {
-  name?: string;
-  topic?: string;
-  source: 'serial' | 'tcp' | 'sessy' | 'input';
-  serialPort?: string;
-  baud?: string;
-  framing?: '8N1' | '7E1';
-  host?: string;
-  port?: number | string;
-  url?: string;
-  pollInterval?: number | string;
-  staleAfter?: number | string;
-  raw?: boolean;
-  capacity?: boolean;
-}
-
-const checkConfig = validator(p1MeterConfigSchema, 'config');
-
-export function toSourceConfig(c: P1MeterConfig, creds: Record<string, string | undefined> = {}): P1SourceConfig {
-  switch (c.source) {
-    case 'serial':
-      return { type: 'serial', path: String(c.serialPort).trim(), baudRate: c.baud === 'auto' || !c.baud ? 'auto' : Number(c.baud), framing: c.framing ?? '8N1' };
-    case 'tcp':
-      return { type: 'tcp', host: String(c.host).trim(), port: Number(c.port) };
-    case 'sessy':
-      return { type: 'sessy', url: String(c.url).trim(), user: creds.user || undefined, password: creds.password || undefined, pollMs: Math.round(Number(c.pollInterval || 2) * 1000) };
-    default:
-      return { type: 'input' };
-  }
-}
+const readConfig = configReader<P1NodeConfig>(p1ConfigSchema);
 
 module.exports = function (RED: NodeAPI) {
   const _ = translator(RED, 'p1-meter', __dirname);
-  function P1MeterNode(this: Node, config: P1MeterConfig) {
-    RED.nodes.createNode(this, config);
+  function P1MeterNode(this: Node, raw: Record<string, unknown>) {
+    RED.nodes.createNode(this, raw);
     const node = this;
-    const problem = checkConfig(config);
+    const read = readConfig(raw);
+    const config = read.ok ? read.config : undefined;
+    let problem = read.ok ? undefined : read.error;
     let source: P1Source | undefined;
-    let last: { event: P1ReadingEvent; at: number } | undefined;
-    let connState = 'connecting';
-    let intervalMs = 0;
-    /** Problems of one kind are logged at most once a minute; counters and status show every one. */
+    let last: P1ReadingEvent | undefined;
+    if (config) {
+      try {
+        source = new P1Source(sourceConfig(config, node.credentials), undefined, { computeCapacity: config.capacity });
+      } catch (e) {
+        problem = errorText(e);
+      }
+    }
+    const counts = () => {
+      const c = source?.counters;
+      const parts = [c?.crcErrors ? `${c.crcErrors} ${_('p1-meter.status.crc')}` : '', c?.badValues ? `${c.badValues} ${_('p1-meter.status.bad')}` : ''];
+      return parts.filter(Boolean).map((p) => ` · ${p}`).join('');
+    };
+    let waitingFor = _(`p1-meter.status.${config?.source === 'input' ? 'waiting' : 'connecting'}`);
+    const status = new DeviceStatus(node, {
+      freshness: { expectedMs: config ? expectedIntervalMs(config) : 1000, fixedMs: (config?.staleAfter ?? 0) * 1000 },
+      summary: () => (last ? formatPower(last.reading.power) : ''),
+      waiting: waitingFor,
+      suffix: counts,
+    });
+    const waiting = (text = waitingFor) => {
+      waitingFor = text;
+      status.waiting(text + counts());
+    };
     const logLimited = rateLimitedWarn(node);
-    const fixedStaleMs = Number(config.staleAfter) > 0 ? Number(config.staleAfter) * 1000 : 0;
-
-    const staleMs = () => fixedStaleMs || Math.max(3000, 3 * (intervalMs || (config.source === 'sessy' ? Number(config.pollInterval || 2) * 1000 : 1000)));
-
-    const buildMsg = (ev: P1ReadingEvent): NodeMessage => {
-      const msg: NodeMessage = { topic: config.topic || 'p1', payload: ev.reading };
-      if (config.raw) {
+    const message = (ev: P1ReadingEvent): NodeMessage => {
+      const msg: NodeMessage = { topic: config?.topic || 'p1', payload: ev.reading };
+      if (config?.raw) {
         msg.raw = ev.raw;
         if (ev.telegram) msg.telegram = ev.telegram;
       }
       return msg;
     };
 
-    const updateStatus = () => {
-      if (problem) return;
-      const crc = source ? source.counters.crcErrors : 0;
-      const crcText = crc ? ` · ${crc} ${_('p1-meter.status.crc')}` : '';
-      if (!last) {
-        if (config.source === 'input') node.status({ fill: 'grey', shape: 'ring', text: _('p1-meter.status.waiting') + crcText });
-        else node.status({ fill: 'yellow', shape: 'ring', text: _(`p1-meter.status.${connState}`) + crcText });
-        return;
-      }
-      const age = Date.now() - last.at;
-      node.status(freshness(age, staleMs(), `${formatPower(last.event.reading.power)} · ${formatAge(age)}${crcText}`));
-    };
-
-    const onReading = (ev: P1ReadingEvent) => {
-      const now = Date.now();
-      if (last) {
-        const dt = now - last.at;
-        intervalMs = intervalMs ? intervalMs * 0.8 + dt * 0.2 : dt;
-      }
-      last = { event: ev, at: now };
-      node.send(buildMsg(ev));
-      updateStatus();
-    };
-
-    if (problem) {
-      node.status({ fill: 'red', shape: 'ring', text: _('p1-meter.status.config') });
+    if (problem || !source || !config) {
+      status.config(_('p1-meter.status.config'));
       node.error(`${_('p1-meter.errors.config')}: ${problem}`);
     } else {
-      const sc = toSourceConfig(config, node.credentials);
-      source = new P1Source(sc, undefined, { computeCapacity: config.capacity !== false });
-      source.on('reading', onReading);
-      source.on('invalid', (ev: { reason: string }) => {
-        logLimited('crc', `${_('p1-meter.errors.invalid')}: ${ev.reason} (${source!.counters.crcErrors} ${_('p1-meter.status.crc')})`);
-        updateStatus();
+      const src = source;
+      src.on('reading', (ev: P1ReadingEvent) => {
+        last = ev;
+        status.good();
+        node.send(message(ev));
       });
-      source.on('problem', (e: Error) => {
-        logLimited('problem:' + e.message, e.message);
-        if (!last || Date.now() - last.at > staleMs()) node.status({ fill: 'red', shape: 'ring', text: e.message.slice(0, 40) });
+      src.on('invalid', (ev: { reason: string }) => {
+        logLimited('invalid', `${_('p1-meter.errors.invalid')}: ${ev.reason}${counts()}`);
+        waiting();
       });
-      source.on('state', (s: string) => {
-        connState = s;
-        updateStatus();
+      src.on('problem', (e: Error) => status.failed(e));
+      src.on('state', (s: string) => {
+        if (s === 'connected') status.recovered();
+        waiting(_(`p1-meter.status.${s}`));
       });
-      source.start();
-      updateStatus();
+      src.start();
     }
-    const ticker = setInterval(updateStatus, 1000);
 
-    node.on('input', (msg, send, done) => {
-      if (problem || !source) return done(new Error(`${_('p1-meter.errors.config')}: ${problem}`));
-      if (config.source === 'input') {
+    safeInput(node, (msg, send) => {
+      if (problem || !source) throw new Error(`${_('p1-meter.errors.config')}: ${problem}`);
+      if (config?.source === 'input') {
         const p = msg.payload;
-        if (typeof p !== 'string' && !Buffer.isBuffer(p)) {
-          return done(new Error(`msg.payload: must be a telegram as a string or Buffer (got ${p === null ? 'null' : typeof p})`));
-        }
+        if (typeof p !== 'string' && !Buffer.isBuffer(p)) throw new Error(`msg.payload: must be a telegram as a string or Buffer (got ${p === null ? 'null' : typeof p})`);
         source.onBytes(p);
-        return done();
+        return;
       }
       // Other sources: any message asks for the latest reading again.
-      if (!last) return done(new Error(_('p1-meter.errors.noReading')));
-      send(Object.assign(msg, buildMsg(last.event)));
-      done();
+      if (!last) throw new Error(_('p1-meter.errors.noReading'));
+      send(Object.assign(msg, message(last)));
     });
 
     closeInOrder(
       node,
-      () => clearInterval(ticker),
+      () => status.close(),
       () => source?.stop(),
       () => source?.removeAllListeners(),
     );

@@ -148,7 +148,7 @@ describe('Node-RED editor (headless Chromium)', { skip }, () => {
       60_000,
       'chromium launch',
     );
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1300 } });
     page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
@@ -228,7 +228,7 @@ describe('Node-RED editor (headless Chromium)', { skip }, () => {
       const sb = await src.boundingBox();
       const ws = await page.locator('#red-ui-workspace-chart').boundingBox();
       assert.ok(sb && ws, 'palette entry and workspace are on screen');
-      const target = { x: ws.x + 250 + (i % 3) * 200, y: ws.y + 120 + Math.floor(i / 3) * 100 };
+      const target = { x: ws.x + 220 + (i % 3) * 230, y: ws.y + 100 + Math.floor(i / 3) * 110 };
       await page.mouse.move(sb.x + sb.width / 2, sb.y + sb.height / 2);
       await page.mouse.down();
       await page.mouse.move(sb.x + sb.width / 2 + 20, sb.y + sb.height / 2 + 5, { steps: 5 });

@@ -125,7 +125,8 @@ describe('zero-export edit dialog (headless Chromium)', { skip }, () => {
     assert.deepEqual(s.links, [[0, 'dA'], [1, 'dB'], [3, 'dS']]);
     assert.deepEqual(s.portLabels, ['A', 'B', 'C', 'status / curtailment']);
     const c = await page.evaluate(() => RED.nodes.node('ze1').units[2]);
-    assert.deepEqual(c, { label: 'C', serial: '', topic: '', maxChargeW: 2200, maxDischargeW: 1700, capacityWh: 5200 });
+    // A new unit leaves its limits blank: the battery reports them.
+    assert.deepEqual(c, { label: 'C', serial: '', topic: '', maxChargeW: '', maxDischargeW: '', capacityWh: '' });
   });
 
   it('removing the first unit drops its wire and moves the others down', async () => {
@@ -154,6 +155,12 @@ describe('zero-export edit dialog (headless Chromium)', { skip }, () => {
     assert.equal((await snapshot()).valid, false, 'capacity not a number');
     await editWith(() => {
       const all = $('#node-input-units-container').editableList('items');
+      $(all[all.length - 1]).find('.he-ze-capacityWh').val('0x10');
+    });
+    assert.equal((await snapshot()).valid, false, 'hex is not a number (issue 11 defect 9)');
+    assert.equal(await page.evaluate(() => RED.nodes.node('ze1').units[1].capacityWh), '0x10', 'kept as typed, not 16');
+    await editWith(() => {
+      const all = $('#node-input-units-container').editableList('items');
       $(all[all.length - 1]).find('.he-ze-capacityWh').val('4800');
       $('#node-input-maxSocPct').val('3'); // below Min SoC (blank here: its default 5)
     });
@@ -164,5 +171,24 @@ describe('zero-export edit dialog (headless Chromium)', { skip }, () => {
     assert.equal(await page.evaluate(() => RED.nodes.node('ze1').units[1].capacityWh), 4800, 'saved as a number');
     assert.deepEqual(s.links, [[0, 'dB'], [2, 'dS']], 'edits without list changes keep the wires');
     assert.deepEqual(errors, []);
+  });
+
+  it('defaults and ranges come from the config schema (one source)', async () => {
+    const r = await page.evaluate(() => {
+      const d = RED.nodes.getType('zero-export').defaults;
+      const S = HomeEnergyEditor.schemas['zero-export'];
+      const dead = d.deadbandW.validate;
+      return {
+        deadband: d.deadbandW.value,
+        budget: d.errorBudgetWs.value,
+        schemaDeadband: S.deadbandW.default,
+        schemaBudget: S.errorBudgetWs.default,
+        hex: dead.call({}, '0x10'),
+        tooBig: dead.call({}, '5001'),
+        ok: dead.call({}, '20'),
+        car: d.leaveChargerToGrid.value,
+      };
+    });
+    assert.deepEqual(r, { deadband: 15, budget: 150, schemaDeadband: 15, schemaBudget: 150, hex: false, tooBig: false, ok: true, car: false });
   });
 });

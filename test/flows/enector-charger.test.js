@@ -10,6 +10,7 @@ const dist = path.join(__dirname, '../../dist');
 const chargerNode = require(path.join(dist, 'nodes/enector-charger/enector-charger.js'));
 const linkNode = require(path.join(dist, 'nodes/modbus-link/modbus-link.js'));
 const { EnectorSim } = require(path.join(dist, 'lib/sim/enector-sim'));
+const { KsemRestSim } = require(path.join(dist, 'lib/sim/ksem-rest-sim'));
 const { validator } = require(path.join(dist, 'lib/api/validate'));
 const { chargerReadingSchema } = require(path.join(dist, 'lib/api/charger-schemas'));
 const { catchNode, catcher, collect, nextMessage, statusSpy, waitFor, waitForStatus } = require('../helpers');
@@ -100,5 +101,33 @@ describe('enector-charger node', () => {
     const n = sim.heartbeats.length;
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(sim.heartbeats.length, n, 'no heartbeat after close');
+  });
+
+  it('behind a KSEM: readings over the REST API, a mode message sets the charge mode, a charger-setpoint is refused with the reason', async () => {
+    const box = new EnectorSim({ car: { rampAps: 100 }, tickMs: 100 });
+    box.car.plugIn();
+    const ksem = new KsemRestSim({ enector: box, tickMs: 200 });
+    const ep = await ksem.start();
+    try {
+      await helper.load([linkNode, chargerNode, catchNode], [
+        { id: 'wb', type: 'enector-charger', topology: 'ksem', url: ep.url, pollInterval: 1, wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        ...catcher(),
+      ], { wb: { password: ep.password } });
+      const out = collect(helper.getNode('out'));
+      await waitFor(() => out.length >= 1, 5000, 'a reading');
+      assert.equal(out[0].payload.source, 'enector-ksem');
+      helper.getNode('wb').receive({ payload: { kind: 'mode', mode: 'power' } });
+      const reply = await nextMessage(helper.getNode('out'), (m) => m.command);
+      assert.deepEqual(reply.command, { chargeMode: 'grid' });
+      await waitFor(() => box.state.currentLimit === 16 && box.state.release === 1, 5000, 'the KSEM drives the box at 16 A');
+      helper.getNode('wb').receive({ payload: { kind: 'charger-setpoint', enabled: true, currentA: 8 } });
+      const err = await nextMessage(helper.getNode('caught'));
+      assert.match(err.error.message, /behind a KSEM the box is controlled by the KSEM: send a mode message/);
+    } finally {
+      await helper.unload();
+      await ksem.stop();
+      await box.stop();
+    }
   });
 });

@@ -6,10 +6,10 @@ const net = require('node:net');
 const http = require('node:http');
 const path = require('node:path');
 const helper = require('node-red-node-test-helper');
-const { V1, V7, V1_BAD_CRC } = require('../fixtures/telegrams');
+const { V1, V7, V1_BAD_CRC, dsmr22 } = require('../fixtures/telegrams');
 
 const p1Node = require(path.join(__dirname, '../../dist/nodes/p1-meter/p1-meter.js'));
-const { catchNode, catcher, nextMessage, statusSpy, sleep } = require('../helpers');
+const { catchNode, catcher, nextMessage, statusSpy, sleep, freePort, waitForStatus } = require('../helpers');
 helper.init(require.resolve('node-red'));
 
 const flow = (cfg) => [
@@ -17,6 +17,16 @@ const flow = (cfg) => [
   { id: 'out', type: 'helper' },
   ...catcher(),
 ];
+
+/** A p1-meter fed on its input, with its status calls and the messages it sent. */
+async function loadInputNode() {
+  await helper.load([p1Node, catchNode], flow({ source: 'input' }));
+  const p1 = helper.getNode('p1');
+  const out = helper.getNode('out');
+  const sent = [];
+  out.on('input', (m) => sent.push(m));
+  return { p1, out, statuses: statusSpy(p1), sent };
+}
 
 describe('p1-meter node', () => {
   before(() => new Promise((r) => helper.startServer(r)));
@@ -53,15 +63,10 @@ describe('p1-meter node', () => {
   });
 
   it('drops a telegram with a bad CRC, counts it in status, and sends nothing', async () => {
-    await helper.load([p1Node, catchNode], flow({ source: 'input' }));
-    const p1 = helper.getNode('p1');
-    const out = helper.getNode('out');
-    const statuses = statusSpy(p1);
-    let sent = 0;
-    out.on('input', () => sent++);
+    const { p1, out, statuses, sent } = await loadInputNode();
     p1.receive({ payload: V1_BAD_CRC });
     await sleep(200);
-    assert.equal(sent, 0);
+    assert.equal(sent.length, 0);
     assert.ok(statuses.some((s) => /1 CRC err/.test(s.text || '')), JSON.stringify(statuses));
     // A good telegram afterwards still goes through.
     const got = nextMessage(out);
@@ -85,7 +90,7 @@ describe('p1-meter node', () => {
     const last = statuses.at(-1);
     assert.equal(last.fill, 'yellow');
     assert.equal(last.shape, 'ring');
-    assert.match(last.text, /^\+1765 W · [23]s$/);
+    assert.match(last.text, /^\+1765 W · stale [23]s$/);
   });
 
   it('rejects a non-telegram payload with done(err) naming the field', async () => {
@@ -151,6 +156,78 @@ describe('p1-meter node', () => {
       sockets.forEach((s) => s.destroy());
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it('automatic stale limit: an outage does not stretch it, so a later 10 s outage turns the ring yellow (issue 11)', async () => {
+    // The node's clock is Date.now (DeviceStatus takes it at construction): shift it forward instead of waiting.
+    const realNow = Date.now;
+    let skew = 0;
+    Date.now = () => realNow() + skew;
+    try {
+      await helper.load([p1Node, catchNode], flow({ source: 'input' }));
+      const p1 = helper.getNode('p1');
+      const out = helper.getNode('out');
+      const statuses = statusSpy(p1);
+      const feed = async () => {
+        const got = nextMessage(out);
+        p1.receive({ payload: V1 });
+        await got;
+      };
+      for (let i = 0; i < 10; i++) {
+        await feed();
+        skew += 1000; // a 1 s meter
+      }
+      skew += 10_000; // outage 1: the meter goes silent for 11 s
+      for (let i = 0; i < 3; i++) {
+        await feed();
+        skew += 1000;
+      }
+      assert.equal(statuses.at(-1).fill, 'green');
+      // outage 2: 5 s later the reading is stale (limit: 2 × 1 s, at least 3 s). The old estimate
+      // (0.8 × interval + 0.2 × gap, gaps included) was at 2.3 s → limit 6.8 s, still green.
+      skew += 4000;
+      await sleep(1300); // one tick of the 1 s status ticker
+      const last = statuses.at(-1);
+      assert.deepEqual({ fill: last.fill, shape: last.shape }, { fill: 'yellow', shape: 'ring' }, JSON.stringify(statuses.slice(-3)));
+      assert.match(last.text, /^\+1765 W · stale [56]s$/);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('a refused TCP port shows a red ring naming the address, and stays red (not yellow "connecting")', async () => {
+    const port = await freePort(); // nothing listens there
+    await helper.load([p1Node, catchNode], flow({ source: 'tcp', host: '127.0.0.1', port }));
+    const statuses = statusSpy(helper.getNode('p1'));
+    const red = await waitForStatus(statuses, { fill: 'red', shape: 'ring' }, 5000);
+    assert.equal(red.text, `refused 127.0.0.1:${port}`);
+    assert.ok(red.text.length <= 32);
+    await sleep(2200); // two ticks and a reconnect attempt later
+    assert.deepEqual(statuses.at(-1), { fill: 'red', shape: 'ring', text: `refused 127.0.0.1:${port}` });
+    // A gateway that comes up but sends nothing: connected (yellow), no longer "refused".
+    const sockets = new Set();
+    const server = net.createServer((sock) => {
+      sockets.add(sock);
+      sock.on('error', () => {});
+    });
+    await new Promise((r) => server.listen(port, '127.0.0.1', r));
+    try {
+      const back = await waitForStatus(statuses, { fill: 'yellow', text: 'connected, waiting' }, 8000, { latest: true });
+      assert.equal(back.shape, 'ring');
+    } finally {
+      sockets.forEach((sock) => sock.destroy());
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('an unusable power value in an accepted DSMR 2.2 telegram sends nothing and is counted in status', async () => {
+    const { p1, out, statuses, sent } = await loadInputNode();
+    p1.receive({ payload: dsmr22('XY.Z*kW') });
+    await waitForStatus(statuses, { text: /1 bad$/ }, 3000);
+    assert.equal(sent.length, 0);
+    const got = nextMessage(out);
+    p1.receive({ payload: dsmr22() });
+    assert.equal((await got).payload.power, 890);
   });
 
   it('polls a Sessy P1 dongle over HTTP with credentials', async () => {

@@ -106,7 +106,7 @@ describe('sessy-battery node', () => {
     const got = nextMessage(out, (m) => m.command);
     b1.receive({ payload: { kind: 'battery-setpoint', power: 3000, reason: 'test' } });
     const msg = await got;
-    assert.deepEqual(msg.command, { type: 'setpoint', requested: 3000, sent: 1700, clamped: true, limits: { maxChargeW: 2200, maxDischargeW: 1700 }, strategySwitched: true });
+    assert.deepEqual(msg.command, { type: 'setpoint', requested: 3000, sent: 1700, clamped: true, reason: 'limited to −2200…1700 W' });
     assert.equal(msg.payload.strategy, 'POWER_STRATEGY_API');
     assert.equal(server.strategy, 'POWER_STRATEGY_API');
     const sp = server.requests.filter((r) => r.path === '/api/v1/power/setpoint');
@@ -165,7 +165,10 @@ describe('sessy-battery node', () => {
       [{ payload: { kind: 'battery-settings', settings: { nope: 1 } } }, /payload\.settings\.nope: this dongle has no such setting/],
       [{ payload: { kind: 'battery-fly' } }, /^payload\.kind: must be one of/],
       [{ topic: 'setpoint', payload: 'abc' }, /^msg\.payload: must be a number of W/],
-      [{ topic: 'setpoint', payload: NaN }, /^msg\.payload: must be a number of W/],
+      [{ topic: 'setpoint', payload: NaN }, /^msg\.payload: must be a number of W .*, got NaN$/],
+      [{ topic: 'setpoint', payload: '0x10' }, /^msg\.payload: must be a number of W .*, got the text "0x10"$/],
+      [{ payload: { kind: 'battery-setpoint', power: NaN } }, /^payload\.power: must be a finite number of W, got NaN$/],
+      [{ payload: { kind: 'battery-settings', settings: JSON.parse('{"toString": 1}') } }, /payload\.settings\.toString: this dongle has no such setting/],
       [{ topic: 'strategy', payload: 3 }, /^msg\.payload: must be one of api/],
       [{ payload: 42 }, /^msg\.payload: must be a command object .* msg\.topic "setpoint"/],
     ];
@@ -222,7 +225,7 @@ describe('sessy-battery node', () => {
     const b1 = helper.getNode('b1');
     const got = nextMessage(helper.getNode('caught'));
     b1.receive({ topic: 'setpoint', payload: 100 });
-    assert.match((await got).error.message, /invalid configuration: config\.maxCharge: must be 0–10000 W/);
+    assert.match((await got).error.message, /invalid configuration: config\.maxCharge: must be >= 0/);
     await sleep(200);
     assert.equal(server.requests.length, 0);
     await helper.unload();
@@ -230,5 +233,116 @@ describe('sessy-battery node', () => {
     const got2 = nextMessage(helper.getNode('caught'));
     helper.getNode('b1').receive({ topic: 'setpoint', payload: 100 });
     assert.match((await got2).error.message, /config\.host/);
+  });
+
+  it('issue 11 defect 6: BigInt and circular payloads end with done(err), and the node keeps working', async () => {
+    await startSim({ strategy: 'POWER_STRATEGY_API' });
+    await helper.load([dongleNode, batteryNode, catchNode], flow(url), CREDS);
+    const b1 = helper.getNode('b1');
+    const caught = helper.getNode('caught');
+    await nextMessage(helper.getNode('out'));
+    const loop = { kind: 'battery-setpoint' };
+    loop.power = loop;
+    const strategyLoop = {};
+    strategyLoop.self = strategyLoop;
+    const cases = [
+      [{ topic: 'strategy', payload: 7n }, /^msg\.payload: must be one of api.*, got the bigint 7n$/],
+      [{ topic: 'setpoint', payload: 7n }, /got the bigint 7n$/],
+      [{ payload: 9n }, /\(got the bigint 9n\)$/],
+      [{ payload: loop }, /^payload\.power: must be number$/],
+      [{ topic: 'strategy', payload: strategyLoop }, /^msg\.payload: must be one of api.*, got an object$/],
+    ];
+    for (const [m, re] of cases) {
+      const got = nextMessage(caught);
+      b1.receive(m);
+      assert.match((await got).error.message.replace(/^Error: /, ''), re);
+    }
+    const ok = nextMessage(helper.getNode('out'), (m) => m.command);
+    b1.receive({ topic: 'setpoint', payload: 300 });
+    assert.equal((await ok).command.sent, 300);
+  });
+
+  it('issue 11 defect 3: while the dongle hangs, every setpoint message is done at once; after recovery the latest is sent', async () => {
+    await startSim({ strategy: 'POWER_STRATEGY_API', startRunning: true });
+    const completeNode = require('@node-red/nodes/core/common/24-complete.js');
+    const f = [...flow(url, {}, { timeout: 0.5 }), { id: 'cmp', type: 'complete', scope: ['b1'], uncaught: false, wires: [['done']] }, { id: 'done', type: 'helper' }];
+    await helper.load([dongleNode, batteryNode, catchNode, completeNode], f, CREDS);
+    const b1 = helper.getNode('b1');
+    let completed = 0;
+    helper.getNode('done').on('input', () => completed++);
+    await nextMessage(helper.getNode('out'));
+    server.faults.timeout = true;
+    for (let i = 1; i <= 40; i++) {
+      b1.receive({ payload: { kind: 'battery-setpoint', power: i * 10 } });
+      await sleep(20);
+    }
+    await sleep(100);
+    assert.equal(completed, 40, 'done for every message while the dongle still hangs');
+    const mark = server.requests.length;
+    server.faults.timeout = false;
+    // The setpoint already on the wire when the hang began may finish first; then the latest one.
+    const reply = await nextMessage(helper.getNode('out'), (m) => m.command && m.command.requested === 400, 8000, 'the reply of the latest setpoint');
+    assert.deepEqual(reply.command, { type: 'setpoint', requested: 400, sent: 400, clamped: false });
+    await sleep(500);
+    const posts = server.requests.slice(mark).filter((r) => r.method === 'POST' && r.path === '/api/v1/power/setpoint');
+    assert.ok(posts.length <= 2 && posts.at(-1).body.setpoint === 400, JSON.stringify(posts.map((p) => p.body)));
+  });
+
+  it('issue 11: setpoints from two sources turn the status yellow ("2 setpoint sources")', async () => {
+    await startSim({ strategy: 'POWER_STRATEGY_API', startRunning: true });
+    const f = [...flow(url), { id: 'zx', type: 'helper', wires: [['b1']] }, { id: 'button', type: 'helper', wires: [['b1']] }];
+    await helper.load([dongleNode, batteryNode, catchNode], f, CREDS);
+    const b1 = helper.getNode('b1');
+    const statuses = statusSpy(b1);
+    const out = helper.getNode('out');
+    await nextMessage(out);
+    // One source (two reasons of one controller): green.
+    helper.getNode('zx').send({ payload: { kind: 'battery-setpoint', power: 100, reason: 'zero-export: control' } });
+    await nextMessage(out, (m) => m.command);
+    helper.getNode('zx').send({ payload: { kind: 'battery-setpoint', power: 120, reason: 'zero-export: refresh' } });
+    await nextMessage(out, (m) => m.command);
+    assert.equal(statuses.at(-1).fill, 'green', JSON.stringify(statuses.at(-1)));
+    // A second upstream node (a dashboard button) within the keep-alive window: yellow, and says so.
+    helper.getNode('button').send({ topic: 'setpoint', payload: 800 });
+    await nextMessage(out, (m) => m.command);
+    await waitForStatus(statuses, { fill: 'yellow', shape: 'ring', text: /2 setpoint sources/ }, 2000);
+    // Without upstream nodes (msg.reason only): "zero-export" and an unnamed sender count as two as well.
+    await helper.unload();
+    await helper.load([dongleNode, batteryNode, catchNode], flow(url), CREDS);
+    const b2 = helper.getNode('b1');
+    const st2 = statusSpy(b2);
+    await nextMessage(helper.getNode('out'));
+    b2.receive({ payload: { kind: 'battery-setpoint', power: 100, reason: 'zero-export: control' } });
+    b2.receive({ payload: { kind: 'battery-setpoint', power: 100, reason: 'schedule' } });
+    await waitForStatus(st2, { fill: 'yellow', text: /2 setpoint sources/ }, 2000);
+  });
+
+  it('issue 11: a command arriving while the node closes (redeploy) logs no error; the close hands the unit back', async () => {
+    await startSim({ strategy: 'POWER_STRATEGY_NOM', startRunning: true });
+    await helper.load([dongleNode, batteryNode, catchNode], flow(url), CREDS);
+    const b1 = helper.getNode('b1');
+    const out = helper.getNode('out');
+    await nextMessage(out);
+    const got = nextMessage(out, (m) => m.command);
+    b1.receive({ payload: { kind: 'battery-setpoint', power: 500, reason: 'zero-export: control' } });
+    await got;
+    const errors = [];
+    b1.on('call:error', (call) => errors.push(call.args[0]));
+    const origError = b1.error.bind(b1);
+    b1.error = (e, m) => (errors.push(String(e)), origError(e, m));
+    // What zero export does on a full deploy: its own close sends a release and a last setpoint to
+    // the battery node, which is closing at the same time (its driver already stopped).
+    b1.on('close', (done) => {
+      setImmediate(() => {
+        b1.receive({ payload: { kind: 'battery-setpoint', power: 0, reason: 'zero-export: node closed' } });
+        b1.receive({ payload: { kind: 'battery-release', reason: 'zero-export: node closed' } });
+        setTimeout(done, 50);
+      });
+    });
+    await helper.unload();
+    await sleep(100);
+    assert.deepEqual(errors, []);
+    assert.equal(helper.log().args.filter((a) => a[0] && a[0].level <= 20 && /closed/.test(String(a[0].msg))).length, 0, 'nothing logged as an error');
+    assert.equal(server.strategy, 'POWER_STRATEGY_NOM', 'handed back on close');
   });
 });

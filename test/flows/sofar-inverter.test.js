@@ -185,6 +185,7 @@ describe('sofar-inverter node', () => {
       require('@node-red/nodes/core/common/21-debug.js'),
       require('@node-red/nodes/core/common/90-comment.js'),
       require('@node-red/nodes/core/function/15-change.js'),
+      require('@node-red/nodes/core/common/60-link.js'), // the example's link to the dashboard tab
     ];
     await helper.load(types, nodes);
     const out = collect(helper.getNode('probe'));

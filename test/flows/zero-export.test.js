@@ -70,7 +70,7 @@ describe('zero-export node', () => {
 
   it('meter object and grid number drive the controller; commands go to their unit\'s port with the tag', async () => {
     const t = await load([unit('A', { serial: 'DSIM0001' }), unit('B', { topic: 'sofar' })]);
-    await waitForStatus(t.statuses, { fill: 'yellow', shape: 'ring', text: 'waiting: no meter reading yet' }, 2000);
+    await waitForStatus(t.statuses, { fill: 'yellow', shape: 'ring', text: 'waiting: no meter' }, 2000);
     t.ze.receive(battery({ payload: { serial: 'DSIM0001' } }));
     t.ze.receive(battery({ topic: 'sofar', payload: { serial: 'SA1ES130K12345', source: 'sofar' } }));
     t.ze.receive(meter(1500));
@@ -100,7 +100,7 @@ describe('zero-export node', () => {
     assert.equal(st.at(-1).payload.commands, undefined, 'commands only in a dry run');
     // Green status: grid, total setpoint, target.
     const green = await waitForStatus(t.statuses, { fill: 'green', shape: 'dot' }, 2000);
-    assert.match(green.text, /^grid [+−]\d+ W · set \+1[35]00 W · target 0 W$/);
+    assert.match(green.text, /^grid [+−]\d+ W · set \+1[35]00 W$/);
     // Exactly one done per message, none failed.
     await waitFor(() => t.completed.length === 4, 1000, 'four completions');
     await sleep(100);
@@ -141,7 +141,7 @@ describe('zero-export node', () => {
     const t = await load([unit('Only')]);
     // A meter reading but no battery data yet: waiting, and the status says for what.
     t.ze.receive(meter(300));
-    await waitForStatus(t.statuses, { fill: 'yellow', shape: 'ring', text: 'waiting: no usable battery (Only no-data)' }, 2000);
+    await waitForStatus(t.statuses, { fill: 'yellow', shape: 'ring', text: 'waiting: no battery' }, 2000);
     t.ze.receive(battery({ topic: 'anything', payload: { serial: null, power: 444 } }));
     await waitFor(() => unitState('Only').power === 444, 1000, 'single unit');
     t.ze.receive(meter(300));
@@ -156,7 +156,9 @@ describe('zero-export node', () => {
       [{ payload: { kind: 'meter', timestamp: Date.now(), source: 'p1', power: 'x' } }, /^payload\.power: must be number$/],
       [{ payload: { kind: 'meter', source: 'p1', power: 5 } }, /^payload\.timestamp: is required$/],
       [{ payload: { kind: 'battery', timestamp: Date.now(), source: 's', soc: 50, power: 0, state: 'charging', limits: { maxChargeW: 1, maxDischargeW: 1 } } }, /^payload\.state: must be one of "ready"/],
-      [{ payload: { kind: 'charger' } }, /^payload\.kind: must be "meter" or "battery" \(got "charger"\); accepted: /],
+      [{ payload: { kind: 'inverter' } }, /^payload\.kind: must be "meter", "battery", "grid-target" or "charger" \(got "inverter"\); accepted: /],
+      [{ payload: { kind: 'grid-target', minW: 0, maxW: '0x10' } }, /^payload\.maxW: must be number$/],
+      [{ topic: 'grid', payload: '0x10' }, /^msg\.payload: must be the grid power in W .*\(got "0x10"\)$/],
       [{ topic: 'grid', payload: 'n/a' }, /^msg\.payload: must be the grid power in W .*\(got "n\/a"\)$/],
       [{ topic: 'enable', payload: 'perhaps' }, /^msg\.payload: must be true\/false, "on"\/"off" or 1\/0 with topic "enable"/],
       [{ topic: 'target', payload: null }, /^msg\.payload: must be the grid target in W .*\(got null\)$/],
@@ -218,7 +220,7 @@ describe('zero-export node', () => {
     const total = withCommands.payload.commands.reduce((s, c) => s + c.power, 0);
     assert.equal(total, 1500);
     assert.deepEqual(withCommands.payload.commands.map((c) => [c.unit, c.reason]).sort(), [['A', 'control'], ['B', 'control']]);
-    const grey = await waitForStatus(t.statuses, { fill: 'grey', shape: 'dot', text: /^dry run · grid \+1500 W · would set \+1500 W$/ }, 2000);
+    const grey = await waitForStatus(t.statuses, { fill: 'grey', shape: 'dot', text: 'dry run · would set +1500 W' }, 2000);
     assert.ok(grey);
     await sleep(2500); // past the first identify probe too
     assert.equal(t.ports[0].length + t.ports[1].length, 0, 'nothing sent to the batteries');
@@ -235,7 +237,7 @@ describe('zero-export node', () => {
     const waited = Date.now() - t0;
     assert.ok(waited >= 700 && waited < 2000, `after the 1 s timeout (${waited} ms)`);
     for (const p of t.ports) assert.equal(p.at(-1).payload.reason, 'zero-export: failsafe-meter');
-    const y = await waitForStatus(t.statuses, { fill: 'yellow', shape: 'ring', text: /^fail-safe: meter stale 1\.\d s: all setpoints 0 W/ }, 1000);
+    const y = await waitForStatus(t.statuses, { fill: 'yellow', shape: 'ring', text: 'fail-safe: meter stale' }, 1000);
     assert.ok(y);
     const st = t.st.filter((m) => m.payload.mode === 'failsafe');
     assert.ok(st.length >= 1 && /^meter stale/.test(st[0].payload.reasons[0]), JSON.stringify(st.map((m) => m.payload.reasons)));
@@ -311,6 +313,76 @@ describe('zero-export node', () => {
     assert.equal(end.payload.exportCapW, null);
   });
 
+  it('honest status (issue 11): yellow with the reason while the battery is at its charge limit and the grid exports; green when back', async () => {
+    const t = await load([unit('A')], { offTargetS: 1 });
+    t.ze.receive(battery());
+    t.ze.receive(meter(-2800));
+    await waitFor(() => lastPower(t.ports[0]) === -2200, 2000, 'charging at the limit');
+    // The battery delivers its limit; the grid stays at −600 W.
+    const feed = async (grid, power, ms) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        t.ze.receive(battery({ payload: { power } }));
+        t.ze.receive(meter(grid));
+        await sleep(250);
+      }
+    };
+    await feed(-600, -2200, 1500);
+    const y = await waitForStatus(t.statuses, { fill: 'yellow', shape: 'ring', text: '−600 W · charge limit' }, 2000);
+    assert.ok(y);
+    const st = t.st.filter((m) => m.topic === 'zero-export' && m.payload.attention);
+    assert.ok(st.length >= 1, 'the status output says so at once');
+    assert.equal(st[0].payload.attention.code, 'charge-limit');
+    assert.match(st[0].payload.reasons[0], /^off target \d+ s: grid −600 W, target 0 W; batteries at their charge limit \(−2200 W\)$/);
+    const n = t.statuses.length;
+    await feed(0, -2200, 500);
+    await waitFor(() => t.statuses.slice(n).some((s) => s.fill === 'green'), 2000, 'green again');
+  });
+
+  it('full deploy: the release goes out when the flows start to stop, before a battery node closes; nothing is logged', async () => {
+    // A stand-in battery node, created before zero export (so Node-RED closes it first).
+    const log = [];
+    function fakeBattery(RED) {
+      RED.nodes.registerType('fake-battery', function (config) {
+        RED.nodes.createNode(this, config);
+        this.on('input', (msg, send, done) => {
+          log.push(`input ${msg.payload.kind}`);
+          done();
+        });
+        this.on('close', (done) => {
+          log.push('battery closed');
+          done();
+        });
+      });
+    }
+    statuses = [];
+    await helper.load(
+      [fakeBattery, zeNode, catchNode],
+      [
+        { id: 'bat', type: 'fake-battery' },
+        { id: 'ze', type: 'zero-export', units: [unit('A')], latencyMinS: 0, latencyMaxS: 0, rampWPerS: 1000000, outputs: 2, wires: [['bat'], []] },
+        ...catcher(),
+      ],
+    );
+    const ze = helper.getNode('ze');
+    const errors = [];
+    ze.error = (e) => errors.push(String(e));
+    const send = ze.send.bind(ze);
+    ze.send = (m) => {
+      const out = Array.isArray(m) ? m[0] : m;
+      const first = Array.isArray(out) ? out[0] : out;
+      if (first && first.payload && first.payload.reason === 'zero-export: node closed') log.push('release sent');
+      send(m);
+    };
+    ze.receive(battery());
+    ze.receive(meter(400));
+    await waitFor(() => log.includes('input battery-setpoint'), 2000, 'setpoint delivered');
+    await helper.setFlows([...catcher()], 'full');
+    await sleep(50);
+    assert.deepEqual(log.filter((l) => l !== 'input battery-setpoint'), ['release sent', 'battery closed'], 'sent before the battery node closed, once');
+    assert.deepEqual(errors, []);
+  });
+
   it('configuration errors: red status, an error naming the field, input rejected', async () => {
     statuses = [];
     await helper.load([zeNode, catchNode], [{ id: 'ze', type: 'zero-export', units: [unit('A'), unit('a')], wires: [[], [], []] }, ...catcher()]);
@@ -324,6 +396,6 @@ describe('zero-export node', () => {
     const ze2 = helper.getNode('ze');
     const got2 = nextMessage(helper.getNode('caught'), 2000);
     ze2.receive({ topic: 'grid', payload: 5 });
-    assert.match((await got2).error.message, /config\.meterTimeoutS: must be 0 or a number from 0\.5 to 3600 s \(got "soon"\)/);
+    assert.match((await got2).error.message, /config\.meterTimeoutS: must be 0 or a decimal number from 0\.5 to 3600 s, or blank \(got "soon"\)/);
   });
 });

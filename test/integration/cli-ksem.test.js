@@ -57,6 +57,9 @@ describe('home-energy ksem read', () => {
     assert.equal(refused.status, 1);
     assert.equal(refused.stdout, '');
     assert.match(refused.stderr, /certificate/i);
+    // The hint names the CLI's options, not the editor's link settings.
+    assert.match(refused.stderr, new RegExp(`pin it with --fingerprint ${sim.endpoints.fingerprint256.toUpperCase()} or --ca FILE .*or use --insecure`));
+    assert.doesNotMatch(refused.stderr, /link settings|accept self-signed/);
   });
 
   it('--watch --count 3 prints three readings', async () => {
@@ -70,7 +73,7 @@ describe('home-energy ksem read', () => {
 
   it('exit 1 with the registers named when the meter does not answer; exit 2 for usage errors', async () => {
     const free = await freePort();
-    const dead = await run(['ksem', 'read', '--host', '127.0.0.1', '--port', String(free), '--timeout', '300']);
+    const dead = await run(['ksem', 'read', '--host', '127.0.0.1', '--port', String(free), '--timeout', '1']);
     assert.equal(dead.status, 1);
     assert.match(dead.stderr, /KSEM registers 40000–40124: .*(ECONNREFUSED|not connected)/);
     const noHost = await run(['ksem', 'read']);

@@ -76,10 +76,10 @@ describe('home-energy sessy', () => {
       [['sessy', 'status', '--url', '127.0.0.1:1', '--timeout', '1'], 1, /home-energy sessy status: 127\.0\.0\.1:1: ECONNREFUSED/],
       [['sessy', 'strategy', 'charge', ...auth], 2, /unknown strategy "charge"; use api, nom/],
       [['sessy', 'setpoint', 'abc', ...auth], 2, /WATTS must be a number/],
-      [['sessy', 'setpoint', '500', '--url', url], 2, /needs --user and --password/],
+      [['sessy', 'setpoint', '500', '--url', url], 2, /needs the user \(the serial on the dongle sticker\): --user U or HOME_ENERGY_USER/],
       [['sessy', 'status'], 2, /--url is required/],
       [['sessy', 'status', '--url', url, '--bogus'], 2, /unknown option --bogus/],
-      [['sessy', 'fly'], 2, /unknown sessy command "fly"/],
+      [['sessy', 'fly'], 2, /home-energy sessy: unknown command "fly"/],
     ];
     for (const [args, code, re] of cases) {
       const r = await run(args);

@@ -69,13 +69,13 @@ describe('home-energy sofar', () => {
     } finally {
       sim.workMode = 3;
     }
-    const dead = await run(['sofar', 'read', '--tcp', tcp, '--unit', '9', '--timeout', '200']);
+    const dead = await run(['sofar', 'read', '--tcp', tcp, '--unit', '9', '--timeout', '1']);
     assert.equal(dead.status, 1);
     assert.match(dead.stderr, /read failed/);
     for (const args of [['sofar', 'read'], ['sofar', 'read', '--tcp', tcp, '--serial', '/dev/x'], ['sofar', 'mode', 'boost', '--tcp', tcp], ['sofar', 'setpoint', 'abc', '--tcp', tcp], ['sofar', 'read', '--tcp', 'nohost'], ['sofar', 'explode']]) {
       const u = await run(args);
       assert.equal(u.status, 2, args.join(' ') + ': ' + u.stderr);
-      assert.match(u.stderr, /home-energy: /);
+      assert.match(u.stderr, /^home-energy sofar( \w+)?: .*\nusage: home-energy sofar /);
     }
   });
 

@@ -5,7 +5,8 @@
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
-const { discoverSessy, encodeDnsMessage, parseDnsMessage, RR, FLAG_RESPONSE, MDNS_ADDRESS } = require('../../dist/lib/transport/mdns');
+const packet = require('dns-packet');
+const { discoverSessy, MDNS_ADDRESS } = require('../../dist/lib/transport/mdns');
 const { MdnsResponder } = require('../../dist/lib/sim/mdns-responder');
 
 const INSTANCES = [
@@ -56,18 +57,23 @@ describe('Sessy discovery over UDP on loopback', () => {
     const sock = dgram.createSocket('udp4');
     await new Promise((res) => sock.bind(0, '127.0.0.1', res));
     stops.push(() => new Promise((res) => sock.close(res)));
-    const good = encodeDnsMessage({
-      flags: FLAG_RESPONSE,
-      answers: [{ name: '_http._tcp.local', type: RR.PTR, ttl: 10, data: 'sessy-d9._http._tcp.local' }],
+    const good = packet.encode({
+      type: 'response',
+      answers: [{ name: '_http._tcp.local', type: 'PTR', ttl: 10, data: 'sessy-d9._http._tcp.local' }],
       additionals: [
-        { name: 'sessy-d9._http._tcp.local', type: RR.SRV, ttl: 10, data: { priority: 0, weight: 0, port: 80, target: 'sessy-d9.local' } },
-        { name: 'sessy-d9._http._tcp.local', type: RR.TXT, ttl: 10, data: ['serial=D9999999', 'device=Sessy Dongle'] },
+        { name: 'sessy-d9._http._tcp.local', type: 'SRV', ttl: 10, data: { priority: 0, weight: 0, port: 80, target: 'sessy-d9.local' } },
+        { name: 'sessy-d9._http._tcp.local', type: 'TXT', ttl: 10, data: ['serial=D9999999', 'device=Sessy Dongle'] },
       ],
     });
     let queries = 0;
     sock.on('message', (msg, rinfo) => {
-      const q = parseDnsMessage(msg);
-      if (!q || q.flags & FLAG_RESPONSE) return;
+      let q;
+      try {
+        q = packet.decode(msg);
+      } catch {
+        return;
+      }
+      if (q.type !== 'query') return;
       queries++;
       const send = (b) => sock.send(b, rinfo.port, rinfo.address);
       send(Buffer.from('not dns at all'));

@@ -11,7 +11,7 @@ const { Household } = require('../../dist/lib/sim/household');
 const { DsmrMeter } = require('../../dist/lib/sim/dsmr-writer');
 const { P1TcpServer, P1PtyServer, SessyP1HttpServer } = require('../../dist/lib/sim/p1-server');
 const { VirtualHome } = require('../../dist/lib/sim/home');
-const { runSim } = require('../../dist/lib/cli/sim');
+const { runSim } = require('../../dist/cli/sim');
 const { skipWithoutSocat: skipPty, waitFor } = require('../helpers');
 
 const PERIOD = 100;
@@ -340,4 +340,38 @@ test('runSim: --json prints the endpoints, stops cleanly on abort; bad arguments
   assert.match(bad[0], /--profile/);
   assert.equal(await runSim(['--load', '/nonexistent.csv'], () => undefined), 2);
   assert.equal(await runSim(['--bogus'], () => undefined), 2);
+});
+
+test('VirtualHome basePort: every simulator at its offset (portPlan), several Sessy batteries in one household', async () => {
+  const { portPlan, PORT_OFFSETS } = require('../../dist/lib/sim/home');
+  assert.throws(() => portPlan(65500), /base port/);
+  assert.throws(() => portPlan(12000, { sessyBatteries: 33 }), /sessyBatteries/);
+  const free = (port) => new Promise((r) => { const s = net.createServer(); s.once('error', () => r(false)); s.listen(port, '127.0.0.1', () => s.close(() => r(true))); });
+  let base;
+  for (let i = 0; i < 50 && base === undefined; i++) {
+    const b = 20000 + Math.floor(Math.random() * 40000);
+    let ok = true;
+    for (let k = 0; k < 42 && ok; k++) ok = await free(b + k);
+    if (ok) base = b;
+  }
+  const home = new VirtualHome();
+  cleanups.push(() => home.stop());
+  const ep = await home.start({ basePort: base, profiles: ['NL', 'BE'], periodMs: PERIOD, sessyBatteries: 2, sofar: {}, ksem: { tlsPort: 0 } });
+  assert.deepEqual(
+    [ep.p1TcpByProfile.NL.port, ep.p1TcpByProfile.BE.port, ep.ksem.port, ep.ksem.tlsPort, ep.sofar.gateway.port, ...ep.sessyBatteries.map((b) => Number(new URL(b.url).port))],
+    [base + 1, base + 2, base + 3, base + 4, base + 6, base + 10, base + 11],
+  );
+  assert.equal(PORT_OFFSETS.editor, 0, 'the base itself is left for the editor');
+  assert.deepEqual(portPlan(base, { sessyBatteries: 2 }).sessy, [base + 10, base + 11]);
+  assert.equal(home.sessyBatteries.length, 2);
+  assert.notEqual(home.sessyBatteries[0].port, home.sessyBatteries[1].port);
+  await home.stop();
+});
+
+test('VirtualHome: a Sessy unit can start in a chosen strategy', async () => {
+  const home = new VirtualHome();
+  cleanups.push(() => home.stop());
+  await home.start({ periodMs: PERIOD, sessyBatteries: [{ strategy: 'POWER_STRATEGY_IDLE' }, {}] });
+  assert.deepEqual(home.sessyBatteries.map((b) => b.strategy), ['POWER_STRATEGY_IDLE', 'POWER_STRATEGY_NOM']);
+  await home.stop();
 });

@@ -9,7 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { runCli } = require('../helpers');
-const { runBench } = require('../../dist/lib/cli/bench');
+const { runBench } = require('../../dist/cli/bench');
 const { runClosedLoop } = require('../../dist/bench/zero-export/engine');
 const { DEFAULT_PLANT, waterFill, splitSigned } = require('../../dist/bench/zero-export/plant');
 const { buildScenario, holdAt, stepProfile, parseFileSpec, STEP } = require('../../dist/bench/zero-export/scenario');

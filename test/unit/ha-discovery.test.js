@@ -148,7 +148,6 @@ test('commands: every command entity → the matching message, validated', () =>
   assert.deepEqual(command(zeroExport, 'enable', 'ON').message.payload, true);
   const tg = command(zeroExport, 'target', '-50').message;
   assert.deepEqual([tg.topic, tg.payload, tg.device], ['target', -50, 'he_zero_export']);
-  assert.deepEqual([command(peak, 'desired_peak', '3000').message.topic, command(peak, 'desired_peak', '3000').message.payload], ['desiredPeak', 3000]);
 });
 
 test('commands: invalid values from HA → an error naming the entity, no message', () => {
@@ -213,4 +212,18 @@ test('device readings are checked with their schemas before they reach HA; contr
   assert.match(payloadProblem({ ...meter, power: undefined }), /payload\.power: is required/);
   assert.match(payloadProblem({ ...charger, state: 'flying' }), /^payload\.state: must be one of/);
   assert.equal(payloadProblem({ ...zeroExport, gridW: 'x' }), null);
+});
+
+test('tariff and battery plan: prices per kWh and euros without a device class (monetary needs a bare currency)', () => {
+  const { tariff, plan } = require('./ha-fixtures');
+  const t = deviceOf({ topic: 'tariff', payload: tariff });
+  assert.equal(t.objectId, 'he_tariff');
+  const s = stateOf(t);
+  assert.deepEqual([s.import_price, s.export_price, s.source], [0.23412, 0.0712, 'spot']);
+  const c = discoveryConfig(t, T, O).payload.cmps.import_price;
+  assert.deepEqual([c.unit_of_measurement, c.device_class, c.state_class], ['EUR/kWh', undefined, 'measurement']);
+  const p = deviceOf({ topic: 'battery-planner', payload: plan });
+  assert.equal(p.objectId, 'he_battery_planner');
+  assert.equal(stateOf(p).saving, 1.27);
+  assert.equal(deviceOf({ topic: 'peak-shaving', payload: require('./ha-fixtures').peak }).objectId, 'he_peak_shaving');
 });

@@ -33,5 +33,7 @@ const peak = {
   kind: 'peak-shaving-state', band: 'limiting', limitW: 3120, desiredPeakW: 2500, monthPeakW: 3120, monthKey: '2026-06', quarterStart: t0, quarterAverageW: 2800,
   projectedW: 3050, allowedW: 3300, soc: 25, quartersAboveLimit: 0, lastQuarterW: 2950, reasons: ['peak limiting'],
 };
-const ALL = { meter, battery, sofar, charger, zeroExport, ev, peak };
+const tariff = { kind: 'tariff', unit: 'EUR/kWh', importPrice: 0.23412, exportPrice: 0.0712, source: 'spot', start: t0, end: t0 + 900000, slot: { start: t0, end: t0 + 900000 }, slots: [] };
+const plan = { kind: 'battery-plan', changed: true, reason: 'new prices', costEur: 1.234, noBatteryCostEur: 2.5, savingEur: 1.266, warnings: [], slots: [] };
+const ALL = { meter, battery, sofar, charger, zeroExport, ev, peak, tariff, plan };
 module.exports = { t0, ALL, ...ALL };

@@ -400,22 +400,52 @@ test('start-up: startupRemainingS counts down in virtual time from the first sig
   await battery.stop();
 });
 
-test('poll failures: problem events, backoff, recovery with a fresh reading', async () => {
+test('poll failures: poll-error events, cheap probes no faster than the poll period, recovery with a fresh reading', async () => {
   const { clock, dongle, battery, readings, problems } = setup({ pollMs: 1000 });
+  const pollErrors = [];
+  battery.on('poll-error', (e) => pollErrors.push(e));
   battery.start();
   await run(clock, 100);
   assert.equal(readings.length, 1);
   assert.equal(readings[0].serial, 'DFAKE001');
   dongle.failReads = true;
+  const before = dongle.log.length;
   await run(clock, 10_000);
-  const failedPolls = dongle.log.filter((l) => l.what === 'GET status').length - 1;
-  assert.ok(failedPolls >= 3 && failedPolls <= 5, `backoff 1, 2, 4 s … (${failedPolls} failed polls in 10 s)`);
+  const down = dongle.log.slice(before);
+  assert.ok(down.every((l) => l.what === 'GET status'), 'while down, a probe is one power/status request');
+  assert.ok(down.length >= 5 && down.length <= 10, `probes in 10 s: ${down.length}`);
   assert.ok(problems.some((p) => p.kind === 'poll' && /ECONNREFUSED/.test(p.e.message)));
+  assert.equal(pollErrors.length, down.length);
+  assert.equal(pollErrors[0].code, 'connect');
   dongle.failReads = false;
-  await run(clock, 10_000);
-  assert.ok(readings.length >= 2);
-  assert.equal(battery.lastGoodAt > T0 + 10_000, true);
+  const upAt = clock.now();
+  await run(clock, 2000);
+  const back = readings.find((r) => r.timestamp > upAt);
+  assert.ok(back && back.timestamp - upAt <= 1000, `read again ${back && back.timestamp - upAt} ms after the dongle came back`);
   await battery.stop();
+});
+
+test('issue 11 defect 2: after an outage of 20–90 s the dongle is read again within 5 s (backoff capped)', async () => {
+  const worst = { recoveryMs: 0, outageMs: 0 };
+  for (let outage = 20_000; outage <= 90_000; outage += 5_000) {
+    const { clock, dongle, battery, readings } = setup({ pollMs: 5000 });
+    battery.start();
+    await run(clock, 10_000);
+    dongle.failReads = true;
+    await run(clock, outage);
+    dongle.failReads = false;
+    const upAt = clock.now();
+    const n = readings.length;
+    for (let t = 0; t < 70_000 && readings.length === n; t += 100) {
+      clock.advance(100);
+      await flush();
+    }
+    const recoveryMs = readings[n].timestamp - upAt;
+    if (recoveryMs > worst.recoveryMs) Object.assign(worst, { recoveryMs, outageMs: outage });
+    await battery.stop();
+  }
+  // Before the cap (backoff to 60 s) the worst case here was 55 s; now one backoff step at most.
+  assert.ok(worst.recoveryMs <= 5000, `worst recovery ${worst.recoveryMs} ms after a ${worst.outageMs} ms outage`);
 });
 
 test('settings change: read-modify-write of the whole object, verified by reading back', async () => {

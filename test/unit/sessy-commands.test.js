@@ -25,11 +25,11 @@ test('commands: every invalid form names the field', () => {
     [{ payload: { kind: 'battery-settings', settings: { status: 'ok' } } }, /^payload\.settings\.status: is not a setting/],
     [{ payload: { kind: 7 } }, /^payload\.kind: must be one of/],
     [{ topic: 'setpoint', payload: '' }, /^msg\.payload: must be a number of W/],
-    [{ topic: 'setpoint', payload: Infinity }, /^msg\.payload: must be a number of W/],
+    [{ topic: 'setpoint', payload: Infinity }, /^msg\.payload: must be a number of W .*, got Infinity$/],
     [{ topic: 'setpoint', payload: -200000 }, /^msg\.payload: must be between -100000 and 100000 W/],
     [{ topic: 'strategy', payload: 'fast' }, /^msg\.payload: must be one of api/],
     [{ payload: { power: 5 } }, /^msg\.payload: must be a command object .*\(got an object without kind\)$/],
-    [{ topic: 'grid', payload: 5 }, /\(got number, topic "grid"\)$/],
+    [{ topic: 'grid', payload: 5 }, /\(got 5, topic "grid"\)$/],
   ];
   for (const [msg, re] of cases) {
     const r = C.parseBatteryCommand(msg);
@@ -42,7 +42,9 @@ test('dongle config: seconds → ms, ranges checked', () => {
   assert.deepEqual(C.dongleSettings({ host: ' 192.168.1.50 ', pollInterval: '5', timeout: 2.5 }), { host: '192.168.1.50', pollMs: 5000, timeoutMs: 2500 });
   assert.deepEqual(C.dongleSettings({ host: 'h' }), { host: 'h', pollMs: 5000, timeoutMs: 5000 });
   assert.match(C.dongleSettings({ host: '' }).error, /^config\.host/);
-  assert.match(C.dongleSettings({ host: 'h', pollInterval: 0.5 }).error, /^config\.pollInterval: must be 1–3600 s/);
+  assert.match(C.dongleSettings({ host: 'h', pollInterval: 0.5 }).error, /^config\.pollInterval: must be >= 1$/);
+  assert.match(C.dongleSettings({ host: 'h', pollInterval: '0x10' }).error, /^config\.pollInterval: must be number$/, 'hex is not a number of seconds');
+  assert.match(C.dongleSettings({ host: 'a b' }).error, /^config\.host/);
   assert.match(C.dongleSettings({ host: 'h', timeout: 'x' }).error, /^config\.timeout/);
 });
 
@@ -68,4 +70,47 @@ test('battery config: defaults, units, ranges', () => {
   assert.match(C.batteryOptions({ dongle: 'd', keepAlive: 0.5 }).error, /^config\.keepAlive/);
   assert.match(C.batteryOptions({ dongle: 'd', commandTimeout: 5 }).error, /^config\.commandTimeout/);
   assert.match(C.batteryOptions({ dongle: 'd', pvSign: 2 }).error, /^config\.pvSign: must be one of/);
+});
+
+test('issue 11 defect 9: each refused setpoint says what it got (hex text, NaN, Infinity, BigInt)', () => {
+  const cases = [
+    ['0x10', 'msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint", got the text "0x10"'],
+    [' 1e400 ', 'msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint", got the text " 1e400 "'],
+    [NaN, 'msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint", got NaN'],
+    [1e400, 'msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint", got Infinity'],
+    [10n, 'msg.payload: must be a number of W (+ discharge, − charge) with topic "setpoint", got the bigint 10n'],
+    [200000, 'msg.payload: must be between -100000 and 100000 W, got 200000'],
+  ];
+  for (const [payload, text] of cases) assert.equal(C.parseBatteryCommand({ topic: 'setpoint', payload }).error, text, String(payload));
+  assert.equal(C.parseBatteryCommand({ payload: { kind: 'battery-setpoint', power: NaN } }).error, 'payload.power: must be a finite number of W, got NaN');
+  assert.equal(C.parseBatteryCommand({ payload: { kind: 'battery-setpoint', power: -Infinity } }).error, 'payload.power: must be a finite number of W, got -Infinity');
+  assert.deepEqual(C.parseBatteryCommand({ topic: 'setpoint', payload: ' -250.5 ' }).command, { type: 'setpoint', power: -250.5 });
+});
+
+test('issue 11 defect 6: BigInt and circular payloads give an error text, never a throw', () => {
+  const circular = { kind: 'battery-settings' };
+  circular.settings = circular;
+  const loop = {};
+  loop.self = loop;
+  for (const msg of [{ topic: 'strategy', payload: 5n }, { payload: 5n }, { payload: { kind: 5n } }, { topic: 'strategy', payload: loop }, { payload: { kind: 'battery-setpoint', power: 5n } }]) {
+    const r = C.parseBatteryCommand(msg);
+    assert.equal(typeof r.error, 'string', String(msg.payload));
+  }
+  // A circular settings object parses (its keys are checked against the dongle's later).
+  assert.deepEqual(Object.keys(C.parseBatteryCommand({ payload: circular }).command.settings), ['kind', 'settings']);
+  assert.match(C.parseBatteryCommand({ topic: 'strategy', payload: 5n }).error, /got the bigint 5n$/);
+});
+
+test('issue 11 defect 5: settings keys inherited from Object.prototype are refused, not posted', () => {
+  const S = require('../../dist/lib/devices/sessy/settings');
+  const current = { status: 'ok', max_power: 2200, min_power: 50 };
+  for (const key of ['toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf']) {
+    const change = JSON.parse(`{"${key}": 1}`);
+    const r = S.mergeSettings(current, change);
+    assert.equal(r.ok, false, key);
+    assert.match(r.error, new RegExp(`^payload\\.settings\\.${key}: this dongle has no such setting`), key);
+    const cmd = C.parseBatteryCommand({ payload: { kind: 'battery-settings', settings: change } });
+    assert.ok(cmd.command, `${key}: the command parses; the merge with the dongle's object refuses it`);
+  }
+  assert.equal(Object.getPrototypeOf(current), Object.prototype);
 });

@@ -437,3 +437,134 @@ test('defaults are documented values', () => {
   assert.throws(() => new ZeroExportController({ units: [] }), /at least one unit/);
   assert.throws(() => new ZeroExportController({ units: [{ id: 'a' }, { id: 'a' }] }), /used twice/);
 });
+
+// ---- Honest status (issue 11): attention when the grid stays off target, reasons of the current step ----
+
+const { UNREPORTED_LIMIT_W } = require('../../dist/lib/control/zero-export/controller');
+const last = (steps) => steps[steps.length - 1];
+const firstAttention = (steps) => steps.find((s) => s.state.attention);
+
+test('status: battery at its charge limit with the grid at −600 W → attention "charge-limit" after offTargetMs, with the reason', () => {
+  const { steps } = loop({ net: () => -2800, plants: [plant({ socPct: 50 })], endMs: 40000 });
+  const s = last(steps).state;
+  assert.equal(s.mode, 'active');
+  assert.ok(Math.abs(s.gridW + 600) <= 30, `grid ${s.gridW}`);
+  assert.equal(s.attention.code, 'charge-limit');
+  assert.match(s.attention.text, /^off target \d+ s: grid −\d+ W, target 0 W; batteries at their charge limit \(−2200 W\)$/);
+  // Raised after the auto limit (10 s with a 1 s meter) counted from the first sample off target, not before.
+  const a = firstAttention(steps);
+  assert.ok(a.t - a.state.attention.since >= 10000 && a.t - a.state.attention.since <= 12000, `after ${a.t - a.state.attention.since} ms`);
+  assert.ok(a.reasons.some((r) => /batteries at their charge limit/.test(r)), JSON.stringify(a.reasons));
+  // Later steps with nothing new describe the present: the attention line, never an old command line.
+  assert.deepEqual(last(steps).reasons, [s.summary]);
+  assert.equal(s.summary, s.attention.text);
+});
+
+test('status: a unit held at 0 W as not following while 2.9 kW is exported → attention "not-following" naming it', () => {
+  const { steps } = loop({ net: () => -2900, plants: [plant()], endMs: 60000, hooks: { command: () => false } });
+  const s = last(steps).state;
+  assert.equal(s.units[0].note, 'not-following');
+  assert.equal(s.attention.code, 'not-following');
+  assert.equal(s.attention.unit, 'b1');
+  assert.match(s.attention.text, /grid −2900 W, target 0 W; b1 does not follow its setpoint \(delivers 0 W\)$/);
+});
+
+test('status: discharge limit and SoC window are told apart; back on target clears the attention', () => {
+  const dis = loop({ net: (t) => (t < 40000 ? 3000 : 1000), plants: [plant({ capacityWh: 50000 })], endMs: 60000 });
+  const at = dis.steps.find((s) => s.t === 39000).state;
+  assert.equal(at.attention.code, 'discharge-limit');
+  assert.match(at.attention.text, /batteries at their discharge limit \(\+1700 W\)$/);
+  const end = last(dis.steps).state;
+  assert.equal(end.attention, null, 'the load dropped: on target again');
+  assert.ok(dis.steps.some((s) => s.t > 40000 && s.reasons.some((r) => /^grid [+−]?\d+ W: back on target 0 W$/.test(r))));
+  const full = loop({ net: () => -800, plants: [plant({ socPct: 100, maxSocPct: 100 })], endMs: 30000 });
+  const f = last(full.steps).state;
+  assert.equal(f.attention.code, 'soc-window');
+  assert.match(f.attention.text, /the SoC window stops charging \(b1 100 %\)$/);
+});
+
+test('status: within target ± dead band nothing is raised, and reasons name the current step only', () => {
+  const { steps } = loop({ net: (t) => 600 + (t >= 30000 ? 400 : 0), plants: [plant()], endMs: 60000 });
+  assert.ok(steps.every((s) => s.state.attention === null));
+  assert.ok(steps.every((s) => s.reasons.length > 0), 'never empty');
+  const cmd = steps.filter((s) => s.commands.length && s.t > 30000)[0];
+  assert.match(cmd.reasons[0], /^grid \+\d+ W, target 0 W: total \+600 W → \+\d+ W$/);
+  // The next step without a decision says what holds now, not the command line again.
+  const after = steps.find((s) => s.t > cmd.t && !s.commands.length);
+  assert.deepEqual(after.reasons, [after.state.summary]);
+  assert.match(after.state.summary, /^holding: grid [+−]?\d+ W, target 0 W, total \+\d+ W$/);
+});
+
+// ---- DESIGN.md §4.1 composition: grid-target band, charger power left to the grid ----
+
+test('grid-target: a band is held without moving inside it; a point target is held; until ends it', () => {
+  // 300 W export, band −500…0 W: inside, the battery stays idle.
+  const inBand = loop({ net: () => -300, plants: [plant()], endMs: 30000, hooks: { inputs: (t) => (t % 5000 === 0 ? { gridTarget: { minW: -500, maxW: 0, reason: 'peak shaving' } } : null) } });
+  const b = last(inBand.steps).state;
+  assert.equal(b.totalSetpointW, 0);
+  assert.deepEqual([b.band.minW, b.band.maxW, b.band.source, b.band.reason], [-500, 0, 'grid-target', 'peak shaving']);
+  assert.match(b.summary, /^holding: grid −300 W, target −500 W…0 W \(grid-target: peak shaving\), total 0 W$/);
+  // 1500 W import, point target +200 W until t = 40 s: the battery supplies 1300 W, then 1500 W.
+  const point = loop({ net: () => 1500, plants: [plant()], endMs: 60000, hooks: { inputs: (t) => (t === 1000 ? { gridTarget: { minW: 200, maxW: 200, until: 40000 } } : null) } });
+  assert.equal(point.steps.find((s) => s.t === 39000).state.totalSetpointW, 1300);
+  const ended = point.steps.find((s) => s.t >= 40000 && s.reasons.some((r) => /ended/.test(r)));
+  assert.ok(ended && ended.t === 40000, 'ends at until');
+  assert.ok(ended.reasons.includes('grid-target +200 W ended: configured target 0 W'), JSON.stringify(ended.reasons));
+  assert.equal(last(point.steps).state.totalSetpointW, 1500);
+  assert.equal(last(point.steps).state.band.source, 'config');
+  assert.equal(last(point.steps).state.band.expired, false, 'a planned end is not an expiry');
+});
+
+test('grid-target: a source that stops refreshing expires after two of its periods; the status says so', () => {
+  const { statusOf } = require('../../dist/lib/control/zero-export/runtime');
+  // Every 5 s until t = 20 s, then silence: expires 10 s after the last one (two periods).
+  const { steps } = loop({ net: () => 1000, plants: [plant()], endMs: 50000, hooks: { inputs: (t) => (t <= 20000 && t % 5000 === 0 ? { gridTarget: { minW: 400, maxW: 400 } } : null) } });
+  const exp = steps.find((s) => s.reasons.some((r) => /expired/.test(r)));
+  assert.ok(exp.t > 30000 && exp.t <= 30500, `expired at ${exp.t} (the first step after 30 s)`);
+  assert.match(exp.reasons[0], /^grid-target \+400 W expired \(no refresh for 10\.5 s\): configured target 0 W$/);
+  assert.equal(steps.find((s) => s.t === 29000).state.totalSetpointW, 600);
+  const end = last(steps).state;
+  assert.equal(end.totalSetpointW, 1000, 'back to the configured target');
+  assert.equal(end.band.expired, true);
+  assert.match(end.summary, /\(grid-target expired\)/);
+  assert.equal(end.gridW, 0);
+  assert.deepEqual(statusOf(end, false), { fill: 'yellow', shape: 'ring', text: '0 W · grid-target expired' });
+});
+
+test('charger: with excludeChargerPower the car\'s power is left to the grid; stale charger data → compensated again', () => {
+  const car = 7000;
+  const net = () => 500 + car;
+  const charger = (until) => (t) => (t <= until && t % 2000 === 0 ? { charger: { power: car, timestamp: t } } : null);
+  const off = loop({ net, plants: [plant()], endMs: 30000, hooks: { inputs: charger(30000) } });
+  assert.equal(last(off.steps).state.totalSetpointW, 1700, 'default: the battery discharges into the car (at its limit)');
+  const on = loop({ net, plants: [plant()], params: { excludeChargerPower: true }, endMs: 60000, hooks: { inputs: charger(30000) } });
+  const mid = on.steps.find((s) => s.t === 29000).state;
+  assert.equal(mid.totalSetpointW, 500, 'only the house load');
+  assert.equal(mid.chargerExcludedW, car);
+  assert.match(mid.summary, /car \+7000 W left to the grid/);
+  // Charger readings stop at 30 s: after two periods (4 s) its power counts as load again.
+  const end = last(on.steps).state;
+  assert.equal(end.chargerExcludedW, 0);
+  assert.equal(end.totalSetpointW, 1700);
+});
+
+test('unit limits come from the battery readings; a unit that reports none is held to UNREPORTED_LIMIT_W', () => {
+  const big = loop({ net: () => 2800, plants: [plant({ maxDischargeW: 3000, capacityWh: 10000 })], endMs: 20000 });
+  assert.equal(last(big.steps).state.totalSetpointW, 2800, 'a 3 kW unit is driven beyond one Sessy');
+  const none = loop({ net: () => 2800, plants: [plant({ maxDischargeW: 3000 })], endMs: 20000, hooks: { reading: (i, o) => ({ ...o, limits: undefined }) } });
+  assert.equal(UNREPORTED_LIMIT_W, 1000);
+  assert.equal(last(none.steps).state.totalSetpointW, UNREPORTED_LIMIT_W);
+  const capped = loop({ net: () => 2800, plants: [plant({ maxDischargeW: 3000 })], params: { unitCfg: { maxDischargeW: 2000 } }, endMs: 20000 });
+  assert.equal(last(capped.steps).state.totalSetpointW, 2000, 'a user cap below the reported limit');
+});
+
+test('grid-target: a refresh of the same band is not news; a changed band is reported once', () => {
+  const ctl = new ZeroExportController({ units: [{ id: 'b1' }] });
+  const lines = [];
+  const at = (t, g) => lines.push(...ctl.step({ gridTarget: g }, t).reasons.filter((r) => r.startsWith('grid-target')));
+  at(0, { minW: -500, maxW: 0, reason: 'peak' });
+  at(5000, { minW: -500, maxW: 0, reason: 'peak' });
+  at(10000, { minW: -300, maxW: 0, reason: 'peak' });
+  at(15000, { minW: -300, maxW: 0, reason: 'peak' });
+  assert.deepEqual(lines, ['grid-target −500 W…0 W (peak)', 'grid-target −300 W…0 W (peak)']);
+});

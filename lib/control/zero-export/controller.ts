@@ -17,16 +17,22 @@
  * 3. Corrections under `deadbandW` are integrated (W·s) and sent once they add up to
  *    `errorBudgetWs`, so there is no steady-state error and no chasing of meter noise; a slew limit
  *    caps each change; the total is clamped to what the usable units can do, so nothing winds up.
- * 4. Each unit's limits come from its configuration, its own report, its state (empty, full), the
+ * 4. Each unit's limits come from its own report (the `limits` of its readings; UNREPORTED_LIMIT_W
+ *    without), the user's caps, its state (empty, full), the
  *    SoC window and what it was seen to deliver (a unit that does not follow its setpoint is held at
  *    what it does for a minute), and splitPower() shares the total (split.ts).
  * 5. Fail safe: a meter sample older than the timeout (default 2 meter periods, ≥ 2.5 s) sends every
  *    unit 0 W or hands it back to its own strategy; a unit with stale data or in error drops out
  *    and the others take over at once.
+ * 6. Composition (DESIGN.md §4.1, constraints.ts): a `grid-target` band replaces the target until it
+ *    ends or goes silent; with `excludeChargerPower` the charger's power is left to the grid. A grid
+ *    outside the band ± dead band for longer than `offTargetMs` sets `state.attention` with why.
  */
 import type { BatteryState } from '../../api/types';
+import { bandText, ChargerPower, GridTargetHold, w } from './constraints';
 import { newStageState, splitPower, totalRange, type SplitUnit } from './split';
 import type {
+  AttentionCode,
   UnitObservation,
   UnitStatus,
   ZeroExportCommand,
@@ -58,15 +64,25 @@ export const ZERO_EXPORT_DEFAULTS = {
   unitEfficientW: 800,
   stageDwellMs: 60_000,
   refreshMs: 60_000,
+  offTargetMs: 0,
+  excludeChargerPower: false,
   unit: {
-    maxChargeW: 2200,
-    maxDischargeW: 1700,
     capacityWh: 5200,
     latencyMinMs: 1000,
     latencyMaxMs: 3000,
     rampWPerS: 1000,
   },
 };
+
+/**
+ * Most charge and discharge, W, of a unit whose readings carry no `limits` (a battery node always
+ * reports them; this is for other callers of the library): below the limits of the home batteries
+ * this package drives, so such a unit is never asked for more than it can do.
+ */
+export const UNREPORTED_LIMIT_W = 1000;
+/** offTargetMs auto: this many meter periods, at least OFF_TARGET_MIN_MS. */
+const OFF_TARGET_PERIODS = 3;
+const OFF_TARGET_MIN_MS = 10_000;
 
 /** A meter timestamp further than this in the past (or 1 s in the future) of its arrival is not trusted. */
 const MAX_METER_SKEW_MS = 5000;
@@ -115,10 +131,6 @@ function finite(v: unknown, d: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : d;
 }
 
-function w(v: number): string {
-  const r = Math.round(v);
-  return `${r > 0 ? '+' : r < 0 ? '−' : ''}${Math.abs(r)} W`;
-}
 
 export class ZeroExportController implements ZeroExportLike {
   readonly params: P;
@@ -138,6 +150,12 @@ export class ZeroExportController implements ZeroExportLike {
   private usableKey = '';
   /** The totals the last three meter samples asked for. */
   private goals: number[] = [];
+  private readonly gridTarget = new GridTargetHold();
+  private readonly charger = new ChargerPower();
+  /** Since when the grid is outside the band ± dead band (sample time), or null. */
+  private offSince: number | null = null;
+  /** What the last sample asked of the batteries: more discharge (1), more charge (−1), and whether the total was at its end. */
+  private attention: ZeroExportState['attention'] = null;
 
   constructor(params: ZeroExportParams) {
     const d = ZERO_EXPORT_DEFAULTS;
@@ -165,12 +183,14 @@ export class ZeroExportController implements ZeroExportLike {
       unitEfficientW: Math.max(1, finite(params.unitEfficientW, d.unitEfficientW)),
       stageDwellMs: Math.max(0, finite(params.stageDwellMs, d.stageDwellMs)),
       refreshMs: Math.max(0, finite(params.refreshMs, d.refreshMs)),
+      offTargetMs: Math.max(0, finite(params.offTargetMs, d.offTargetMs)),
+      excludeChargerPower: params.excludeChargerPower === true,
     };
     this.units = params.units.map((u) => {
       const cfg: Required<ZeroExportUnitConfig> = {
         id: u.id,
-        maxChargeW: Math.max(0, finite(u.maxChargeW, d.unit.maxChargeW)),
-        maxDischargeW: Math.max(0, finite(u.maxDischargeW, d.unit.maxDischargeW)),
+        maxChargeW: Math.max(0, finite(u.maxChargeW, Infinity)),
+        maxDischargeW: Math.max(0, finite(u.maxDischargeW, Infinity)),
         capacityWh: Math.max(1, finite(u.capacityWh, d.unit.capacityWh)),
         latencyMinMs: Math.max(0, finite(u.latencyMinMs, d.unit.latencyMinMs)),
         latencyMaxMs: 0,
@@ -208,6 +228,13 @@ export class ZeroExportController implements ZeroExportLike {
       if (p.exportCapW === null) this.curtailW = 0;
       reasons.push(p.exportCapW === null ? 'export cap off' : `export cap ${Math.round(p.exportCapW)} W`);
     }
+    if (inputs.gridTarget && Number.isFinite(inputs.gridTarget.minW) && Number.isFinite(inputs.gridTarget.maxW)) {
+      const line = this.gridTarget.set(inputs.gridTarget, now);
+      if (line) reasons.push(line);
+    }
+    const ended = this.gridTarget.check(now, p.targetW);
+    if (ended) reasons.push(ended);
+    if (inputs.charger && Number.isFinite(inputs.charger.power)) this.charger.set(inputs.charger, now);
     for (const [id, o] of Object.entries(inputs.units ?? {})) this.observe(id, o, now, reasons);
     let fresh: { power: number; at: number } | null = null;
     if (inputs.meter && Number.isFinite(inputs.meter.power)) {
@@ -274,8 +301,102 @@ export class ZeroExportController implements ZeroExportLike {
     }
     if (fresh && p.exportCapW !== null) this.curtailment(fresh.power, reasons);
     this.refresh(now, commands);
+    this.watch(fresh, now, reasons);
     this.counters.commands += commands.length;
-    return { commands, state: this.state(now), reasons };
+    const state = this.state(now);
+    return { commands, state, reasons: reasons.length ? reasons : [state.summary] };
+  }
+
+  /** The band to hold the grid in now, W: grid-target or target, the charger's power left to the grid, the export cap. */
+  private heldBand(now: number): { lo: number; hi: number; carW: number } {
+    const b = this.gridTarget.band(this.params.targetW, now);
+    const carW = this.params.excludeChargerPower ? this.charger.now(now).power : 0;
+    let lo = b.minW + carW;
+    let hi = b.maxW + carW;
+    const cap = this.params.exportCapW;
+    if (cap !== null) {
+      lo = Math.max(lo, -cap);
+      hi = Math.max(hi, -cap);
+    }
+    return { lo, hi, carW };
+  }
+
+  /**
+   * Honest status (issue 11): the grid outside the band ± dead band for longer than offTargetMs
+   * raises `attention` with the reason (at a limit, a unit not following, the SoC window); it
+   * clears with the first sample back inside.
+   */
+  private watch(fresh: { power: number; at: number } | null, now: number, reasons: string[]): void {
+    if (this.mode !== 'active') {
+      this.offSince = null;
+      this.attention = null;
+      return;
+    }
+    if (!fresh) return;
+    const { lo, hi } = this.heldBand(now);
+    const db = this.params.deadbandW;
+    const off = fresh.power > hi + db || fresh.power < lo - db;
+    if (!off) {
+      if (this.attention) reasons.push(`grid ${w(fresh.power)}: back on target ${bandText(lo, hi)}`);
+      this.offSince = null;
+      this.attention = null;
+      return;
+    }
+    if (this.offSince === null) this.offSince = fresh.at;
+    const limit = this.params.offTargetMs > 0 ? this.params.offTargetMs : Math.max(OFF_TARGET_MIN_MS, OFF_TARGET_PERIODS * (this.meterPeriod() ?? 1000));
+    if (fresh.at - this.offSince < limit) return;
+    const dir = fresh.power > hi ? 1 : -1;
+    const held = this.units.find((u) => u.usable && u.held && u.held.dir === dir);
+    const socNote = dir > 0 ? ['soc-min', 'empty', 'reserve', 'blocked'] : ['soc-max', 'full', 'blocked'];
+    const socUnit = this.units.find((u) => u.usable && u.note !== undefined && socNote.includes(u.note));
+    const total = this.currentTotal();
+    const [minTotal, maxTotal] = totalRange(this.splitUnits());
+    const atEnd = dir > 0 ? total >= maxTotal - 1 : total <= minTotal + 1;
+    let code: AttentionCode;
+    let why: string;
+    let unit: string | undefined;
+    if (held) {
+      code = 'not-following';
+      unit = held.cfg.id;
+      why = `${unit} does not follow its setpoint (delivers ${w(held.obs?.power ?? 0)})`;
+    } else if (atEnd && socUnit) {
+      code = 'soc-window';
+      unit = socUnit.cfg.id;
+      why = `the SoC window stops ${dir > 0 ? 'discharging' : 'charging'} (${unit} ${socUnit.obs?.soc ?? '?'} %)`;
+    } else if (atEnd) {
+      code = dir > 0 ? 'discharge-limit' : 'charge-limit';
+      why = `batteries at their ${dir > 0 ? 'discharge' : 'charge'} limit (${w(dir > 0 ? maxTotal : minTotal)})`;
+    } else {
+      code = 'off-target';
+      why = `total ${w(total)}`;
+    }
+    const secs = Math.round((fresh.at - this.offSince) / 1000);
+    const text = `off target ${secs} s: grid ${w(fresh.power)}, target ${bandText(lo, hi)}; ${why}`;
+    if (!this.attention || this.attention.code !== code || this.attention.unit !== unit) reasons.push(text);
+    this.attention = { code, ...(unit ? { unit } : {}), text, since: this.offSince };
+  }
+
+  /** One line on the present (state.summary). */
+  private summary(now: number): string {
+    const p = this.params;
+    const grid = this.meter ? w(this.meter.power) : null;
+    switch (this.mode) {
+      case 'disabled':
+        return 'disabled: nothing is sent';
+      case 'failsafe':
+        return `fail safe: meter stale ${this.meter ? ((now - this.meter.at) / 1000).toFixed(1) : '?'} s`;
+      case 'waiting':
+        if (!grid) return 'waiting: no meter reading yet';
+        return `waiting: no usable battery (${this.units.map((u) => `${u.cfg.id} ${u.note ?? (u.obs ? u.obs.state : 'no-data')}`).join(', ')})`;
+      default: {
+        if (this.attention) return this.attention.text;
+        const { lo, hi, carW } = this.heldBand(now);
+        const b = this.gridTarget.band(p.targetW, now);
+        const from = b.source === 'grid-target' ? ` (grid-target${b.reason ? `: ${b.reason}` : ''})` : b.expired ? ' (grid-target expired)' : '';
+        const car = carW > 0 ? `, car ${w(carW)} left to the grid` : '';
+        return `holding: grid ${grid}, target ${bandText(lo, hi)}${from}${car}, total ${w(this.currentTotal())}`;
+      }
+    }
   }
 
   /** The observed meter period (median of recent intervals), ms, or null. */
@@ -336,8 +457,8 @@ export class ZeroExportController implements ZeroExportLike {
       let lo = 0;
       let hi = 0;
       if (!note && o) {
-        let maxC = Math.min(u.cfg.maxChargeW, finite(o.limits?.maxChargeW, Infinity));
-        let maxD = Math.min(u.cfg.maxDischargeW, finite(o.limits?.maxDischargeW, Infinity));
+        let maxC = Math.min(u.cfg.maxChargeW, finite(o.limits?.maxChargeW, UNREPORTED_LIMIT_W));
+        let maxD = Math.min(u.cfg.maxDischargeW, finite(o.limits?.maxDischargeW, UNREPORTED_LIMIT_W));
         if (o.state === 'empty') maxD = 0;
         if (o.state === 'full') maxC = 0;
         const soc = o.soc;
@@ -390,7 +511,7 @@ export class ZeroExportController implements ZeroExportLike {
 
   private control(m: { power: number; at: number }, prev: { power: number; at: number } | null, now: number, commands: ZeroExportCommand[], reasons: string[]): void {
     const p = this.params;
-    const target = p.exportCapW === null ? p.targetW : Math.max(p.targetW, -p.exportCapW);
+    const band = this.heldBand(now);
     let bLo = 0;
     let bHi = 0;
     const late = Math.min(m.at + STAMP_RESOLUTION_MS, now);
@@ -401,8 +522,9 @@ export class ZeroExportController implements ZeroExportLike {
       bLo += Math.min(lo, lo2);
       bHi += Math.max(hi, hi2);
     }
-    const wantLo = m.power + bLo - target;
-    const wantHi = m.power + bHi - target;
+    // Totals that put the grid inside the band for every battery power the model allows.
+    const wantLo = m.power + bLo - band.hi;
+    const wantHi = m.power + bHi - band.lo;
     const current = this.currentTotal();
     const [minTotal, maxTotal] = totalRange(this.splitUnits());
     // The nearest total the measurement allows, within what the units can do.
@@ -442,7 +564,8 @@ export class ZeroExportController implements ZeroExportLike {
     if (changed) {
       this.lastCommandAt = now;
       const limit = total >= maxTotal - 0.5 && wantLo > maxTotal ? ' (discharge limit)' : total <= minTotal + 0.5 && wantHi < minTotal ? ' (charge limit)' : slewed ? ' (slew limit)' : '';
-      reasons.push(`grid ${w(m.power)}, target ${w(target)}: total ${w(current)} → ${w(total)}${limit}`);
+      const car = band.carW > 0 ? ` (car ${w(band.carW)} left to the grid)` : '';
+      reasons.push(`grid ${w(m.power)}, target ${bandText(band.lo, band.hi)}${car}: total ${w(current)} → ${w(total)}${limit}`);
     }
   }
 
@@ -568,6 +691,10 @@ export class ZeroExportController implements ZeroExportLike {
       totalSetpointW: total,
       curtailmentW: Math.round(this.curtailW),
       units,
+      band: this.gridTarget.band(this.params.targetW, now),
+      chargerExcludedW: this.heldBand(now).carW,
+      attention: this.attention ? { ...this.attention } : null,
+      summary: this.summary(now),
       counters: { ...this.counters },
     };
   }

@@ -14,7 +14,11 @@ import type { BatteryState } from '../../api/types';
 export interface ZeroExportUnitConfig {
   /** Key of the unit: output label in the node, index name in the benchmark. */
   id: string;
-  /** Hard limits set by the user, W ≥ 0 (default 2200 charge, 1700 discharge: one Sessy). The unit's own reported limits apply too, whichever is lower. */
+  /**
+   * Caps set by the user, W ≥ 0 (default: none). The unit's own limits come from its readings
+   * (`limits` of its battery reading), whichever is lower; a unit whose readings carry no limits
+   * is driven at most UNREPORTED_LIMIT_W (controller.ts) each way.
+   */
   maxChargeW?: number;
   maxDischargeW?: number;
   /** Usable capacity, Wh, when the unit does not report it (default 5200). Used to split by stored energy. */
@@ -59,7 +63,37 @@ export interface ZeroExportParams {
   stageDwellMs?: number;
   /** The current setpoint is sent again after this long without a change, ms; 0 = never (default 60000). */
   refreshMs?: number;
+  /**
+   * Grid outside the band ± deadbandW for longer than this → `state.attention` says why (status
+   * yellow), ms; 0 = auto: 3 meter periods, at least 10 s (default 0).
+   */
+  offTargetMs?: number;
+  /**
+   * Leave the car's power to the grid (DESIGN.md §4.1): the charger's power (a `charger` input) is
+   * not compensated, so the home battery does not discharge into the car (default false).
+   */
+  excludeChargerPower?: boolean;
   units: ZeroExportUnitConfig[];
+}
+
+/**
+ * A band to hold the grid in (DESIGN.md §4.1 `grid-target`), W + import: minW = maxW is a point
+ * target. Holds until `until` (ms), or until the messages stop: two of their update periods
+ * without a refresh (60 s assumed until a second one arrives). Then the configured target again.
+ */
+export interface GridTarget {
+  minW: number;
+  maxW: number;
+  until?: number;
+  reason?: string;
+}
+
+/** The charger's power now (a `charger` reading), for `excludeChargerPower`. */
+export interface ChargerSample {
+  /** Charging power, W ≥ 0. */
+  power: number;
+  /** When it was measured (ms). */
+  timestamp: number;
 }
 
 /** A grid meter sample. */
@@ -99,6 +133,10 @@ export interface ZeroExportInputs {
   targetW?: number;
   /** Changes the export cap at run time, W, or null for none. */
   exportCapW?: number | null;
+  /** A band from another controller (peak shaving, a schedule); replaces the previous one. */
+  gridTarget?: GridTarget;
+  /** The charger's power (used when `excludeChargerPower`). */
+  charger?: ChargerSample;
 }
 
 /** One command for one unit. `release` = hand the unit back to its own strategy (the battery node's battery-release command). */
@@ -112,6 +150,22 @@ export interface ZeroExportCommand {
 }
 
 export type ZeroExportMode = 'waiting' | 'active' | 'failsafe' | 'disabled';
+
+/** Why the grid stays off target: the batteries are at a limit, a unit does not follow, or the SoC window stops them. */
+export type AttentionCode = 'charge-limit' | 'discharge-limit' | 'not-following' | 'soc-window' | 'off-target';
+
+/** The band the controller holds now and where it comes from. */
+export interface BandState {
+  minW: number;
+  maxW: number;
+  /** 'config': the configured (or topic "target") target; 'grid-target': a grid-target message. */
+  source: 'config' | 'grid-target';
+  /** When the grid-target ends (its `until`, or when it goes stale), ms; null for the configured target. */
+  until: number | null;
+  reason: string | null;
+  /** The last grid-target went silent (no refresh within two of its periods) and the configured target holds again. */
+  expired: boolean;
+}
 
 export interface UnitStatus {
   id: string;
@@ -142,6 +196,14 @@ export interface ZeroExportState {
   /** PV power that must be curtailed to respect the export cap (batteries already charging at their limit), W ≥ 0. */
   curtailmentW: number;
   units: UnitStatus[];
+  /** The band held now (the target, a grid-target message, the export cap), before any charger exclusion. */
+  band: BandState;
+  /** The charger power left to the grid now, W (0 when off, no reading, or stale). */
+  chargerExcludedW: number;
+  /** The grid is off target (band ± dead band) for longer than offTargetMs: why, and since when (ms). */
+  attention: { code: AttentionCode; unit?: string; text: string; since: number } | null;
+  /** One line describing the present: what is held and how (the status output's reason when nothing else happened). */
+  summary: string;
   /** Counters since start. */
   counters: { commands: number; failsafes: number };
 }
@@ -150,7 +212,11 @@ export interface ZeroExportResult {
   /** Commands to send now (only units whose setpoint changes, refreshes, and releases). */
   commands: ZeroExportCommand[];
   state: ZeroExportState;
-  /** Human-readable reasons for this step's decisions, first = most important (e.g. "meter stale 3.1 s: all setpoints 0 W"). Empty when nothing happened. */
+  /**
+   * Human-readable reasons for this step, first = most important (e.g. "meter stale 3.1 s: all
+   * setpoints 0 W"); when nothing was decided, the one line `state.summary`. Never empty, never a
+   * line of an earlier step.
+   */
   reasons: string[];
 }
 

@@ -2,12 +2,16 @@
 import { bool, int, num, oneOf, text, type ConfigSchema } from '../../api/config';
 import { ENECTOR_DEFAULTS } from './descriptor';
 import type { EnectorOptions } from './driver';
+import type { KsemRestOptions } from './ksem-rest';
 
 export const enectorConfigSchema: ConfigSchema = {
   type: 'object',
   properties: {
-    topology: oneOf(['direct'], 'direct'),
-    link: text(),
+    topology: oneOf(['direct', 'ksem'], 'direct'),
+    link: text({ empty: true }),
+    url: text({ empty: true, pattern: '^(https?://)?[A-Za-z0-9._:\\[\\]-]+(:\\d+)?/?$' }),
+    tlsTrust: oneOf(['verify', 'insecure', 'fingerprint'], 'verify'),
+    fingerprint: text({ empty: true, pattern: '^([0-9A-Fa-f]{2}:?){32}$' }),
     unit: int(1, 247, { default: ENECTOR_DEFAULTS.unit }),
     wordOrder: oneOf(['auto', 'be', 'le'], 'auto'),
     heartbeat: num(ENECTOR_DEFAULTS.heartbeatMinMs / 1000, ENECTOR_DEFAULTS.heartbeatMaxMs / 1000, { default: ENECTOR_DEFAULTS.heartbeatMs / 1000, unit: 's' }),
@@ -19,12 +23,18 @@ export const enectorConfigSchema: ConfigSchema = {
     staleAfter: num(1, 3600, { zero: true, default: 0, unit: 's' }),
     topic: text({ empty: true }),
   },
-  required: ['link'],
+  allOf: [
+    { if: { properties: { topology: { const: 'direct' } } }, then: { required: ['link'], properties: { link: { minLength: 1 } } } },
+    { if: { properties: { topology: { const: 'ksem' } } }, then: { required: ['url'], properties: { url: { minLength: 1 } } } },
+  ],
 };
 
 export interface EnectorNodeConfig {
-  topology: 'direct';
-  link: string;
+  topology: 'direct' | 'ksem';
+  link?: string;
+  url?: string;
+  tlsTrust: 'verify' | 'insecure' | 'fingerprint';
+  fingerprint?: string;
   unit: number;
   wordOrder: 'auto' | 'be' | 'le';
   heartbeat: number;
@@ -48,5 +58,15 @@ export function driverOptions(c: EnectorNodeConfig): Omit<EnectorOptions, 'link'
     allowPhaseSwitching: c.allowPhaseSwitching,
     phaseSwitchPauseS: c.phasePause,
     onClose: c.onClose,
+  };
+}
+
+/** KSEM REST client options from a read config and the node's password credential. */
+export function ksemOptions(c: EnectorNodeConfig, password: string | undefined): KsemRestOptions {
+  if (!password) throw new Error('credentials.password: the KSEM device password is required behind a KSEM');
+  return {
+    url: c.url!,
+    password,
+    ...(c.tlsTrust === 'insecure' ? { tls: { insecure: true } } : c.tlsTrust === 'fingerprint' ? { tls: { fingerprint256: c.fingerprint } } : {}),
   };
 }

@@ -2,7 +2,8 @@
  * A live P1 meter: serial port, raw TCP gateway or Sessy P1 dongle (HTTP), normalized into one
  * stream of `kind: "meter"` readings. Events:
  *   'reading'  ({ reading, telegram?, raw? })   every valid telegram / every successful poll
- *   'invalid'  ({ telegram, raw, reason })      a telegram that failed its CRC (counted, not emitted as reading)
+ *   'invalid'  ({ telegram, raw, reason })      a telegram that failed its CRC, or whose power value is unusable
+ *                                               (counted, not emitted as reading)
  *   'problem'  (Error)                          transport or reply problem (the source keeps retrying)
  *   'state'    ('connecting' | 'connected' | 'disconnected')
  */
@@ -11,6 +12,7 @@ import type { MeterReading } from '../../api/types';
 import { ReconnectingByteStream, SerialFraming } from '../../transport/byte-stream';
 import { httpJson, baseUrl } from '../../transport/http';
 import { Clock, systemClock, Timer } from '../../util/clock';
+import { obisCode } from './descriptor';
 import { P1Framer } from './framer';
 import { telegramToReading } from './normalize';
 import { parseTelegram } from './parser';
@@ -28,6 +30,10 @@ export type P1SourceConfig =
 export interface P1Counters {
   telegrams: number;
   crcErrors: number;
+  /** Values left out of accepted telegrams because they were unusable (telegram.invalid, issue 11 defect 4). */
+  badValues: number;
+  /** Telegrams with a valid frame whose import or export power was unusable: no reading. */
+  rejected: number;
   incomplete: number;
   problems: number;
   lastReadingAt: number | null;
@@ -48,6 +54,9 @@ export const MAX_FRAME_MS = 12_000;
 /** How long to wait for a frame before trying the other speed in auto mode (p1-dsmr.md §2.1: ~12 s). */
 export const AUTO_BAUD_SWITCH_MS = 12_000;
 
+/** OBIS ids of the total import and export power: a telegram without usable ones gives no reading. */
+const POWER_CODES = [obisCode('importPower'), obisCode('exportPower')];
+
 export function validateSourceConfig(c: P1SourceConfig): string | null {
   if (c.type === 'serial') {
     if (!c.path) return 'serial port path is empty';
@@ -63,7 +72,7 @@ export function validateSourceConfig(c: P1SourceConfig): string | null {
 }
 
 export class P1Source extends EventEmitter {
-  readonly counters: P1Counters = { telegrams: 0, crcErrors: 0, incomplete: 0, problems: 0, lastReadingAt: null };
+  readonly counters: P1Counters = { telegrams: 0, crcErrors: 0, badValues: 0, rejected: 0, incomplete: 0, problems: 0, lastReadingAt: null };
   private stream?: ReconnectingByteStream;
   private framer = new P1Framer();
   private tracker = new QuarterHourTracker();
@@ -155,6 +164,12 @@ export class P1Source extends EventEmitter {
       return;
     }
     this.autoTimer?.cancel();
+    if (telegram.invalid) this.counters.badValues += telegram.invalid.length;
+    if (telegram.power === null && telegram.invalid && POWER_CODES.some((c) => telegram.invalid!.includes(c))) {
+      this.counters.rejected++;
+      this.emit('invalid', { telegram, raw, reason: `unusable power value (${telegram.invalid.filter((c) => POWER_CODES.includes(c)).join(', ')})` });
+      return;
+    }
     const reading = telegramToReading(telegram, now, this.options.computeCapacity === false ? undefined : this.tracker);
     if (!reading) return;
     this.counters.telegrams++;
@@ -169,7 +184,7 @@ export class P1Source extends EventEmitter {
     this.autoTimer = this.clock.setTimeout(() => {
       if (!this.running || !this.stream) return;
       this.baud = this.baud === 115200 ? 9600 : 115200;
-      this.problem(new Error(`no telegram at the current speed; trying ${this.baud} baud`));
+      this.problem(Object.assign(new Error(`no telegram at the current speed; trying ${this.baud} baud`), { short: `no telegram, trying ${this.baud} Bd`, code: 'autobaud' }));
       this.stream.reconfigure({ type: 'serial', path: c.path, baudRate: this.baud, framing: c.framing ?? '8N1' });
     }, AUTO_BAUD_SWITCH_MS);
   }

@@ -76,6 +76,11 @@ export interface P1Telegram {
   objects: P1Object[];
   /** OBIS ids this parser does not decode (kept in objects). */
   unknown: string[];
+  /**
+   * OBIS ids whose value could not be used (not a number, too many digits, outside the point's range):
+   * the value is left out (and `power` is null when it was the import or export power). Absent when none.
+   */
+  invalid?: string[];
   /** Per-line problems (bad value, bad timestamp ...). The telegram still parses. */
   warnings: string[];
 }

@@ -20,11 +20,14 @@
  * Every timer runs on the injected Clock.
  */
 import { EventEmitter } from 'node:events';
-import type { BatteryReading } from '../../api/types';
-import { Backoff } from '../../util/backoff';
+import { SUPERSEDED } from '../../api/battery-setpoint';
+import type { BatteryControl, CommandOutcome } from '../../api/capabilities';
+import type { DeviceDescriptor } from '../../api/device';
+import type { BatteryLimits, BatteryReading } from '../../api/types';
+import { Backoff, LINK_BACKOFF_CAP_MS } from '../../util/backoff';
 import { type Clock, type Timer, systemClock } from '../../util/clock';
 import { SessyClient, type SessyApi, type SessyClientOptions } from './client';
-import { SESSY_DEFAULTS, STARTUP_STATE, STRATEGY_LABELS, parseStrategy, type SessyStrategy } from './descriptor';
+import { SESSY_DEFAULTS, SESSY_DESCRIPTOR, STARTUP_STATE, STRATEGY_LABELS, parseStrategy, type SessyStrategy } from './descriptor';
 import { type SessyEnergy, type SessyPowerStatus, type SessySystemInfo, effectiveLimits, mapSystemState, toBatteryReading } from './normalize';
 import { mergeSettings } from './settings';
 
@@ -68,23 +71,47 @@ export interface SetpointResult {
   limits: { maxChargeW: number; maxDischargeW: number };
   /** Why nothing or less was sent. */
   blocked?: 'empty' | 'full' | 'override';
+  /** A newer setpoint arrived before this one went on the wire; only the newest is sent. */
+  superseded?: boolean;
   /** true when this call switched the strategy to API. */
   strategySwitched: boolean;
 }
 
+const SHORT: Record<SessyControlError['code'], string> = { strategy: 'strategy not taken', override: 'overridden', write: 'setpoint not confirmed', closed: 'closed' };
+
 export class SessyControlError extends Error {
+  /** Status text (nodes show it without reading the message). */
+  readonly short: string;
   constructor(
     message: string,
     readonly code: 'strategy' | 'override' | 'write' | 'closed',
   ) {
     super(message);
     this.name = 'SessyControlError';
+    this.short = SHORT[code];
   }
+}
+
+/** The CommandOutcome (lib/api/capabilities.ts) of a setpoint result. */
+export function setpointOutcome(r: SetpointResult): CommandOutcome {
+  const reason = r.superseded
+    ? SUPERSEDED
+    : r.blocked === 'empty'
+      ? 'battery empty'
+      : r.blocked === 'full'
+        ? 'battery full'
+        : r.blocked === 'override'
+          ? 'someone else drives the unit (SessyConnect or the Sessy cloud)'
+          : r.clamped
+            ? `limited to −${r.limits.maxChargeW}…${r.limits.maxDischargeW} W`
+            : undefined;
+  return reason ? { requested: r.requested, sent: r.sent, clamped: r.clamped, reason } : { requested: r.requested, sent: r.sent, clamped: r.clamped };
 }
 
 const API: SessyStrategy = 'POWER_STRATEGY_API';
 
-export class SessyBattery extends EventEmitter {
+export class SessyBattery extends EventEmitter implements BatteryControl {
+  readonly descriptor: DeviceDescriptor = SESSY_DESCRIPTOR;
   readonly clock: Clock;
   private readonly o: Required<Omit<SessyBatteryOptions, 'clock' | 'serial' | 'backoff'>> & { serial?: string };
   private readonly backoff: Backoff;
@@ -94,6 +121,12 @@ export class SessyBattery extends EventEmitter {
   private keepAliveTimer?: Timer;
   private commandTimer?: Timer;
   private inFlight?: Promise<BatteryReading>;
+  /** A poll queued behind the one in flight (at most one: later reads share it). */
+  private queuedPoll?: Promise<BatteryReading>;
+  /** The caller of the setpoint waiting for its turn (at most one: a newer setpoint supersedes it). */
+  private waitingSetpoint?: { watts: number; resolve: (r: SetpointResult) => void; reject: (e: Error) => void };
+  /** The last poll failed: the next one is a cheap probe (one power/status request, no retries). */
+  private down = false;
   private ops: Promise<unknown> = Promise.resolve();
   private lastSlowAt = -Infinity;
   private busy = 0;
@@ -147,7 +180,9 @@ export class SessyBattery extends EventEmitter {
     if (!(this.o.pollMs >= 200)) throw new Error(`poll interval must be at least 200 ms (got ${this.o.pollMs})`);
     if (!(this.o.keepAliveMs === 0 || this.o.keepAliveMs >= 1000)) throw new Error(`keep-alive must be 0 (off) or at least 1 s (got ${this.o.keepAliveMs} ms)`);
     if (!(this.o.maxChargeW >= 0 && this.o.maxDischargeW >= 0)) throw new Error('limits must be ≥ 0 W');
-    this.backoff = new Backoff(opts.backoff?.minMs ?? this.o.pollMs, opts.backoff?.maxMs ?? Math.max(this.o.pollMs, 60_000));
+    // Capped so a dongle that comes back is read again within about 5 s (issue 11 defect 2).
+    const maxMs = opts.backoff?.maxMs ?? LINK_BACKOFF_CAP_MS;
+    this.backoff = new Backoff(Math.min(opts.backoff?.minMs ?? 1000, maxMs), maxMs);
   }
 
   get options(): Readonly<SessyBatteryOptions> {
@@ -165,17 +200,41 @@ export class SessyBattery extends EventEmitter {
     this.pollTimer?.cancel();
     if (!this.running) return;
     this.pollTimer = this.clock.setTimeout(() => {
-      this.refresh().then(
+      this.read().then(
         () => this.schedulePoll(this.o.pollMs),
-        () => this.schedulePoll(this.backoff.next()),
+        () => this.schedulePoll(Math.min(this.o.pollMs, this.backoff.next())),
       );
     }, ms);
   }
 
-  /** Polls now (after a poll already running) and returns the reading; rejects on failure. */
+  /** The dongle's serial (system/info, else the configured user), once known. */
+  get serial(): string | null {
+    return this.info?.serial ?? this.o.serial ?? null;
+  }
+
+  /**
+   * Polls now and returns the reading; rejects on failure. While a poll runs, one more is queued
+   * after it and every further call shares that one, so reads never pile up behind a hung dongle.
+   */
+  read(): Promise<BatteryReading> {
+    if (!this.inFlight) return this.startPoll();
+    if (!this.queuedPoll) {
+      const run = (): Promise<BatteryReading> => {
+        this.queuedPoll = undefined;
+        return this.startPoll();
+      };
+      this.queuedPoll = this.inFlight.then(run, run);
+    }
+    return this.queuedPoll;
+  }
+
+  /** The old name of read(). */
   refresh(): Promise<BatteryReading> {
-    const run = () => this.pollOnce();
-    const p = this.inFlight ? this.inFlight.then(run, run) : run();
+    return this.read();
+  }
+
+  private startPoll(): Promise<BatteryReading> {
+    const p = this.pollOnce();
     this.inFlight = p;
     const clear = () => {
       if (this.inFlight === p) this.inFlight = undefined;
@@ -188,7 +247,9 @@ export class SessyBattery extends EventEmitter {
     if (this.closed) throw new SessyControlError('closed', 'closed');
     this.counters.polls++;
     try {
-      const status = await this.client.getPowerStatus();
+      // While the dongle is down, one cheap request (no retries) tells whether it is back.
+      const status = await this.client.getPowerStatus(this.down ? { retries: 0 } : undefined);
+      this.down = false;
       const strategy = await this.client.getStrategy();
       const now = this.clock.now();
       if (now - this.lastSlowAt >= this.o.slowPollMs) {
@@ -214,7 +275,11 @@ export class SessyBattery extends EventEmitter {
       return reading;
     } catch (e) {
       this.counters.pollFailures++;
-      if (!this.closed) this.emit('problem', e as Error, 'poll');
+      this.down = true;
+      if (!this.closed) {
+        this.emit('poll-error', e as Error);
+        this.emit('problem', e as Error, 'poll');
+      }
       throw e;
     }
   }
@@ -245,7 +310,7 @@ export class SessyBattery extends EventEmitter {
   }
 
   /** The limits in force now (our limits ∩ the dongle's max_power ∩ empty/full). */
-  limits(state = this.unitState()): { maxChargeW: number; maxDischargeW: number } {
+  limits(state = this.unitState()): BatteryLimits {
     return effectiveLimits({ settings: this.settings, maxChargeW: this.o.maxChargeW, maxDischargeW: this.o.maxDischargeW }, state);
   }
 
@@ -476,27 +541,47 @@ export class SessyBattery extends EventEmitter {
     if (this.closed) return Promise.reject(new SessyControlError('battery driver is closed', 'closed'));
     this.requested = watts;
     this.armCommandTimeout();
-    return this.op(async () => {
-      if (this.requested !== watts) {
-        // A newer command arrived while this one waited; it wins.
-        return { requested: watts, sent: null, clamped: false, limits: this.limits(), strategySwitched: false };
+    return new Promise<SetpointResult>((resolve, reject) => {
+      // Coalescing (issue 11 defect 3): a setpoint still waiting for its turn is answered now as
+      // superseded and this one takes its place, so at most one setpoint waits behind the one on
+      // the wire, and a hung dongle sees the latest setpoint once it answers again, not a backlog.
+      const prev = this.waitingSetpoint;
+      this.waitingSetpoint = { watts, resolve, reject };
+      if (prev) {
+        prev.resolve(this.supersededResult(prev.watts));
+        return; // the op queued for `prev` serves this one
       }
-      try {
-        const r = await this.sendSetpoint('command');
-        this.overrideReported = false;
-        return r;
-      } catch (e) {
-        // Tried again by the keep-alive (with a fresh read), not by replaying now.
-        this.armKeepAlive();
-        if (e instanceof SessyControlError && e.code === 'override') {
-          // Reported, not fought: the setpoint is kept and sent when the override ends.
-          if (!this.overrideReported) this.emit('override', e.message);
-          this.overrideReported = true;
-          return { requested: watts, sent: null, clamped: false, limits: this.limits(), blocked: 'override' as const, strategySwitched: false };
+      this.op(async () => {
+        const w = this.waitingSetpoint;
+        this.waitingSetpoint = undefined;
+        if (!w) return;
+        // Released or handed to another strategy while waiting: nothing to send.
+        if (this.requested === null || this.closed) return w.resolve(this.supersededResult(w.watts));
+        try {
+          const r = await this.sendSetpoint('command');
+          this.overrideReported = false;
+          w.resolve(r);
+        } catch (e) {
+          // Tried again by the keep-alive (with a fresh read), not by replaying now.
+          this.armKeepAlive();
+          if (e instanceof SessyControlError && e.code === 'override') {
+            // Reported, not fought: the setpoint is kept and sent when the override ends.
+            if (!this.overrideReported) this.emit('override', e.message);
+            this.overrideReported = true;
+            w.resolve({ requested: w.watts, sent: null, clamped: false, limits: this.limits(), blocked: 'override', strategySwitched: false });
+          } else w.reject(e as Error);
         }
-        throw e;
-      }
+      }).catch(() => undefined);
     });
+  }
+
+  private supersededResult(watts: number): SetpointResult {
+    return { requested: watts, sent: null, clamped: false, limits: this.limits(), strategySwitched: false, superseded: true };
+  }
+
+  /** BatteryControl: the setpoint as a CommandOutcome (see setSetpoint). */
+  async setPower(watts: number): Promise<CommandOutcome> {
+    return setpointOutcome(await this.setSetpoint(watts));
   }
 
   /**
@@ -573,6 +658,11 @@ export class SessyBattery extends EventEmitter {
         this.sent = { value: 0, at: this.clock.now(), ok: true };
       }
     });
+  }
+
+  /** BatteryControl: stops polling and hands the unit back (see stop). */
+  close(): Promise<void> {
+    return this.stop();
   }
 
   /** Stops polling and timers; hands the unit back (release) within `capMs`. */

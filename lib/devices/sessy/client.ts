@@ -11,7 +11,8 @@
  *   HttpError with code 'envelope' or 'json' naming the endpoint and field.
  */
 import { HttpError, baseUrl, httpJson } from '../../transport/http';
-import { SESSY_DEFAULTS, SESSY_PATHS, type SessyStrategy } from './descriptor';
+import { encodeJson } from '../../api/device';
+import { SESSY_DEFAULTS, SESSY_PATHS, SESSY_POINTS, type SessyStrategy } from './descriptor';
 import {
   type Parsed,
   type SessyEnergy,
@@ -43,7 +44,8 @@ export interface SessyClientOptions {
 /** The operations SessyBattery needs; a test can pass a fake with the same methods. */
 export interface SessyApi {
   readonly url: string;
-  getPowerStatus(): Promise<SessyPowerStatus>;
+  /** `retries: 0` makes it a cheap probe (one attempt), used while the dongle is down. */
+  getPowerStatus(opts?: { retries?: number }): Promise<SessyPowerStatus>;
   getStrategy(): Promise<string>;
   setStrategy(strategy: SessyStrategy): Promise<void>;
   setSetpoint(watts: number): Promise<void>;
@@ -90,7 +92,7 @@ export class SessyClient implements SessyApi {
     return p;
   }
 
-  private request(path: string, method: 'GET' | 'POST', body?: unknown): Promise<unknown> {
+  private request(path: string, method: 'GET' | 'POST', body?: unknown, retries = this.readRetries): Promise<unknown> {
     return this.queued(async () => {
       this.requests++;
       const reply = await httpJson(this.url + path, {
@@ -99,7 +101,7 @@ export class SessyClient implements SessyApi {
         user: this.user,
         password: this.password,
         timeoutMs: this.timeoutMs,
-        retries: method === 'GET' ? this.readRetries : 0,
+        retries: method === 'GET' ? retries : 0,
         retryDelayMs: this.readRetryDelayMs,
       });
       this.raw[path] = reply;
@@ -107,8 +109,8 @@ export class SessyClient implements SessyApi {
     });
   }
 
-  private async get<T>(path: string, parse: (b: unknown) => Parsed<T>): Promise<T> {
-    const p = parse(await this.request(path, 'GET'));
+  private async get<T>(path: string, parse: (b: unknown) => Parsed<T>, retries?: number): Promise<T> {
+    const p = parse(await this.request(path, 'GET', undefined, retries));
     if (!p.ok) throw new HttpError(p.error, /status is/.test(p.error) ? 'envelope' : 'json');
     return p.value;
   }
@@ -119,8 +121,8 @@ export class SessyClient implements SessyApi {
     if (!env.ok) throw new HttpError(env.error, 'envelope');
   }
 
-  getPowerStatus(): Promise<SessyPowerStatus> {
-    return this.get(SESSY_PATHS.powerStatus, parsePowerStatus);
+  getPowerStatus(opts: { retries?: number } = {}): Promise<SessyPowerStatus> {
+    return this.get(SESSY_PATHS.powerStatus, parsePowerStatus, opts.retries);
   }
 
   async getStrategy(): Promise<string> {
@@ -128,13 +130,13 @@ export class SessyClient implements SessyApi {
   }
 
   setStrategy(strategy: SessyStrategy): Promise<void> {
-    return this.post(SESSY_PATHS.activeStrategy, { strategy });
+    return this.post(SESSY_PATHS.activeStrategy, encodeJson(SESSY_POINTS, {}, { strategy }));
   }
 
   /** Integer W, + discharge / − charge (§1.5.3). The caller clamps. */
   setSetpoint(watts: number): Promise<void> {
     if (!Number.isFinite(watts)) return Promise.reject(new Error(`setpoint must be a finite number (got ${watts})`));
-    return this.post(SESSY_PATHS.setpoint, { setpoint: Math.round(watts) });
+    return this.post(SESSY_PATHS.setpoint, encodeJson(SESSY_POINTS, {}, { setpointCommand: watts }));
   }
 
   getEnergyStatus(): Promise<SessyEnergy> {

@@ -4,42 +4,42 @@
  * wire; every error names the field (DESIGN.md §2, house rule 6).
  */
 import type { SchemaObject } from 'ajv';
-import { setpointFromObject, setpointFromValue, type SetpointCommand } from '../../api/battery-setpoint';
+import { describeValue, setpointFromObject, setpointFromValue, type SetpointCommand } from '../../api/battery-setpoint';
 import { batteryReleaseSchema } from '../../api/schemas';
 import { validator } from '../../api/validate';
 import type { SessyBatteryOptions } from './battery';
-import { SESSY_DEFAULTS, STRATEGY_NAMES_TEXT, parseStrategy, type SessyStrategy } from './descriptor';
+import { type ConfigSchema, bool, configReader, num, oneOf, text } from '../../api/config';
+import { SESSY_DEFAULTS, SESSY_UNIT_LIMITS, STRATEGY_NAMES_TEXT, parseStrategy, type SessyStrategy } from './descriptor';
 import { checkSettingsChange } from './settings';
 
-const numOrText = { type: ['number', 'string'] };
-
-/** sessy-dongle config node. */
-export const sessyDongleConfigSchema: SchemaObject = {
+/** sessy-dongle config node (lib/api/config.ts: the runtime reads it with configReader, the editor checks it). */
+export const sessyDongleConfigSchema: ConfigSchema = {
   type: 'object',
   required: ['host'],
   properties: {
-    host: { type: 'string', minLength: 1, pattern: '\\S' },
-    pollInterval: numOrText,
-    timeout: numOrText,
+    host: text({ pattern: '^\\S+$', description: 'IP address, host name, host:port or http:// URL' }),
+    pollInterval: num(1, 3600, { default: SESSY_DEFAULTS.pollMs / 1000, unit: 's' }),
+    timeout: num(0.5, 60, { default: SESSY_DEFAULTS.timeoutMs / 1000, unit: 's' }),
   },
 };
 
 /** sessy-battery node. */
-export const sessyBatteryConfigSchema: SchemaObject = {
+export const sessyBatteryConfigSchema: ConfigSchema = {
   type: 'object',
   required: ['dongle'],
   properties: {
-    dongle: { type: 'string', minLength: 1 },
-    keepAlive: numOrText,
-    maxCharge: numOrText,
-    maxDischarge: numOrText,
-    startupWait: numOrText,
-    commandTimeout: numOrText,
-    pvSign: { enum: [1, -1, '1', '-1'] },
-    restoreStrategy: { type: 'boolean' },
-    ensureApi: { type: 'boolean' },
-    yieldToConnect: { type: 'boolean' },
-    raw: { type: 'boolean' },
+    dongle: text(),
+    topic: text({ empty: true }),
+    keepAlive: num(1, 3600, { default: SESSY_DEFAULTS.keepAliveMs / 1000, zero: true, unit: 's' }),
+    maxCharge: num(0, 10000, { default: SESSY_UNIT_LIMITS.maxChargeW, unit: 'W' }),
+    maxDischarge: num(0, 10000, { default: SESSY_UNIT_LIMITS.maxDischargeW, unit: 'W' }),
+    startupWait: num(0, 3600, { default: SESSY_DEFAULTS.startupS, unit: 's' }),
+    commandTimeout: num(10, 86400, { default: 0, zero: true, unit: 's' }),
+    pvSign: oneOf([1, -1], 1),
+    restoreStrategy: bool(true),
+    ensureApi: bool(true),
+    yieldToConnect: bool(true),
+    raw: bool(false),
   },
 };
 
@@ -74,8 +74,6 @@ export const batterySettingsCommandSchema: SchemaObject = {
 const checkStrategy = validator(batteryStrategyCommandSchema, 'payload');
 const checkSettings = validator(batterySettingsCommandSchema, 'payload');
 const checkRelease = validator(batteryReleaseSchema, 'payload');
-const checkDongle = validator(sessyDongleConfigSchema, 'config');
-const checkBattery = validator(sessyBatteryConfigSchema, 'config');
 
 export type BatteryCommand =
   | SetpointCommand
@@ -113,27 +111,34 @@ export function parseBatteryCommand(msg: { topic?: unknown; payload?: unknown })
         return { command: { type: 'release', serial: p.serial as string | undefined, reason: p.reason as string | undefined } };
       }
       default:
-        return { error: `payload.kind: must be one of "battery-setpoint", "battery-strategy", "battery-settings", "battery-release" (got ${JSON.stringify(p.kind)})` };
+        return { error: `payload.kind: must be one of "battery-setpoint", "battery-strategy", "battery-settings", "battery-release" (got ${typeof p.kind === 'string' ? JSON.stringify(p.kind) : describeValue(p.kind)})` };
     }
   }
   if (topic === 'setpoint') return setpointFromValue(p);
   if (topic === 'strategy') {
     const s = parseStrategy(p);
-    if (!s) return { error: `msg.payload: must be one of ${STRATEGY_NAMES_TEXT} with topic "strategy" (got ${JSON.stringify(p) ?? typeof p})` };
+    if (!s) return { error: `msg.payload: must be one of ${STRATEGY_NAMES_TEXT} with topic "strategy", got ${describeValue(p)}` };
     return { command: { type: 'strategy', strategy: s } };
   }
   if (topic === 'release') return { command: { type: 'release' } };
   if (topic === 'refresh') return { command: { type: 'refresh' } };
   return {
-    error: `msg.payload: must be a command object with kind "battery-setpoint", "battery-strategy", "battery-settings" or "battery-release", or a value with msg.topic "setpoint", "strategy", "release" or "refresh" (got ${isObj(p) ? 'an object without kind' : typeof p}${topic ? `, topic "${topic}"` : ''})`,
+    error: `msg.payload: must be a command object with kind "battery-setpoint", "battery-strategy", "battery-settings" or "battery-release", or a value with msg.topic "setpoint", "strategy", "release" or "refresh" (got ${isObj(p) ? 'an object without kind' : describeValue(p)}${topic ? `, topic "${topic}"` : ''})`,
   };
 }
 
-const num = (v: unknown, fallback: number): number => {
-  if (v === '' || v === undefined || v === null) return fallback;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : NaN;
-};
+const readDongle = configReader<{ host: string; pollInterval: number; timeout: number }>(sessyDongleConfigSchema);
+const readBattery = configReader<{
+  keepAlive: number;
+  maxCharge: number;
+  maxDischarge: number;
+  startupWait: number;
+  commandTimeout: number;
+  pvSign: 1 | -1;
+  restoreStrategy: boolean;
+  ensureApi: boolean;
+  yieldToConnect: boolean;
+}>(sessyBatteryConfigSchema);
 
 export interface SessyDongleConfig {
   host?: string;
@@ -143,13 +148,9 @@ export interface SessyDongleConfig {
 
 /** Dongle config → checked numbers (s → ms). Error text names the field. */
 export function dongleSettings(c: SessyDongleConfig): { host: string; pollMs: number; timeoutMs: number } | { error: string } {
-  const e = checkDongle(c);
-  if (e) return { error: e };
-  const poll = num(c.pollInterval, SESSY_DEFAULTS.pollMs / 1000);
-  if (!(poll >= 1 && poll <= 3600)) return { error: `config.pollInterval: must be 1–3600 s (got ${JSON.stringify(c.pollInterval)})` };
-  const timeout = num(c.timeout, SESSY_DEFAULTS.timeoutMs / 1000);
-  if (!(timeout >= 0.5 && timeout <= 60)) return { error: `config.timeout: must be 0.5–60 s (got ${JSON.stringify(c.timeout)})` };
-  return { host: String(c.host).trim(), pollMs: Math.round(poll * 1000), timeoutMs: Math.round(timeout * 1000) };
+  const r = readDongle(c);
+  if (!r.ok) return { error: r.error };
+  return { host: r.config.host, pollMs: Math.round(r.config.pollInterval * 1000), timeoutMs: Math.round(r.config.timeout * 1000) };
 }
 
 export interface SessyBatteryNodeConfig {
@@ -168,27 +169,18 @@ export interface SessyBatteryNodeConfig {
 
 /** Battery node config → SessyBatteryOptions (without client, clock, poll period). */
 export function batteryOptions(c: SessyBatteryNodeConfig): SessyBatteryOptions | { error: string } {
-  const e = checkBattery(c);
-  if (e) return { error: e };
-  const keep = num(c.keepAlive, SESSY_DEFAULTS.keepAliveMs / 1000);
-  if (!(keep === 0 || (keep >= 1 && keep <= 3600))) return { error: `config.keepAlive: must be 0 (off) or 1–3600 s (got ${JSON.stringify(c.keepAlive)})` };
-  const maxCharge = num(c.maxCharge, SESSY_DEFAULTS.maxChargeW);
-  if (!(maxCharge >= 0 && maxCharge <= 10000)) return { error: `config.maxCharge: must be 0–10000 W (got ${JSON.stringify(c.maxCharge)})` };
-  const maxDischarge = num(c.maxDischarge, SESSY_DEFAULTS.maxDischargeW);
-  if (!(maxDischarge >= 0 && maxDischarge <= 10000)) return { error: `config.maxDischarge: must be 0–10000 W (got ${JSON.stringify(c.maxDischarge)})` };
-  const startup = num(c.startupWait, SESSY_DEFAULTS.startupS);
-  if (!(startup >= 0 && startup <= 3600)) return { error: `config.startupWait: must be 0–3600 s (got ${JSON.stringify(c.startupWait)})` };
-  const cmdTimeout = num(c.commandTimeout, 0);
-  if (!(cmdTimeout === 0 || (cmdTimeout >= 10 && cmdTimeout <= 86400))) return { error: `config.commandTimeout: must be 0 (off) or 10–86400 s (got ${JSON.stringify(c.commandTimeout)})` };
+  const r = readBattery(c);
+  if (!r.ok) return { error: r.error };
+  const o = r.config;
   return {
-    keepAliveMs: Math.round(keep * 1000),
-    maxChargeW: maxCharge,
-    maxDischargeW: maxDischarge,
-    startupS: startup,
-    commandTimeoutMs: Math.round(cmdTimeout * 1000),
-    pvSign: Number(c.pvSign ?? 1) === -1 ? -1 : 1,
-    restoreStrategy: c.restoreStrategy !== false,
-    ensureApi: c.ensureApi !== false,
-    yieldToConnect: c.yieldToConnect !== false,
+    keepAliveMs: Math.round(o.keepAlive * 1000),
+    maxChargeW: o.maxCharge,
+    maxDischargeW: o.maxDischarge,
+    startupS: o.startupWait,
+    commandTimeoutMs: Math.round(o.commandTimeout * 1000),
+    pvSign: o.pvSign,
+    restoreStrategy: o.restoreStrategy,
+    ensureApi: o.ensureApi,
+    yieldToConnect: o.yieldToConnect,
   };
 }

@@ -7,6 +7,7 @@
  * HY = gruijter/nl.sessy, SW = PaulSinnema/SessyWeb, SPL = jaccobezemer/SessyPilot.
  */
 import type { BatteryState } from '../../api/types';
+import type { DeviceDescriptor, DevicePoint, OutputField } from '../../api/device';
 
 /** Endpoints of the battery dongle (sessy.md §1.4). Plain HTTP, port 80, JSON, Basic auth (§1.3). */
 export const SESSY_PATHS = {
@@ -30,48 +31,46 @@ export const SESSY_PATHS = {
 
 export type SessyPath = (typeof SESSY_PATHS)[keyof typeof SESSY_PATHS];
 
-export interface SessyPoint {
-  /** Name in the normalized reading (dot path). */
-  name: string;
-  endpoint: SessyPath;
-  /** JSON path in the device reply. */
-  field: string;
-  deviceUnit: string;
-  /** our value = device value × scale */
-  scale: number;
-  unit: string;
-  rw: 'r' | 'rw';
-  /** Where the fact comes from (sessy.md section and source key). */
-  source: string;
-}
+/** Per-unit power limits, W (§1.5.3: traktore-org/sem-community #523, 2200 W charge / 1700 W discharge). The zero-export defaults use them. */
+export const SESSY_UNIT_LIMITS = { maxChargeW: 2200, maxDischargeW: 1700 } as const;
+
+const json = (endpoint: SessyPath, path: string) => ({ kind: 'json' as const, endpoint, path });
+const PS = SESSY_PATHS.powerStatus;
 
 /**
- * Points table: the normalizer converts exactly these, so nothing past the driver sees mV, mA, mHz
- * or a 0–1 SoC (DESIGN.md §2). Signs: Sessy power is already + discharge / − charge (§1.7).
+ * Points table (DESIGN.md §3): the normalizer decodes exactly these (lib/api/device.ts decodeJson),
+ * the simulator encodes its replies through them (encodeJson), so nothing past the driver sees mV,
+ * mA, mHz or a 0–1 SoC (DESIGN.md §2). Signs: Sessy power is already + discharge / − charge (§1.7).
+ * Ranges of read points are plausibility limits: a value outside is dropped as implausible.
  */
-export const SESSY_POINTS: readonly SessyPoint[] = [
-  { name: 'soc', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.state_of_charge', deviceUnit: '0–1', scale: 100, unit: '%', rw: 'r', source: '§1.5.1 OFFICIAL (HR api-docs.yaml)' },
-  { name: 'power', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.power', deviceUnit: 'W (+ discharge)', scale: 1, unit: 'W', rw: 'r', source: '§1.5.1 OFFICIAL; HA Discharge/Charge Power' },
-  { name: 'setpoint', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.power_setpoint', deviceUnit: 'W (+ discharge)', scale: 1, unit: 'W', rw: 'r', source: '§1.5.1 OFFICIAL' },
-  { name: 'stateText', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.system_state', deviceUnit: 'enum', scale: 1, unit: 'enum', rw: 'r', source: '§1.6.1 OFFICIAL + SP const.py' },
-  { name: 'stateDetails', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.system_state_details', deviceUnit: 'text', scale: 1, unit: 'text', rw: 'r', source: '§1.5.1 OFFICIAL (fw 1.2.0)' },
-  { name: 'frequency', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.frequency', deviceUnit: 'mHz', scale: 0.001, unit: 'Hz', rw: 'r', source: '§1.5.1 OFFICIAL "milli Hertz"; HA ÷1000' },
-  { name: 'inverterCurrent', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.inverter_current_ma', deviceUnit: 'mA', scale: 0.001, unit: 'A', rw: 'r', source: '§1.5.1 HA (#105), HY 2.5.0; fw 1.8.1' },
-  { name: 'strategyOverridden', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.strategy_overridden', deviceUnit: 'bool', scale: 1, unit: 'bool', rw: 'r', source: '§1.5.1 HA PR #107, HY 2.7.1; fw 1.8.3' },
-  { name: 'voltage', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.pack_voltage', deviceUnit: 'mV', scale: 0.001, unit: 'V', rw: 'r', source: '§1.5.1 HA MILLIVOLT, HY ÷1000; fw 1.9.1' },
-  { name: 'externalPower', endpoint: SESSY_PATHS.powerStatus, field: 'sessy.external_power', deviceUnit: 'W', scale: 1, unit: 'W', rw: 'r', source: '§1.5.1 HA, HY; fw 1.9.1; meaning UNCONFIRMED' },
-  ...[1, 2, 3].flatMap((n): SessyPoint[] => [
-    { name: `renewable[${n - 1}].voltage`, endpoint: SESSY_PATHS.powerStatus, field: `renewable_energy_phase${n}.voltage_rms`, deviceUnit: 'mV', scale: 0.001, unit: 'V', rw: 'r', source: '§1.5.1 HY sample 236686, HA MILLIVOLT' },
-    { name: `renewable[${n - 1}].current`, endpoint: SESSY_PATHS.powerStatus, field: `renewable_energy_phase${n}.current_rms`, deviceUnit: 'mA', scale: 0.001, unit: 'A', rw: 'r', source: '§1.5.1 HY, HA MILLIAMPERE' },
-    { name: `renewable[${n - 1}].power`, endpoint: SESSY_PATHS.powerStatus, field: `renewable_energy_phase${n}.power`, deviceUnit: 'W', scale: 1, unit: 'W', rw: 'r', source: '§1.5.1 OFFICIAL; sign UNCONFIRMED (setting pvSign)' },
+export const SESSY_POINTS: readonly DevicePoint[] = [
+  { name: 'soc', source: json(PS, 'sessy.state_of_charge'), scale: 100, unit: '%', deviceUnit: '0–1', access: 'r', range: [0, 100], description: 'state of charge', src: 'sessy.md §1.5.1 OFFICIAL (HR api-docs.yaml)' },
+  { name: 'power', source: json(PS, 'sessy.power'), unit: 'W', sign: '+ discharge', access: 'r', description: 'AC power of the battery', src: 'sessy.md §1.5.1 OFFICIAL; HA Discharge/Charge Power' },
+  { name: 'setpoint', source: json(PS, 'sessy.power_setpoint'), unit: 'W', sign: '+ discharge', access: 'r', description: 'setpoint of the active strategy', src: 'sessy.md §1.5.1 OFFICIAL' },
+  { name: 'stateText', source: json(PS, 'sessy.system_state'), valueType: 'enum', unit: '', access: 'r', description: 'system state (SYSTEM_STATE_…)', src: 'sessy.md §1.6.1 OFFICIAL + SP const.py' },
+  { name: 'stateDetails', source: json(PS, 'sessy.system_state_details'), valueType: 'string', unit: '', access: 'r', description: 'details of the system state', src: 'sessy.md §1.5.1 OFFICIAL (fw 1.2.0)' },
+  { name: 'frequency', source: json(PS, 'sessy.frequency'), scale: 0.001, unit: 'Hz', deviceUnit: 'mHz', access: 'r', range: [1, 100], description: 'grid frequency', src: 'sessy.md §1.5.1 OFFICIAL "milli Hertz"; HA ÷1000' },
+  { name: 'inverterCurrent', source: json(PS, 'sessy.inverter_current_ma'), scale: 0.001, unit: 'A', deviceUnit: 'mA', access: 'r', description: 'AC inverter current', src: 'sessy.md §1.5.1 HA (#105), HY 2.5.0; fw 1.8.1' },
+  { name: 'strategyOverridden', source: json(PS, 'sessy.strategy_overridden'), valueType: 'boolean', unit: '', access: 'r', description: 'the Sessy cloud overrides the local strategy', src: 'sessy.md §1.5.1 HA PR #107, HY 2.7.1; fw 1.8.3' },
+  { name: 'voltage', source: json(PS, 'sessy.pack_voltage'), scale: 0.001, unit: 'V', deviceUnit: 'mV', access: 'r', range: [0, 1000], description: 'DC pack voltage', src: 'sessy.md §1.5.1 HA MILLIVOLT, HY ÷1000; fw 1.9.1' },
+  { name: 'externalPower', source: json(PS, 'sessy.external_power'), unit: 'W', access: 'r', description: 'external power (meaning UNCONFIRMED)', src: 'sessy.md §1.5.1 HA, HY; fw 1.9.1; meaning UNCONFIRMED' },
+  ...[1, 2, 3].flatMap((n): DevicePoint[] => [
+    { name: `renewable[${n - 1}].voltage`, source: json(PS, `renewable_energy_phase${n}.voltage_rms`), scale: 0.001, unit: 'V', deviceUnit: 'mV', access: 'r', range: [0, 1000], description: `renewable meter, phase ${n} voltage`, src: 'sessy.md §1.5.1 HY sample 236686, HA MILLIVOLT' },
+    { name: `renewable[${n - 1}].current`, source: json(PS, `renewable_energy_phase${n}.current_rms`), scale: 0.001, unit: 'A', deviceUnit: 'mA', access: 'r', description: `renewable meter, phase ${n} current`, src: 'sessy.md §1.5.1 HY, HA MILLIAMPERE' },
+    { name: `renewable[${n - 1}].power`, source: json(PS, `renewable_energy_phase${n}.power`), unit: 'W', access: 'r', description: `renewable meter, phase ${n} power`, src: 'sessy.md §1.5.1 OFFICIAL; sign UNCONFIRMED (setting pvSign)' },
+    { name: `renewable[${n - 1}].importWh`, source: json(SESSY_PATHS.energyStatus, `energy_phase${n}.import_wh`), unit: 'Wh', access: 'r', range: [0, Number.MAX_SAFE_INTEGER], description: `renewable meter, phase ${n} import counter (direction INFERRED)`, src: 'sessy.md §1.5.4 HY sample' },
+    { name: `renewable[${n - 1}].exportWh`, source: json(SESSY_PATHS.energyStatus, `energy_phase${n}.export_wh`), unit: 'Wh', access: 'r', range: [0, Number.MAX_SAFE_INTEGER], description: `renewable meter, phase ${n} export counter (PV production, INFERRED)`, src: 'sessy.md §1.5.4 HY sample' },
   ]),
-  { name: 'strategy', endpoint: SESSY_PATHS.activeStrategy, field: 'strategy', deviceUnit: 'enum', scale: 1, unit: 'enum', rw: 'rw', source: '§1.5.2 OFFICIAL' },
-  { name: 'energy.chargedWh', endpoint: SESSY_PATHS.energyStatus, field: 'sessy_energy.import_wh', deviceUnit: 'Wh', scale: 1, unit: 'Wh', rw: 'r', source: '§1.5.4 HY sample; HA "Charged Energy"' },
-  { name: 'energy.dischargedWh', endpoint: SESSY_PATHS.energyStatus, field: 'sessy_energy.export_wh', deviceUnit: 'Wh', scale: 1, unit: 'Wh', rw: 'r', source: '§1.5.4 HY sample; HA "Discharged Energy"' },
-  { name: 'limits (max_power)', endpoint: SESSY_PATHS.systemSettings, field: 'max_power', deviceUnit: 'W', scale: 1, unit: 'W', rw: 'rw', source: '§1.5.5 HY sample; HA 50–2200' },
-  { name: 'minPower', endpoint: SESSY_PATHS.systemSettings, field: 'min_power', deviceUnit: 'W', scale: 1, unit: 'W', rw: 'rw', source: '§1.5.5 HY sample; HA 50–2000' },
-  { name: 'serial', endpoint: SESSY_PATHS.systemInfo, field: 'self_serial', deviceUnit: 'text', scale: 1, unit: 'text', rw: 'r', source: '§1.1 SP get_sessy_device()' },
-  { name: 'batterySerial', endpoint: SESSY_PATHS.systemInfo, field: 'sessy_serial', deviceUnit: 'text', scale: 1, unit: 'text', rw: 'r', source: '§1.5.6 HY sample "AP6QQVPY"' },
+  { name: 'strategy', source: json(SESSY_PATHS.activeStrategy, 'strategy'), valueType: 'enum', unit: '', access: 'rw', description: 'active power strategy (POWER_STRATEGY_…)', src: 'sessy.md §1.5.2 OFFICIAL' },
+  { name: 'setpointCommand', source: json(SESSY_PATHS.setpoint, 'setpoint'), valueType: 'integer', unit: 'W', sign: '+ discharge', access: 'w', range: [-SESSY_UNIT_LIMITS.maxChargeW, SESSY_UNIT_LIMITS.maxDischargeW], description: 'setpoint, whole W; honoured in POWER_STRATEGY_API only', src: 'sessy.md §1.5.3 OFFICIAL; limits sem-community #523' },
+  { name: 'energy.chargedWh', source: json(SESSY_PATHS.energyStatus, 'sessy_energy.import_wh'), unit: 'Wh', access: 'r', range: [0, Number.MAX_SAFE_INTEGER], description: 'AC energy charged into the battery', src: 'sessy.md §1.5.4 HY sample; HA "Charged Energy"' },
+  { name: 'energy.dischargedWh', source: json(SESSY_PATHS.energyStatus, 'sessy_energy.export_wh'), unit: 'Wh', access: 'r', range: [0, Number.MAX_SAFE_INTEGER], description: 'AC energy discharged from the battery', src: 'sessy.md §1.5.4 HY sample; HA "Discharged Energy"' },
+  { name: 'maxPower', source: json(SESSY_PATHS.systemSettings, 'max_power'), valueType: 'integer', unit: 'W', access: 'rw', range: [1, 100_000], description: 'the dongle\'s power limit (both directions)', src: 'sessy.md §1.5.5 HY sample; HA 50–2200' },
+  { name: 'minPower', source: json(SESSY_PATHS.systemSettings, 'min_power'), valueType: 'integer', unit: 'W', access: 'rw', description: 'smallest power the dongle uses', src: 'sessy.md §1.5.5 HY sample; HA 50–2000' },
+  { name: 'serial', source: json(SESSY_PATHS.systemInfo, 'self_serial'), valueType: 'string', unit: '', access: 'r', description: 'dongle serial (the API user name)', src: 'sessy.md §1.1 SP get_sessy_device()' },
+  { name: 'batterySerial', source: json(SESSY_PATHS.systemInfo, 'sessy_serial'), valueType: 'string', unit: '', access: 'r', description: 'serial of the battery (AC board)', src: 'sessy.md §1.5.6 HY sample "AP6QQVPY"' },
+  { name: 'revision', source: json(SESSY_PATHS.systemInfo, 'sessy_revision'), valueType: 'integer', unit: '', access: 'r', description: 'battery board revision', src: 'sessy.md §1.5.6 HY sample' },
+  { name: 'version', source: json(SESSY_PATHS.systemInfo, 'version'), valueType: 'string', unit: '', access: 'r', description: 'dongle software version', src: 'sessy.md §1.5.6 HY sample' },
 ];
 
 /** Control strategies (sessy.md §1.5.2, OFFICIAL v1.0.0 doc + SP/HA for SESSY_CONNECT and ECO). */
@@ -177,9 +176,8 @@ export const SESSY_DEFAULTS = {
   slowPollMs: 60_000,
   /** Re-send the active setpoint this often while we are in control (§1.8 step 4: 30–60 s). */
   keepAliveMs: 30_000,
-  /** Per-unit limits (§1.5.3: traktore-org/sem-community #523 2200 W charge / 1700 W discharge). */
-  maxChargeW: 2200,
-  maxDischargeW: 1700,
+  /** Per-unit limits (SESSY_UNIT_LIMITS). */
+  ...SESSY_UNIT_LIMITS,
   /** Length of WAITING_IN_SAFE_SITUATION (issue 3: 60 s start-up). */
   startupS: 60,
   /** Strategy write read-back: attempts and the wait between them (§1.8 step 2, sem-community #978). */
@@ -204,15 +202,68 @@ export const SESSY_UNCONFIRMED = [
   { question: 'start-up wait length', setting: 'startupS (default 60 s) for startupRemainingS' },
 ] as const;
 
-/** The descriptor (DESIGN.md §3): name, transport, defaults, capabilities, points, open questions. */
-export const SESSY_BATTERY_DESCRIPTOR = {
+const out = (field: string, unit: string, meaning: string, from: readonly string[], note?: string): OutputField => (note ? { field, unit, meaning, from, note } : { field, unit, meaning, from });
+
+/** Every field of the normalized reading (lib/devices/sessy/normalize.ts toBatteryReading, battery.ts) and the points it comes from. */
+export const SESSY_OUTPUTS: readonly OutputField[] = [
+  out('kind', '', '"battery"', [], 'driver'),
+  out('timestamp', 'ms', 'receive time (the dongle sends none)', [], 'driver'),
+  out('source', '', '"sessy"', [], 'driver'),
+  out('serial', '', 'dongle serial (else the configured user)', ['serial']),
+  out('model', '', '"Sessy"', [], 'driver'),
+  out('batterySerial', '', 'serial of the battery board', ['batterySerial']),
+  out('soc', '%', 'state of charge, 0–100', ['soc']),
+  out('power', 'W', 'AC power, + discharge, − charge', ['power']),
+  out('setpoint', 'W', 'setpoint the dongle reports for its active strategy', ['setpoint']),
+  out('state', '', 'ready, starting, standby, empty, full, override, error or unknown', ['stateText', 'strategyOverridden', 'strategy']),
+  out('stateText', '', "the dongle's SYSTEM_STATE_… value", ['stateText']),
+  out('statusText', '', 'the state in words', ['stateText', 'strategy']),
+  out('stateDetails', '', "the dongle's details of the state", ['stateDetails']),
+  out('startupRemainingS', 's', 'during the start-up wait: seconds until the unit takes setpoints', ['stateText'], 'counted from when the driver first saw WAITING_IN_SAFE_SITUATION'),
+  out('strategy', '', 'active strategy (POWER_STRATEGY_…)', ['strategy']),
+  out('strategyLabel', '', 'the strategy in words (API, net zero, dynamic, …)', ['strategy']),
+  out('strategyOverridden', '', 'the Sessy cloud overrides the local strategy', ['strategyOverridden']),
+  out('limits.maxChargeW', 'W', 'charge limit in force now (node limit, max_power, 0 when full)', ['maxPower', 'stateText']),
+  out('limits.maxDischargeW', 'W', 'discharge limit in force now (node limit, max_power, 0 when empty)', ['maxPower', 'stateText']),
+  out('minPower', 'W', "the dongle's min_power setting", ['minPower']),
+  out('energy.chargedWh', 'Wh', 'energy charged (firmware ≥ 1.7.2)', ['energy.chargedWh']),
+  out('energy.dischargedWh', 'Wh', 'energy discharged (firmware ≥ 1.7.2)', ['energy.dischargedWh']),
+  out('frequency', 'Hz', 'grid frequency', ['frequency']),
+  out('voltage', 'V', 'DC pack voltage', ['voltage']),
+  out('inverterCurrent', 'A', 'AC inverter current', ['inverterCurrent']),
+  out('externalPower', 'W', 'external power (meaning unconfirmed)', ['externalPower']),
+  out('renewable.power', 'W', "sum of the dongle's per-phase PV meter", ['renewable[0].power', 'renewable[1].power', 'renewable[2].power']),
+  out('renewable.phases[].phase', '', 'phase 1–3', [], 'driver'),
+  out('renewable.phases[].voltage', 'V', 'PV meter voltage of the phase', ['renewable[0].voltage', 'renewable[1].voltage', 'renewable[2].voltage']),
+  out('renewable.phases[].current', 'A', 'PV meter current of the phase', ['renewable[0].current', 'renewable[1].current', 'renewable[2].current']),
+  out('renewable.phases[].power', 'W', 'PV meter power of the phase (sign: setting PV power sign)', ['renewable[0].power', 'renewable[1].power', 'renewable[2].power']),
+  out('requestedSetpoint', 'W', 'the setpoint this node was asked for (null: not in control)', [], 'driver'),
+  out('sentSetpoint', 'W', 'the setpoint last sent (after clamping)', ['setpointCommand']),
+  out('setpointMismatch', '', 'the dongle does not report the setpoint sent', ['setpoint', 'setpointCommand']),
+  out('controlled', '', 'this node is in control (a setpoint is active)', [], 'driver'),
+];
+
+/** The descriptor (DESIGN.md §3): name, transport, defaults, parameters, capabilities, points, outputs. */
+export const SESSY_DESCRIPTOR: DeviceDescriptor = {
   name: 'sessy',
-  model: 'Sessy battery dongle (serial prefix D, sessy.md §1.1)',
-  transport: 'http',
+  title: 'Sessy battery',
+  models: 'Sessy home battery through its battery dongle (serial prefix D, sessy.md §1.1)',
+  reading: 'battery',
+  transports: ['http'],
   defaults: SESSY_DEFAULTS,
-  capabilities: ['battery', 'battery-control', 'energy-counters', 'phase-values'] as const,
+  params: {
+    type: 'object',
+    required: ['host'],
+    properties: {
+      host: { type: 'string', minLength: 1, description: 'IP address, host name, host:port or http:// URL' },
+      user: { type: 'string', description: 'dongle serial from the sticker' },
+      password: { type: 'string' },
+      timeoutMs: { type: 'number', minimum: 100 },
+      pollMs: { type: 'number', minimum: 200 },
+    },
+  },
+  capabilities: ['battery', 'battery-control', 'energy-counters', 'phase-values'],
   points: SESSY_POINTS,
-  strategies: SESSY_STRATEGIES,
-  systemStates: SESSY_SYSTEM_STATES,
-  unconfirmed: SESSY_UNCONFIRMED,
-} as const;
+  outputs: SESSY_OUTPUTS,
+  nodeTypes: ['sessy-battery'],
+};

@@ -5,10 +5,12 @@
  * field for anything that is not the documented shape (sessy.md §1.5), so a malformed reply becomes
  * a clear problem on the node, never an exception. Every key except the few a reading cannot do
  * without is optional: keys come and go with firmware versions (§1.5.1 "Treat every key as optional").
- * Units are converted here and only here (descriptor.ts SESSY_POINTS; DESIGN.md §2).
+ * Units are converted here and only here, through the points of descriptor.ts (SESSY_POINTS, decoded
+ * with lib/api/device.ts decodeJson; DESIGN.md §2): no unit factor or path is written out below.
  */
 import type { BatteryReading, BatteryState } from '../../api/types';
-import { SESSY_DEFAULTS, SESSY_SYSTEM_STATES, STARTUP_STATE, STRATEGY_LABELS, parseStrategy, type SessyStrategy } from './descriptor';
+import { type DevicePoint, type JsonSource, decodeJson, decodeJsonPoint, getPath, inRange, pointMap } from '../../api/device';
+import { SESSY_DEFAULTS, SESSY_PATHS, SESSY_POINTS, SESSY_SYSTEM_STATES, STARTUP_STATE, STRATEGY_LABELS, parseStrategy, type SessyStrategy } from './descriptor';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -58,47 +60,63 @@ export interface SessyPowerStatus {
   renewable: Array<SessyPhase & { phase: number }>;
 }
 
+const byName = pointMap(SESSY_POINTS);
+const point = (name: string): DevicePoint => byName.get(name)!;
+/** The point's value when it is inside the point's plausibility range (numbers), else undefined. */
+const plausible = <T>(p: DevicePoint, v: T): T | undefined => (typeof v !== 'number' || inRange(p, v) ? v : undefined);
+
+/** Every point of one endpoint decoded from its reply, implausible numbers left out. */
+function decodeEndpoint(endpoint: string, body: unknown): Record<string, number | string | boolean> {
+  const out = decodeJson(SESSY_POINTS, endpoint, body);
+  for (const [k, v] of Object.entries(out)) if (plausible(point(k), v) === undefined) delete out[k];
+  return out;
+}
+
+/** A point that must be a JSON number in the reply (not a numeric string), for the required fields. */
+function requiredNumber(body: unknown, name: string, what: string): Parsed<number> {
+  const p = point(name);
+  const path = (p.source as JsonSource).path;
+  const raw = getPath(body, path);
+  if (typeof raw !== 'number' || !Number.isFinite(raw)) return { ok: false, error: `${what}: ${path}: must be a number (got ${JSON.stringify(raw ?? null)})` };
+  return { ok: true, value: decodeJsonPoint(body, p) as number };
+}
+
 export function parsePowerStatus(body: unknown): Parsed<SessyPowerStatus> {
-  const env = checkEnvelope(body, 'power/status');
+  const what = 'power/status';
+  const env = checkEnvelope(body, what);
   if (!env.ok) return env;
-  const o = env.value;
-  if (!isObj(o.sessy)) return { ok: false, error: 'power/status: sessy: is missing or not an object' };
-  const s = o.sessy;
-  const socRaw = fin(s.state_of_charge);
-  if (socRaw === undefined) return { ok: false, error: `power/status: sessy.state_of_charge: must be a number (got ${JSON.stringify(s.state_of_charge ?? null)})` };
-  // 0.0–1.0 (§1.5.1, OFFICIAL). Float noise (0.850000023841858) is rounded to 0.01 %.
-  if (socRaw < -0.001 || socRaw > 1.001) return { ok: false, error: `power/status: sessy.state_of_charge: must be 0–1 (got ${socRaw})` };
-  const power = fin(s.power);
-  if (power === undefined) return { ok: false, error: `power/status: sessy.power: must be a number (got ${JSON.stringify(s.power ?? null)})` };
-  const systemState = str(s.system_state);
-  if (systemState === undefined || systemState === '') return { ok: false, error: `power/status: sessy.system_state: must be a non-empty string (got ${JSON.stringify(s.system_state ?? null)})` };
+  if (!isObj(env.value.sessy)) return { ok: false, error: `${what}: sessy: is missing or not an object` };
+  const soc = requiredNumber(body, 'soc', what);
+  if (!soc.ok) return soc;
+  // 0.0–1.0 (§1.5.1, OFFICIAL) with float noise (0.850000023841858): a little outside is clamped, more is refused.
+  const [lo, hi] = point('soc').range!;
+  const slack = (hi - lo) / 1000;
+  if (soc.value < lo - slack || soc.value > hi + slack) return { ok: false, error: `${what}: sessy.state_of_charge: must be 0–1 (got ${getPath(body, 'sessy.state_of_charge') as number})` };
+  const power = requiredNumber(body, 'power', what);
+  if (!power.ok) return power;
+  const d = decodeEndpoint(SESSY_PATHS.powerStatus, body);
+  const systemState = d.stateText;
+  if (typeof systemState !== 'string' || systemState === '') return { ok: false, error: `${what}: sessy.system_state: must be a non-empty string (got ${JSON.stringify(getPath(body, 'sessy.system_state') ?? null)})` };
+  const num = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : undefined);
   const v: SessyPowerStatus = {
-    soc: Math.round(Math.min(1, Math.max(0, socRaw)) * 10000) / 100,
-    power,
-    setpoint: fin(s.power_setpoint) ?? null,
+    soc: Math.round(Math.min(hi, Math.max(lo, soc.value)) * 100) / 100,
+    power: power.value,
+    setpoint: num('setpoint') ?? null,
     systemState,
     renewable: [],
   };
-  if (typeof s.system_state_details === 'string' && s.system_state_details) v.systemStateDetails = s.system_state_details;
-  const mhz = fin(s.frequency);
-  if (mhz !== undefined && mhz > 0) v.frequency = mhz / 1000;
-  const ma = fin(s.inverter_current_ma);
-  if (ma !== undefined) v.inverterCurrent = ma / 1000;
-  if (typeof s.strategy_overridden === 'boolean') v.strategyOverridden = s.strategy_overridden;
-  const mv = fin(s.pack_voltage);
-  if (mv !== undefined && mv >= 0) v.packVoltage = mv / 1000;
-  const ext = fin(s.external_power);
-  if (ext !== undefined) v.externalPower = ext;
+  if (typeof d.stateDetails === 'string' && d.stateDetails) v.systemStateDetails = d.stateDetails;
+  if (num('frequency') !== undefined) v.frequency = num('frequency');
+  if (num('inverterCurrent') !== undefined) v.inverterCurrent = num('inverterCurrent');
+  if (typeof d.strategyOverridden === 'boolean') v.strategyOverridden = d.strategyOverridden;
+  if (num('voltage') !== undefined) v.packVoltage = num('voltage');
+  if (num('externalPower') !== undefined) v.externalPower = num('externalPower');
   for (const n of [1, 2, 3]) {
-    const p = o[`renewable_energy_phase${n}`];
-    if (!isObj(p)) continue;
     const ph: SessyPhase & { phase: number } = { phase: n };
-    const pv = fin(p.voltage_rms);
-    const pc = fin(p.current_rms);
-    const pw = fin(p.power);
-    if (pv !== undefined && pv >= 0) ph.voltage = pv / 1000;
-    if (pc !== undefined) ph.current = pc / 1000;
-    if (pw !== undefined) ph.power = pw;
+    for (const f of ['voltage', 'current', 'power'] as const) {
+      const x = num(`renewable[${n - 1}].${f}`);
+      if (x !== undefined) ph[f] = x;
+    }
     if (ph.voltage !== undefined || ph.current !== undefined || ph.power !== undefined) v.renewable.push(ph);
   }
   return { ok: true, value: v };
@@ -108,28 +126,34 @@ export function parsePowerStatus(body: unknown): Parsed<SessyPowerStatus> {
 export function parseStrategyReply(body: unknown): Parsed<{ strategy: string; known: SessyStrategy | null }> {
   const env = checkEnvelope(body, 'active_strategy');
   if (!env.ok) return env;
-  const s = env.value.strategy;
-  if (typeof s !== 'string' || !s) return { ok: false, error: `active_strategy: strategy: must be a non-empty string (got ${JSON.stringify(s ?? null)})` };
+  const s = decodeEndpoint(SESSY_PATHS.activeStrategy, body).strategy;
+  if (typeof s !== 'string' || !s) return { ok: false, error: `active_strategy: strategy: must be a non-empty string (got ${JSON.stringify(getPath(body, 'strategy') ?? null)})` };
   return { ok: true, value: { strategy: s, known: parseStrategy(s) } };
 }
 
 export interface SessyEnergy {
   chargedWh?: number;
   dischargedWh?: number;
+  /** The renewable meter's counters per phase (index = phase − 1), where sent. */
+  phases?: Array<{ importWh?: number; exportWh?: number }>;
 }
 
 /** energy/status (fw ≥ 1.7.2). The dossier's sample has no "status" key, so its absence is tolerated (§1.5.4). */
 export function parseEnergyStatus(body: unknown): Parsed<SessyEnergy> {
   const env = checkEnvelope(body, 'energy/status', { statusOptional: true });
   if (!env.ok) return env;
-  const e = env.value.sessy_energy;
-  if (!isObj(e)) return { ok: false, error: 'energy/status: sessy_energy: is missing or not an object' };
-  const v: SessyEnergy = {};
-  const imp = fin(e.import_wh);
-  const exp = fin(e.export_wh);
+  if (!isObj(env.value.sessy_energy)) return { ok: false, error: 'energy/status: sessy_energy: is missing or not an object' };
+  const d = decodeEndpoint(SESSY_PATHS.energyStatus, body);
   // import = charged into the battery, export = discharged (HA "Charged"/"Discharged Energy").
-  if (imp !== undefined && imp >= 0) v.chargedWh = imp;
-  if (exp !== undefined && exp >= 0) v.dischargedWh = exp;
+  const v: SessyEnergy = {};
+  if (typeof d['energy.chargedWh'] === 'number') v.chargedWh = d['energy.chargedWh'];
+  if (typeof d['energy.dischargedWh'] === 'number') v.dischargedWh = d['energy.dischargedWh'];
+  const phases = [0, 1, 2].map((i) => {
+    const ph: { importWh?: number; exportWh?: number } = {};
+    for (const f of ['importWh', 'exportWh'] as const) if (typeof d[`renewable[${i}].${f}`] === 'number') ph[f] = d[`renewable[${i}].${f}`] as number;
+    return ph;
+  });
+  if (phases.some((p) => p.importWh !== undefined || p.exportWh !== undefined)) v.phases = phases;
   return { ok: true, value: v };
 }
 
@@ -144,6 +168,16 @@ export function parseSettings(body: unknown): Parsed<Obj> {
   return { ok: true, value: env.value };
 }
 
+/** The dongle's power settings (max_power, min_power) from a settings object, through their points. */
+export function powerSettings(settings: Obj | null | undefined): { maxPower?: number; minPower?: number } {
+  if (!settings) return {};
+  const d = decodeEndpoint(SESSY_PATHS.systemSettings, settings);
+  const out: { maxPower?: number; minPower?: number } = {};
+  if (typeof d.maxPower === 'number') out.maxPower = d.maxPower;
+  if (typeof d.minPower === 'number') out.minPower = d.minPower;
+  return out;
+}
+
 export interface SessySystemInfo {
   serial?: string;
   batterySerial?: string;
@@ -154,12 +188,12 @@ export interface SessySystemInfo {
 export function parseSystemInfo(body: unknown): Parsed<SessySystemInfo> {
   const env = checkEnvelope(body, 'system/info');
   if (!env.ok) return env;
-  const o = env.value;
+  const d = decodeEndpoint(SESSY_PATHS.systemInfo, body);
   const v: SessySystemInfo = {};
-  if (typeof o.self_serial === 'string' && o.self_serial && o.self_serial !== 'unknown') v.serial = o.self_serial;
-  if (typeof o.sessy_serial === 'string' && o.sessy_serial) v.batterySerial = o.sessy_serial;
-  if (fin(o.sessy_revision) !== undefined) v.revision = o.sessy_revision as number;
-  if (typeof o.version === 'string') v.version = o.version;
+  if (typeof d.serial === 'string' && d.serial && d.serial !== 'unknown') v.serial = d.serial;
+  if (typeof d.batterySerial === 'string' && d.batterySerial) v.batterySerial = d.batterySerial;
+  if (typeof d.revision === 'number') v.revision = d.revision;
+  if (typeof d.version === 'string') v.version = d.version;
   return { ok: true, value: v };
 }
 
@@ -247,8 +281,8 @@ export function mapSystemState(systemState: string, socPct: number | null): { st
 export function effectiveLimits(ctx: Pick<NormalizeContext, 'settings' | 'maxChargeW' | 'maxDischargeW'>, state?: BatteryState): { maxChargeW: number; maxDischargeW: number } {
   let maxChargeW = Math.max(0, ctx.maxChargeW ?? SESSY_DEFAULTS.maxChargeW);
   let maxDischargeW = Math.max(0, ctx.maxDischargeW ?? SESSY_DEFAULTS.maxDischargeW);
-  const devMax = ctx.settings ? fin(ctx.settings.max_power) : undefined;
-  if (devMax !== undefined && devMax > 0) {
+  const devMax = powerSettings(ctx.settings).maxPower;
+  if (devMax !== undefined) {
     maxChargeW = Math.min(maxChargeW, devMax);
     maxDischargeW = Math.min(maxDischargeW, devMax);
   }
@@ -314,7 +348,7 @@ export function toBatteryReading(st: SessyPowerStatus, ctx: NormalizeContext): B
     if (ctx.energy.dischargedWh !== undefined) r.energy.dischargedWh = ctx.energy.dischargedWh;
   }
   if (ctx.info?.batterySerial) r.batterySerial = ctx.info.batterySerial;
-  const minPower = ctx.settings ? fin(ctx.settings.min_power) : undefined;
+  const minPower = powerSettings(ctx.settings).minPower;
   if (minPower !== undefined) r.minPower = minPower;
   return r;
 }

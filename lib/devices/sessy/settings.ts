@@ -60,14 +60,15 @@ export function mergeSettings(current: Record<string, unknown>, change: Record<s
   if (pre) return { ok: false, error: pre };
   const merged: Record<string, unknown> = { ...current };
   for (const [k, v] of Object.entries(change)) {
-    if (!(k in current)) return { ok: false, error: `payload.settings.${k}: this dongle has no such setting (it has ${Object.keys(current).filter((x) => x !== 'status').join(', ')})` };
+    // Own keys only: `toString`, `constructor` or `__proto__` are not settings (issue 11 defect 5).
+    if (!Object.hasOwn(current, k)) return { ok: false, error: `payload.settings.${k}: this dongle has no such setting (it has ${Object.keys(current).filter((x) => x !== 'status').join(', ')})` };
     const cur = current[k];
     if (k === 'disable_noise_level') {
       const b = v === true || v === 'true';
       merged[k] = typeof cur === 'string' ? String(b) : b;
       continue;
     }
-    if (!(k in sessySettingsChangeSchema.properties) && cur !== null && typeof cur !== typeof v) {
+    if (!Object.hasOwn(sessySettingsChangeSchema.properties, k) && cur !== null && typeof cur !== typeof v) {
       return { ok: false, error: `payload.settings.${k}: must be a ${typeof cur} like the dongle's value (got ${typeof v})` };
     }
     merged[k] = v;

@@ -1,0 +1,45 @@
+/**
+ * JSON Schemas of the constraint messages controllers exchange (DESIGN.md §4.1), validated with
+ * ajv at the boundary of the node that receives them. Powers in W, + import from the grid; times in
+ * ms since epoch. Numbers must be finite (ajv's `number` accepts neither NaN nor ±Infinity from
+ * JSON; the receiving node checks values that did not come through JSON).
+ */
+import type { SchemaObject } from 'ajv';
+
+/** Largest power in a constraint message, W (the package's limit for plain numbers). */
+export const CONSTRAINT_MAX_W = 100000;
+
+const watts = { type: 'number', minimum: -CONSTRAINT_MAX_W, maximum: CONSTRAINT_MAX_W };
+
+/**
+ * kind "grid-target": hold the grid inside [minW, maxW] (a point target when minW = maxW) until
+ * `until`, or until the sender stops refreshing it (two of its update periods).
+ */
+export const gridTargetSchema: SchemaObject = {
+  $id: 'home-energy/grid-target',
+  type: 'object',
+  required: ['kind', 'minW', 'maxW'],
+  properties: {
+    kind: { const: 'grid-target' },
+    minW: watts,
+    maxW: watts,
+    until: { type: 'integer', minimum: 0 },
+    reason: { type: 'string', maxLength: 200 },
+    source: { type: 'string' },
+    timestamp: { type: 'integer', minimum: 0 },
+  },
+  additionalProperties: false,
+};
+
+/** The part of a kind "charger" reading a controller needs: its charging power (W ≥ 0) and when it was measured. */
+export const chargerPowerSchema: SchemaObject = {
+  $id: 'home-energy/charger-power',
+  type: 'object',
+  required: ['kind', 'power'],
+  properties: {
+    kind: { const: 'charger' },
+    power: { type: 'number', minimum: 0, maximum: CONSTRAINT_MAX_W },
+    timestamp: { type: 'integer', minimum: 0 },
+    state: { enum: ['idle', 'connected', 'charging', 'paused', 'error', 'offline'] },
+  },
+};

@@ -1,0 +1,46 @@
+/** The peak-shaving node's configuration: one schema for the runtime and the editor (lib/api/config.ts). */
+import { int, num, oneOf, text, type ConfigSchema } from '../../api/config';
+import { validTimeZone } from '../../util/local-time';
+import type { PeakShavingParams } from './controller';
+
+export const peakConfigSchema: ConfigSchema = {
+  type: 'object',
+  properties: {
+    desiredPeak: num(0, 100_000, { default: 2500, unit: 'W' }),
+    minSoc: num(0, 100, { default: 10, unit: '%' }),
+    peakBuffer: num(0, 100, { default: 20, unit: '%' }),
+    limitPolicy: oneOf(['follow', 'desired'], 'follow'),
+    margin: num(0, 2000, { default: 100, unit: 'W' }),
+    capacity: num(0, 1_000_000, { empty: true, unit: 'Wh' }),
+    meterTimeout: int(2, 600, { default: 10, unit: 's' }),
+    timeZone: text({ default: 'Europe/Brussels' }),
+    topic: text({ empty: true }),
+  },
+};
+
+export interface PeakNodeConfig {
+  desiredPeak: number;
+  minSoc: number;
+  peakBuffer: number;
+  limitPolicy: 'follow' | 'desired';
+  margin: number;
+  capacity?: number;
+  meterTimeout: number;
+  timeZone: string;
+  topic?: string;
+}
+
+export function peakParams(c: PeakNodeConfig): PeakShavingParams {
+  if (!validTimeZone(c.timeZone)) throw new Error(`config.timeZone: unknown time zone "${c.timeZone}"`);
+  if (c.minSoc + c.peakBuffer > 100) throw new Error('config.peakBuffer: minimum SoC + peak buffer must be at most 100 %');
+  return {
+    desiredPeakW: c.desiredPeak,
+    minSocPct: c.minSoc,
+    peakBufferPct: c.peakBuffer,
+    limitPolicy: c.limitPolicy,
+    marginW: c.margin,
+    capacityWh: c.capacity,
+    meterTimeoutMs: c.meterTimeout * 1000,
+    timeZone: c.timeZone,
+  };
+}

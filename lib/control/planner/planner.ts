@@ -1,0 +1,120 @@
+/**
+ * The rolling-horizon planner around planBattery: re-plans on new prices or forecasts and every
+ * slot, adopts a new plan only when it is cheaper than the current one (evaluated on the same new
+ * inputs) by at least `minImprovementEur`, keeps the slot being executed, and turns the plan into
+ * `grid-target` messages for zero export (DESIGN §4.1). Pure: time is passed in.
+ */
+import { actionOf, planBattery, slotCost, type Plan, type PlannedSlot, type PlannerBattery, type PlanSlot } from './dp';
+
+export interface PlannerParams extends PlannerBattery {
+  /** A new plan must save at least this much over the current one (EUR); default 0.01. */
+  minImprovementEur?: number;
+  /** Level spacing (Wh). */
+  stepWh?: number;
+  /** Slack around the planned grid power while holding (W, either side); default 0: a point target at the planned grid power, so the battery stays near 0 W. */
+  holdBandW?: number;
+}
+
+export interface GridTarget {
+  kind: 'grid-target';
+  minW: number;
+  maxW: number;
+  until: number;
+  reason: string;
+}
+
+/**
+ * The grid-target for a planned slot: 0 W while the battery balances or stores PV, else a point
+ * target at the planned grid power (for `hold` that is the forecast net load, so the battery stays
+ * near 0 W; `holdBandW` widens it to a band around that).
+ */
+export function gridTargetOf(p: PlannedSlot, holdBandW = 0): GridTarget {
+  const reason = `plan ${p.action} ${Math.round(p.batteryW)} W`;
+  if (p.action === 'hold') return { kind: 'grid-target', minW: Math.round(p.gridW - holdBandW), maxW: Math.round(p.gridW + holdBandW), until: p.end, reason };
+  if (p.action === 'balance' || p.action === 'charge-pv') return { kind: 'grid-target', minW: 0, maxW: 0, until: p.end, reason };
+  const w = Math.round(p.gridW);
+  return { kind: 'grid-target', minW: w, maxW: w, until: p.end, reason };
+}
+
+/**
+ * The cost of following `powers` (AC W, + discharge, by slot start; slots not in it follow
+ * `fallback`) on `slots` from `socPct`, clamped to the battery, the end state valued as `fallback` does.
+ */
+export function evaluate(slots: PlanSlot[], powers: Map<number, number>, fallback: Plan, b: PlannerBattery, socPct: number): number {
+  const lo = (b.capacityWh * b.minSocPct) / 100;
+  const hi = (b.capacityWh * b.maxSocPct) / 100;
+  let e = Math.min(hi, Math.max(lo, (b.capacityWh * socPct) / 100));
+  const start = e;
+  let cost = 0;
+  const byStart = new Map(fallback.slots.map((p) => [p.start, p.batteryW]));
+  for (const s of slots) {
+    const h = (s.end - s.start) / 3_600_000;
+    const w = powers.get(s.start) ?? byStart.get(s.start) ?? 0;
+    let dE = w >= 0 ? -(w * h) / b.etaDischarge : -w * h * b.etaCharge;
+    dE = Math.min(hi - e, Math.max(lo - e, dE));
+    cost += slotCost(s, dE, b).cost;
+    e += dE;
+  }
+  return cost - ((e - start) * fallback.finalValue) / 1000;
+}
+
+export interface ReplanResult {
+  plan: Plan;
+  changed: boolean;
+  reason: string;
+}
+
+export class BatteryPlanner {
+  private current?: Plan;
+  private frozen?: PlannedSlot;
+  /** Adopted plans that changed what the battery does in the next slot. */
+  changes = 0;
+
+  constructor(private readonly p: PlannerParams) {}
+
+  get plan(): Plan | undefined {
+    return this.current;
+  }
+
+  /**
+   * Plans again from `now` with the given slots (prices and forecasts) and the battery's SoC.
+   * `finalValue` (EUR/kWh) values the energy left at the horizon's end (default: median import price × ηd).
+   */
+  replan(slots: PlanSlot[], socPct: number, now: number, finalValue?: number): ReplanResult {
+    const ahead = slots.filter((s) => s.end > now);
+    const candidate = planBattery(ahead, this.p, socPct, { stepWh: this.p.stepWh, finalValue });
+    const old = this.current;
+    if (!old || !old.slots.some((s) => s.end > now)) {
+      this.current = candidate;
+      return { plan: candidate, changed: true, reason: 'first plan' };
+    }
+    const powers = new Map(old.slots.filter((s) => s.end > now).map((s) => [s.start, s.batteryW]));
+    const oldCost = evaluate(ahead, powers, candidate, this.p, socPct);
+    const gain = oldCost - candidate.costEur;
+    if (gain >= (this.p.minImprovementEur ?? 0.01)) {
+      // a change counts when the battery would do something else in the next slot it executes
+      const nowOld = old.slots.find((x) => x.end > now);
+      const nowNew = candidate.slots.find((x) => x.end > now);
+      if (nowOld && nowNew && (nowOld.action !== nowNew.action || Math.abs(nowOld.batteryW - nowNew.batteryW) > 50)) this.changes++;
+      this.current = candidate;
+      return { plan: candidate, changed: true, reason: `new plan saves ${gain.toFixed(2)} EUR` };
+    }
+    return { plan: old, changed: false, reason: `kept: a new plan would save only ${Math.max(0, gain).toFixed(2)} EUR` };
+  }
+
+  /** The slot to execute at `now`: the one frozen when it began, else the plan's. */
+  slotAt(now: number): PlannedSlot | undefined {
+    if (this.frozen && now >= this.frozen.start && now < this.frozen.end) return this.frozen;
+    const s = this.current?.slots.find((x) => now >= x.start && now < x.end);
+    this.frozen = s;
+    return s;
+  }
+
+  /** The grid-target to send at `now`, or undefined without a plan for now. */
+  targetAt(now: number): GridTarget | undefined {
+    const s = this.slotAt(now);
+    return s ? gridTargetOf(s, this.p.holdBandW) : undefined;
+  }
+}
+
+export { actionOf };

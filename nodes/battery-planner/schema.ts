@@ -1,0 +1,1 @@
+export { plannerConfigSchema as configSchema } from '../../lib/control/planner/inputs';

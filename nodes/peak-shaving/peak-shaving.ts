@@ -1,0 +1,94 @@
+/**
+ * peak-shaving: keeps the capacity tariff's 15-minute average import below a limit with the home
+ * battery. Output 1 `grid-target` bands to zero-export, output 2 `grid-limit` to ev-charging (the
+ * car throttles first), output 3 the state. The control law lives in lib/control/peak-shaving.
+ */
+import { configReader } from '../../lib/api/config';
+import { peakConfigSchema, peakParams, type PeakNodeConfig } from '../../lib/control/peak-shaving/config';
+import { PeakShavingController, type PeakInputs, type PeakResult } from '../../lib/control/peak-shaving/controller';
+import { peakInputFromMessage, SocBook } from '../../lib/control/peak-shaving/inputs';
+import { clip, errorText, safeInput } from '../_shared/device-node';
+import { closeInOrder } from '../_shared/close';
+import { translator } from '../_shared/i18n';
+import type { Node, NodeAPI, NodeMessage, NodeStatus } from '../_shared/red';
+
+const readConfig = configReader<PeakNodeConfig>(peakConfigSchema);
+const TICK_MS = 1000;
+const STATE_EVERY_MS = 10_000;
+
+type ContextNode = Node & { context(): { get(k: string): unknown; set(k: string, v: unknown): void } };
+
+/** "1.82/2.50 kW · limiting" — quarter average (or projection) against the limit, and the band. */
+export function peakStatus(r: PeakResult): NodeStatus {
+  const s = r.state;
+  const avg = s.projectedW ?? s.quarterAverageW;
+  const text = clip(`${avg === null ? '?' : (avg / 1000).toFixed(2)}/${(s.limitW / 1000).toFixed(2)} kW · ${s.band}`);
+  if (s.band === 'fallback') return { fill: 'red', shape: 'ring', text };
+  if (s.allowedW !== null || s.band === 'recharge') return { fill: 'yellow', shape: 'dot', text };
+  return { fill: 'green', shape: 'dot', text };
+}
+
+module.exports = function (RED: NodeAPI) {
+  const _ = translator(RED, 'peak-shaving', __dirname);
+
+  function PeakShavingNode(this: Node, raw: Record<string, unknown>) {
+    RED.nodes.createNode(this, raw);
+    const node = this as ContextNode;
+    const read = readConfig(raw);
+    let controller: PeakShavingController | undefined;
+    let problem = read.ok ? undefined : read.error;
+    if (read.ok) {
+      try {
+        controller = new PeakShavingController(peakParams(read.config));
+      } catch (e) {
+        problem = errorText(e);
+      }
+    }
+    const topic = (read.ok && read.config.topic) || 'peak-shaving';
+    const socs = new SocBook();
+    let lastStateAt = 0;
+    let lastBand = '';
+    let savedPeak = -1;
+    const saved = node.context().get('monthPeak') as { monthKey: string; monthPeakW: number } | undefined;
+    let restore: PeakInputs['restore'] = saved && typeof saved.monthKey === 'string' && typeof saved.monthPeakW === 'number' ? saved : undefined;
+
+    const run = (inputs: PeakInputs) => {
+      if (!controller) return;
+      const now = Date.now();
+      const r = controller.step(restore ? { ...inputs, restore } : inputs, now);
+      restore = undefined;
+      const out: Array<NodeMessage | null> = [null, null, null];
+      if (r.gridTarget) out[0] = { topic, payload: { ...r.gridTarget } };
+      if (r.gridLimit) out[1] = { topic, payload: { ...r.gridLimit } };
+      if (r.state.band !== lastBand || now - lastStateAt >= STATE_EVERY_MS || r.reasons.length) {
+        out[2] = { topic, payload: { kind: 'peak-shaving-state', ...r.state, reasons: r.reasons } };
+        lastStateAt = now;
+        lastBand = r.state.band;
+      }
+      if (out.some(Boolean)) node.send(out);
+      node.status(peakStatus(r));
+      // Keep the month's peak across restarts.
+      if (r.state.monthPeakW !== savedPeak) {
+        savedPeak = r.state.monthPeakW;
+        node.context().set('monthPeak', { monthKey: r.state.monthKey, monthPeakW: r.state.monthPeakW });
+      }
+    };
+
+    if (problem || !controller) {
+      node.status({ fill: 'red', shape: 'ring', text: _('peak-shaving.status.config') });
+      node.error(`${_('peak-shaving.errors.config')}: ${problem}`);
+    }
+    const ticker = setInterval(() => run({}), TICK_MS);
+
+    safeInput(node, (msg) => {
+      if (!controller) throw new Error(`${_('peak-shaving.errors.config')}: ${problem}`);
+      const r = peakInputFromMessage(msg, Date.now(), socs);
+      if ('error' in r) throw new Error(r.error);
+      run(r.inputs);
+    });
+
+    closeInOrder(node, () => clearInterval(ticker));
+  }
+
+  RED.nodes.registerType('peak-shaving', PeakShavingNode);
+};

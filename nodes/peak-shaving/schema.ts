@@ -1,0 +1,1 @@
+export { peakConfigSchema as configSchema } from '../../lib/control/peak-shaving/config';

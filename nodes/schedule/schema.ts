@@ -1,0 +1,1 @@
+export { scheduleConfigSchema as configSchema } from '../../lib/control/schedule/config';

@@ -1,0 +1,1 @@
+export { tariffConfigSchema as configSchema } from '../../lib/tariff/config';

@@ -1,0 +1,128 @@
+'use strict';
+// The battery planner (lib/control/planner): small problems with known optima (one a greedy
+// cheapest/dearest rule gets wrong), losses and wear that make cycling unprofitable, PV shifting,
+// inputs that look infeasible (empty battery, unknown SoC, missing prices, NaN forecasts), plan
+// hysteresis, the kept slot, and the grid-target messages.
+const { describe, it } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const dist = path.join(__dirname, '../../dist');
+const D = require(path.join(dist, 'lib/control/planner/dp'));
+const P = require(path.join(dist, 'lib/control/planner/planner'));
+
+const Q = 15 * 60_000;
+const T0 = Date.parse('2026-01-05T00:00:00Z');
+const close = (a, b, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} ≠ ${b}`);
+/** 1 kWh battery that fills or empties in one 15-min slot, lossless, no wear, SoC 0–100 %. */
+const ideal = { capacityWh: 1000, chargeW: 4000, dischargeW: 4000, etaCharge: 1, etaDischarge: 1, minSocPct: 0, maxSocPct: 100, wearEurPerKWh: 0 };
+const slots = (prices, extra = {}) => prices.map((p, i) => ({ start: T0 + i * Q, end: T0 + (i + 1) * Q, importPrice: p, exportPrice: p, pvW: 0, loadW: 0, ...(typeof extra === 'function' ? extra(i) : extra) }));
+
+describe('planBattery: known optima', () => {
+  it('buy low, sell high: −0.2 EUR on prices 0.1 then 0.3', () => {
+    const p = D.planBattery(slots([0.1, 0.3]), ideal, 0, { finalValue: 0 });
+    close(p.costEur, 0.1 - 0.3);
+    assert.deepEqual(p.slots.map((s) => s.action), ['charge-grid', 'discharge-grid']);
+    assert.deepEqual(p.slots.map((s) => Math.round(s.batteryW)), [-4000, 4000]);
+  });
+  it('order matters (a greedy cheapest/dearest pairing would discharge first from an empty battery): 0.3, 0.1, 0.2 → −0.1', () => {
+    const p = D.planBattery(slots([0.3, 0.1, 0.2]), ideal, 0, { finalValue: 0 });
+    close(p.costEur, -0.1);
+    assert.deepEqual(p.slots.map((s) => s.action), ['hold', 'charge-grid', 'discharge-grid']);
+  });
+  it('two cycles when the battery is small: 0.1, 0.3, 0.1, 0.3 → −0.4', () => {
+    close(D.planBattery(slots([0.1, 0.3, 0.1, 0.3]), ideal, 0, { finalValue: 0 }).costEur, -0.4);
+  });
+  it('losses and wear: a spread below 1/η² − 1 plus wear is not cycled', () => {
+    const b = { ...ideal, etaCharge: 0.95, etaDischarge: 0.95 };
+    const flat = D.planBattery(slots([0.2, 0.22]), b, 0, { finalValue: 0 });
+    assert.deepEqual(flat.slots.map((s) => s.action), ['hold', 'hold']);
+    const wide = D.planBattery(slots([0.2, 0.3]), b, 0, { finalValue: 0 });
+    assert.equal(wide.slots[0].action, 'charge-grid');
+    // 0.95 kWh stored from 1 kWh bought, 0.9025 kWh sold
+    close(wide.costEur, 0.2 - 0.9025 * 0.3, 1e-9);
+    const worn = D.planBattery(slots([0.2, 0.3]), { ...b, wearEurPerKWh: 0.09 }, 0, { finalValue: 0 });
+    assert.deepEqual(worn.slots.map((s) => s.action), ['hold', 'hold']);
+  });
+  it('PV surplus is stored for the evening load instead of exported at 0', () => {
+    const s = slots([0.3, 0.3], (i) => (i === 0 ? { pvW: 2000, exportPrice: 0 } : { loadW: 2000 }));
+    const p = D.planBattery(s, ideal, 0, { finalValue: 0 });
+    assert.deepEqual(p.slots.map((x) => x.action), ['charge-pv', 'balance']);
+    close(p.costEur, 0);
+    close(p.noBatteryCostEur, 0.15);
+    close(p.savingEur, 0.15);
+  });
+});
+
+describe('planBattery: inputs that look infeasible still give a safe plan', () => {
+  const b = { ...ideal, minSocPct: 5 };
+  it('an empty battery below the window starts at the minimum; an unknown SoC too', () => {
+    const p = D.planBattery(slots([0.3, 0.1]), b, 0, { finalValue: 0 });
+    assert.equal(p.slots[0].socStartPct, 5);
+    assert.equal(p.slots[0].action, 'hold');
+    const q = D.planBattery(slots([0.3]), b, NaN);
+    assert.equal(q.slots[0].socStartPct, 5);
+    assert.match(q.warnings[0], /SoC unknown/);
+  });
+  it('prices missing for part of the horizon: planned up to there, with a warning', () => {
+    const p = D.planBattery(slots([0.1, 0.3, NaN, 0.5]), ideal, 0, { finalValue: 0 });
+    assert.equal(p.slots.length, 2);
+    assert.match(p.warnings[0], /no price from/);
+  });
+  it('a NaN or negative forecast counts as 0; no slots give an empty plan', () => {
+    const p = D.planBattery(slots([0.1, 0.3], (i) => ({ pvW: i ? NaN : -5, loadW: NaN })), ideal, 50, { finalValue: 0 });
+    assert.equal(p.slots.length, 2);
+    assert.ok(p.slots.every((s) => Number.isFinite(s.gridW) && Number.isFinite(s.batteryW)));
+    assert.ok(p.warnings.some((w) => /taken as 0/.test(w)));
+    const none = D.planBattery([], ideal, 50);
+    assert.deepEqual([none.slots.length, none.costEur], [0, 0]);
+  });
+  it('the SoC window and power limits hold on random inputs', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const bat = { capacityWh: 10_000, chargeW: 2200, dischargeW: 1700, etaCharge: 0.95, etaDischarge: 0.95, minSocPct: 5, maxSocPct: 100, wearEurPerKWh: 0.09 };
+    for (let run = 0; run < 20; run++) {
+      const s = slots(Array.from({ length: 96 }, () => rnd() * 0.6 - 0.1), () => ({ pvW: rnd() * 5000, loadW: rnd() * 3000 }));
+      const p = D.planBattery(s, bat, rnd() * 100);
+      for (const x of p.slots) {
+        assert.ok(x.socEndPct >= 5 - 1e-9 && x.socEndPct <= 100 + 1e-9);
+        assert.ok(x.batteryW <= 1700 + 1e-6 && x.batteryW >= -2200 - 1e-6);
+      }
+    }
+  });
+});
+
+describe('BatteryPlanner: hysteresis, the kept slot, grid targets', () => {
+  const b = { ...ideal, minImprovementEur: 0.05 };
+  it('a plan that is only slightly better is not adopted; a clearly better one is', () => {
+    const pl = new P.BatteryPlanner(b);
+    assert.equal(pl.replan(slots([0.1, 0.3, 0.2, 0.2]), 0, T0).changed, true);
+    const small = pl.replan(slots([0.1, 0.3, 0.2, 0.23]), 0, T0);
+    assert.equal(small.changed, false);
+    assert.match(small.reason, /kept/);
+    const big = pl.replan(slots([0.1, 0.3, 0.1, 0.6]), 0, T0);
+    assert.equal(big.changed, true);
+    assert.equal(pl.plan.slots[2].action, 'charge-grid');
+    assert.equal(pl.changes, 0, 'the next slot still charges: not a change of what the battery does');
+    assert.equal(pl.replan(slots([0.5, 0.3, 0.1, 0.6]), 0, T0).changed, true);
+    assert.equal(pl.changes, 1);
+  });
+  it('the slot being executed is kept when a new plan arrives mid-slot', () => {
+    const pl = new P.BatteryPlanner({ ...b, minImprovementEur: 0 });
+    pl.replan(slots([0.1, 0.3]), 0, T0);
+    assert.equal(pl.slotAt(T0 + 1000).action, 'charge-grid');
+    pl.replan(slots([0.5, 0.3]), 0, T0 + 2000);
+    assert.equal(pl.slotAt(T0 + 3000).action, 'charge-grid');
+    assert.equal(pl.slotAt(T0 + Q).start, T0 + Q);
+  });
+  it('grid targets: point target when trading with the grid, 0 when balancing, the net load to hold', () => {
+    const p = D.planBattery(slots([0.3, 0.1, 0.2, 0.3], (i) => ({ loadW: i === 3 ? 500 : 0 })), ideal, 0, { finalValue: 0 });
+    const t = p.slots.map((s) => P.gridTargetOf(s));
+    assert.deepEqual(t[0], { kind: 'grid-target', minW: 0, maxW: 0, until: T0 + Q, reason: 'plan hold 0 W' });
+    assert.deepEqual(P.gridTargetOf({ ...p.slots[0], gridW: 640 }, 100), { kind: 'grid-target', minW: 540, maxW: 740, until: T0 + Q, reason: 'plan hold 0 W' });
+    const bal = P.gridTargetOf({ ...p.slots[3], action: 'balance' });
+    assert.deepEqual([bal.minW, bal.maxW], [0, 0]);
+    assert.deepEqual([t[1].minW, t[1].maxW], [4000, 4000]);
+    assert.equal(t[1].until, T0 + 2 * Q);
+    assert.ok(p.slots.every((s) => s.end - s.start === Q));
+  });
+});
