@@ -17,7 +17,7 @@ const root = path.join(__dirname, '../..');
 const dist = path.join(root, 'dist');
 const load = (f) => JSON.parse(fs.readFileSync(path.join(root, 'examples', f), 'utf8'));
 const types = ['ha-mqtt', 'ha-entities', 'ha-server', 'ha-state', 'ev-charging'].map((t) => require(path.join(dist, 'nodes', t, `${t}.js`)));
-const core = ['common/20-inject.js', 'common/90-comment.js', 'common/25-catch.js', 'common/21-debug.js', 'common/60-link.js', 'function/10-switch.js'].map((f) => require(`@node-red/nodes/core/${f}`));
+const core = ['common/20-inject.js', 'common/90-comment.js', 'common/25-catch.js', 'common/21-debug.js', 'common/60-link.js', 'function/10-switch.js', 'function/rbe.js'].map((f) => require(`@node-red/nodes/core/${f}`));
 helper.init(require.resolve('node-red'));
 
 describe('Home Assistant example flows', { skip: skipWithoutMosquitto }, () => {
