@@ -1,0 +1,2 @@
+/** The ha-entities config schema (lib/ha/config.ts): the runtime reads with it, the build hands it to the editor. */
+export { haEntitiesConfigSchema as configSchema } from '../../lib/ha/config';
