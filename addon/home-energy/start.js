@@ -15,7 +15,7 @@
  * OPTIONS_FILE (/data/options.json), USER_DIR (/data/node-red), INGRESS_PORT (8099).
  * No dependencies beyond Node itself (it runs before anything else).
  */
-const crypto = require('node:crypto');
+const nodeCrypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -64,23 +64,23 @@ function credentialSecret(options, userDir) {
   } catch {
     /* first start */
   }
-  const s = crypto.randomBytes(32).toString('hex');
+  const s = nodeCrypto.randomBytes(32).toString('hex');
   writeFile(file, s + '\n', 0o600);
   return s;
 }
 
-const keyOf = (secret) => crypto.createHash('sha256').update(secret).digest();
+const keyOf = (secret) => nodeCrypto.createHash('sha256').update(secret).digest();
 
 function decrypt(secret, data) {
   if (!data || typeof data.$ !== 'string') return data && typeof data === 'object' ? data : {};
   const iv = Buffer.from(data.$.slice(0, 32), 'hex');
-  const d = crypto.createDecipheriv('aes-256-ctr', keyOf(secret), iv);
+  const d = nodeCrypto.createDecipheriv('aes-256-ctr', keyOf(secret), iv);
   return JSON.parse(d.update(data.$.slice(32), 'base64', 'utf8') + d.final('utf8'));
 }
 
 function encrypt(secret, creds) {
-  const iv = crypto.randomBytes(16);
-  const c = crypto.createCipheriv('aes-256-ctr', keyOf(secret), iv);
+  const iv = nodeCrypto.randomBytes(16);
+  const c = nodeCrypto.createCipheriv('aes-256-ctr', keyOf(secret), iv);
   return { $: iv.toString('hex') + c.update(JSON.stringify(creds), 'utf8', 'base64') + c.final('base64') };
 }
 

@@ -45,7 +45,6 @@ export function readHaServerSettings(raw: unknown, creds: { token?: string }, en
 function webSocketClass(): new (url: string) => WebSocketLike {
   const g = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
   if (g) return g;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(require.resolve('ws', { paths: [path.dirname(require.resolve('mqtt'))] }));
 }
 

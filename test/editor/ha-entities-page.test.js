@@ -19,7 +19,7 @@ const skip = !fs.existsSync(CHROMIUM) && !isCI ? `${CHROMIUM} not found (install
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 /** The page: every device announced by the book, its entities as HA lists them (controls, sensors, diagnostic). */
-function page(configs, states) {
+function page(configs, _states) {
   const cards = configs.map(({ cfg, state }) => {
     const rows = { controls: [], sensors: [], diagnostic: [] };
     for (const c of Object.values(cfg.cmps)) {

@@ -16,7 +16,10 @@ class FakeHa {
     this.auths = { ok: 0, invalid: 0 };
     this.subscribeCount = 0;
     this.server = http.createServer((req, res) => {
-      if (!onRequest || onRequest(req, res) === false) (res.writeHead(404), res.end());
+      if (!onRequest || onRequest(req, res) === false) {
+        res.writeHead(404);
+        res.end();
+      }
     });
     this.wss = new WebSocketServer({ server: this.server, path });
     this.sockets = new Set();
