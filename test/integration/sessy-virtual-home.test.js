@@ -112,18 +112,31 @@ test('virtual home with sessyBatteries: 2 — two APIs, the meter sees their pow
 });
 
 test('virtual home: consecutive Sessy ports from sessyBatteryPort; per-unit serial, password and SoC', async () => {
-  const probe = net.createServer();
-  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
-  const base = probe.address().port;
-  await new Promise((r) => probe.close(r));
-  const home = new VirtualHome();
+  // Two consecutive free ports: a port free a moment ago may be taken by a test running beside
+  // this one (base + 1 is ephemeral too), so try another base when it is.
+  let home;
+  let ep;
+  let base;
+  for (let attempt = 0; ; attempt++) {
+    const probe = net.createServer();
+    await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+    base = probe.address().port;
+    await new Promise((r) => probe.close(r));
+    home = new VirtualHome();
+    try {
+      ep = await home.start({
+        loadFile: 500,
+        pvFile: null,
+        sessyBatteryPort: base,
+        sessyBatteries: [{}, { serial: 'D0000777', password: 'SECRET77', socPct: 90 }],
+      });
+      break;
+    } catch (e) {
+      await home.stop();
+      if (e.code !== 'EADDRINUSE' || attempt >= 5) throw e;
+    }
+  }
   try {
-    const ep = await home.start({
-      loadFile: 500,
-      pvFile: null,
-      sessyBatteryPort: base,
-      sessyBatteries: [{}, { serial: 'D0000777', password: 'SECRET77', socPct: 90 }],
-    });
     assert.deepEqual(ep.sessyBatteries.map((b) => b.url), [`http://127.0.0.1:${base}`, `http://127.0.0.1:${base + 1}`]);
     assert.deepEqual(ep.sessyBatteries[1], { url: `http://127.0.0.1:${base + 1}`, serial: 'D0000777', password: 'SECRET77' });
     const st = (await call(ep.sessyBatteries[1].url, 'GET', '/api/v1/power/status')).json;
