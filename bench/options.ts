@@ -3,6 +3,7 @@
  * imports bench/index.ts). A bad option is a BenchUsageError, which the CLI reports with the
  * benchmark's usage and exit code 2.
  */
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export class BenchUsageError extends Error {
@@ -38,4 +39,25 @@ export function parseBenchArgs(args: readonly string[], valueOptions: readonly s
 export function str(a: BenchArgs, key: string): string | undefined {
   const v = a[key];
   return typeof v === 'string' ? v : undefined;
+}
+
+export interface FileSpec {
+  file: string;
+  column?: string;
+}
+
+/** `FILE[:COLUMN]`: the whole text when it names an existing file, else split at the last ':'. */
+export function parseFileSpec(spec: string): FileSpec {
+  if (fs.existsSync(spec)) return { file: spec };
+  const i = spec.lastIndexOf(':');
+  if (i > 0 && !/^[A-Za-z]$/.test(spec.slice(0, i))) return { file: spec.slice(0, i), column: spec.slice(i + 1) || undefined };
+  return { file: spec };
+}
+
+/** A decimal option from min to max, or undefined when not given; anything else is a usage error. */
+export function numberOption(a: BenchArgs, key: string, min: number, max: number): number | undefined {
+  const v = str(a, key);
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max) throw new BenchUsageError(`--${key} must be a number ${min}–${max}, got ${JSON.stringify(v)}`);
+  return Number(v);
 }

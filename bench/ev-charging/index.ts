@@ -33,7 +33,7 @@ import { localFields } from '../../lib/util/local-time';
 import { mulberry32 } from '../../lib/util/random';
 import { lineChart } from '../zero-export/report';
 import type { BenchDefinition } from '../index';
-import { BenchUsageError, str, type BenchArgs } from '../options';
+import { BenchUsageError, numberOption, parseFileSpec, str, type BenchArgs } from '../options';
 import { EvccPv, KsemSolarPure, OpenWb } from './baselines';
 
 export const CONTENDERS = ['ours', 'oracle', 'evcc', 'openwb', 'ksem'] as const;
@@ -86,10 +86,6 @@ const SWITCH_PAUSE_MS = 30_000;
 const TZ = 'Europe/Amsterdam';
 const SAMPLE = path.join(__dirname, '..', '..', 'lib', 'sim', 'data');
 
-function fileSpec(spec: string): { file: string; column?: string } {
-  const m = /^(.*?):([^:/\\]+)$/.exec(spec);
-  return m && !/^[a-zA-Z]$/.test(m[1]) ? { file: m[1], column: m[2] } : { file: spec };
-}
 
 
 /** Daytime sessions from a charging-reports CSV (semicolon, decimal comma): plug-in 07–12 h, ≥ 4 h, ≥ 5 kWh. */
@@ -126,8 +122,8 @@ interface Scenario {
 }
 
 function buildScenario(o: EvBenchOptions): Scenario {
-  const pv = fileSpec(o.pv ?? path.join(SAMPLE, 'nrel_serf_east_pv_1min_2022-03-18_19.csv'));
-  const load = fileSpec(o.load ?? path.join(SAMPLE, 'uci_sceaux_load_1min_2006-12-17_18.csv'));
+  const pv = parseFileSpec(o.pv ?? path.join(SAMPLE, 'nrel_serf_east_pv_1min_2022-03-18_19.csv'));
+  const load = parseFileSpec(o.load ?? path.join(SAMPLE, 'uci_sceaux_load_1min_2006-12-17_18.csv'));
   const household = new Household({ load: load.column ? { file: load.file, column: load.column } : load.file, pv: pv.column ? { file: pv.file, column: pv.column } : pv.file, pvScale: o.pvScale ?? 2, loadScale: o.loadScale ?? 1, timeZone: TZ });
   const first = household.pvSeries ? Math.floor(household.pvSeries.wall[0] / 86_400_000) * 86_400_000 : Date.UTC(2024, 5, 1);
   const fromMs = o.from ? Date.parse(`${o.from}T00:00:00Z`) : first;
@@ -374,12 +370,6 @@ export function writeReport(dir: string, r: EvBenchResult, trace: Record<string,
 
 const EV_VALUE_OPTIONS = ['pv', 'load', 'sessions', 'from', 'days', 'mode', 'phases', 'fuse', 'pv-scale', 'load-scale', 'meter-period', 'seed', 'out'];
 
-function numOpt(a: BenchArgs, key: string, min: number, max: number): number | undefined {
-  const v = str(a, key);
-  if (v === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max) throw new BenchUsageError(`--${key} must be a number ${min}–${max}, got ${JSON.stringify(v)}`);
-  return Number(v);
-}
 
 /** Options from parsed CLI arguments; a bad value is a usage error. */
 export function evOptions(a: BenchArgs): EvBenchOptions {
@@ -394,14 +384,14 @@ export function evOptions(a: BenchArgs): EvBenchOptions {
     load: str(a, 'load'),
     sessions: str(a, 'sessions'),
     from,
-    days: numOpt(a, 'days', 1, 400),
+    days: numberOption(a, 'days', 1, 400),
     mode: mode as EvBenchOptions['mode'],
     phases: phases as EvBenchOptions['phases'],
-    fuseA: numOpt(a, 'fuse', 6, 250),
-    pvScale: numOpt(a, 'pv-scale', 0, 100),
-    loadScale: numOpt(a, 'load-scale', 0, 100),
-    meterPeriodS: numOpt(a, 'meter-period', 0.1, 60),
-    seed: numOpt(a, 'seed', 0, 2 ** 31),
+    fuseA: numberOption(a, 'fuse', 6, 250),
+    pvScale: numberOption(a, 'pv-scale', 0, 100),
+    loadScale: numberOption(a, 'load-scale', 0, 100),
+    meterPeriodS: numberOption(a, 'meter-period', 0.1, 60),
+    seed: numberOption(a, 'seed', 0, 2 ** 31),
     out: str(a, 'out'),
   };
 }

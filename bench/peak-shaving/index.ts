@@ -31,7 +31,8 @@ import { BatteryPlant } from '../../lib/sim/battery';
 import { loadSeries, sampleDataDir, SAMPLE_LOAD_FILE, seriesValueAt, wallToUtcMs, type Series } from '../../lib/sim/household';
 import { localFields } from '../../lib/util/local-time';
 import type { BenchDefinition } from '../index';
-import { BenchUsageError, str, type BenchArgs } from '../options';
+import { BenchUsageError, numberOption, parseFileSpec, str, type BenchArgs } from '../options';
+import { mulberry32 } from '../../lib/util/random';
 import { lineChart } from '../zero-export/report';
 import { BalancingOnly, JullixScheme, OpenEmsPeakShaving, type Band, type BandPolicy } from './baselines';
 import { oracle } from './oracle';
@@ -87,20 +88,7 @@ const METER_LATENCY_MS = 1000;
 const BILLING_FLOOR_W = 2500;
 const PLANT = { maxChargeW: 2200, maxDischargeW: 1700, minSocPct: 5, maxSocPct: 100, socPct: 50, latencyMs: 2000, rampWPerS: 1000 };
 
-function fileSpec(spec: string): { file: string; column?: string } {
-  const m = /^(.*?):([^:/\\]+)$/.exec(spec);
-  return m && !/^[a-zA-Z]$/.test(m[1]) ? { file: m[1], column: m[2] } : { file: spec };
-}
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Scenario {
   t0: number;
@@ -127,9 +115,9 @@ const lastUtc = (s: Series): number => {
 };
 
 function buildScenario(o: PeakBenchOptions): Scenario {
-  const loadSpec = fileSpec(o.load ?? path.join(sampleDataDir(), SAMPLE_LOAD_FILE));
+  const loadSpec = parseFileSpec(o.load ?? path.join(sampleDataDir(), SAMPLE_LOAD_FILE));
   const load = loadSeries(loadSpec.file, loadSpec.column);
-  const pvSpec = o.pv ? fileSpec(o.pv) : null;
+  const pvSpec = o.pv ? parseFileSpec(o.pv) : null;
   const pv = pvSpec ? loadSeries(pvSpec.file, pvSpec.column) : null;
   let t0: number;
   let t1: number;
@@ -424,12 +412,6 @@ export function writeReport(dir: string, r: PeakBenchResult, trace: PeakTrace): 
 
 const PEAK_VALUE_OPTIONS = ['load', 'pv', 'from', 'days', 'capacity', 'desired-peak', 'min-soc', 'buffer', 'rate', 'meter-period', 'seed', 'out'];
 
-function numOpt(a: BenchArgs, key: string, min: number, max: number): number | undefined {
-  const v = str(a, key);
-  if (v === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max) throw new BenchUsageError(`--${key} must be a number ${min}–${max}, got ${JSON.stringify(v)}`);
-  return Number(v);
-}
 
 /** Options from parsed CLI arguments; a bad value is a usage error. */
 export function peakOptions(a: BenchArgs): PeakBenchOptions & { out?: string } {
@@ -439,14 +421,14 @@ export function peakOptions(a: BenchArgs): PeakBenchOptions & { out?: string } {
     load: str(a, 'load'),
     pv: str(a, 'pv'),
     from,
-    days: numOpt(a, 'days', 0.01, 400),
-    capacity: numOpt(a, 'capacity', 1, 1_000_000),
-    desiredPeak: numOpt(a, 'desired-peak', 0, 100_000),
-    minSoc: numOpt(a, 'min-soc', 0, 100),
-    buffer: numOpt(a, 'buffer', 0, 100),
-    rate: numOpt(a, 'rate', 0, 10_000),
-    meterPeriod: numOpt(a, 'meter-period', 1, 60),
-    seed: numOpt(a, 'seed', 0, 2 ** 31),
+    days: numberOption(a, 'days', 0.01, 400),
+    capacity: numberOption(a, 'capacity', 1, 1_000_000),
+    desiredPeak: numberOption(a, 'desired-peak', 0, 100_000),
+    minSoc: numberOption(a, 'min-soc', 0, 100),
+    buffer: numberOption(a, 'buffer', 0, 100),
+    rate: numberOption(a, 'rate', 0, 10_000),
+    meterPeriod: numberOption(a, 'meter-period', 1, 60),
+    seed: numberOption(a, 'seed', 0, 2 ** 31),
     out: str(a, 'out'),
   };
   if ((o.minSoc ?? 10) + (o.buffer ?? 20) > 100) throw new BenchUsageError('--min-soc + --buffer must be at most 100 %');

@@ -57,18 +57,8 @@ export function netLoadPerSecond(p: Profile): Float64Array {
   return out;
 }
 
-export interface FileSpec {
-  file: string;
-  column?: string;
-}
-
-/** `FILE[:COLUMN]`: the whole text when it names an existing file, else split at the last ':'. */
-export function parseFileSpec(spec: string): FileSpec {
-  if (fs.existsSync(spec)) return { file: spec };
-  const i = spec.lastIndexOf(':');
-  if (i > 0 && !/^[A-Za-z]$/.test(spec.slice(0, i))) return { file: spec.slice(0, i), column: spec.slice(i + 1) || undefined };
-  return { file: spec };
-}
+export { parseFileSpec, type FileSpec } from '../options';
+import { parseFileSpec } from '../options';
 
 /** Loads a series for --load / --pv; missing file, unknown column or unreadable data → UsageError. */
 export function openSeries(option: 'load' | 'pv', spec: string): Series {
