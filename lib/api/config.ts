@@ -97,6 +97,12 @@ export function bool(dflt = false): FieldSchema {
 /** A decimal number as text: "12", "-3.5", " 7 ". Not hex, not exponents, not "Infinity". */
 export const DECIMAL = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
 
+/** A finite number, or decimal text as a number (never hex, never "Infinity"); else undefined. For numbers in messages. */
+export function decimalNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  return typeof v === 'string' && DECIMAL.test(v) ? Number(v) : undefined;
+}
+
 function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 }

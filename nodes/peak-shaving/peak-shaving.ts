@@ -6,7 +6,8 @@
 import { configReader } from '../../lib/api/config';
 import { peakConfigSchema, peakParams, type PeakNodeConfig } from '../../lib/control/peak-shaving/config';
 import { PeakShavingController, type PeakInputs, type PeakResult } from '../../lib/control/peak-shaving/controller';
-import { peakInputFromMessage, SocBook } from '../../lib/control/peak-shaving/inputs';
+import { BatteryBook } from '../../lib/control/battery-book';
+import { peakInputFromMessage } from '../../lib/control/peak-shaving/inputs';
 import { clip, errorText, safeInput } from '../_shared/device-node';
 import { closeInOrder } from '../_shared/close';
 import { translator } from '../_shared/i18n';
@@ -45,7 +46,7 @@ module.exports = function (RED: NodeAPI) {
       }
     }
     const topic = (read.ok && read.config.topic) || 'peak-shaving';
-    const socs = new SocBook();
+    const socs = new BatteryBook();
     let lastStateAt = 0;
     let lastBand = '';
     let savedPeak = -1;

@@ -7,7 +7,10 @@
  */
 import type { SchemaObject } from 'ajv';
 import { validator } from '../../api/validate';
-import { DECIMAL } from '../../api/config';
+import { decimalNumber } from '../../api/config';
+import { BatteryBook } from '../battery-book';
+
+export { BatteryBook } from '../battery-book';
 import type { EvInputs, EvMode } from './types';
 import { EV_MODES } from './config';
 
@@ -45,34 +48,7 @@ const checkMode = validator(modeMessageSchema, 'payload');
 type Msg = { topic?: unknown; payload?: unknown };
 type Result = { inputs: EvInputs; what: string } | { error: string } | { ignored: string };
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && DECIMAL.test(v) ? Number(v) : undefined);
-
-/** Several batteries: the latest reading of each (by serial or topic), summed when fresh. */
-export class BatteryBook {
-  private readonly units = new Map<string, { power: number; soc: number | null; capacityWh: number; at: number }>();
-  constructor(private readonly timeoutMs = 60_000) {}
-
-  update(key: string, power: number, soc: number | null, capacityWh: number | null | undefined, at: number): { power: number; soc: number | null; timestamp: number } {
-    this.units.set(key, { power, soc, capacityWh: capacityWh && capacityWh > 0 ? capacityWh : 1, at });
-    let p = 0;
-    let socW = 0;
-    let capW = 0;
-    let latest = 0;
-    for (const [k, u] of this.units) {
-      if (at - u.at > this.timeoutMs) {
-        this.units.delete(k);
-        continue;
-      }
-      p += u.power;
-      if (u.soc !== null) {
-        socW += u.soc * u.capacityWh;
-        capW += u.capacityWh;
-      }
-      latest = Math.max(latest, u.at);
-    }
-    return { power: p, soc: capW ? socW / capW : null, timestamp: latest };
-  }
-}
+const num = decimalNumber;
 
 /** One input message → controller inputs. `now` stamps plain values that carry no timestamp. */
 export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook): Result {

@@ -4,36 +4,14 @@
  * `charger` readings, topic + value (`grid` W, `soc` %, `enable` boolean), and `mode` messages
  * (`off` / `peak-shaving` switch it). Errors name the field.
  */
-import { DECIMAL } from '../../api/config';
+import { decimalNumber } from '../../api/config';
+import type { BatteryBook } from '../battery-book';
 import type { PeakInputs } from './controller';
 
 type Msg = { topic?: unknown; payload?: unknown };
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && DECIMAL.test(v) ? Number(v) : undefined);
+const num = decimalNumber;
 
-/** SoC of several batteries, weighted by capacity (1 when unknown), from the latest reading of each. */
-export class SocBook {
-  private readonly units = new Map<string, { soc: number; cap: number; at: number }>();
-  constructor(private readonly timeoutMs = 60_000) {}
-  update(key: string, soc: number, capacityWh: number | undefined, at: number): { soc: number; capacityWh: number | null } {
-    this.units.set(key, { soc, cap: capacityWh && capacityWh > 0 ? capacityWh : 0, at });
-    let w = 0;
-    let s = 0;
-    let total = 0;
-    for (const [k, u] of this.units) {
-      if (at - u.at > this.timeoutMs) {
-        this.units.delete(k);
-        continue;
-      }
-      const weight = u.cap || 1;
-      w += weight;
-      s += u.soc * weight;
-      total += u.cap;
-    }
-    return { soc: s / w, capacityWh: total || null };
-  }
-}
-
-export function peakInputFromMessage(msg: Msg, now: number, socs: SocBook): { inputs: PeakInputs } | { error: string } {
+export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): { inputs: PeakInputs } | { error: string } {
   const p = msg.payload;
   const topic = typeof msg.topic === 'string' ? msg.topic.trim().toLowerCase() : '';
   if (p && typeof p === 'object' && !Array.isArray(p)) {
@@ -50,7 +28,7 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: SocBook): { in
       if (soc === undefined) return { inputs: {} };
       if (soc < 0 || soc > 100) return { error: 'payload.soc: must be 0–100 %' };
       const key = typeof o.serial === 'string' && o.serial ? o.serial : topic || 'battery';
-      const b = socs.update(key, soc, num(o.capacityWh), ts);
+      const b = socs.update(key, num(o.power) ?? 0, soc, num(o.capacityWh), ts);
       return { inputs: { battery: { soc: b.soc, capacityWh: b.capacityWh, timestamp: ts } } };
     }
     if (o.kind === 'charger') return { inputs: { charger: { power: Math.max(0, num(o.power) ?? 0), timestamp: ts } } };
@@ -69,7 +47,7 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: SocBook): { in
   if (topic === 'soc') {
     const s = num(p);
     if (s === undefined || s < 0 || s > 100) return { error: 'msg.payload: topic "soc" needs a number 0–100 (%)' };
-    return { inputs: { battery: { soc: socs.update('topic', s, undefined, now).soc, timestamp: now } } };
+    return { inputs: { battery: { soc: socs.update('topic', 0, s, undefined, now).soc, timestamp: now } } };
   }
   if (topic === 'enable' || topic === 'enabled') {
     if (typeof p !== 'boolean') return { error: 'msg.payload: topic "enable" needs true or false' };
