@@ -220,15 +220,6 @@ test('safeInput: exactly one done per message, sync throws and rejections become
     if (mode === 'reject') return Promise.reject(new Error('async bad'));
     if (mode === 'throw-nothing') throw undefined;
   });
-  const run = (m) =>
-    new Promise((resolve) => {
-      const calls = [];
-      handlers.input({ payload: 1n }, () => {}, (e) => {
-        calls.push(e);
-        setImmediate(() => resolve(calls));
-      });
-      mode = m;
-    });
   for (const [m, expect] of [['throw', 'bad 1'], ['reject', 'async bad'], ['throw-nothing', 'input handler failed'], ['ok', undefined]]) {
     mode = m;
     const calls = await new Promise((resolve) => {
@@ -239,7 +230,6 @@ test('safeInput: exactly one done per message, sync throws and rejections become
     assert.equal(calls.length, 1, m);
     assert.equal(calls[0]?.message, expect, m);
   }
-  void run;
 });
 
 test('build: the editor HTML carries each node schema, and help output lists come from the registry', () => {

@@ -156,8 +156,6 @@ test('stale meter: minimum current (default) or pause, with the reason; recovers
   const s = site({ mode: 'power', phaseUsage: 'standard' });
   s.run(20);
   assert.equal(s.st.sp.currentA, 16);
-  const dead = s.run(12, undefined, undefined, {});
-  void dead;
   const s2 = site({ mode: 'power', phaseUsage: 'standard' }, { meterDead: false });
   s2.run(20);
   // Meter silent for 15 s.

@@ -314,7 +314,6 @@ export class EvChargingController {
     if (!this.enabled) return off('disabled', 'controller disabled: charging paused', 'disabled');
     const c = this.charger;
     if (!c || now - this.chargerArrivedAt > this.p.chargerTimeoutMs) {
-      this.counters.failsafes += this.phase === 'failsafe' ? 0 : 1;
       return this.failsafe(now, c ? `charger reading ${Math.round((now - this.chargerArrivedAt) / 1000)} s old` : 'no charger reading yet', reasons);
     }
     const pluggedNow = c.state !== 'idle' && c.state !== 'offline';
@@ -332,7 +331,6 @@ export class EvChargingController {
     }
     if (c.state === 'error') return off('charger', 'charger reports an error', 'off');
     if (!this.meter || now - this.meterArrivedAt > this.meterTimeout()) {
-      if (this.phase !== 'failsafe') this.counters.failsafes++;
       return this.failsafe(now, this.meter ? `meter ${((now - this.meterArrivedAt) / 1000).toFixed(1)} s old` : 'no meter reading yet', reasons);
     }
     const raw = this.surplus(now);
@@ -485,6 +483,7 @@ export class EvChargingController {
   }
 
   private failsafe(now: number, why: string, reasons: string[]): Setpoint {
+    if (this.phase !== 'failsafe') this.counters.failsafes++;
     this.phase = 'failsafe';
     this.binding = 'stale';
     const minA = this.minA();
