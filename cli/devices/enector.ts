@@ -9,10 +9,10 @@ import { EnectorCharger } from '../../lib/devices/enector/driver';
 import { ENECTOR_DEFAULTS } from '../../lib/devices/enector/descriptor';
 import type { ChargerReading } from '../../lib/api/types';
 import { acquireLink } from '../../lib/transport/modbus/pool';
-import type { ModbusEndpoint } from '../../lib/transport/modbus/types';
-import { isDecimal, parseArgs, seconds, str, UsageError, type Args } from '../args';
+import { isDecimal, parseArgs, seconds, str, UsageError } from '../args';
 import type { CliAction, CliCommand } from '../command';
 import { withDeadline } from '../deadline';
+import { rtuEndpointFrom } from '../rtu';
 import { describeError } from '../hints';
 import type { Io } from '../io';
 
@@ -35,16 +35,6 @@ const CHARGE_USAGE = [
 const STOP_USAGE = ['usage: home-energy enector stop (--serial PATH | --tcp HOST:PORT) [--unit N]', '  write release 0 (charging not allowed) and exit', ...OPTIONS];
 const VALUES = ['serial', 'tcp', 'unit', 'word-order', 'timeout', 'current', 'phases', 'for', 'then'];
 
-function endpointFrom(a: Args): ModbusEndpoint {
-  const serial = str(a, 'serial');
-  const tcp = str(a, 'tcp');
-  if (!!serial === !!tcp) throw new UsageError('give exactly one of --serial PATH or --tcp HOST:PORT');
-  if (serial) return { transport: 'rtu', path: serial, baudRate: ENECTOR_DEFAULTS.baudRate, parity: 'none', dataBits: 8, stopBits: 2 };
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(tcp!);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !(port > 0 && port < 65536)) throw new UsageError(`--tcp needs HOST:PORT, got ${JSON.stringify(tcp)}`);
-  return { transport: 'rtu-over-tcp', host: m[1], port };
-}
 
 /** The summary of `enector read`. */
 export function readingSummary(r: ChargerReading): Record<string, unknown> {
@@ -70,7 +60,7 @@ type Sub = 'read' | 'charge' | 'stop';
 async function run(sub: Sub, rest: string[], io: Io): Promise<number> {
   const a = parseArgs(rest, { values: VALUES, booleans: sub === 'read' ? ['full'] : sub === 'charge' ? ['allow-phase-switching'] : [] });
   if (a._.length) throw new UsageError(`enector ${sub} takes no argument (got ${JSON.stringify(a._[0])})`);
-  const endpoint = endpointFrom(a);
+  const endpoint = rtuEndpointFrom(a, { baudRate: ENECTOR_DEFAULTS.baudRate, parity: 'none', dataBits: 8, stopBits: 2 });
   const unitText = str(a, 'unit');
   const unit = unitText === undefined ? ENECTOR_DEFAULTS.unit : Number(unitText);
   if (!Number.isInteger(unit) || unit < 1 || unit > 247) throw new UsageError(`--unit needs an integer 1–247, got ${JSON.stringify(unitText)}`);

@@ -9,11 +9,11 @@
 import { SofarInverter, type CommandResult } from '../../lib/devices/sofar/inverter';
 import { DEFAULT_SETTINGS, SOFAR_DEFAULTS, type SofarSettings } from '../../lib/devices/sofar/descriptor';
 import { acquireLink } from '../../lib/transport/modbus/pool';
-import type { ModbusEndpoint } from '../../lib/transport/modbus/types';
 import type { BatteryReading } from '../../lib/api/types';
 import { isDecimal, parseArgs, seconds, str, UsageError, type Args } from '../args';
 import type { CliAction, CliCommand } from '../command';
 import { withDeadline } from '../deadline';
+import { rtuEndpointFrom } from '../rtu';
 import { describeError } from '../hints';
 import type { Io } from '../io';
 
@@ -36,20 +36,6 @@ const DEFAULT_TIMEOUT_S = 5;
 
 const VALUES = ['serial', 'baud', 'tcp', 'unit', 'timeout', 'control', 'max-power', 'voltage-scale', 'grid-register', 'variant'];
 
-function endpointFrom(a: Args): ModbusEndpoint {
-  const serial = str(a, 'serial');
-  const tcp = str(a, 'tcp');
-  if (!!serial === !!tcp) throw new UsageError('give exactly one of --serial PATH or --tcp HOST:PORT');
-  if (serial) {
-    const baud = str(a, 'baud') === undefined ? SOFAR_DEFAULTS.baudRate : Number(str(a, 'baud'));
-    if (!Number.isInteger(baud) || baud < 300 || baud > 4000000) throw new UsageError(`--baud needs a baud rate, got ${JSON.stringify(str(a, 'baud'))}`);
-    return { transport: 'rtu', path: serial, baudRate: baud, parity: 'none', dataBits: 8, stopBits: 1 };
-  }
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(tcp!);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !(port > 0 && port < 65536)) throw new UsageError(`--tcp needs HOST:PORT, got ${JSON.stringify(tcp)}`);
-  return { transport: 'rtu-over-tcp', host: m[1], port };
-}
 
 function oneOf<T extends string>(a: Args, key: string, allowed: readonly T[], dflt: T): T {
   const v = str(a, key);
@@ -134,7 +120,7 @@ async function run(sub: Sub, rest: string[], io: Io): Promise<number> {
     if (a._.length !== 1 || (a._[0] !== 'standby' && a._[0] !== 'auto')) throw new UsageError('sofar mode needs standby or auto');
     mode = a._[0];
   }
-  const endpoint = endpointFrom(a);
+  const endpoint = rtuEndpointFrom(a, { baudRate: SOFAR_DEFAULTS.baudRate, parity: 'none', dataBits: 8, stopBits: 1 });
   const unit = intOpt(a, 'unit', SOFAR_DEFAULTS.unit, 1, 247);
   const totalS = seconds(a, 'timeout', DEFAULT_TIMEOUT_S);
   // The whole command takes at most --timeout; one request most of it, so a first read that gets no
