@@ -1,19 +1,55 @@
 /**
- * Local wall-clock fields of an instant in an IANA time zone (DST-correct through Intl), for
- * weekday × hour tables (time modes, tariffs). Pure: the instant is passed in.
+ * Local wall-clock time in an IANA time zone (DST-correct through Intl), for the simulators'
+ * replay, weekday × hour tables (time modes, tariffs) and billing months. Pure: the instant is
+ * passed in. Offsets are cached per quarter-hour (time zones change offset on quarter-hours at most).
  */
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, number>();
+const OFFSET_BUCKET_MS = 15 * 60_000;
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
-    formatters.set(timeZone, f);
+/** UTC offset (ms, local − UTC) of an IANA time zone at instant t. Offsets change on quarter-hours at most. */
+export function utcOffsetMs(t: number, timeZone: string): number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
+  const bucket = Math.floor(t / OFFSET_BUCKET_MS);
+  const key = `${timeZone}|${bucket}`;
+  const hit = offsetCache.get(key);
+  if (hit !== undefined) return hit;
+  let fmt = formatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, fmt);
   }
-  return f;
+  const at = bucket * OFFSET_BUCKET_MS;
+  const p: Record<string, number> = {};
+  for (const part of fmt.formatToParts(new Date(at))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  const off = Math.round((wall - at) / 60_000) * 60_000;
+  if (offsetCache.size > 20_000) offsetCache.clear();
+  offsetCache.set(key, off);
+  return off;
 }
 
-const WEEKDAYS: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
+/** Local wall-clock time of t in timeZone, as ms "as if the local time were UTC". */
+export function localWallMs(t: number, timeZone: string): number {
+  return t + utcOffsetMs(t, timeZone);
+}
+
+/** Inverse of localWallMs (for a repeated hour the earlier instant, for a skipped one the later). */
+export function wallToUtcMs(wall: number, timeZone: string): number {
+  const guess = wall - utcOffsetMs(wall, timeZone);
+  const t = wall - utcOffsetMs(guess, timeZone);
+  const early = wall - utcOffsetMs(t - 3_600_000, timeZone);
+  return localWallMs(early, timeZone) === wall && early < t ? early : t;
+}
 
 export interface LocalFields {
   /** 0 = Monday … 6 = Sunday. */
@@ -24,17 +60,16 @@ export interface LocalFields {
   date: string;
 }
 
-/** The local weekday (Monday = 0), hour and date of `t` in `timeZone`. Throws RangeError for an unknown zone. */
+/** The local weekday (Monday = 0), hour, minute and date of `t` in `timeZone`. Throws RangeError for an unknown zone. */
 export function localFields(t: number, timeZone: string): LocalFields {
-  const parts: Record<string, string> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(t))) parts[p.type] = p.value;
-  return { weekday: WEEKDAYS[parts.weekday] ?? 0, hour: Number(parts.hour) % 24, minute: Number(parts.minute), date: `${parts.year}-${parts.month}-${parts.day}` };
+  const d = new Date(localWallMs(t, timeZone));
+  return { weekday: (d.getUTCDay() + 6) % 7, hour: d.getUTCHours(), minute: d.getUTCMinutes(), date: d.toISOString().slice(0, 10) };
 }
 
 /** True when `timeZone` is a zone this runtime knows. */
 export function validTimeZone(timeZone: string): boolean {
   try {
-    formatter(timeZone);
+    utcOffsetMs(0, timeZone);
     return true;
   } catch {
     return false;
