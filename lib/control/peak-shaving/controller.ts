@@ -141,7 +141,10 @@ export class PeakShavingController {
   private band: PeakBand = 'balancing';
   private quarterStart = 0;
   private energyWh = 0;
+  /** The latest import sample; `at` is how far its energy has been integrated. */
   private lastMeter: { power: number; at: number } | null = null;
+  /** When the latest meter sample arrived (freshness and the projection filter's step). */
+  private lastMeterSeen: number | null = null;
   private meterAvg: { avg: number; at: number } | null = null;
   private filtered: number | null = null;
   private monthKey = '';
@@ -260,7 +263,6 @@ export class PeakShavingController {
     return this.decide(now, reasons);
   }
 
-  private lastMeterSeen: number | null = null;
 
   private decide(now: number, reasons: string[]): PeakResult {
     const limit = this.limitW();

@@ -196,7 +196,6 @@ export class EnectorCharger extends EventEmitter implements ChargerControl {
 
   /** One heartbeat write; failures are counted and emitted, never thrown. */
   async heartbeat(): Promise<void> {
-    if (this.closed && !this.heartbeatTimer) return;
     try {
       await this.link.writeSingleRegister(this.unit, REG.heartbeat, HEARTBEAT_VALUE, this.reqOpts());
       this.counters.heartbeats++;
