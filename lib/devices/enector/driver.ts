@@ -31,6 +31,7 @@ import type { ChargerReading, ChargerSetpointCommand, ChargerState, PhaseValues 
 import type { ModbusLink } from '../../transport/modbus/types';
 import type { WordOrder } from '../../transport/modbus/data-types';
 import { systemClock, type Clock, type Timer } from '../../util/clock';
+import { SingleFlight } from '../../util/single-flight';
 import {
   ENECTOR_BLOCKS,
   ENECTOR_DEFAULTS,
@@ -134,7 +135,7 @@ export class EnectorCharger extends EventEmitter implements ChargerControl {
   private heartbeatTimer?: Timer;
   private pollTimer?: Timer;
   private chain: Promise<unknown> = Promise.resolve();
-  private polling: Promise<ChargerReading> | null = null;
+  private readonly reads = new SingleFlight<ChargerReading>();
   private inErrorEpisode = false;
   private switching = false;
   private started = false;
@@ -217,15 +218,12 @@ export class EnectorCharger extends EventEmitter implements ChargerControl {
   // -------------------------------------------------------------------------------------------
 
   private pollQuietly(): void {
-    if (this.polling || this.closed) return;
-    this.read().catch(() => undefined);
+    if (!this.closed) this.reads.poke(() => this.doRead());
   }
 
+  /** One read; a caller while one is in flight shares it. */
   read(): Promise<ChargerReading> {
-    if (this.polling) return this.polling;
-    const p = this.doRead().finally(() => (this.polling = null));
-    this.polling = p;
-    return p;
+    return this.reads.run(() => this.doRead());
   }
 
   /** Points of a block this box's layout has. */

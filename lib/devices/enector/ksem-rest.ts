@@ -19,6 +19,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { ChargerReading, ChargerState, PhaseValues } from '../../api/types';
 import { systemClock, type Clock, type Timer } from '../../util/clock';
+import { SingleFlight } from '../../util/single-flight';
 
 /** The KSEM's charge modes (REST names) and the package's EV modes they correspond to. */
 export const KSEM_CHARGE_MODES = { lock: 'lock', power: 'grid', 'solar-pure': 'pv', 'solar-plus': 'hybrid' } as const;
@@ -234,7 +235,7 @@ export class KsemWallbox extends EventEmitter {
   last: ChargerReading | null = null;
   serial: string | null = null;
   private timer?: Timer;
-  private polling: Promise<ChargerReading> | null = null;
+  private readonly reads = new SingleFlight<ChargerReading>();
   private readonly clk: Clock;
 
   constructor(
@@ -249,29 +250,28 @@ export class KsemWallbox extends EventEmitter {
 
   start(): void {
     if (this.timer) return;
-    this.timer = this.clk.setInterval(() => void this.read().catch(() => undefined), this.pollMs);
-    void this.read().catch(() => undefined);
+    this.timer = this.clk.setInterval(() => this.reads.poke(() => this.readOnce()), this.pollMs);
+    this.reads.poke(() => this.readOnce());
   }
 
+  /** One read; a caller while one is in flight shares it. */
   read(): Promise<ChargerReading> {
-    if (this.polling) return this.polling;
-    const p = this.client
-      .read()
-      .then(
-        (r) => {
-          this.last = r;
-          this.serial = r.serial ?? null;
-          this.emit('reading', r);
-          return r;
-        },
-        (e: Error) => {
-          this.emit('poll-error', e);
-          throw e;
-        },
-      )
-      .finally(() => (this.polling = null));
-    this.polling = p;
-    return p;
+    return this.reads.run(() => this.readOnce());
+  }
+
+  private readOnce(): Promise<ChargerReading> {
+    return this.client.read().then(
+      (r) => {
+        this.last = r;
+        this.serial = r.serial ?? null;
+        this.emit('reading', r);
+        return r;
+      },
+      (e: Error) => {
+        this.emit('poll-error', e);
+        throw e;
+      },
+    );
   }
 
   /** A `mode` of the package (lock, power, solar-pure, solar-plus) as the KSEM's charge mode. */

@@ -12,6 +12,7 @@ import type { MeterReading } from '../../api/types';
 import { ReconnectingByteStream, SerialFraming } from '../../transport/byte-stream';
 import { httpJson, baseUrl } from '../../transport/http';
 import { Clock, systemClock, Timer } from '../../util/clock';
+import { SingleFlight } from '../../util/single-flight';
 import { obisCode } from './descriptor';
 import { P1Framer } from './framer';
 import { telegramToReading } from './normalize';
@@ -80,7 +81,7 @@ export class P1Source extends EventEmitter {
   private autoTimer?: Timer;
   private running = false;
   private baud: number;
-  private polling = false;
+  private readonly polls = new SingleFlight<void>();
   private frameOpenSince: number | null = null;
 
   constructor(
@@ -194,10 +195,14 @@ export class P1Source extends EventEmitter {
     this.emit('problem', e);
   }
 
-  private async poll(): Promise<void> {
+  /** Polls the Sessy P1 endpoint unless a poll is still in flight. */
+  private poll(): void {
+    if (this.running) this.polls.poke(() => this.pollOnce());
+  }
+
+  private async pollOnce(): Promise<void> {
     const c = this.config;
-    if (c.type !== 'sessy' || this.polling || !this.running) return;
-    this.polling = true;
+    if (c.type !== 'sessy') return;
     try {
       const body = await httpJson(baseUrl(c.url) + SESSY_P1_PATH, { user: c.user, password: c.password, timeoutMs: c.timeoutMs ?? 4000, retries: 1 });
       if (!this.running) return;
@@ -210,8 +215,6 @@ export class P1Source extends EventEmitter {
       this.emit('reading', { reading, raw: JSON.stringify(body) } satisfies P1ReadingEvent);
     } catch (e) {
       if (this.running) this.problem(e as Error);
-    } finally {
-      this.polling = false;
     }
   }
 }

@@ -26,6 +26,7 @@ import type { DeviceDescriptor } from '../../api/device';
 import type { BatteryLimits, BatteryReading } from '../../api/types';
 import { Backoff, LINK_BACKOFF_CAP_MS } from '../../util/backoff';
 import { type Clock, type Timer, systemClock } from '../../util/clock';
+import { SingleFlight } from '../../util/single-flight';
 import { SessyClient, type SessyApi, type SessyClientOptions } from './client';
 import { SESSY_DEFAULTS, SESSY_DESCRIPTOR, STARTUP_STATE, STRATEGY_LABELS, parseStrategy, type SessyStrategy } from './descriptor';
 import { type SessyEnergy, type SessyPowerStatus, type SessySystemInfo, effectiveLimits, mapSystemState, toBatteryReading } from './normalize';
@@ -120,9 +121,8 @@ export class SessyBattery extends EventEmitter implements BatteryControl {
   private pollTimer?: Timer;
   private keepAliveTimer?: Timer;
   private commandTimer?: Timer;
-  private inFlight?: Promise<BatteryReading>;
-  /** A poll queued behind the one in flight (at most one: later reads share it). */
-  private queuedPoll?: Promise<BatteryReading>;
+  /** The poll in flight, and at most one queued behind it (later reads share that one). */
+  private readonly polls = new SingleFlight<BatteryReading>();
   /** The caller of the setpoint waiting for its turn (at most one: a newer setpoint supersedes it). */
   private waitingSetpoint?: { watts: number; resolve: (r: SetpointResult) => void; reject: (e: Error) => void };
   /** The last poll failed: the next one is a cheap probe (one power/status request, no retries). */
@@ -217,30 +217,12 @@ export class SessyBattery extends EventEmitter implements BatteryControl {
    * after it and every further call shares that one, so reads never pile up behind a hung dongle.
    */
   read(): Promise<BatteryReading> {
-    if (!this.inFlight) return this.startPoll();
-    if (!this.queuedPoll) {
-      const run = (): Promise<BatteryReading> => {
-        this.queuedPoll = undefined;
-        return this.startPoll();
-      };
-      this.queuedPoll = this.inFlight.then(run, run);
-    }
-    return this.queuedPoll;
+    return this.polls.next(() => this.pollOnce());
   }
 
   /** The old name of read(). */
   refresh(): Promise<BatteryReading> {
     return this.read();
-  }
-
-  private startPoll(): Promise<BatteryReading> {
-    const p = this.pollOnce();
-    this.inFlight = p;
-    const clear = () => {
-      if (this.inFlight === p) this.inFlight = undefined;
-    };
-    p.then(clear, clear);
-    return p;
   }
 
   private async pollOnce(): Promise<BatteryReading> {

@@ -38,6 +38,7 @@ import type { BatteryLimits, BatteryReading } from '../../api/types';
 import type { ModbusLink } from '../../transport/modbus/types';
 import { ModbusError } from '../../transport/modbus/errors';
 import { systemClock, type Clock, type Timer } from '../../util/clock';
+import { SingleFlight } from '../../util/single-flight';
 import {
   BATTERY_SETTINGS_BLOCK,
   DEFAULT_SETTINGS,
@@ -199,7 +200,7 @@ export class SofarInverter extends EventEmitter implements BatteryControl {
   private pollTimer?: Timer;
   private heartbeatTimer?: Timer;
   private resendTimer?: Timer;
-  private polling: Promise<BatteryReading> | null = null;
+  private readonly polls = new SingleFlight<BatteryReading>();
   /** Commands sent and not yet answered. */
   private inFlight = 0;
   private started = false;
@@ -302,8 +303,7 @@ export class SofarInverter extends EventEmitter implements BatteryControl {
   }
 
   private pollQuietly(): void {
-    if (this.polling || this.closed) return;
-    this.poll().catch(() => undefined);
+    if (!this.closed) this.polls.poke(() => this.doPoll());
   }
 
   /** BatteryControl.read(): one poll. */
@@ -311,14 +311,9 @@ export class SofarInverter extends EventEmitter implements BatteryControl {
     return this.poll();
   }
 
-  /** One read cycle. Rejects (and emits 'problem' and 'poll-error') when the real-time block cannot be read. */
+  /** One read cycle (a caller while one is in flight shares it). Rejects (and emits 'problem' and 'poll-error') when the real-time block cannot be read. */
   poll(): Promise<BatteryReading> {
-    if (this.polling) return this.polling;
-    const p = this.doPoll().finally(() => {
-      this.polling = null;
-    });
-    this.polling = p;
-    return p;
+    return this.polls.run(() => this.doPoll());
   }
 
   private async readRealtime(): Promise<number[]> {
