@@ -10,6 +10,11 @@
     function isEmpty(v) {
         return v === '' || v === undefined || v === null;
     }
+    var DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+    function cellOf(row, c, n) {
+        var x = row[row.length === n ? c : Math.floor(c * row.length / n)];
+        return x === undefined || x === '' ? null : x;
+    }
     root.HomeEnergyEditor = {
         /**
          * A `validate` function for a number field: a number from min to max. Options: int (whole
@@ -116,6 +121,83 @@
                 if (f.pattern && !new RegExp(f.pattern).test(t)) return false;
             }
             return true;
+        },
+        /**
+         * A saved week table (JSON: 7 rows, Monday first, of values or null = the default) as 7
+         * rows of n cells; a row of another length is resized (an hour's value fills its quarters,
+         * a quarter-hour table shrinks to each hour's first quarter). Unreadable text: all null.
+         */
+        readWeek: function (json, n) {
+            var t = null;
+            try { t = JSON.parse(json); } catch (e) { /* empty or not JSON: all default */ }
+            var out = [];
+            for (var d = 0; d < 7; d++) {
+                var row = (Array.isArray(t) && Array.isArray(t[d]) && t[d]) || [];
+                out.push([]);
+                for (var c = 0; c < n; c++) out[d].push(cellOf(row, c, n));
+            }
+            return out;
+        },
+        /** The JSON a week table is saved as: '' while every cell is the default. */
+        weekJson: function (table) {
+            var empty = table.every(function (r) { return r.every(function (c) { return c === null; }); });
+            return empty ? '' : JSON.stringify(table);
+        },
+        /**
+         * The week grid (weekday × time of day) of a hidden input holding the table as JSON
+         * (readWeek/weekJson): click or drag over cells to paint them with the brush, copy a day
+         * to others, clear. Call it again to redraw (another cell count, new colours). Options:
+         * input (selector of the hidden input), cells (per day: 24 or 96), brush() (the value
+         * to paint, null = the default), color(value) (CSS colour of a value), copy (list of
+         * { button, from: a day 0–6 or the selector of a day select, to: [days] }), clear
+         * (selector of the clear button).
+         */
+        weekGrid: function (container, o) {
+            var self = this;
+            var n = o.cells || 24;
+            var table = self.readWeek($(o.input).val(), n);
+            var painting = false;
+            var redraw = function () { self.weekGrid(container, o); };
+            var save = function () { $(o.input).val(self.weekJson(table)); };
+            var bg = function (v) { return v === null ? '#fff' : o.color(v); };
+            var title = function (d, c) {
+                var m = c * (1440 / n);
+                return DAYS[d] + ' ' + Math.floor(m / 60) + ':' + ('0' + (m % 60)).slice(-2) + ' ' + (table[d][c] === null ? '(default)' : table[d][c]);
+            };
+            function paint(cell) {
+                var d = cell.data('d'); var c = cell.data('c'); var b = o.brush();
+                table[d][c] = b === '' || b === undefined ? null : b;
+                cell.css('background', bg(table[d][c])).attr('title', title(d, c));
+                save();
+            }
+            var grid = $('<table class="he-week">').css({ 'border-collapse': 'collapse', 'font-size': '10px', 'user-select': 'none' });
+            var head = $('<tr>').append('<td></td>');
+            for (var h = 0; h < 24; h++) head.append($('<td>').attr('colspan', n / 24).text(h).css('text-align', 'center'));
+            grid.append(head);
+            for (var d = 0; d < 7; d++) {
+                var row = $('<tr>').append($('<td>').text(DAYS[d]).css('padding-right', '4px'));
+                for (var c = 0; c < n; c++) {
+                    $('<td class="he-cell">').data({ d: d, c: c }).attr('title', title(d, c))
+                        .css({ border: '1px solid #ccc', width: n === 24 ? '14px' : '4px', height: '14px', background: bg(table[d][c]), cursor: 'pointer' })
+                        .on('mousedown', function (e) {
+                            painting = true;
+                            $(document).one('mouseup', function () { painting = false; });
+                            paint($(this)); e.preventDefault();
+                        })
+                        .on('mouseenter', function () { if (painting) paint($(this)); })
+                        .appendTo(row);
+                }
+                grid.append(row);
+            }
+            $(container).empty().append(grid);
+            (o.copy || []).forEach(function (k) {
+                $(k.button).off('click').on('click', function () {
+                    var from = typeof k.from === 'number' ? k.from : Number($(k.from).val());
+                    k.to.forEach(function (t) { if (t !== from) table[t] = table[from].slice(); });
+                    save(); redraw();
+                });
+            });
+            if (o.clear) $(o.clear).off('click').on('click', function () { $(o.input).val(''); redraw(); });
         },
         /** labelStyle: italic while the node has a name of its own. */
         labelStyle: function () {

@@ -84,3 +84,24 @@ test('a second copy leaves the first in place', () => {
   vm.runInNewContext(source, window);
   assert.equal(window.HomeEnergyEditor, he);
 });
+
+test('readWeek() and weekJson(): the saved week table of the schedule and ev-charging grids', () => {
+  const { he } = page();
+  const plain = (v) => JSON.parse(JSON.stringify(v)); // arrays of the vm's realm
+  const hours = Array.from({ length: 7 }, () => Array(24).fill(null));
+  hours[0][8] = 'charge';
+  hours[6][23] = '';
+  const t = plain(he.readWeek(JSON.stringify(hours), 24));
+  assert.equal(t[0][8], 'charge');
+  assert.equal(t[6][23], null, "'' reads as the default");
+  const quarters = plain(he.readWeek(JSON.stringify(hours), 96));
+  assert.deepEqual(quarters[0].slice(31, 37), [null, 'charge', 'charge', 'charge', 'charge', null], 'an hour fills its quarters');
+  quarters[0][33] = 'hold';
+  assert.deepEqual(plain(he.readWeek(JSON.stringify(quarters), 24))[0].slice(7, 10), [null, 'charge', null], "back to hours: each hour's first quarter");
+  for (const bad of ['', 'not json', '{}', '[1,2]', 'null']) {
+    const w = plain(he.readWeek(bad, 24));
+    assert.deepEqual([w.length, w[3].length, w.flat().every((v) => v === null)], [7, 24, true], bad);
+  }
+  assert.equal(he.weekJson(he.readWeek('', 24)), '', 'an all-default week saves no table');
+  assert.deepEqual(JSON.parse(he.weekJson(he.readWeek(JSON.stringify(hours), 24)))[0][8], 'charge');
+});
