@@ -227,6 +227,15 @@ export function withBasePort(opts: VirtualHomeOptions, profiles: number): Virtua
   return o;
 }
 
+/** A simulated RS485 device's endpoints: its RTU-over-TCP gateway and, when asked, its serial pty. */
+type Rs485Endpoints = NonNullable<VirtualHomeEndpoints['sofar']>;
+async function rs485Endpoints(sim: SofarSim | EnectorSim, host: string, o: { gatewayPort?: number; pty?: boolean | { dir?: string } }): Promise<Rs485Endpoints> {
+  const g = await sim.startGateway({ host, port: o.gatewayPort ?? 0 });
+  const ep: Rs485Endpoints = { gateway: { host, port: g.port }, unit: sim.unit };
+  if (o.pty) ep.serial = { path: (await sim.startPty({ dir: typeof o.pty === 'object' ? o.pty.dir : undefined })).path };
+  return ep;
+}
+
 export class VirtualHome {
   clock: Clock = systemClock;
   household?: Household;
@@ -343,21 +352,11 @@ export class VirtualHome {
       if (opts.enector) {
         this.enector = new EnectorSim({ clock: this.clock, household: this.household, car: opts.enector.car });
         if (opts.enector.plugged !== false && !opts.enector.car?.schedule) this.enector.car.plugIn();
-        const g = await this.enector.startGateway({ host, port: opts.enector.gatewayPort ?? 0 });
-        ep.enector = { gateway: { host, port: g.port }, unit: this.enector.unit };
-        if (opts.enector.pty) {
-          const r = await this.enector.startPty({ dir: typeof opts.enector.pty === 'object' ? opts.enector.pty.dir : undefined });
-          ep.enector.serial = { path: r.path };
-        }
+        ep.enector = await rs485Endpoints(this.enector, host, opts.enector);
       }
       if (opts.sofar) {
         this.sofar = new SofarSim({ clock: this.clock, household: this.household, unit: opts.sofar.unit ?? 1 });
-        const g = await this.sofar.startGateway({ host, port: opts.sofar.gatewayPort ?? 0 });
-        ep.sofar = { gateway: { host, port: g.port }, unit: this.sofar.unit };
-        if (opts.sofar.pty) {
-          const r = await this.sofar.startPty({ dir: typeof opts.sofar.pty === 'object' ? opts.sofar.pty.dir : undefined });
-          ep.sofar.serial = { path: r.path };
-        }
+        ep.sofar = await rs485Endpoints(this.sofar, host, opts.sofar);
       }
       if (opts.ksem) {
         const meter = new KsemSimMeter({ household: this.household, clock: this.clock, layout: opts.ksem.layout });
