@@ -1,19 +1,10 @@
 'use strict';
-// zero-export edit dialog in the real Node-RED editor (headless Chromium, as test/editor/editor.test.js):
+// zero-export edit dialog in the real Node-RED editor (headless Chromium, test/editor/red-editor.js):
 // the unit list sets the outputs on save, and wires keep their unit when units are added, removed or
 // reordered (the status output stays last); the list is validated. Run after `npm run build`.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const { freePort, sleep } = require('../helpers');
-
-const root = path.resolve(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-const skip = !fs.existsSync(CHROMIUM) && !isCI ? `${CHROMIUM} not found (install Debian "chromium", or set CHROMIUM_PATH)` : false;
+const { openEditor, skipWithoutChromium: skip } = require('./red-editor');
 
 const unit = (label) => ({ label, serial: '', topic: '', maxChargeW: 2200, maxDischargeW: 1700, capacityWh: 5200 });
 const FLOW = [
@@ -25,68 +16,18 @@ const FLOW = [
 ];
 
 describe('zero-export edit dialog (headless Chromium)', { skip }, () => {
-  let userDir;
-  let red;
-  let redLog = '';
-  let browser;
+  let ed;
   let page;
-  const errors = [];
+  let errors;
 
   before(async () => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-ze-editor-'));
-    const port = await freePort();
-    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(FLOW));
-    const settingsFile = path.join(userDir, 'settings.js');
-    const settings = {
-      uiHost: '127.0.0.1',
-      uiPort: port,
-      userDir,
-      flowFile: 'flows.json',
-      nodesDir: [root],
-      credentialSecret: 'editor-test',
-      logging: { console: { level: 'warn', metrics: false, audit: false } },
-      telemetry: { enabled: false, updateNotification: false },
-      diagnostics: { enabled: false, ui: false },
-      externalModules: { autoInstall: false, palette: { allowInstall: false } },
-      editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
-    };
-    fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings)};\n`);
-    red = spawn(process.execPath, [path.join(root, 'node_modules', 'node-red', 'red.js'), '-u', userDir, '-p', String(port), '--settings', settingsFile], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    red.stdout.on('data', (d) => (redLog += d));
-    red.stderr.on('data', (d) => (redLog += d));
-    const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })).ok) break;
-      } catch {
-        /* not yet */
-      }
-      assert.ok(Date.now() < deadline && red.exitCode === null, `Node-RED did not start:\n${redLog}`);
-      await sleep(250);
-    }
-    const { chromium } = require('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run'] });
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    page.on('console', (m) => m.type() === 'error' && !/favicon/.test(m.text()) && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(base + '/', { waitUntil: 'load', timeout: 60_000 });
-    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && RED.nodes.node('ze1') && RED.workspaces.active() === 'tab1', null, { timeout: 60_000 });
-    await sleep(300);
+    ed = await openEditor(FLOW, ['ze1']);
+    ({ page, errors } = ed);
+    await page.waitForFunction(() => RED.workspaces.active() === 'tab1', null, { timeout: 60_000 });
   });
 
   after(async () => {
-    if (browser) await browser.close().catch(() => {});
-    if (red && red.exitCode === null) {
-      const exited = new Promise((r) => red.once('exit', r));
-      red.kill('SIGINT');
-      await Promise.race([exited, sleep(10_000)]);
-      if (red.exitCode === null) red.kill('SIGKILL');
-    }
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    if (ed) await ed.close();
   });
 
   /** The node's units, outputs and which debug node each port feeds. */
