@@ -31,6 +31,7 @@ import type { ChargerReading, ChargerSetpointCommand, ChargerState, PhaseValues 
 import type { ModbusLink } from '../../transport/modbus/types';
 import type { WordOrder } from '../../transport/modbus/data-types';
 import { systemClock, type Clock, type Timer } from '../../util/clock';
+import { SerialQueue } from '../../util/serial-queue';
 import { SingleFlight } from '../../util/single-flight';
 import {
   ENECTOR_BLOCKS,
@@ -134,7 +135,7 @@ export class EnectorCharger extends EventEmitter implements ChargerControl {
   private deferred?: Timer;
   private heartbeatTimer?: Timer;
   private pollTimer?: Timer;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly steps = new SerialQueue();
   private readonly reads = new SingleFlight<ChargerReading>();
   private inErrorEpisode = false;
   private switching = false;
@@ -394,9 +395,7 @@ export class EnectorCharger extends EventEmitter implements ChargerControl {
 
   /** Runs `fn` after every earlier command step (one sequence on the wire at a time). */
   private serial_<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(fn, fn);
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.steps.run(fn);
   }
 
   private async write(address: number, values: number[], what: string): Promise<void> {

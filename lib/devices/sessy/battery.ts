@@ -26,6 +26,7 @@ import type { DeviceDescriptor } from '../../api/device';
 import type { BatteryLimits, BatteryReading } from '../../api/types';
 import { Backoff, LINK_BACKOFF_CAP_MS } from '../../util/backoff';
 import { type Clock, type Timer, systemClock } from '../../util/clock';
+import { SerialQueue } from '../../util/serial-queue';
 import { SingleFlight } from '../../util/single-flight';
 import { SessyClient, type SessyApi, type SessyClientOptions } from './client';
 import { SESSY_DEFAULTS, SESSY_DESCRIPTOR, STARTUP_STATE, STRATEGY_LABELS, parseStrategy, type SessyStrategy } from './descriptor';
@@ -127,9 +128,9 @@ export class SessyBattery extends EventEmitter implements BatteryControl {
   private waitingSetpoint?: { watts: number; resolve: (r: SetpointResult) => void; reject: (e: Error) => void };
   /** The last poll failed: the next one is a cheap probe (one power/status request, no retries). */
   private down = false;
-  private ops: Promise<unknown> = Promise.resolve();
+  /** Command sequences, one at a time (op). */
+  private readonly ops = new SerialQueue();
   private lastSlowAt = -Infinity;
-  private busy = 0;
 
   /** Latest values read. */
   status: SessyPowerStatus | null = null;
@@ -371,7 +372,7 @@ export class SessyBattery extends EventEmitter implements BatteryControl {
     }
     const wasOverridden = this.overrideReported;
     this.overrideReported = false;
-    if (this.busy > 0) return;
+    if (this.ops.pending > 0) return;
     const target = this.target(this.requested).value;
     // Send again only for a reason seen in this fresh reading: the override ended, empty/full or the
     // limits changed what may be sent, or a failed post did not land. Other failures wait for the
@@ -400,10 +401,7 @@ export class SessyBattery extends EventEmitter implements BatteryControl {
 
   /** Serialises command sequences (strategy switch + setpoint, settings read-modify-write, release). */
   private op<T>(fn: () => Promise<T>): Promise<T> {
-    this.busy++;
-    const p = this.ops.then(fn, fn).finally(() => this.busy--);
-    this.ops = p.catch(() => undefined);
-    return p;
+    return this.ops.run(fn);
   }
 
   private sleep(ms: number): Promise<void> {

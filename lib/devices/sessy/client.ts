@@ -11,6 +11,7 @@
  *   HttpError with code 'envelope' or 'json' naming the endpoint and field.
  */
 import { HttpError, baseUrl, httpJson } from '../../transport/http';
+import { SerialQueue } from '../../util/serial-queue';
 import { encodeJson } from '../../api/device';
 import { SESSY_DEFAULTS, SESSY_PATHS, SESSY_POINTS, type SessyStrategy } from './descriptor';
 import {
@@ -65,7 +66,8 @@ export class SessyClient implements SessyApi {
   private readonly timeoutMs: number;
   private readonly readRetries: number;
   private readonly readRetryDelayMs: number;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Requests one after the other; a failure fails only its own promise. */
+  private readonly queue = new SerialQueue();
   /** Requests sent, for diagnostics and tests. */
   requests = 0;
 
@@ -85,15 +87,8 @@ export class SessyClient implements SessyApi {
     this.readRetryDelayMs = o.readRetryDelayMs ?? SESSY_DEFAULTS.readRetryDelayMs;
   }
 
-  /** Runs requests one after the other; a failure fails only its own promise. */
-  private queued<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(fn, fn);
-    this.chain = p.catch(() => undefined);
-    return p;
-  }
-
   private request(path: string, method: 'GET' | 'POST', body?: unknown, retries = this.readRetries): Promise<unknown> {
-    return this.queued(async () => {
+    return this.queue.run(async () => {
       this.requests++;
       const reply = await httpJson(this.url + path, {
         method,
