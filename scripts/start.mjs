@@ -20,8 +20,8 @@ export const DASHBOARD_PATH = '/dashboard';
 
 /** The ports without --base-port: the ones the example flows name (so a palette user sees the same). */
 export const CLASSIC_PORTS = { editor: 1880, p1: [2323, 2324], ksem: 1502, ksemTls: 1802, ksemPush: 1503, sofar: 1505, enector: 1506, sessy: 8091 };
-/** Simulated Sessy batteries the examples use: 02 drives the first, 05 (zero export) the second, 08 (peak shaving) the third. */
-export const EXAMPLE_SESSY_UNITS = 3;
+/** Simulated Sessy batteries the examples use: 02 drives the first, 05 (zero export) the second, 08 (peak shaving) the third, 22 (zero export from an HA sensor) the fourth. */
+export const EXAMPLE_SESSY_UNITS = 4;
 const CREDENTIAL_SECRET = 'home-energy-virtual-home';
 
 export const USAGE = `usage: npm start -- [options]      (or: node scripts/start.mjs [options])
@@ -32,7 +32,7 @@ household), Node-RED with this package and the example flows, and a dashboard.
   --base-port B          editor on B and every simulator at its offset from B (below), so a second
                          demo runs beside the first: npm start -- --base-port 12000
   --port N               editor port only (default 1880, $PORT, or the base port)
-  --sessy-batteries N    simulated Sessy batteries, ${EXAMPLE_SESSY_UNITS}–32 (default ${EXAMPLE_SESSY_UNITS}: one each for examples 02, 05 and 08)
+  --sessy-batteries N    simulated Sessy batteries, ${EXAMPLE_SESSY_UNITS}–32 (default ${EXAMPLE_SESSY_UNITS}: one each for examples 02, 05, 08 and 22)
   --reset                rewrite the flows from examples/ (your own edits in the user dir are replaced)
   --no-dashboard         do not install FlowFuse Dashboard 2.0 and leave out its example tab
   -h, --help             this text
@@ -272,15 +272,16 @@ async function main() {
     enector: { gatewayPort: p.enector, car: { socAtPlugIn: 35, capacityWh: 60_000 } },
     ksem: { port: p.ksem, tlsPort: p.ksemTls, push: { host: '127.0.0.1', port: p.ksemPush } },
     // Example 02's unit starts idle: only zero export (example 05, on the second unit) steers the grid
-    // until someone presses a button on tab 02. Further units run the device's own net-zero strategy.
-    sessyBatteries: p.sessy.map((_, k) => (k === 0 ? { strategy: 'POWER_STRATEGY_IDLE' } : {})),
+    // until someone presses a button on tab 02. Example 22's unit (the fourth) starts idle too: without
+    // a Home Assistant its zero export never runs. Further units run the device's own net-zero strategy.
+    sessyBatteries: p.sessy.map((_, k) => (k === 0 || k === 3 ? { strategy: 'POWER_STRATEGY_IDLE' } : {})),
     sessyBatteryPort: p.sessy[0],
     mdns: true,
   });
   console.log('start: virtual home running (one household: the meters see every battery):');
   for (const [profile, a] of Object.entries(endpoints.p1TcpByProfile)) console.log(`  P1 meter (${profile}) on tcp://${a.host}:${a.port}`);
   if (endpoints.ksem) console.log(`  KOSTAL KSEM on tcp://127.0.0.1:${endpoints.ksem.port}, TLS on ${endpoints.ksem.tlsPort}, pushing to 127.0.0.1:${p.ksemPush}`);
-  const users = ['example 02 (idle until a button there is pressed)', 'example 05 (zero export)', 'example 08 (peak shaving)'];
+  const users = ['example 02 (idle until a button there is pressed)', 'example 05 (zero export)', 'example 08 (peak shaving)', 'example 22 (zero export from a Home Assistant sensor; idle without HA)'];
   for (const [k, b] of (endpoints.sessyBatteries ?? []).entries()) console.log(`  Sessy battery ${b.serial} on ${b.url} (user ${b.serial}, password ${b.password})${users[k] ? ` — ${users[k]}` : ''}`);
   if (endpoints.mdns && !endpoints.mdns.error) console.log(`  mDNS: the Sessy batteries answer local _http._tcp queries (UDP ${endpoints.mdns.port})`);
   if (endpoints.enector) console.log(`  KOSTAL ENECTOR wallbox (unit ${endpoints.enector.unit}, a car plugged in), Modbus RTU over TCP on ${endpoints.enector.gateway.host}:${endpoints.enector.gateway.port}`);

@@ -95,6 +95,14 @@ export function parseCommand(device: HaDevice, entity: EntitySpec, raw: Buffer |
       const v = number(text, entity);
       return typeof v === 'string' ? { error: v } : out('target', v);
     }
+    case 'desired-peak': {
+      const v = number(text, entity);
+      return typeof v === 'string' ? { error: v } : out('desired-peak', v);
+    }
+    case 'phase-usage': {
+      if (!entity.options?.includes(text)) return { error: `${entity.name}: ${shown(text)} is not one of ${entity.options?.join(', ')}` };
+      return out('phases', text);
+    }
     default:
       return { error: `${entity.name}: not a command entity` };
   }

@@ -6,7 +6,8 @@
  * measurement, voltage V, current A, frequency Hz, enum sensors with options and no unit.
  */
 import { SESSY_STRATEGIES } from '../devices/sessy/descriptor';
-import { EV_MODES } from '../control/ev-charging/config';
+import { EV_MODES, evConfigSchema } from '../control/ev-charging/config';
+import { peakConfigSchema } from '../control/peak-shaving/config';
 import { chargerReadingSchema, chargerStates } from '../api/charger-schemas';
 import { batteryReadingSchema, meterReadingSchema } from '../api/schemas';
 import { validator } from '../api/validate';
@@ -22,7 +23,9 @@ export type CommandKind =
   | 'ev-mode'
   | 'charger-current'
   | 'enable'
-  | 'target';
+  | 'target'
+  | 'desired-peak'
+  | 'phase-usage';
 
 export interface EntitySpec {
   /** Component id in `cmps`, key in the state JSON: [a-z0-9_] only. */
@@ -93,6 +96,12 @@ export const SOFAR_MODES = ['standby', 'auto'];
 export const BATTERY_SETPOINT_MAX_W = 10000;
 export const EV_CURRENT_MAX_A = 32;
 export const GRID_TARGET_MAX_W = 10000;
+/** The desired-peak number takes the range of the peak-shaving node's own *Desired peak* field. */
+const DESIRED = peakConfigSchema.properties.desiredPeak;
+export const DESIRED_PEAK_MIN_W = DESIRED.minimum as number;
+export const DESIRED_PEAK_MAX_W = DESIRED.maximum as number;
+/** The phase-usage select offers the ev-charging node's own *Phases* choices. */
+export const PHASE_USAGES = evConfigSchema.properties.phaseUsage.enum as readonly string[];
 
 function meter(p: Obj): EntitySpec[] {
   const out: EntitySpec[] = [power('power', 'Grid power', p.power)];
@@ -216,6 +225,10 @@ function evCharging(p: Obj): EntitySpec[] {
     out.push(counter('starts', 'Starts', c.totalStarts), counter('phase_switches', 'Phase switches', c.totalPhaseSwitches));
   }
   out.push({ key: 'mode', platform: 'select', name: 'Charge mode', value: typeof p.mode === 'string' && (EV_MODES as readonly string[]).includes(p.mode) ? p.mode : null, options: [...EV_MODES], command: 'ev-mode', icon: 'mdi:car-electric' });
+  out.push({
+    key: 'phase_usage', platform: 'select', name: 'Phase usage', value: typeof p.phaseUsage === 'string' && PHASE_USAGES.includes(p.phaseUsage) ? p.phaseUsage : null,
+    options: [...PHASE_USAGES], command: 'phase-usage', icon: 'mdi:sine-wave', entity_category: 'config',
+  });
   out.push({ key: 'enable', platform: 'switch', name: 'Control', value: p.phase !== 'disabled', command: 'enable' });
   return out;
 }
@@ -232,8 +245,11 @@ function peakShaving(p: Obj): EntitySpec[] {
     { key: 'quarters_above', platform: 'sensor', name: 'Quarters above limit', value: round(p.quartersAboveLimit, 0), state_class: 'measurement' },
   ];
   if (Array.isArray(p.reasons)) out.push(text('reason', 'Reason', p.reasons[0] ?? null));
-  // The peak-shaving node takes no desired peak at run time (only enable): a sensor, not a number.
-  out.push(power('desired_peak', 'Desired peak', p.desiredPeakW, { entity_category: 'diagnostic' }));
+  // The desired peak in force, settable from HA (the node takes `topic: "desired-peak"`, W).
+  out.push({
+    key: 'desired_peak', platform: 'number', name: 'Desired peak', value: round(p.desiredPeakW, 0), device_class: 'power', unit: 'W',
+    min: DESIRED_PEAK_MIN_W, max: DESIRED_PEAK_MAX_W, step: 10, command: 'desired-peak', icon: 'mdi:transmission-tower-import',
+  });
   if (typeof p.enabled === 'boolean') out.push({ key: 'enable', platform: 'switch', name: 'Control', value: p.enabled, command: 'enable' });
   return out;
 }
@@ -277,7 +293,13 @@ export function safeKey(s: string): string {
 export function entitiesOf(payload: unknown): EntitySpec[] | null {
   if (!isObj(payload) || typeof payload.kind !== 'string') return null;
   const f = KINDS[payload.kind];
-  return f ? f(payload) : null;
+  return f ? f(payload).map(inRange) : null;
+}
+
+/** HA logs a number's state outside min–max as invalid and keeps the old one: send unknown instead. */
+function inRange(e: EntitySpec): EntitySpec {
+  if (e.platform !== 'number' || typeof e.value !== 'number') return e;
+  return (e.min !== undefined && e.value < e.min) || (e.max !== undefined && e.value > e.max) ? { ...e, value: null } : e;
 }
 
 const checks: Record<string, (v: unknown) => string | null> = {

@@ -97,7 +97,7 @@ test('every example that drives a battery has its own simulated device', async (
   const p = demoPorts(parseArgs(['--base-port', '12000']));
   const { flows } = demoFlows(all, p);
   const endpoints = batteryEndpoints(flows);
-  assert.ok(endpoints.length >= 5, 'Sessy (02), Sofar (04), Sessy (05), ENECTOR (07), Sessy (08)');
+  assert.ok(endpoints.length >= 6, 'Sessy (02), Sofar (04), Sessy (05), ENECTOR (07), Sessy (08), Sessy (22)');
   const seen = new Map();
   for (const e of endpoints) {
     assert.ok(!seen.has(e.endpoint), `${e.tab} and ${seen.get(e.endpoint)} both drive ${e.endpoint}`);
@@ -151,7 +151,7 @@ test('one base port: the editor on it, every simulator at its offset, two demos 
   const a = demoPorts(parseArgs(['--base-port', '12000']));
   assert.deepEqual(
     portRoles(a).map(([port]) => port),
-    [12000, 12001, 12002, 12003, 12004, 12005, 12006, 12008, 12010, 12011, 12012],
+    [12000, 12001, 12002, 12003, 12004, 12005, 12006, 12008, 12010, 12011, 12012, 12013],
   );
   const b = demoPorts(parseArgs(['--base-port', '12100', '--sessy-batteries', '32']));
   const pa = portRoles(a).map(([x]) => x);
@@ -161,7 +161,7 @@ test('one base port: the editor on it, every simulator at its offset, two demos 
   assert.equal(Math.max(...pb), 12100 + 41);
   // Without --base-port: the ports the examples name; --port moves only the editor.
   const c = demoPorts(parseArgs([]));
-  assert.deepEqual(portRoles(c).map(([x]) => x), [1880, 2323, 2324, 1502, 1802, 1503, 1505, 1506, 8091, 8092, 8093]);
+  assert.deepEqual(portRoles(c).map(([x]) => x), [1880, 2323, 2324, 1502, 1802, 1503, 1505, 1506, 8091, 8092, 8093, 8094]);
   assert.equal(demoPorts(parseArgs(['--port', '1890'])).editor, 1890);
   assert.equal(demoPorts(parseArgs([], { PORT: '1999' })).editor, 1999);
   // The deployed flows name only the plan's ports, none of the classic ones.
@@ -176,7 +176,7 @@ test('one base port: the editor on it, every simulator at its offset, two demos 
   const classic = [CLASSIC_PORTS.editor, ...CLASSIC_PORTS.p1, CLASSIC_PORTS.ksem, CLASSIC_PORTS.ksemTls, CLASSIC_PORTS.ksemPush, CLASSIC_PORTS.sofar, CLASSIC_PORTS.enector, CLASSIC_PORTS.sessy, CLASSIC_PORTS.sessy + 1, CLASSIC_PORTS.sessy + 2];
   assert.deepEqual(named.filter((x) => classic.includes(x)), []);
   assert.ok(named.length >= 8 && named.every((x) => pa.includes(x)), `ports ${named}`);
-  assert.deepEqual(Object.values(creds).map((c) => c.user).sort(), ['DSIM0001', 'DSIM0002', 'DSIM0003']);
+  assert.deepEqual(Object.values(creds).map((c) => c.user).sort(), ['DSIM0001', 'DSIM0002', 'DSIM0003', 'DSIM0004']);
   for (const s of ['--base-port', 'B+1', 'B+8', 'B+10']) assert.ok(USAGE.includes(s), `usage names ${s}`);
 });
 
@@ -184,7 +184,7 @@ test('bad options are usage errors; the port-in-use message suggests --base-port
   const { parseArgs, portInUseMessage, UsageError } = await start();
   assert.throws(() => parseArgs(['--base-port', '0x10']), UsageError);
   assert.throws(() => parseArgs(['--base-port', '65530']), UsageError);
-  assert.throws(() => parseArgs(['--sessy-batteries', '1']), /3–32/);
+  assert.throws(() => parseArgs(['--sessy-batteries', '1']), /4–32/);
   assert.throws(() => parseArgs(['--bogus']), /unknown option --bogus/);
   const m = portInUseMessage(2323, 'P1 meter NL', parseArgs([]));
   assert.match(m, /port 2323 \(P1 meter NL\).*in use/);

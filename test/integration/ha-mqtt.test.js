@@ -11,7 +11,7 @@ const { spawn } = require('node:child_process');
 const mqtt = require('mqtt');
 const helper = require('node-red-node-test-helper');
 const { startMosquitto, skipWithoutMosquitto } = require('./ha-mosquitto');
-const { checkDevice } = require('../unit/ha-rules');
+const { checkDevice, checkState } = require('../unit/ha-rules');
 const { ALL } = require('../unit/ha-fixtures');
 const { waitFor, nextMessage, collect } = require('../helpers');
 
@@ -49,6 +49,8 @@ const EXPECT = {
   mode: (m) => m.payload.kind === 'mode' && m.payload.mode === 'time',
   enable: (m) => m.topic === 'enable' && m.payload === false,
   target: (m) => m.topic === 'target' && m.payload === 0,
+  desired_peak: (m) => m.topic === 'desired-peak' && m.payload === 50000,
+  phase_usage: (m) => m.topic === 'phases' && m.payload === 'automatic',
 };
 
 describe('ha-entities against a real MQTT broker', { skip: skipWithoutMosquitto }, () => {
@@ -88,11 +90,22 @@ describe('ha-entities against a real MQTT broker', { skip: skipWithoutMosquitto 
       assert.deepEqual(checkDevice(t, cfg), [], t);
       const id = cfg.dev.ids[0];
       await waitFor(() => ha.last(`home-energy/${id}/state`), 5000, `state of ${id}`);
+      assert.deepEqual(checkState(cfg, JSON.parse(ha.last(`home-energy/${id}/state`).text)), [], `${id}: HA takes every state value`);
       assert.equal(ha.last(`home-energy/${id}/availability`)?.text, 'online');
     }
     const battery = JSON.parse(ha.last('home-energy/he_sessy_AB12-CD34/state').text);
     assert.equal(battery.soc, 63.5);
     assert.equal(battery.power, -800);
+    // The two controller settings HA can change: desired peak (W) and phase usage.
+    const cfgWith = (key) => configTopics().map((t) => JSON.parse(ha.last(t).text)).find((c) => c.cmps[key]);
+    const peakCfg = cfgWith('desired_peak');
+    assert.equal(peakCfg.dev.ids[0], 'he_peak_shaving_peak', 'on the peak-shaving device');
+    assert.deepEqual([peakCfg.cmps.desired_peak.p, peakCfg.cmps.desired_peak.min, peakCfg.cmps.desired_peak.max, peakCfg.cmps.desired_peak.unit_of_measurement], ['number', 0, 100000, 'W']);
+    assert.equal(JSON.parse(ha.last('home-energy/he_peak_shaving_peak/state').text).desired_peak, 2500);
+    const evCfg = cfgWith('phase_usage');
+    assert.equal(evCfg.dev.ids[0], 'he_ev_charging_ev', 'on the ev-charging device');
+    assert.deepEqual([evCfg.cmps.phase_usage.p, evCfg.cmps.phase_usage.options], ['select', ['standard', 'single', 'automatic']]);
+    assert.equal(JSON.parse(ha.last('home-energy/he_ev_charging_ev/state').text).phase_usage, 'automatic');
     // Retained: a client that subscribes now gets them.
     const late = await observer(broker.url, ['homeassistant/device/+/config', 'home-energy/status']);
     await waitFor(() => late.msgs.length === n + 1, 5000, 'retained configs for a late subscriber');
@@ -111,10 +124,12 @@ describe('ha-entities against a real MQTT broker', { skip: skipWithoutMosquitto 
     const got = collect(out);
     const commands = [];
     for (const t of configTopics()) for (const [key, c] of Object.entries(JSON.parse(ha.last(t).text).cmps)) if (c.command_topic) commands.push({ key, c });
-    assert.ok(commands.length >= 11, `command entities: ${commands.length}`);
+    assert.ok(commands.length >= 13, `command entities: ${commands.length}`);
+    for (const key of ['desired_peak', 'phase_usage']) assert.ok(commands.some((c) => c.key === key), `${key} is a command entity`);
     for (const { key, c } of commands) {
       // An invalid value first: it must not come out (the valid one after it is the next message).
       await ha.c.publishAsync(c.command_topic, c.p === 'button' ? 'NOPE' : 'not-a-value');
+      if (c.p === 'number') await ha.c.publishAsync(c.command_topic, String(c.max + 1));
       await ha.c.publishAsync(c.command_topic, validValue(c));
       const m = await nextMessage(out, 5000, `command ${c.command_topic}`);
       assert.ok(EXPECT[key], `an expectation for ${key}`);

@@ -122,19 +122,19 @@ test('npm start: Node-RED with the example flows reads the virtual home; Ctrl-C 
     assert.equal(sofar.length, 1);
     // The Sessy (02) and zero-export (05) examples: each its own simulated Sessy, with its credentials.
     const dongles = flows.filter((n) => n.type === 'sessy-dongle');
-    assert.deepEqual(dongles.map((n) => n.host), [`127.0.0.1:${base + 10}`, `127.0.0.1:${base + 11}`, `127.0.0.1:${base + 12}`]);
+    assert.deepEqual(dongles.map((n) => n.host), [`127.0.0.1:${base + 10}`, `127.0.0.1:${base + 11}`, `127.0.0.1:${base + 12}`, `127.0.0.1:${base + 13}`]);
     // No two examples' battery or inverter nodes on the same simulated device.
     const endpoints = batteryEndpoints(flows);
-    assert.equal(endpoints.length, 5, 'Sessy 02, Sofar 04, Sessy 05, ENECTOR 07, Sessy 08');
+    assert.equal(endpoints.length, 6, 'Sessy 02, Sofar 04, Sessy 05, ENECTOR 07, Sessy 08, Sessy 22');
     assert.equal(new Set(endpoints.map((e) => e.endpoint)).size, endpoints.length, JSON.stringify(endpoints));
     assert.ok(flows.every((n) => n.credentials === undefined && n.password === undefined), 'no credentials in flows.json');
     assert.ok(!fs.readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8').includes('SIMPASS'), 'flows_cred.json is encrypted');
     const sessy = flows.filter((n) => n.type === 'sessy-battery');
-    assert.equal(sessy.length, 3);
+    assert.equal(sessy.length, 4);
     // The zero-export example: p1-meter → zero-export → sessy-battery, the battery wired back.
-    // Example 05's zero export (example 08's is driven by peak shaving).
+    // Example 05's zero export (example 08's is driven by peak shaving, example 22's by an HA sensor).
     const ze = flows.filter((n) => n.type === 'zero-export' && n.z === 'he05tab000000001');
-    assert.equal(flows.filter((n) => n.type === 'zero-export').length, 2);
+    assert.equal(flows.filter((n) => n.type === 'zero-export').length, 3);
     assert.ok(sessy.some((n) => n.wires[0].includes(ze[0].id)) && ze[0].wires[0].some((id) => sessy.some((n) => n.id === id)), 'zero-export and its battery wired both ways');
     const watched = [...meters, ...ksem, ...sofar, ...sessy, ...ze];
 

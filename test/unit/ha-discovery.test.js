@@ -10,7 +10,7 @@ const dist = path.join(__dirname, '../../dist/lib/ha');
 const { deviceOf, discoveryConfig, stateOf, HaDeviceBook, commandFilter } = require(path.join(dist, 'discovery'));
 const { parseCommand } = require(path.join(dist, 'commands'));
 
-const { checkComponent, checkDevice, ID } = require('./ha-rules');
+const { checkComponent, checkDevice, checkState, ID } = require('./ha-rules');
 
 const T = { prefix: 'homeassistant', baseTopic: 'home-energy' };
 const O = { name: 'node-red-contrib-home-energy', sw: '0.1.0' };
@@ -25,6 +25,7 @@ for (const [name, payload] of Object.entries(ALL)) {
     assert.equal(cfg.dev.ids[0], d.objectId);
     assert.match(d.objectId, ID);
     const state = stateOf(d);
+    assert.deepEqual(checkState(cfg, state), [], 'HA takes every state value');
     for (const [id, c] of Object.entries(cfg.cmps)) {
       if (!c.value_template) continue;
       assert.equal(c.state_topic, `home-energy/${d.objectId}/state`);
@@ -48,6 +49,16 @@ test('discovery: the rules table catches what HA rejects (the checker can fail)'
   assert.ok(checkComponent('x', { ...base, unique_id: 'a.b' }).length);
   assert.ok(checkComponent('x', { p: 'number', name: 'n', unique_id: 'n', command_topic: 'c', min: 5, max: 5, step: 1 }).some((b) => /min >= max/.test(b)));
   assert.ok(checkComponent('x', { ...base, device_class: 'monetary', unit_of_measurement: 'eur', state_class: 'total' }).some((b) => /ISO 4217/.test(b)));
+  assert.ok(checkComponent('x', { p: 'select', name: 's', unique_id: 's', command_topic: 'c', options: ['a', 'a'] }).some((b) => /unique/.test(b)));
+  assert.ok(checkComponent('x', { p: 'number', name: 'n', unique_id: 'n', command_topic: 'c', min: 0, max: 5, step: 1, state_class: 'measurement' }).some((b) => /no state_class/.test(b)));
+  assert.ok(checkComponent('x', { p: 'number', name: 'n', unique_id: 'n', command_topic: 'c', min: 0, max: 5, step: 1, device_class: 'power', unit_of_measurement: 'A' }).some((b) => /number unit A for power/.test(b)));
+  const num = { p: 'number', name: 'n', unique_id: 'n', command_topic: 'c', min: 0, max: 100, step: 1, state_topic: 's', value_template: '{{ value_json.n }}' };
+  const sel = { p: 'select', name: 's', unique_id: 's', command_topic: 'c', options: ['a', 'b'], state_topic: 's', value_template: '{{ value_json.s }}' };
+  const cfg = { cmps: { n: num, s: sel } };
+  assert.deepEqual(checkState(cfg, { n: 50, s: 'b' }), []);
+  assert.deepEqual(checkState(cfg, { n: null, s: null }), [], 'null renders "None": unknown');
+  assert.deepEqual(checkState(cfg, { n: 101, s: 'c' }), ['n: 101 outside 0–100', 's: "c" is not an option']);
+  assert.deepEqual(checkState(cfg, { n: '5' }), ['n: "5" is not a number', 's: state has no s']);
 });
 
 test('discovery: meter values in HA units (W, kWh, V, A, Hz, m³) and classes', () => {
@@ -148,6 +159,58 @@ test('commands: every command entity → the matching message, validated', () =>
   assert.deepEqual(command(zeroExport, 'enable', 'ON').message.payload, true);
   const tg = command(zeroExport, 'target', '-50').message;
   assert.deepEqual([tg.topic, tg.payload, tg.device], ['target', -50, 'he_zero_export']);
+  const dp = command(peak, 'desired_peak', '3500.0').message;
+  assert.deepEqual([dp.topic, dp.payload, dp.device, dp.entity], ['desired-peak', 3500, 'he_peak_shaving', 'desired_peak']);
+  assert.equal(command(peak, 'desired_peak', '0').message.payload, 0, 'the lower end of the node\'s range');
+  assert.equal(command(peak, 'desired_peak', '100000').message.payload, 100000, 'the upper end of the node\'s range');
+  for (const o of ['standard', 'single', 'automatic']) {
+    const ph = command(ev, 'phase_usage', o).message;
+    assert.deepEqual([ph.topic, ph.payload, ph.device, ph.entity], ['phases', o, 'he_ev_charging', 'phase_usage']);
+  }
+});
+
+test('peak shaving: desired peak is a number in W with the node\'s range; unknown (null) but present when the state has no desiredPeakW', () => {
+  const { peakConfigSchema } = require(path.join(__dirname, '../../dist/lib/control/peak-shaving/config'));
+  const range = peakConfigSchema.properties.desiredPeak;
+  const d = deviceOf({ topic: 'peak-shaving', payload: peak });
+  const c = discoveryConfig(d, T, O).payload.cmps.desired_peak;
+  assert.deepEqual(
+    { p: c.p, dc: c.device_class, unit: c.unit_of_measurement, min: c.min, max: c.max, cmd: c.command_topic, sc: c.state_class },
+    { p: 'number', dc: 'power', unit: 'W', min: range.minimum, max: range.maximum, cmd: 'home-energy/he_peak_shaving/desired_peak/set', sc: undefined },
+  );
+  assert.deepEqual([range.minimum, range.maximum], [0, 100000]);
+  assert.equal(c.value_template, '{{ value_json.desired_peak }}');
+  assert.equal(stateOf(d).desired_peak, 2500);
+  const { desiredPeakW, ...without } = peak;
+  assert.equal(desiredPeakW, 2500);
+  const d2 = deviceOf({ topic: 'peak-shaving', payload: without });
+  const c2 = discoveryConfig(d2, T, O).payload;
+  assert.deepEqual(checkDevice('homeassistant/device/he_peak_shaving/config', c2), []);
+  assert.equal(c2.cmps.desired_peak.p, 'number', 'the entity exists without the field');
+  assert.ok('desired_peak' in stateOf(d2));
+  assert.equal(stateOf(d2).desired_peak, null);
+  assert.equal(stateOf(deviceOf({ payload: { ...peak, desiredPeakW: 'x' } })).desired_peak, null);
+  // HA ignores a number's state outside min–max (and keeps the old one): such a value goes out as unknown.
+  assert.equal(stateOf(deviceOf({ payload: { ...peak, desiredPeakW: 150000 } })).desired_peak, null);
+  assert.equal(stateOf(deviceOf({ payload: { ...battery, setpoint: 12000 } })).setpoint, null);
+  assert.equal(stateOf(deviceOf({ payload: { ...battery, setpoint: -10000 } })).setpoint, -10000);
+});
+
+test('EV charging: phase usage is a select of the node\'s three choices; unknown (null) but present when the state has no phaseUsage', () => {
+  const { evConfigSchema } = require(path.join(__dirname, '../../dist/lib/control/ev-charging/config'));
+  const d = deviceOf({ topic: 'ev-charging', payload: ev });
+  const c = discoveryConfig(d, T, O).payload.cmps.phase_usage;
+  assert.deepEqual(c.options, ['standard', 'single', 'automatic']);
+  assert.deepEqual(c.options, [...evConfigSchema.properties.phaseUsage.enum]);
+  assert.deepEqual([c.p, c.command_topic, c.value_template], ['select', 'home-energy/he_ev_charging/phase_usage/set', '{{ value_json.phase_usage }}']);
+  assert.equal(stateOf(d).phase_usage, 'automatic');
+  const { phaseUsage, ...without } = ev;
+  assert.equal(phaseUsage, 'automatic');
+  const d2 = deviceOf({ topic: 'ev-charging', payload: without });
+  assert.equal(discoveryConfig(d2, T, O).payload.cmps.phase_usage.p, 'select', 'the entity exists without the field');
+  assert.ok('phase_usage' in stateOf(d2));
+  assert.equal(stateOf(d2).phase_usage, null);
+  assert.equal(stateOf(deviceOf({ payload: { ...ev, phaseUsage: 'turbo' } })).phase_usage, null, 'a value that is not an option is unknown');
 });
 
 test('commands: invalid values from HA → an error naming the entity, no message', () => {
@@ -164,6 +227,14 @@ test('commands: invalid values from HA → an error naming the entity, no messag
     [ev, 'mode', 'turbo', /must be one of/],
     [ev, 'enable', 'maybe', /expected ON or OFF/],
     [zeroExport, 'target', '', /not a number/],
+    [peak, 'desired_peak', 'abc', /Desired peak: "abc" is not a number/],
+    [peak, 'desired_peak', '-1', /below 0/],
+    [peak, 'desired_peak', '100001', /above 100000/],
+    [peak, 'desired_peak', '0x10', /not a number/],
+    [peak, 'desired_peak', '', /not a number/],
+    [ev, 'phase_usage', 'three', /Phase usage: "three" is not one of standard, single, automatic/],
+    [ev, 'phase_usage', 'Automatic', /not one of/],
+    [ev, 'phase_usage', '', /not one of/],
   ];
   for (const [p, key, raw, re] of bad) {
     const r = command(p, key, raw);
@@ -198,6 +269,9 @@ test('malformed payloads of a known kind never throw, and what goes out still pa
     const book = new HaDeviceBook(T, O, 0);
     const r = book.update({ payload, topic: pick(), device: pick() }, t0 + i);
     assert.ok(r, `case ${i}: a device`);
+    const cfgMsg = r.publish.find((p) => p.topic.endsWith('/config'));
+    const stateMsg = r.publish.find((p) => p.topic.endsWith('/state'));
+    assert.deepEqual(checkState(JSON.parse(cfgMsg.payload), JSON.parse(stateMsg.payload)), [], `case ${i}: HA takes every state value`);
     for (const p of r.publish) {
       if (p.topic.endsWith('/config')) assert.deepEqual(checkDevice(p.topic, JSON.parse(p.payload)), [], `case ${i}`);
       if (p.topic.endsWith('/state')) for (const v of Object.values(JSON.parse(p.payload))) assert.ok(v === null || ['number', 'string', 'boolean'].includes(typeof v), `case ${i}: state value ${v}`);

@@ -25,7 +25,7 @@ const zeroExport = {
   units: [{ id: 'Sessy 1', setpoint: 850, power: 840, soc: 60, state: 'ready', active: true }], counters: { commands: 12, failsafes: 0 }, reasons: ['grid 12 W'], dryRun: false,
 };
 const ev = {
-  kind: 'ev-charging-state', mode: 'solar-pure', activeMode: 'solar-pure', override: null, phase: 'charging', phases: 1, setpoint: { enabled: true, currentA: 10, phases: 1 },
+  kind: 'ev-charging-state', mode: 'solar-pure', activeMode: 'solar-pure', phaseUsage: 'automatic', override: null, phase: 'charging', phases: 1, setpoint: { enabled: true, currentA: 10, phases: 1 },
   surplusW: 2400, surplusFilteredW: 2300, limitA: 16, binding: 'surplus', holdUntil: null, waitUntil: null, gridLimitW: null,
   counters: { solarWh: 3000, gridWh: 200, solarSharePct: 93.75, starts: 1, phaseSwitches: 0, totalStarts: 3, totalPhaseSwitches: 1, commands: 9, failsafes: 0 }, reasons: ['surplus 2.3 kW → 10 A on 1 phase'],
 };

@@ -77,6 +77,8 @@ function checkComponent(id, c) {
     if (c.device_class && !(NUMBER_UNITS[c.device_class] ?? []).includes(c.unit_of_measurement)) bad.push(`number unit ${c.unit_of_measurement} for ${c.device_class}`);
   }
   if (c.p === 'select' && (!Array.isArray(c.options) || !c.options.length)) bad.push('select needs options');
+  if (c.p === 'select' && Array.isArray(c.options) && new Set(c.options).size !== c.options.length) bad.push('select options must be unique');
+  if (['number', 'select'].includes(c.p) && c.state_class) bad.push(`${c.p} takes no state_class`);
   return bad;
 }
 
@@ -99,4 +101,34 @@ function checkDevice(topic, cfg) {
   return bad;
 }
 
-module.exports = { UNITS, STATE_CLASSES, checkComponent, checkDevice, ID, DISCOVERY_TOPIC };
+/**
+ * The state JSON against the config, as HA reads it (HA core mqtt/number.py, mqtt/select.py,
+ * mqtt/sensor.py): a template over a null renders "None", which a number (its payload_reset) and a
+ * select take as unknown; a number outside min–max and a select value that is not one of its options
+ * are logged as invalid and ignored (the entity keeps its old state); a sensor with a numeric device
+ * class needs a number. Returns the problems.
+ */
+function checkState(cfg, state) {
+  const bad = [];
+  for (const [id, c] of Object.entries(cfg.cmps ?? {})) {
+    if (!c.value_template) continue;
+    const key = /value_json\.([a-z0-9_]+)/.exec(c.value_template)?.[1];
+    if (!key || !(key in state)) {
+      bad.push(`${id}: state has no ${key}`);
+      continue;
+    }
+    const v = state[key];
+    if (v === null) continue;
+    if (c.p === 'number') {
+      if (typeof v !== 'number' || !Number.isFinite(v)) bad.push(`${id}: ${JSON.stringify(v)} is not a number`);
+      else if (v < c.min || v > c.max) bad.push(`${id}: ${v} outside ${c.min}–${c.max}`);
+    }
+    if (c.p === 'select' && !c.options.includes(v)) bad.push(`${id}: ${JSON.stringify(v)} is not an option`);
+    if ((c.p === 'switch' || c.p === 'binary_sensor') && typeof v !== 'boolean') bad.push(`${id}: ${JSON.stringify(v)} is not a boolean`);
+    if (c.p === 'sensor' && c.device_class === 'enum' && !c.options.includes(v)) bad.push(`${id}: ${JSON.stringify(v)} is not an option`);
+    if (c.p === 'sensor' && c.device_class && c.device_class !== 'enum' && typeof v !== 'number') bad.push(`${id}: ${JSON.stringify(v)} is not a number (${c.device_class})`);
+  }
+  return bad;
+}
+
+module.exports = { UNITS, STATE_CLASSES, checkComponent, checkDevice, checkState, ID, DISCOVERY_TOPIC };
