@@ -123,9 +123,8 @@
             return true;
         },
         /**
-         * A saved week table (JSON: 7 rows, Monday first, of values or null = the default) as 7
-         * rows of n cells; a row of another length is resized (an hour's value fills its quarters,
-         * a quarter-hour table shrinks to each hour's first quarter). Unreadable text: all null.
+         * A saved week table (JSON: 7 rows, Monday first, of values or null = default) as 7 rows of n
+         * cells; other row lengths are resized (an hour fills its quarters, an hour takes its first quarter).
          */
         readWeek: function (json, n) {
             var t = null;
@@ -144,13 +143,10 @@
             return empty ? '' : JSON.stringify(table);
         },
         /**
-         * The week grid (weekday × time of day) of a hidden input holding the table as JSON
-         * (readWeek/weekJson): click or drag over cells to paint them with the brush, copy a day
-         * to others, clear. Call it again to redraw (another cell count, new colours). Options:
-         * input (selector of the hidden input), cells (per day: 24 or 96), brush() (the value
-         * to paint, null = the default), color(value) (CSS colour of a value), copy (list of
-         * { button, from: a day 0–6 or the selector of a day select, to: [days] }), clear
-         * (selector of the clear button).
+         * The week grid (weekday × time of day) of the hidden input o.input holding the table's JSON
+         * (readWeek/weekJson): click or drag to paint cells with o.brush() (null = default), copy a day,
+         * clear; call again to redraw. o.cells: per day (24 or 96); o.color(value): CSS colour; o.copy:
+         * [{ button, from: day 0–6 or the selector of a day select, to: [days] }]; o.clear: button.
          */
         weekGrid: function (container, o) {
             var self = this;
