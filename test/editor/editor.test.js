@@ -13,6 +13,7 @@ const os = require('node:os');
 const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
+const { writeSettings } = require('./red-editor');
 
 const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -89,27 +90,7 @@ describe('Node-RED editor (headless Chromium)', { skip }, () => {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-editor-'));
     port = await freePort();
     fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
-    const settingsFile = path.join(userDir, 'settings.js');
-    fs.writeFileSync(
-      settingsFile,
-      `module.exports = ${JSON.stringify(
-        {
-          uiHost: '127.0.0.1',
-          uiPort: port,
-          userDir,
-          flowFile: 'flows.json',
-          nodesDir: [root],
-          credentialSecret: 'editor-test',
-          logging: { console: { level: 'info', metrics: false, audit: false } },
-          telemetry: { enabled: false, updateNotification: false },
-          diagnostics: { enabled: false, ui: false },
-          externalModules: { autoInstall: false, palette: { allowInstall: false } },
-          editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
-        },
-        null,
-        2,
-      )};\n`,
-    );
+    const settingsFile = writeSettings(userDir, port, 'info');
     red = spawn(
       process.execPath,
       [path.join(root, 'node_modules', 'node-red', 'red.js'), '-u', userDir, '-p', String(port), '--settings', settingsFile],

@@ -15,14 +15,9 @@ const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !=
 /** A `skip` for describe(): no chromium on a developer machine (in CI a missing browser fails). */
 const skipWithoutChromium = !fs.existsSync(CHROMIUM) && !isCI ? `${CHROMIUM} not found (install Debian "chromium", or set CHROMIUM_PATH)` : false;
 
-/**
- * Starts Node-RED with `flow` and opens the editor once every node id in `ids` is loaded. Returns
- * { page, errors (browser console errors and page errors), close() }.
- */
-async function openEditor(flow, ids) {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-editor-'));
-  const port = await freePort();
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
+/** Writes the Node-RED settings of an editor test into userDir (editor on 127.0.0.1:port, our
+ * package from the repository root, no tours, palette installs or telemetry); returns its path. */
+function writeSettings(userDir, port, level = 'warn') {
   const settingsFile = path.join(userDir, 'settings.js');
   const settings = {
     uiHost: '127.0.0.1',
@@ -31,13 +26,25 @@ async function openEditor(flow, ids) {
     flowFile: 'flows.json',
     nodesDir: [root],
     credentialSecret: 'editor-test',
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
+    logging: { console: { level, metrics: false, audit: false } },
     telemetry: { enabled: false, updateNotification: false },
     diagnostics: { enabled: false, ui: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
   };
   fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings)};\n`);
+  return settingsFile;
+}
+
+/**
+ * Starts Node-RED with `flow` and opens the editor once every node id in `ids` is loaded. Returns
+ * { page, errors (browser console errors and page errors), close() }.
+ */
+async function openEditor(flow, ids) {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-editor-'));
+  const port = await freePort();
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
+  const settingsFile = writeSettings(userDir, port);
   let log = '';
   const red = spawn(process.execPath, [path.join(root, 'node_modules', 'node-red', 'red.js'), '-u', userDir, '-p', String(port), '--settings', settingsFile], {
     cwd: root,
@@ -84,4 +91,4 @@ async function openEditor(flow, ids) {
   }
 }
 
-module.exports = { openEditor, skipWithoutChromium };
+module.exports = { openEditor, writeSettings, skipWithoutChromium };
