@@ -116,6 +116,10 @@ module.exports = function (RED: NodeAPI) {
         pvNow = { w: r.w, at: r.at };
         return;
       }
+      if (r.what === 'peak') {
+        if (planner.setMonthPeak(r.peakW) && prices.length) replan();
+        return;
+      }
       if (r.what === 'battery') batteries[r.source] = { w: r.w, at: r.at };
       if (r.what === 'soc' || r.what === 'battery') {
         const first = soc === undefined;

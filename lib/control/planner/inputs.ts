@@ -42,6 +42,7 @@ export const plannerConfigSchema: ConfigSchema = {
     horizon: int(1, 48, { default: 48, unit: 'h' }),
     loadW: num(0, 100_000, { default: 400, unit: 'W' }),
     minImprovement: num(0, 100, { default: 0.01, unit: 'EUR' }),
+    capacityRate: num(0, 100, { default: 0, unit: 'EUR/kW/month', description: '0 = no capacity tariff' }),
     holdBandW: num(0, 100_000, { default: 0, unit: 'W' }),
     pvForecast: oneOf(['auto', 'message', 'clear-sky', 'none'], 'auto'),
     panelGroups: panelGroupsField,
@@ -71,6 +72,7 @@ export interface PlannerNodeConfig {
   horizon: number;
   loadW: number;
   minImprovement: number;
+  capacityRate: number;
   holdBandW: number;
   /** auto: forecast messages where they cover a slot, else clear sky (with panel groups), else 0. */
   pvForecast: 'auto' | 'message' | 'clear-sky' | 'none';
@@ -133,7 +135,7 @@ export function wearOf(c: Pick<PlannerNodeConfig, 'wear' | 'purchase' | 'cycles'
 export function plannerParams(c: PlannerNodeConfig): PlannerParams {
   if (c.minSoc >= c.maxSoc) throw new Error('config.minSoc: must be below maxSoc');
   const eta = c.efficiency / 100;
-  return { capacityWh: c.capacityWh, chargeW: c.chargeW, dischargeW: c.dischargeW, etaCharge: eta, etaDischarge: eta, minSocPct: c.minSoc, maxSocPct: c.maxSoc, wearEurPerKWh: wearOf(c), minImprovementEur: c.minImprovement, holdBandW: c.holdBandW };
+  return { capacityWh: c.capacityWh, chargeW: c.chargeW, dischargeW: c.dischargeW, etaCharge: eta, etaDischarge: eta, minSocPct: c.minSoc, maxSocPct: c.maxSoc, wearEurPerKWh: wearOf(c), capacityRateEurPerKW: c.capacityRate, minImprovementEur: c.minImprovement, holdBandW: c.holdBandW };
 }
 
 export interface PriceSlot {
@@ -156,6 +158,8 @@ export type PlannerInput =
   | { what: 'battery'; source: string; soc: number | null; w: number; at: number }
   /** A grid reading (W, + import) or a PV production reading (W). */
   | { what: 'grid' | 'pv-power'; w: number; at: number }
+  /** The month's capacity peak so far (W), from `peak-shaving`. */
+  | { what: 'peak'; peakW: number }
   | { what: 'refresh' }
   | { error: string };
 
@@ -180,13 +184,14 @@ function forecast(list: unknown, name: string): ValueSlot[] | { error: string } 
 /**
  * `kind: "tariff"` (the tariff node's output 1: `slots` with importPrice / exportPrice),
  * `kind: "pv-forecast"` / `"load-forecast"` with `slots: [{start, end?, w}]`, `kind: "battery"`
- * readings (their `soc` and `power`), `kind: "meter"` readings (their `power`), topic `soc` + %,
- * topic `grid` or `pv` + W, or "refresh". `now` stamps readings without a timestamp.
+ * readings (their `soc` and `power`), `kind: "meter"` readings (their `power`), a
+ * `peak-shaving-state` (its `monthPeakW`), topic `soc` + %, topic `grid`, `pv` or `peak` + W, or "refresh". `now` stamps readings without a timestamp.
  */
 export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 0): PlannerInput {
   const p = msg.payload;
   if (p === 'refresh' || msg.topic === 'refresh') return { what: 'refresh' };
   if (msg.topic === 'soc') return fin(p) && p >= 0 && p <= 100 ? { what: 'soc', soc: p } : { error: 'payload: topic "soc" needs a number 0–100' };
+  if (msg.topic === 'peak') return fin(p) && p >= 0 ? { what: 'peak', peakW: p } : { error: 'payload: topic "peak" needs the month peak in W (a number ≥ 0)' };
   if (msg.topic === 'grid' || msg.topic === 'pv') {
     if (!fin(p)) return { error: `payload: topic "${msg.topic}" needs a number (W)` };
     return { what: msg.topic === 'grid' ? 'grid' : 'pv-power', w: p, at: now };
@@ -214,8 +219,9 @@ export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 
     const source = typeof o.serial === 'string' && o.serial ? o.serial : typeof o.source === 'string' ? o.source : String(msg.topic ?? '');
     return { what: 'battery', source, soc: fin(o.soc) ? o.soc : null, w: fin(o.power) ? o.power : 0, at };
   }
+  if (o.kind === 'peak-shaving-state') return fin(o.monthPeakW) && o.monthPeakW >= 0 ? { what: 'peak', peakW: o.monthPeakW } : { error: 'payload.monthPeakW: must be a number ≥ 0 (W)' };
   if (o.kind === 'meter') return fin(o.power) ? { what: 'grid', w: o.power, at } : { error: 'payload.power: a meter reading needs the grid power (W, + import)' };
-  return { error: `payload.kind: "${String(o.kind)}" is not tariff, pv-forecast, load-forecast, battery or meter` };
+  return { error: `payload.kind: "${String(o.kind)}" is not tariff, pv-forecast, load-forecast, battery, meter or peak-shaving-state` };
 }
 
 function valueAt(slots: ValueSlot[], t: number): number | undefined {
