@@ -76,6 +76,7 @@ export function addLoad(h: LoadHistoryState, at: number, w: number, timeZone: st
     h.open.ms += end - t;
     t = end;
   }
+  if (h.open && h.open.q + Q === at) close(h); // a reading on the boundary completes the slot
   prune(h, localWallMs(at, timeZone), keepWeeks);
 }
 
