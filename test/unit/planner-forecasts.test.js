@@ -211,6 +211,7 @@ describe('planner inputs, config and slots with the forecasts', () => {
     assert.deepEqual(I.plannerInput({ payload: { kind: 'battery', source: 'sessy', serial: 'AB12', soc: null, power: 700 } }, 9), { what: 'battery', source: 'AB12', soc: null, w: 700, at: 9 });
     assert.deepEqual(I.plannerInput({ topic: 'grid', payload: 250 }, 9), { what: 'grid', w: 250, at: 9 });
     assert.deepEqual(I.plannerInput({ topic: 'pv', payload: 1800 }, 9), { what: 'pv-power', w: 1800, at: 9 });
+    assert.deepEqual(I.plannerInput({ topic: 'battery', payload: -500 }, 9), { what: 'battery', source: 'topic battery', soc: null, w: -500, at: 9 });
     assert.deepEqual(I.plannerInput({ payload: { kind: 'peak-shaving-state', monthPeakW: 2600 } }), { what: 'peak', peakW: 2600 });
     assert.deepEqual(I.plannerInput({ topic: 'peak', payload: 3100 }), { what: 'peak', peakW: 3100 });
     assert.match(I.plannerInput({ payload: { kind: 'meter' } }).error, /^payload\.power/);

@@ -185,13 +185,14 @@ function forecast(list: unknown, name: string): ValueSlot[] | { error: string } 
  * `kind: "tariff"` (the tariff node's output 1: `slots` with importPrice / exportPrice),
  * `kind: "pv-forecast"` / `"load-forecast"` with `slots: [{start, end?, w}]`, `kind: "battery"`
  * readings (their `soc` and `power`), `kind: "meter"` readings (their `power`), a
- * `peak-shaving-state` (its `monthPeakW`), topic `soc` + %, topic `grid`, `pv` or `peak` + W, or "refresh". `now` stamps readings without a timestamp.
+ * `peak-shaving-state` (its `monthPeakW`), topic `soc` + %, topic `grid`, `battery`, `pv` or `peak` + W, or "refresh". `now` stamps readings without a timestamp.
  */
 export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 0): PlannerInput {
   const p = msg.payload;
   if (p === 'refresh' || msg.topic === 'refresh') return { what: 'refresh' };
   if (msg.topic === 'soc') return fin(p) && p >= 0 && p <= 100 ? { what: 'soc', soc: p } : { error: 'payload: topic "soc" needs a number 0–100' };
   if (msg.topic === 'peak') return fin(p) && p >= 0 ? { what: 'peak', peakW: p } : { error: 'payload: topic "peak" needs the month peak in W (a number ≥ 0)' };
+  if (msg.topic === 'battery') return fin(p) ? { what: 'battery', source: 'topic battery', soc: null, w: p, at: now } : { error: 'payload: topic "battery" needs the battery power in W (+ discharge)' };
   if (msg.topic === 'grid' || msg.topic === 'pv') {
     if (!fin(p)) return { error: `payload: topic "${msg.topic}" needs a number (W)` };
     return { what: msg.topic === 'grid' ? 'grid' : 'pv-power', w: p, at: now };
