@@ -1,11 +1,29 @@
 /** `home-energy bench planner`: the CLI definition of the planner benchmark (index.ts runs it). */
+import fs from 'node:fs';
 import type { BenchDefinition } from '../index';
 import { BenchUsageError, numberOption, parseFileSpec, str, type BenchArgs } from '../options';
 import { plannerBenchMarkdown, runPlannerBench, type PlannerBenchOptions, type PlannerBenchResult } from './index';
+import { profileFromCsv } from './profile';
 
-const VALUES = ['prices', 'export-prices', 'export-factor', 'from', 'days', 'capacity', 'charge-w', 'discharge-w', 'efficiency', 'min-soc', 'wear', 'horizon', 'forecast-noise', 'seed'];
+const VALUES = ['prices', 'export-prices', 'load', 'pv', 'export-factor', 'from', 'days', 'capacity', 'charge-w', 'discharge-w', 'efficiency', 'min-soc', 'wear', 'horizon', 'forecast-noise', 'seed'];
 
 
+
+/** A `--load` / `--pv` FILE[:COL] as 15-minute values (W). */
+function profileOption(a: BenchArgs, key: 'load' | 'pv'): { values: number[]; label: string } | undefined {
+  const v = str(a, key);
+  if (!v) return undefined;
+  const spec = parseFileSpec(v);
+  let text: string;
+  try {
+    text = fs.readFileSync(spec.file, 'utf8');
+  } catch (e) {
+    throw new BenchUsageError(`--${key}: cannot read ${spec.file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const p = profileFromCsv(text, spec.column, key === 'pv');
+  if ('error' in p) throw new BenchUsageError(`--${key} ${spec.file}: ${p.error}`);
+  return { values: p, label: spec.column ? `${spec.file}:${spec.column}` : spec.file };
+}
 
 export function plannerOptions(a: BenchArgs): PlannerBenchOptions {
   const prices = str(a, 'prices');
@@ -15,7 +33,11 @@ export function plannerOptions(a: BenchArgs): PlannerBenchOptions {
   const ex = e ? parseFileSpec(e) : undefined;
   const from = str(a, 'from');
   if (from !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new BenchUsageError(`--from must be a date YYYY-MM-DD, got ${JSON.stringify(from)}`);
+  const load = profileOption(a, 'load');
+  const pv = profileOption(a, 'pv');
   return {
+    ...(load ? { load: load.values, loadLabel: load.label } : {}),
+    ...(pv ? { pv: pv.values, pvLabel: pv.label } : {}),
     prices: p.file,
     column: p.column,
     exportPrices: ex?.file,
@@ -38,7 +60,7 @@ export function plannerOptions(a: BenchArgs): PlannerBenchOptions {
 export const plannerBench: BenchDefinition<PlannerBenchResult> = {
   summary: 'dynamic-tariff battery planner in virtual time on day-ahead prices: ours vs the perfect-foresight oracle, balancing, price threshold, greedy hours, no battery',
   options:
-    '--prices FILE[:COL] [--export-prices FILE[:COL] | --export-factor F] [--from DATE] [--days N] [--capacity WH] [--charge-w W] [--discharge-w W] [--efficiency F] [--min-soc PCT] [--wear EUR_PER_KWH] [--horizon H] [--forecast-noise F] [--seed N] [--json]',
+    '--prices FILE[:COL] [--export-prices FILE[:COL] | --export-factor F] [--load FILE[:COL]] [--pv FILE[:COL]] [--from DATE] [--days N] [--capacity WH] [--charge-w W] [--discharge-w W] [--efficiency F] [--min-soc PCT] [--wear EUR_PER_KWH] [--horizon H] [--forecast-noise F] [--seed N] [--json]',
   valueOptions: VALUES,
   async run(opts) {
     return runPlannerBench(plannerOptions(opts.args));

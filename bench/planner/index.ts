@@ -43,6 +43,9 @@ export interface PlannerBenchOptions {
   /** Load and PV (W): a constant, one value per 15-min slot of the run, or a function of time. Default: a household profile (≈ 3,500 kWh/year) and no PV. */
   load?: number | number[] | ((t: number) => number);
   pv?: number | number[] | ((t: number) => number);
+  /** Where load and PV came from, for the scenario (e.g. the CSV file). */
+  loadLabel?: string;
+  pvLabel?: string;
   /** First local day "2025-06-01"; default the first full day of the prices. */
   from?: string;
   days?: number;
@@ -298,7 +301,7 @@ export function runPlannerBench(o: PlannerBenchOptions): PlannerBenchResult {
   };
   solve.sort((x, y) => x - y);
   return {
-    scenario: { from: fromDate, days, timeZone: tz, slots: n, horizonH: o.horizonH ?? 48, forecastNoise: noise, battery: b, startSocPct: startSoc, endValueEurPerKWh: Math.round(vEnd * 10000) / 10000, loadKWh: Math.round(run.reduce((a, s) => a + s.loadW * h, 0)) / 1000, pvKWh: Math.round(run.reduce((a, s) => a + s.pvW * h, 0)) / 1000 },
+    scenario: { from: fromDate, days, timeZone: tz, slots: n, horizonH: o.horizonH ?? 48, forecastNoise: noise, battery: b, startSocPct: startSoc, endValueEurPerKWh: Math.round(vEnd * 10000) / 10000, load: o.loadLabel ?? (o.load === undefined ? 'default profile' : 'given'), pv: o.pvLabel ?? (o.pv === undefined ? 'none' : 'given'), loadKWh: Math.round(run.reduce((a, s) => a + s.loadW * h, 0)) / 1000, pvKWh: Math.round(run.reduce((a, s) => a + s.pvW * h, 0)) / 1000 },
     results: { ours: res(ours, planner.changes), oracle: res(ora), balancing: res(bal), threshold: res(thr), greedy: res(gre), noBattery: res(none) },
     solveMs: solve.length ? Math.round(solve[solve.length >> 1] * 100) / 100 : 0,
     ...(o.trace ? { trace } : {}),

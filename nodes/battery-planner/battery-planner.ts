@@ -1,18 +1,20 @@
 /**
  * battery-planner: plans battery charge and discharge per 15-minute slot from prices (a `tariff`
- * node), PV and load forecasts and the battery's SoC. Output 1 a `grid-target` for `zero-export`
- * at every slot boundary (with `until`), output 2 the whole plan. The model and solver live in
- * lib/control/planner.
+ * node), PV and load forecasts (messages, or the clear-sky PV model and the node's own load
+ * history) and the battery's SoC. Output 1 a `grid-target` for `zero-export` at every slot
+ * boundary (with `until`), output 2 the whole plan. The model and solver live in lib/control/planner.
  */
-import { configReader } from '../../lib/api/config';
 import { BatteryPlanner, gridTargetOf, type PlannerParams } from '../../lib/control/planner/planner';
-import { buildSlots, plannerConfigSchema, plannerInput, plannerParams, type PlannerNodeConfig, type PriceSlot, type ValueSlot } from '../../lib/control/planner/inputs';
+import { buildSlots, plannerInput, plannerParams, pvSiteOf, readPlannerConfig, type PriceSlot, type ValueSlot } from '../../lib/control/planner/inputs';
+import { addLoad, historyLoadW, householdLoadW, restoreHistory } from '../../lib/control/planner/load-history';
 import { clip, errorText, safeInput } from '../_shared/device-node';
 import { closeInOrder } from '../_shared/close';
 import { translator } from '../_shared/i18n';
 import type { Node, NodeAPI } from '../_shared/red';
 
-const readConfig = configReader<PlannerNodeConfig>(plannerConfigSchema);
+type Ctx = { get(k: string, store?: string): unknown; set(k: string, v: unknown, store?: string): void };
+/** The load history goes to context at most this often (and on close). */
+const SAVE_EVERY_MS = 60_000;
 /** The grid-target is sent again this often: zero export drops a band its sender stops refreshing. */
 const REFRESH_MS = 30_000;
 const sign = (w: number) => (w < 0 ? `−${Math.abs(w)}` : String(w));
@@ -22,8 +24,8 @@ module.exports = function (RED: NodeAPI) {
 
   function BatteryPlannerNode(this: Node, raw: Record<string, unknown>) {
     RED.nodes.createNode(this, raw);
-    const node = this;
-    const read = readConfig(raw);
+    const node = this as Node & { context(): Ctx };
+    const read = readPlannerConfig(raw, (RED as { settings?: { homeEnergy?: { latitude?: unknown; longitude?: unknown } } }).settings?.homeEnergy);
     let params: PlannerParams | undefined;
     let problem = read.ok ? undefined : read.error;
     const cfg = read.ok ? read.config : undefined;
@@ -40,6 +42,18 @@ module.exports = function (RED: NodeAPI) {
     let pv: ValueSlot[] = [];
     let load: ValueSlot[] = [];
     let soc: number | undefined;
+    const ctx = node.context();
+    const store = cfg?.store || undefined;
+    const history = restoreHistory(ctx.get('loadHistory', store));
+    let savedAt = 0;
+    const saveHistory = (force: boolean) => {
+      if (!cfg || cfg.loadForecast !== 'history' || (!force && Date.now() - savedAt < SAVE_EVERY_MS)) return;
+      savedAt = Date.now();
+      ctx.set('loadHistory', history, store);
+    };
+    const batteries: Record<string, { w: number; at: number }> = {};
+    let pvNow: { w: number; at: number } | undefined;
+    const pvSite = cfg ? pvSiteOf(cfg) : undefined;
     let sentFor = 0;
     let sentAt = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -47,13 +61,19 @@ module.exports = function (RED: NodeAPI) {
     const replan = () => {
       if (!planner || !cfg) return;
       const now = Date.now();
-      const slots = buildSlots(prices, pv, load, cfg.loadW, now, cfg.horizon);
+      const slots = buildSlots(prices, pv, load, cfg.loadW, now, cfg.horizon, {
+        pvSite,
+        pvMessages: cfg.pvForecast === 'auto' || cfg.pvForecast === 'message',
+        loadAt: cfg.loadForecast === 'history' ? (t) => historyLoadW(history, t, cfg.timeZone, cfg.loadWeeks) : undefined,
+      });
       if (!slots.length) {
         node.status({ fill: 'yellow', shape: 'ring', text: _('battery-planner.status.noPrices') });
         return;
       }
       const r = planner.replan(slots, soc ?? NaN, now);
-      node.send([null, { topic, payload: { kind: 'battery-plan', changed: r.changed, reason: r.reason, costEur: r.plan.costEur, noBatteryCostEur: r.plan.noBatteryCostEur, savingEur: r.plan.savingEur, warnings: r.plan.warnings, slots: r.plan.slots } }]);
+      const inputs = new Map(slots.map((x) => [x.start, x]));
+      const planned = r.plan.slots.map((x) => ({ ...x, pvW: inputs.get(x.start)?.pvW ?? null, loadW: inputs.get(x.start)?.loadW ?? null }));
+      node.send([null, { topic, payload: { kind: 'battery-plan', changed: r.changed, reason: r.reason, costEur: r.plan.costEur, noBatteryCostEur: r.plan.noBatteryCostEur, savingEur: r.plan.savingEur, warnings: r.plan.warnings, slots: planned } }]);
       sendTarget(true);
     };
     const sendTarget = (force: boolean) => {
@@ -85,12 +105,26 @@ module.exports = function (RED: NodeAPI) {
 
     safeInput(node, (msg) => {
       if (!planner || !cfg) throw new Error(`${_('battery-planner.errors.config')}: ${problem}`);
-      const r = plannerInput(msg);
+      const r = plannerInput(msg, Date.now());
       if ('error' in r) throw new Error(r.error);
-      if (r.what === 'soc') {
+      if (r.what === 'grid') {
+        addLoad(history, r.at, householdLoadW(r.w, r.at, batteries, pvNow), cfg.timeZone, cfg.loadWeeks);
+        saveHistory(false);
+        return;
+      }
+      if (r.what === 'pv-power') {
+        pvNow = { w: r.w, at: r.at };
+        return;
+      }
+      if (r.what === 'peak') {
+        if (planner.setMonthPeak(r.peakW) && prices.length) replan();
+        return;
+      }
+      if (r.what === 'battery') batteries[r.source] = { w: r.w, at: r.at };
+      if (r.what === 'soc' || r.what === 'battery') {
         const first = soc === undefined;
-        soc = r.soc;
-        if (first && prices.length) replan();
+        if (r.soc !== null) soc = r.soc;
+        if (first && soc !== undefined && prices.length) replan();
         return;
       }
       if (r.what === 'prices') prices = r.slots;
@@ -99,7 +133,11 @@ module.exports = function (RED: NodeAPI) {
       replan();
     });
 
-    closeInOrder(node, () => timer && clearTimeout(timer));
+    closeInOrder(
+      node,
+      () => timer && clearTimeout(timer),
+      () => saveHistory(true),
+    );
   }
 
   RED.nodes.registerType('battery-planner', BatteryPlannerNode);

@@ -20,6 +20,11 @@ interface ContextNode {
 const readConfig = configReader<ScheduleNodeConfig>(scheduleConfigSchema);
 /** The timer re-checks at least this often (robust against a clock step). */
 const RECHECK_MS = 60_000;
+/**
+ * The deploy emission waits this long: a message sent from the constructor is lost, because the
+ * nodes it is wired to may not exist yet (Node-RED's inject node waits 0.1 s for its "once" too).
+ */
+const FIRST_EMIT_MS = 100;
 
 module.exports = function (RED: NodeAPI) {
   const _ = translator(RED, 'schedule', __dirname);
@@ -64,7 +69,7 @@ module.exports = function (RED: NodeAPI) {
     if (problem || !spec) {
       node.status({ fill: 'red', shape: 'ring', text: _('schedule.status.config') });
       node.error(`${_('schedule.errors.config')}: ${problem}`);
-    } else emit(true);
+    } else timer = setTimeout(() => emit(true), FIRST_EMIT_MS);
 
     safeInput(node, (msg) => {
       if (!spec || !cfg) throw new Error(`${_('schedule.errors.config')}: ${problem}`);

@@ -25,6 +25,8 @@ const RECHECK_MS = 60_000;
 /** The account goes out at most this often while readings stream in (and at every day change). */
 const ACCOUNT_EVERY_MS = 10_000;
 const H = 3_600_000;
+/** The first prices go out this long after deploy: sent from the constructor they would be lost (the wired nodes may not exist yet). */
+const FIRST_SEND_MS = 100;
 
 /** "0.2431 / −0.0120 €/kWh" with the real minus. */
 export function priceText(imp: number, exp: number): string {
@@ -98,7 +100,7 @@ module.exports = function (RED: NodeAPI) {
     if (!spec || !cfg) {
       node.status({ fill: 'red', shape: 'ring', text: _('tariff.status.config') });
       node.error(`${_('tariff.errors.config')}: ${problem}`);
-    } else tick();
+    } else timer = setTimeout(tick, FIRST_SEND_MS);
 
     safeInput(node, (msg) => {
       if (!spec || !cfg || !account || !params) throw new Error(`${_('tariff.errors.config')}: ${problem}`);

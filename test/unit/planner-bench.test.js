@@ -6,6 +6,10 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { runPlannerBench, plannerBenchMarkdown } = require(path.join(__dirname, '../../dist/bench/planner/index.js'));
 const { plannerBenchSvg } = require(path.join(__dirname, '../../dist/bench/planner/svg.js'));
+const { profileFromCsv } = require(path.join(__dirname, '../../dist/bench/planner/profile.js'));
+const { plannerOptions } = require(path.join(__dirname, '../../dist/bench/planner/definition.js'));
+const fs = require('node:fs');
+const os = require('node:os');
 
 const H = 3_600_000;
 /** Hourly EUR/MWh for 4 days from 2026-01-04 23:00 UTC (local midnight): cheap nights and noon, dear mornings and evenings. */
@@ -48,5 +52,23 @@ describe('planner benchmark', () => {
   it('a gap in the prices inside the run is an error naming the slot', () => {
     const p = prices().filter((_, i) => i !== 30);
     assert.throws(() => runPlannerBench({ prices: p, from: '2026-01-05', days: 2 }), /prices: none for 2026-01-06T05:00:00.000Z/);
+  });
+  it('--load / --pv profiles from CSV: 1-minute rows averaged, hourly rows held, kW scaled, replayed from the first local midnight', () => {
+    const minutes = ['timestamp_local,active_power_W', ...Array.from({ length: 30 }, (_, i) => `2006-12-16T00:${String(i).padStart(2, '0')}:00,${i < 15 ? 100 : 400}`)].join('\n');
+    assert.deepEqual(profileFromCsv(minutes), [100, 400]);
+    const hourly = 'interval_start_utc,interval_start_local,pv_kW\n2015-10-04T01:00:00Z,2015-10-04T03:00:00+0200,0.5\n2015-10-04T02:00:00Z,2015-10-04T04:00:00+0200,\n2015-10-04T03:00:00Z,2015-10-04T05:00:00+0200,-0.1\n';
+    const pv = profileFromCsv(hourly, 'pv_kW', true);
+    // from local midnight (the local column) to the last row; the first value held before it, the blank 04:00 holds 03:00's, negative PV clipped
+    assert.deepEqual(pv, [...Array(20).fill(500), 0]);
+    assert.match(profileFromCsv(hourly, 'nope').error, /no column "nope"/);
+    assert.match(profileFromCsv('t,w\nyesterday,5').error, /row 2: "yesterday" is not a time/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-bench-'));
+    const f = path.join(dir, 'load.csv');
+    fs.writeFileSync(f, minutes);
+    const o = plannerOptions({ prices: 'x.csv', load: `${f}:active_power_W` });
+    assert.deepEqual(o.load, [100, 400]);
+    assert.equal(o.loadLabel, `${f}:active_power_W`);
+    assert.throws(() => plannerOptions({ prices: 'x.csv', pv: path.join(dir, 'missing.csv') }), /--pv: cannot read/);
+    fs.rmSync(dir, { recursive: true });
   });
 });

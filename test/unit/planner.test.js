@@ -53,6 +53,21 @@ describe('planBattery: known optima', () => {
   });
 });
 
+describe('planBattery: the capacity tariff', () => {
+  it('with a month peak of 1 kW and 5 EUR/kW the cheap slot charges only up to the peak; the rest at the next price: −0.125 instead of −0.2', () => {
+    const free = D.planBattery(slots([0.1, 0.2, 0.2, 0.2, 0.3]), ideal, 0, { finalValue: 0 });
+    close(free.costEur, -0.2);
+    const capped = D.planBattery(slots([0.1, 0.2, 0.2, 0.2, 0.3]), { ...ideal, capacityRateEurPerKW: 5, monthPeakW: 1000 }, 0, { finalValue: 0 });
+    close(capped.costEur, -0.125, 1e-6);
+    assert.ok(capped.slots.every((x) => x.gridW <= 1000 + 1e-6), JSON.stringify(capped.slots.map((x) => x.gridW)));
+    assert.equal(capped.slots[4].action, 'discharge-grid');
+    const pl = new P.BatteryPlanner({ ...ideal, capacityRateEurPerKW: 5 });
+    assert.equal(pl.setMonthPeak(1000), true);
+    assert.equal(pl.setMonthPeak(1000), false, 'unchanged');
+    close(pl.replan(slots([0.1, 0.2, 0.2, 0.2, 0.3]), 0, T0, 0).plan.costEur, -0.125, 1e-6);
+  });
+});
+
 describe('planBattery: inputs that look infeasible still give a safe plan', () => {
   const b = { ...ideal, minSocPct: 5 };
   it('an empty battery below the window starts at the minimum; an unknown SoC too', () => {

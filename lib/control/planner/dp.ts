@@ -8,6 +8,7 @@
  *   g_i > 0: g_i · h_i / 1000 × importPrice_i   (EUR)
  *   g_i < 0: g_i · h_i / 1000 × exportPrice_i   (a revenue)
  *   + wear × discharged kWh (AC)                 (battery cost per kWh: purchase ÷ (cycles × capacity × DoD))
+ *   + capacity rate × (g_i − month peak)/1000    (optional, EUR/kW: a capacity tariff on the quarter-hour peak)
  * minus, at the end, the stored energy above the start valued at `finalValue` EUR/kWh.
  *
  * Solver: dynamic programming over stored-energy levels (stepWh apart, between the SoC window):
@@ -30,6 +31,19 @@ export interface PlannerBattery {
   maxSocPct: number;
   /** EUR per kWh discharged. */
   wearEurPerKWh: number;
+  /**
+   * Capacity tariff (optional): EUR per kW of monthly peak, and the month's peak so far (W, a
+   * quarter-hour average). Each slot importing above the peak pays the rate for its excess: an
+   * upper bound (the bill charges the month's highest quarter once), so the plan avoids new peaks.
+   */
+  capacityRateEurPerKW?: number;
+  monthPeakW?: number;
+}
+
+/** The capacity-tariff cost of importing `gridW` (W) in a slot, 0 without a rate. */
+export function peakCost(gridW: number, b: Pick<PlannerBattery, 'capacityRateEurPerKW' | 'monthPeakW'>): number {
+  const rate = b.capacityRateEurPerKW ?? 0;
+  return rate > 0 && gridW > (b.monthPeakW ?? 0) ? (rate * (gridW - (b.monthPeakW ?? 0))) / 1000 : 0;
 }
 
 export interface PlanSlot {
@@ -122,7 +136,7 @@ export function slotCost(s: PlanSlot, dE: number, b: PlannerBattery): { cost: nu
   const batteryW = acPower(dE, h, b);
   const gridW = s.loadW - s.pvW - batteryW;
   const wear = batteryW > 0 ? ((batteryW * h) / 1000) * b.wearEurPerKWh : 0;
-  return { cost: gridCost(gridW, h, s) + wear, gridW, batteryW };
+  return { cost: gridCost(gridW, h, s) + wear + peakCost(gridW, b), gridW, batteryW };
 }
 
 function median(xs: number[]): number {
@@ -208,7 +222,7 @@ export function planBattery(input: PlanSlot[], b: PlannerBattery, socPct: number
     const dE = k * step;
     const c = slotCost(slots[i], dE, b);
     const h = (slots[i].end - slots[i].start) / 3_600_000;
-    base += gridCost(slots[i].loadW - slots[i].pvW, h, slots[i]);
+    base += gridCost(slots[i].loadW - slots[i].pvW, h, slots[i]) + peakCost(slots[i].loadW - slots[i].pvW, b);
     total += c.cost;
     const pct = (lev: number) => ((lo + lev * step) / b.capacityWh) * 100;
     out.push({ start: slots[i].start, end: slots[i].end, batteryW: c.batteryW, gridW: c.gridW, socStartPct: pct(s), socEndPct: pct(s + k), action: actionOf(dE, c.gridW, step / h / 2 + 1), costEur: c.cost });

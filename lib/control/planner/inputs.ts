@@ -1,10 +1,30 @@
 /**
  * The battery-planner node's inputs, parsed purely: prices from a `tariff` output, PV and load
- * forecasts, battery readings; and the planning slots built from them (15 minutes each).
+ * forecasts, meter, battery and PV readings; and the planning slots built from them (15 minutes
+ * each), with the clear-sky PV forecast (clear-sky.ts) and the load history (load-history.ts) where
+ * no forecast message covers a slot.
  */
-import { bool, int, num, text, type ConfigSchema } from '../../api/config';
+import { bool, configReader, int, num, oneOf, text, type ConfigSchema, type FieldSchema } from '../../api/config';
+import { validTimeZone } from '../../util/local-time';
 import type { PlannerParams } from './planner';
 import type { PlanSlot } from './dp';
+import { clearSkyForecast, type PanelGroup, type PvSite } from './clear-sky';
+
+/** Most panel groups one node takes. */
+export const MAX_PANEL_GROUPS = 12;
+
+/** One group of identical panels on one plane (the editor's list rows). */
+export const panelGroupSchema: ConfigSchema = {
+  type: 'object',
+  properties: {
+    count: int(1, 1000, { description: 'number of panels' }),
+    panelWp: num(1, 2000, { unit: 'Wp', description: 'peak power of one panel' }),
+    azimuth: num(0, 360, { unit: '°', description: 'clockwise from north: 90 east, 180 south, 270 west' }),
+    tilt: num(0, 90, { unit: '°', description: '0 flat, 90 vertical' }),
+  },
+  required: ['count', 'panelWp', 'azimuth', 'tilt'],
+};
+const panelGroupsField = { type: 'array', maxItems: MAX_PANEL_GROUPS, items: panelGroupSchema } as unknown as FieldSchema;
 
 export const plannerConfigSchema: ConfigSchema = {
   type: 'object',
@@ -22,7 +42,17 @@ export const plannerConfigSchema: ConfigSchema = {
     horizon: int(1, 48, { default: 48, unit: 'h' }),
     loadW: num(0, 100_000, { default: 400, unit: 'W' }),
     minImprovement: num(0, 100, { default: 0.01, unit: 'EUR' }),
+    capacityRate: num(0, 100, { default: 0, unit: 'EUR/kW/month', description: '0 = no capacity tariff' }),
     holdBandW: num(0, 100_000, { default: 0, unit: 'W' }),
+    pvForecast: oneOf(['auto', 'message', 'clear-sky', 'none'], 'auto'),
+    panelGroups: panelGroupsField,
+    latitude: num(-90, 90, { empty: true, unit: '°', description: 'blank = homeEnergy.latitude in settings.js' }),
+    longitude: num(-180, 180, { empty: true, unit: '°', description: 'blank = homeEnergy.longitude in settings.js' }),
+    systemLoss: num(0, 90, { default: 14, unit: '%' }),
+    loadForecast: oneOf(['history', 'constant'], 'history'),
+    loadWeeks: int(1, 12, { default: 4, unit: 'weeks' }),
+    timeZone: text({ default: 'Europe/Amsterdam' }),
+    store: text({ empty: true }),
     dryRun: bool(false),
     topic: text({ empty: true }),
   },
@@ -42,9 +72,57 @@ export interface PlannerNodeConfig {
   horizon: number;
   loadW: number;
   minImprovement: number;
+  capacityRate: number;
   holdBandW: number;
+  /** auto: forecast messages where they cover a slot, else clear sky (with panel groups), else 0. */
+  pvForecast: 'auto' | 'message' | 'clear-sky' | 'none';
+  panelGroups: PanelGroup[];
+  latitude?: number;
+  longitude?: number;
+  systemLoss: number;
+  /** history: load-forecast messages, else the own history, else loadW; constant: messages, else loadW. */
+  loadForecast: 'history' | 'constant';
+  loadWeeks: number;
+  timeZone: string;
+  store?: string;
   dryRun: boolean;
   topic?: string;
+}
+
+const readTop = configReader<PlannerNodeConfig>({ ...plannerConfigSchema, properties: { ...plannerConfigSchema.properties, panelGroups: { 'x-empty': true } as FieldSchema } });
+const readGroup = configReader<PanelGroup>(panelGroupSchema, 'group');
+
+/**
+ * Reads the saved config; `location` is the fallback for a blank latitude / longitude (Node-RED's
+ * settings.js `homeEnergy: { latitude, longitude }`). Errors name the field.
+ */
+export function readPlannerConfig(raw: unknown, location?: { latitude?: unknown; longitude?: unknown }): { ok: true; config: PlannerNodeConfig } | { ok: false; error: string } {
+  const r = readTop(raw);
+  if (!r.ok) return r;
+  const c = r.config;
+  const list = (c as { panelGroups?: unknown }).panelGroups ?? [];
+  if (!Array.isArray(list)) return { ok: false, error: 'config.panelGroups: must be a list of {count, panelWp, azimuth, tilt}' };
+  if (list.length > MAX_PANEL_GROUPS) return { ok: false, error: `config.panelGroups: at most ${MAX_PANEL_GROUPS} groups (got ${list.length})` };
+  const groups: PanelGroup[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const g = readGroup(list[i]);
+    if (!g.ok) return { ok: false, error: g.error.replace(/^group/, `config.panelGroups[${i}]`) };
+    groups.push({ count: g.config.count, panelWp: g.config.panelWp, azimuth: g.config.azimuth, tilt: g.config.tilt });
+  }
+  const fromSettings = (v: unknown, lim: number) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= lim ? v : undefined);
+  const latitude = c.latitude ?? fromSettings(location?.latitude, 90);
+  const longitude = c.longitude ?? fromSettings(location?.longitude, 180);
+  if (!validTimeZone(c.timeZone)) return { ok: false, error: `config.timeZone: "${c.timeZone}" is not a known time zone` };
+  if (c.pvForecast === 'clear-sky' && !groups.length) return { ok: false, error: 'config.panelGroups: the clear-sky PV forecast needs at least one panel group' };
+  if (groups.length && c.pvForecast !== 'message' && c.pvForecast !== 'none' && (latitude === undefined || longitude === undefined))
+    return { ok: false, error: 'config.latitude: the clear-sky PV forecast needs the location (here, or homeEnergy.latitude / longitude in settings.js)' };
+  return { ok: true, config: { ...c, panelGroups: groups, latitude, longitude } };
+}
+
+/** The clear-sky site of a config, or undefined when it does not use one. */
+export function pvSiteOf(c: PlannerNodeConfig): PvSite | undefined {
+  if (c.pvForecast === 'message' || c.pvForecast === 'none' || !c.panelGroups.length || c.latitude === undefined || c.longitude === undefined) return undefined;
+  return { latitude: c.latitude, longitude: c.longitude, groups: c.panelGroups, systemLoss: c.systemLoss / 100 };
 }
 
 /** Battery cost per kWh: the given wear, else purchase ÷ (cycles × capacity kWh × DoD), else 0. */
@@ -57,7 +135,7 @@ export function wearOf(c: Pick<PlannerNodeConfig, 'wear' | 'purchase' | 'cycles'
 export function plannerParams(c: PlannerNodeConfig): PlannerParams {
   if (c.minSoc >= c.maxSoc) throw new Error('config.minSoc: must be below maxSoc');
   const eta = c.efficiency / 100;
-  return { capacityWh: c.capacityWh, chargeW: c.chargeW, dischargeW: c.dischargeW, etaCharge: eta, etaDischarge: eta, minSocPct: c.minSoc, maxSocPct: c.maxSoc, wearEurPerKWh: wearOf(c), minImprovementEur: c.minImprovement, holdBandW: c.holdBandW };
+  return { capacityWh: c.capacityWh, chargeW: c.chargeW, dischargeW: c.dischargeW, etaCharge: eta, etaDischarge: eta, minSocPct: c.minSoc, maxSocPct: c.maxSoc, wearEurPerKWh: wearOf(c), capacityRateEurPerKW: c.capacityRate, minImprovementEur: c.minImprovement, holdBandW: c.holdBandW };
 }
 
 export interface PriceSlot {
@@ -72,7 +150,18 @@ export interface ValueSlot {
   w: number;
 }
 
-export type PlannerInput = { what: 'prices'; slots: PriceSlot[] } | { what: 'pv' | 'load'; slots: ValueSlot[] } | { what: 'soc'; soc: number } | { what: 'refresh' } | { error: string };
+export type PlannerInput =
+  | { what: 'prices'; slots: PriceSlot[] }
+  | { what: 'pv' | 'load'; slots: ValueSlot[] }
+  | { what: 'soc'; soc: number }
+  /** A battery reading: its SoC (null when it reports none) and AC power (W, + discharge). */
+  | { what: 'battery'; source: string; soc: number | null; w: number; at: number }
+  /** A grid reading (W, + import) or a PV production reading (W). */
+  | { what: 'grid' | 'pv-power'; w: number; at: number }
+  /** The month's capacity peak so far (W), from `peak-shaving`. */
+  | { what: 'peak'; peakW: number }
+  | { what: 'refresh' }
+  | { error: string };
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const ms = (v: unknown): number | undefined => (fin(v) ? v : typeof v === 'string' ? (Number.isFinite(Date.parse(v)) ? Date.parse(v) : undefined) : undefined);
@@ -95,12 +184,19 @@ function forecast(list: unknown, name: string): ValueSlot[] | { error: string } 
 /**
  * `kind: "tariff"` (the tariff node's output 1: `slots` with importPrice / exportPrice),
  * `kind: "pv-forecast"` / `"load-forecast"` with `slots: [{start, end?, w}]`, `kind: "battery"`
- * readings (their `soc`), topic `soc` + %, or "refresh".
+ * readings (their `soc` and `power`), `kind: "meter"` readings (their `power`), a
+ * `peak-shaving-state` (its `monthPeakW`), topic `soc` + %, topic `grid`, `battery`, `pv` or `peak` + W, or "refresh". `now` stamps readings without a timestamp.
  */
-export function plannerInput(msg: { topic?: unknown; payload?: unknown }): PlannerInput {
+export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 0): PlannerInput {
   const p = msg.payload;
   if (p === 'refresh' || msg.topic === 'refresh') return { what: 'refresh' };
   if (msg.topic === 'soc') return fin(p) && p >= 0 && p <= 100 ? { what: 'soc', soc: p } : { error: 'payload: topic "soc" needs a number 0–100' };
+  if (msg.topic === 'peak') return fin(p) && p >= 0 ? { what: 'peak', peakW: p } : { error: 'payload: topic "peak" needs the month peak in W (a number ≥ 0)' };
+  if (msg.topic === 'battery') return fin(p) ? { what: 'battery', source: 'topic battery', soc: null, w: p, at: now } : { error: 'payload: topic "battery" needs the battery power in W (+ discharge)' };
+  if (msg.topic === 'grid' || msg.topic === 'pv') {
+    if (!fin(p)) return { error: `payload: topic "${msg.topic}" needs a number (W)` };
+    return { what: msg.topic === 'grid' ? 'grid' : 'pv-power', w: p, at: now };
+  }
   if (!p || typeof p !== 'object') return { error: 'payload: send a tariff output, a pv-forecast or load-forecast, a battery reading, or "refresh"' };
   const o = p as Record<string, unknown>;
   if (o.kind === 'tariff') {
@@ -117,23 +213,49 @@ export function plannerInput(msg: { topic?: unknown; payload?: unknown }): Plann
     const f = forecast(o.slots, o.kind === 'pv-forecast' ? 'PV' : 'load');
     return 'error' in f ? f : { what: o.kind === 'pv-forecast' ? 'pv' : 'load', slots: f };
   }
-  if (o.kind === 'battery') return fin(o.soc) && o.soc >= 0 && o.soc <= 100 ? { what: 'soc', soc: o.soc } : { error: 'payload.soc: must be a number 0–100' };
-  return { error: `payload.kind: "${String(o.kind)}" is not tariff, pv-forecast, load-forecast or battery` };
+  const at = fin(o.timestamp) ? o.timestamp : now;
+  if (o.kind === 'battery') {
+    if (o.soc !== null && o.soc !== undefined && !(fin(o.soc) && o.soc >= 0 && o.soc <= 100)) return { error: 'payload.soc: must be a number 0–100 (or null)' };
+    if (o.power !== undefined && !fin(o.power)) return { error: 'payload.power: must be a number (W, + discharge)' };
+    const source = typeof o.serial === 'string' && o.serial ? o.serial : typeof o.source === 'string' ? o.source : String(msg.topic ?? '');
+    return { what: 'battery', source, soc: fin(o.soc) ? o.soc : null, w: fin(o.power) ? o.power : 0, at };
+  }
+  if (o.kind === 'peak-shaving-state') return fin(o.monthPeakW) && o.monthPeakW >= 0 ? { what: 'peak', peakW: o.monthPeakW } : { error: 'payload.monthPeakW: must be a number ≥ 0 (W)' };
+  if (o.kind === 'meter') return fin(o.power) ? { what: 'grid', w: o.power, at } : { error: 'payload.power: a meter reading needs the grid power (W, + import)' };
+  return { error: `payload.kind: "${String(o.kind)}" is not tariff, pv-forecast, load-forecast, battery, meter or peak-shaving-state` };
 }
 
 function valueAt(slots: ValueSlot[], t: number): number | undefined {
   return slots.find((s) => t >= s.start && t < s.end)?.w;
 }
 
-/** 15-minute planning slots from `now`'s quarter for `horizonH`, as far as prices reach. */
-export function buildSlots(prices: PriceSlot[], pv: ValueSlot[], load: ValueSlot[], loadW: number, now: number, horizonH: number): PlanSlot[] {
-  const Q = 15 * 60_000;
+/** Where a slot's PV and load come from when no forecast message covers it. */
+export interface SlotFallbacks {
+  /** The clear-sky site (PV), if used. */
+  pvSite?: PvSite;
+  /** The load forecast for the slot starting at t (the history), if used; undefined = none for that slot. */
+  loadAt?: (t: number) => number | undefined;
+  /** Use forecast messages for PV (false in "clear-sky" and "none"). */
+  pvMessages?: boolean;
+}
+
+const Q = 15 * 60_000;
+
+/**
+ * 15-minute planning slots from `now`'s quarter for `horizonH`, as far as prices reach. PV: a
+ * forecast message where it covers the slot, else the clear-sky value, else 0. Load: a forecast
+ * message, else the history, else the constant `loadW`.
+ */
+export function buildSlots(prices: PriceSlot[], pv: ValueSlot[], load: ValueSlot[], loadW: number, now: number, horizonH: number, fb: SlotFallbacks = {}): PlanSlot[] {
   const out: PlanSlot[] = [];
   const end = now + horizonH * 3_600_000;
+  const pvMessages = fb.pvMessages ?? true;
   for (let t = Math.floor(now / Q) * Q; t < end; t += Q) {
     const p = prices.find((s) => t >= s.start && t < s.end);
     if (!p) break;
-    out.push({ start: t, end: t + Q, importPrice: p.importPrice, exportPrice: p.exportPrice, pvW: valueAt(pv, t) ?? 0, loadW: valueAt(load, t) ?? loadW });
+    const pvW = (pvMessages ? valueAt(pv, t) : undefined) ?? (fb.pvSite ? clearSkyForecast(fb.pvSite, t, t + Q, Q)[0].w : 0);
+    const lw = valueAt(load, t) ?? fb.loadAt?.(t) ?? loadW;
+    out.push({ start: t, end: t + Q, importPrice: p.importPrice, exportPrice: p.exportPrice, pvW, loadW: Math.round(lw) });
   }
   return out;
 }

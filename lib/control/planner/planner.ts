@@ -70,7 +70,17 @@ export class BatteryPlanner {
   /** Adopted plans that changed what the battery does in the next slot. */
   changes = 0;
 
-  constructor(private readonly p: PlannerParams) {}
+  private readonly p: PlannerParams;
+  constructor(p: PlannerParams) {
+    this.p = { ...p };
+  }
+
+  /** The month's capacity peak so far (W); slots importing above it pay the capacity rate. True when it changed. */
+  setMonthPeak(w: number): boolean {
+    if (this.p.monthPeakW === w) return false;
+    this.p.monthPeakW = w;
+    return true;
+  }
 
   get plan(): Plan | undefined {
     return this.current;

@@ -1,0 +1,65 @@
+'use strict';
+// The battery-planner edit dialog validates with the same schema the runtime reads the config with
+// (lib/control/planner/inputs.ts, injected by the build): every field with a validator, and the
+// panel-group list, are accepted and refused by the dialog and readPlannerConfig alike.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+
+const dist = path.join(__dirname, '../../dist');
+const { readPlannerConfig, plannerConfigSchema } = require(path.join(dist, 'lib/control/planner/inputs'));
+
+/** Runs the built editor HTML's scripts with a stand-in RED; returns the registered definition. */
+function editorDefinition() {
+  const html = fs.readFileSync(path.join(dist, 'nodes/battery-planner/battery-planner.html'), 'utf8');
+  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+  let def;
+  const window = { RED: { nodes: { registerType: (type, d) => (def = { type, ...d }) } }, $: () => ({ length: 0 }) };
+  window.window = window;
+  vm.createContext(window);
+  for (const s of scripts) vm.runInContext(s, window);
+  return { def, schemas: window.HomeEnergyEditor.schemas };
+}
+// the location is given so that panel groups alone never make a config invalid
+const base = { latitude: 52, longitude: 5, pvForecast: 'message' };
+
+test('the dialog carries the runtime schema and validates each field as the runtime does', () => {
+  const { def, schemas } = editorDefinition();
+  assert.equal(def.type, 'battery-planner');
+  assert.deepEqual(JSON.parse(JSON.stringify(schemas['battery-planner'])), JSON.parse(JSON.stringify(plannerConfigSchema.properties)));
+  const samples = ['', ' ', '0', '1', ' 7 ', '-1', '2.5', '0x10', '1e3', 'abc', 1, 4, 12, 13, 14, 48, 49, 90, 91, 100, 180, 181, 5000, NaN, Infinity, 'auto', 'clear-sky', 'history', 'constant', 'none', 'Europe/Brussels'];
+  const checked = Object.entries(def.defaults).filter(([k, d]) => typeof d.validate === 'function' && k !== 'panelGroups' && k !== 'timeZone');
+  assert.ok(checked.length >= 20, `${checked.length} fields`);
+  for (const [field, d] of checked) {
+    for (const v of samples) {
+      const editor = d.validate.call({}, v);
+      const r = readPlannerConfig({ ...base, [field]: v });
+      // the runtime's cross-field rules (minSoc < maxSoc, clear sky needs groups) are not the field check
+      const runtime = r.ok || /must be below maxSoc|needs at least one panel group|needs the location/.test(r.error);
+      assert.equal(editor, runtime, `${field} = ${JSON.stringify(v) ?? String(v)}: editor ${editor}, runtime ${r.ok || r.error}`);
+    }
+  }
+  const saved = Object.fromEntries(Object.entries(def.defaults).map(([k, d]) => [k, d.value]));
+  assert.equal(readPlannerConfig(saved).ok, true, 'the dialog defaults are a valid config');
+});
+
+test('the panel-group list: the dialog and the runtime accept and refuse the same groups', () => {
+  const { def } = editorDefinition();
+  const check = def.defaults.panelGroups.validate;
+  const good = { count: 10, panelWp: 400, azimuth: 180, tilt: 35 };
+  const lists = [
+    [],
+    [good],
+    [good, { count: '8', panelWp: '430', azimuth: '90', tilt: '20' }],
+    [{ ...good, count: 0 }],
+    [{ ...good, count: 2.5 }],
+    [{ ...good, panelWp: '' }],
+    [{ ...good, azimuth: 361 }],
+    [{ ...good, tilt: -5 }],
+    [{ ...good, tilt: '0x1e' }],
+    Array.from({ length: 13 }, () => good),
+  ];
+  for (const l of lists) assert.equal(check.call({}, l), readPlannerConfig({ ...base, panelGroups: l }).ok, JSON.stringify(l));
+});
