@@ -141,3 +141,31 @@ describe('BatteryPlanner: hysteresis, the kept slot, grid targets', () => {
     assert.ok(p.slots.every((s) => s.end - s.start === Q));
   });
 });
+
+describe('BatteryPlanner: the day after the known prices', () => {
+  it('extendByLastDay adds the last 24 h a day later (up to the hours asked), and nothing under 24 h known', () => {
+    const day = slots(Array.from({ length: 96 }, (_, i) => (i < 48 ? 0.1 : 0.3)));
+    const ext = P.extendByLastDay(day, 6);
+    assert.equal(ext.length, 96 + 24);
+    assert.equal(ext[96].start, day[0].start + 86_400_000);
+    assert.equal(ext[96].importPrice, 0.1);
+    assert.equal(P.extendByLastDay(day.slice(0, 95), 24).length, 95);
+    assert.equal(P.extendByLastDay(day, 0).length, 96);
+  });
+
+  it('energy bought today is kept for tomorrow morning when the repeated day says it will be dear: only the known slots are in the plan', () => {
+    // known: one day, dear in its first quarter-hours, cheap after; the day after repeats it, so
+    // charging in the cheap end of today pays off tomorrow morning. Without the added day the
+    // battery ends as valued at the median price and buys less.
+    const prices = Array.from({ length: 96 }, (_, i) => (i < 8 ? 0.5 : 0.1));
+    const b = { ...ideal, capacityWh: 2000, chargeW: 1000, dischargeW: 1000 };
+    const withDay = new P.BatteryPlanner({ ...b, minImprovementEur: 0 }).replan(slots(prices), 0, T0).plan;
+    const without = new P.BatteryPlanner({ ...b, minImprovementEur: 0, extendH: 0 }).replan(slots(prices), 0, T0).plan;
+    assert.equal(withDay.slots.length, 96);
+    assert.equal(withDay.slots[95].end, T0 + 96 * Q);
+    close(withDay.slots[95].socEndPct, 100, 1e-6);
+    assert.ok(without.slots[95].socEndPct < 100, `without the added day it ends at ${without.slots[95].socEndPct} %`);
+    // the cut plan's saving is over the known day only, the stored energy valued at its finalValue
+    close(withDay.savingEur, withDay.noBatteryCostEur - withDay.costEur, 1e-9);
+  });
+});

@@ -4,7 +4,7 @@
  * inputs) by at least `minImprovementEur`, keeps the slot being executed, and turns the plan into
  * `grid-target` messages for zero export (DESIGN §4.1). Pure: time is passed in.
  */
-import { actionOf, planBattery, slotCost, type Plan, type PlannedSlot, type PlannerBattery, type PlanSlot } from './dp';
+import { actionOf, gridCost, peakCost, planBattery, slotCost, type Plan, type PlannedSlot, type PlannerBattery, type PlanSlot } from './dp';
 
 export interface PlannerParams extends PlannerBattery {
   /** A new plan must save at least this much over the current one (EUR); default 0.01. */
@@ -13,6 +13,44 @@ export interface PlannerParams extends PlannerBattery {
   stepWh?: number;
   /** Slack around the planned grid power while holding (W, either side); default 0: a point target at the planned grid power, so the battery stays near 0 W. */
   holdBandW?: number;
+  /**
+   * Hours planned beyond the last known slot with the last known day repeated (default 24; 0: off).
+   * Day-ahead prices end a day or two ahead, and what the energy left then is worth depends on the
+   * day after: a repeated day values it better than one average price. Only the known slots are
+   * kept in the plan; with `finalValue` given (the end of a period) nothing is added.
+   */
+  extendH?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The slots followed by `hours` more: copies of the last 24 h of them, a day later (prices, load
+ * and PV as the day before). Fewer than 24 h known: unchanged.
+ */
+export function extendByLastDay(slots: PlanSlot[], hours: number): PlanSlot[] {
+  if (!(hours > 0) || !slots.length) return slots;
+  const end = slots[slots.length - 1].end;
+  if (end - slots[0].start < DAY_MS) return slots;
+  const stop = end + Math.min(hours, 24) * 3_600_000;
+  const copies = slots.filter((x) => x.start >= end - DAY_MS && x.start + DAY_MS < stop).map((x) => ({ ...x, start: x.start + DAY_MS, end: Math.min(stop, x.end + DAY_MS) }));
+  return slots.concat(copies);
+}
+
+/** The plan cut back to the slots that end by `end`: costs and saving over those, the energy left then valued at the plan's finalValue. */
+function cutPlan(plan: Plan, input: PlanSlot[], end: number, b: PlannerBattery): Plan {
+  const slots = plan.slots.filter((x) => x.end <= end);
+  if (slots.length === plan.slots.length || !slots.length) return plan;
+  const inputs = new Map(input.map((x) => [x.start, x]));
+  let cost = 0;
+  let base = 0;
+  for (const x of slots) {
+    cost += x.costEur;
+    const i = inputs.get(x.start);
+    if (i) base += gridCost(i.loadW - i.pvW, (x.end - x.start) / 3_600_000, i) + peakCost(i.loadW - i.pvW, b);
+  }
+  cost -= (((slots[slots.length - 1].socEndPct - slots[0].socStartPct) / 100) * b.capacityWh * plan.finalValue) / 1000;
+  return { ...plan, slots, costEur: cost, noBatteryCostEur: base, savingEur: base - cost };
 }
 
 export interface GridTarget {
@@ -91,16 +129,19 @@ export class BatteryPlanner {
    * `finalValue` (EUR/kWh) values the energy left at the horizon's end (default: median import price × ηd).
    */
   replan(slots: PlanSlot[], socPct: number, now: number, finalValue?: number): ReplanResult {
-    const ahead = slots.filter((s) => s.end > now);
-    const candidate = planBattery(ahead, this.p, socPct, { stepWh: this.p.stepWh, finalValue });
+    const known = slots.filter((s) => s.end > now);
+    const ahead = finalValue === undefined ? extendByLastDay(known, this.p.extendH ?? 24) : known;
+    const full = planBattery(ahead, this.p, socPct, { stepWh: this.p.stepWh, finalValue });
+    const candidate = known.length ? cutPlan(full, known, known[known.length - 1].end, this.p) : full;
     const old = this.current;
     if (!old || !old.slots.some((s) => s.end > now)) {
       this.current = candidate;
       return { plan: candidate, changed: true, reason: 'first plan' };
     }
+    // both plans on the same inputs, the added day included (the old one follows the new there)
     const powers = new Map(old.slots.filter((s) => s.end > now).map((s) => [s.start, s.batteryW]));
-    const oldCost = evaluate(ahead, powers, candidate, this.p, socPct);
-    const gain = oldCost - candidate.costEur;
+    const oldCost = evaluate(ahead, powers, full, this.p, socPct);
+    const gain = oldCost - full.costEur;
     if (gain >= (this.p.minImprovementEur ?? 0.01)) {
       // a change counts when the battery would do something else in the next slot it executes
       const nowOld = old.slots.find((x) => x.end > now);
