@@ -40,6 +40,7 @@ import type {
   EvPhase,
   EvResult,
   EvState,
+  PhaseUsage,
 } from './types';
 
 type Setpoint = { enabled: boolean; currentA: number; phases?: 1 | 3 };
@@ -90,6 +91,8 @@ const fmtW = (w: number) => (Math.abs(w) >= 1000 ? `${(w / 1000).toFixed(1)} kW`
 export class EvChargingController {
   readonly p: P;
   private mode: EvMode;
+  /** Phase usage in force: the configured one until a `phases` input changes it (until redeploy). */
+  private phaseUsage: PhaseUsage;
   private override: EvModeMessage | null = null;
   private enabled = true;
   private meter: EvMeterSample | null = null;
@@ -123,8 +126,9 @@ export class EvChargingController {
     const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
     this.p = { ...EV_DEFAULTS, ...clean } as P;
     this.mode = this.p.mode;
+    this.phaseUsage = this.p.phaseUsage;
     if (this.p.minCurrentA < 6 || this.p.minCurrentA > 16) throw new RangeError('minCurrentA must be 6–16 A');
-    this.phases = this.p.phaseUsage === 'single' ? 1 : 3;
+    this.phases = this.phaseUsage === 'single' ? 1 : 3;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -147,7 +151,7 @@ export class EvChargingController {
   }
 
   private canSwitch(): boolean {
-    return this.p.phaseUsage === 'automatic' && this.p.car?.switchable !== false && this.phaseChoices().includes(1) && this.phaseChoices().includes(3);
+    return this.phaseUsage === 'automatic' && this.p.car?.switchable !== false && this.phaseChoices().includes(1) && this.phaseChoices().includes(3);
   }
 
   private powerAt(a: number, phases: number): number {
@@ -180,6 +184,14 @@ export class EvChargingController {
         this.mode = i.mode.mode;
         this.override = null;
       } else this.override = { ...i.mode };
+    }
+    if (i.phaseUsage !== undefined && i.phaseUsage !== this.phaseUsage) {
+      this.phaseUsage = i.phaseUsage;
+      // A change by hand is not an automatic switch: automatic switching starts afresh from here.
+      // Counted as a switch for the interval: no automatic switch within minSwitchIntervalS of it.
+      this.belowThreeSince = null;
+      this.nextUpCheck = now + this.p.upCheckS * 1000;
+      if (this.plugged) this.lastSwitchAt = now;
     }
     if (i.meter) {
       if (this.meter && now > this.meterArrivedAt) {
@@ -342,8 +354,8 @@ export class EvChargingController {
     const minA = this.minA();
     const min1 = this.powerAt(minA, 1);
     const min3 = this.powerAt(minA, 3);
-    let phases: 1 | 3 = this.p.phaseUsage === 'single' || !this.phaseChoices().includes(3) ? 1 : !this.phaseChoices().includes(1) ? 3 : this.phases;
-    if (this.p.phaseUsage === 'standard') phases = this.phaseChoices().includes(3) ? 3 : 1;
+    let phases: 1 | 3 = this.phaseUsage === 'single' || !this.phaseChoices().includes(3) ? 1 : !this.phaseChoices().includes(1) ? 3 : this.phases;
+    if (this.phaseUsage === 'standard') phases = this.phaseChoices().includes(3) ? 3 : 1;
 
     let wantW: number;
     let binding: EvBinding;
@@ -513,7 +525,7 @@ export class EvChargingController {
     this.startCondSince = null;
     this.filtered = null;
     this.lastEnergyAt = now;
-    this.phases = this.p.phaseUsage === 'single' ? 1 : 3;
+    this.phases = this.phaseUsage === 'single' ? 1 : 3;
   }
 
   private endSession(): void {
@@ -541,7 +553,8 @@ export class EvChargingController {
   private emit(sp: Setpoint, now: number): Setpoint | null {
     const last = this.sent;
     const out: Setpoint = { enabled: sp.enabled, currentA: sp.currentA };
-    if (sp.phases && this.p.phaseUsage !== 'standard' && this.p.car?.switchable !== false) out.phases = sp.phases;
+    // Standard sends no phase count, except to undo one sent before (a run-time change from single or automatic).
+    if (sp.phases && this.p.car?.switchable !== false && (this.phaseUsage !== 'standard' || (last?.phases !== undefined && last.phases !== sp.phases))) out.phases = sp.phases;
     let send = false;
     if (!last) send = true;
     else if (last.enabled !== out.enabled || last.phases !== out.phases) send = true;
@@ -566,6 +579,7 @@ export class EvChargingController {
     return {
       mode: this.mode,
       activeMode: active,
+      phaseUsage: this.phaseUsage,
       override: this.override ? { ...this.override } : null,
       phase: this.phase,
       phases: this.phases,

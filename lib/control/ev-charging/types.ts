@@ -153,6 +153,8 @@ export interface EvInputs {
   charger?: EvChargerSample;
   gridLimit?: EvGridLimit;
   mode?: EvModeMessage;
+  /** Change the phase usage at run time (overrides the configured one until the controller is rebuilt). */
+  phaseUsage?: PhaseUsage;
   /** Switch the controller off (pauses the car once) or on. */
   enabled?: boolean;
 }
@@ -184,6 +186,8 @@ export interface EvState {
   /** The configured mode, and the mode in force now (time table and overrides resolved). */
   mode: EvMode;
   activeMode: EvActiveMode;
+  /** The phase usage in force (configured, or changed at run time by a `phases` input). */
+  phaseUsage: PhaseUsage;
   override: EvModeMessage | null;
   phase: EvPhase;
   /** Phases wanted now (1 or 3). */

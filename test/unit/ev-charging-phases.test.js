@@ -1,0 +1,117 @@
+'use strict';
+// Phase usage at run time (for a Home Assistant select): `{topic: "phases", payload}` and a `phases`
+// field in a `mode` payload change the phase usage until redeploy; the state carries `phaseUsage`.
+// Controller, message translation and the node.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const helper = require('node-red-node-test-helper');
+const dist = path.join(__dirname, '../../dist');
+const { EvChargingController } = require(path.join(dist, 'lib/control/ev-charging/controller'));
+const { evInputFromMessage, BatteryBook } = require(path.join(dist, 'lib/control/ev-charging/inputs'));
+const evNode = require(path.join(dist, 'nodes/ev-charging/ev-charging.js'));
+const { catchNode, catcher, collect, waitFor } = require('../helpers');
+helper.init(require.resolve('node-red'));
+
+const V = 230;
+const t0 = Date.UTC(2026, 5, 10, 10);
+
+/** Steps a controller on a site with `pvW` surplus (house 0 W) and an ideal car; returns the last result. */
+function drive(c, st, seconds, pvW, extra = () => ({})) {
+  let r;
+  for (let i = 0; i < seconds; i++) {
+    st.t++;
+    const now = t0 + st.t * 1000;
+    const a = st.sp && st.sp.enabled ? st.sp.currentA : 0;
+    const ph = st.sp?.phases ?? 3;
+    const carW = a * V * ph;
+    const carPh = ph === 3 ? [a, a, a] : [a, 0, 0];
+    r = c.step({ charger: { state: a > 0 ? 'charging' : 'connected', power: carW, currents: carPh, activePhases: ph, maxCurrentA: 16, minCurrentA: 6, phaseOptions: [1, 3], timestamp: now }, meter: { power: carW - pvW, currents: carPh, timestamp: now }, ...extra(st.t) }, now);
+    if (r.command) st.sp = r.command;
+  }
+  return r;
+}
+
+test('phase usage input: single at once on 3 phases, back to automatic, standard undoes the 1-phase setting; state says which', () => {
+  const c = new EvChargingController({ mode: 'solar-pure', phaseUsage: 'automatic', startDelayS: 0 });
+  const st = { t: 0, sp: null };
+  let r = drive(c, st, 120, 8000);
+  assert.equal(r.state.phaseUsage, 'automatic');
+  assert.equal(st.sp.phases, 3);
+  r = drive(c, st, 1, 8000, () => ({ phaseUsage: 'single' }));
+  assert.equal(r.state.phaseUsage, 'single');
+  assert.equal(r.command.phases, 1, 'single goes out at once');
+  r = drive(c, st, 60, 8000);
+  assert.equal(st.sp.phases, 1);
+  assert.equal(st.sp.currentA, 16, 'one phase at its maximum');
+  // Automatic again: no automatic switch within the 7-min interval of the change by hand.
+  r = drive(c, st, 1, 8000, () => ({ phaseUsage: 'automatic' }));
+  assert.equal(r.state.phaseUsage, 'automatic');
+  const switched = [];
+  for (let i = 0; i < 1200; i++) {
+    r = drive(c, st, 1, 8000);
+    if (r.command?.phases === 3 && !switched.length) switched.push(st.t);
+  }
+  assert.equal(st.sp.phases, 3, 'automatic goes back up with 8 kW surplus');
+  assert.ok(switched[0] - (st.t - 1200) >= 420, `up after ${switched[0] - (st.t - 1200)} s ≥ 420 s`);
+  // Single, then standard: standard sends 3 phases once to undo it, then no phase count.
+  drive(c, st, 1, 8000, () => ({ phaseUsage: 'single' }));
+  drive(c, st, 30, 8000);
+  assert.equal(st.sp.phases, 1);
+  r = drive(c, st, 1, 8000, () => ({ phaseUsage: 'standard' }));
+  assert.equal(r.state.phaseUsage, 'standard');
+  assert.equal(r.command.phases, 3);
+  assert.equal(r.state.phases, 3);
+});
+
+test('phase usage input: a car that must not be switched gets no phase count whatever the usage', () => {
+  const c = new EvChargingController({ mode: 'power', phaseUsage: 'automatic', car: { switchable: false } });
+  const st = { t: 0, sp: null };
+  drive(c, st, 5, 0);
+  const r = drive(c, st, 1, 0, () => ({ phaseUsage: 'single' }));
+  assert.equal(r.state.phaseUsage, 'single');
+  assert.equal(st.sp.phases, undefined);
+});
+
+test('phase usage messages: topic "phases" (case-insensitive, trimmed) and a phases field in a mode payload; invalid ones name the field', () => {
+  const b = new BatteryBook();
+  assert.deepEqual(evInputFromMessage({ topic: 'phases', payload: ' Single ' }, 0, b), { what: 'phases', inputs: { phaseUsage: 'single' } });
+  assert.deepEqual(evInputFromMessage({ topic: 'Phases', payload: 'AUTOMATIC' }, 0, b).inputs, { phaseUsage: 'automatic' });
+  assert.deepEqual(evInputFromMessage({ payload: { kind: 'mode', phases: 'standard' } }, 0, b).inputs, { phaseUsage: 'standard' });
+  assert.deepEqual(evInputFromMessage({ payload: { kind: 'mode', mode: 'power', phases: 'Single' } }, 0, b).inputs, { mode: { mode: 'power' }, phaseUsage: 'single' });
+  for (const bad of ['three', 3, '', null, true]) {
+    const r = evInputFromMessage({ topic: 'phases', payload: bad }, 0, b);
+    assert.match(r.error, /topic "phases" needs one of standard, single, automatic/, String(bad));
+  }
+  assert.match(evInputFromMessage({ payload: { kind: 'mode', mode: 'power', phases: 'both' } }, 0, b).error, /payload\.phases: must be one of standard, single, automatic/);
+  assert.match(evInputFromMessage({ payload: { kind: 'mode' } }, 0, b).error, /payload/);
+  assert.match(evInputFromMessage({ payload: { kind: 'mode', phases: 'single', until: 'unplugged' } }, 0, b).error, /payload\.until: an override needs a mode/);
+});
+
+test.describe('ev-charging node: phase usage at run time', () => {
+  test.before(() => new Promise((r) => helper.startServer(r)));
+  test.after(async () => {
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+  });
+
+  test('topic phases changes the phase usage; output 2 carries phaseUsage; an invalid value is an error and changes nothing', async () => {
+    await helper.load([evNode, catchNode], [{ id: 'ev', type: 'ev-charging', mode: 'power', phaseUsage: 'automatic', wires: [['wb'], ['state']] }, { id: 'wb', type: 'helper' }, { id: 'state', type: 'helper' }, ...catcher()]);
+    const ev = helper.getNode('ev');
+    const states = collect(helper.getNode('state'));
+    const caught = collect(helper.getNode('caught'));
+    const now = Date.now();
+    ev.receive({ payload: { kind: 'charger', state: 'connected', power: 0, timestamp: now, limits: { phaseOptions: [1, 3], minCurrentA: 6, maxCurrentA: 16 } } });
+    ev.receive({ payload: { kind: 'meter', power: 300, timestamp: now } });
+    await waitFor(() => states.length > 0, 3000, 'a state message');
+    assert.equal(states.at(-1).payload.phaseUsage, 'automatic');
+    ev.receive({ topic: 'phases', payload: ' single' });
+    await waitFor(() => states.at(-1).payload.phaseUsage === 'single', 3000, 'phaseUsage single in the state');
+    ev.receive({ topic: 'phases', payload: 'both' });
+    await waitFor(() => caught.length > 0, 3000, 'an error for an invalid phase usage');
+    assert.match(caught[0].error.message, /topic "phases" needs one of standard, single, automatic/);
+    ev.receive({ payload: { kind: 'mode', phases: 'Standard' } });
+    await waitFor(() => states.at(-1).payload.phaseUsage === 'standard', 3000, 'phaseUsage standard from a mode payload');
+    assert.equal(caught.length, 1);
+  });
+});
