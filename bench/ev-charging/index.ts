@@ -53,6 +53,8 @@ export interface EvBenchOptions {
   meterPeriodS?: number;
   seed?: number;
   out?: string;
+  /** Our controller's parameters beyond the scenario's (for experiments and tests; not a CLI option). */
+  ours?: EvParams;
 }
 
 export interface Session {
@@ -303,7 +305,7 @@ export function runEvBench(o: EvBenchOptions = {}): { result: EvBenchResult; tra
   const phaseUsage = o.phases === '1' ? 'single' : o.phases === '3' ? 'standard' : 'automatic';
   const params: EvParams = { mode: o.mode ?? 'solar-pure', phaseUsage, fuseA: [sc.fuseA, sc.fuseA, sc.fuseA], plusFloor: 'min' };
   const makers: Record<Contender, (() => EvControllerLike) | null> = {
-    ours: () => new EvChargingController(params),
+    ours: () => new EvChargingController({ ...params, ...o.ours }),
     oracle: null,
     evcc: () => new EvccPv(),
     openwb: () => new OpenWb(),

@@ -73,6 +73,44 @@ test('phase usage input: a car that must not be switched gets no phase count wha
   assert.equal(st.sp.phases, undefined);
 });
 
+test('property, automatic phases over random clouds and house loads: ≥ 7 min between switches, never below the minimum current while charging, no phase above fuse − margin, the band held', () => {
+  const { mulberry32 } = require('../helpers');
+  const rnd = mulberry32(7);
+  let total = 0;
+  for (let trial = 0; trial < 12; trial++) {
+    const fuse = [16, 20, 25][trial % 3];
+    const c = new EvChargingController({ mode: 'solar-pure', phaseUsage: 'automatic', fuseA: [fuse, fuse, fuse] });
+    let sp = null;
+    let pv = 2000 + rnd() * 8000;
+    let load = rnd() * 3000;
+    const switches = [];
+    for (let t = 1; t <= 6 * 3600; t++) {
+      // Clouds: the PV jumps now and then, drifts otherwise; the load steps.
+      if (rnd() < 0.004) pv = rnd() * 11000;
+      pv = Math.max(0, pv + (rnd() - 0.5) * 200);
+      if (rnd() < 0.002) load = rnd() * (fuse * V * 2);
+      const now = t0 + t * 1000;
+      const a = sp && sp.enabled ? sp.currentA : 0;
+      const ph = sp?.phases ?? 3;
+      const carPh = ph === 3 ? [a, a, a] : [a, 0, 0];
+      const houseA = [0.4, 0.3, 0.3].map((f) => (load * f - pv / 3) / V);
+      const r = c.step({ charger: { state: a > 0 ? 'charging' : 'connected', power: a * V * ph, currents: carPh, activePhases: ph, maxCurrentA: 16, minCurrentA: 6, phaseOptions: [1, 3], timestamp: now }, meter: { power: load - pv + a * V * ph, currents: houseA.map((h, k) => Math.abs(h + carPh[k])), phasePower: houseA.map((h, k) => (h + carPh[k]) * V), timestamp: now } }, now);
+      if (r.command) {
+        if (sp && r.command.phases !== sp.phases && sp.enabled) switches.push(t);
+        sp = r.command;
+        if (sp.enabled) {
+          assert.ok(sp.currentA >= 6, `trial ${trial}: ${sp.currentA} A below the minimum`);
+          const after = ph === 3 && sp.phases === 3 ? [0, 1, 2] : [0];
+          for (const k of after) assert.ok(houseA[k] + sp.currentA <= fuse - 1 + 0.05, `trial ${trial} t=${t}: L${k + 1} ${(houseA[k] + sp.currentA).toFixed(2)} A > ${fuse - 1} A`);
+        }
+      }
+    }
+    for (let i = 1; i < switches.length; i++) assert.ok(switches[i] - switches[i - 1] >= 420, `trial ${trial}: switches ${switches[i] - switches[i - 1]} s apart`);
+    total += switches.length;
+  }
+  assert.ok(total >= 20, `the clouds make it switch (${total} switches)`);
+});
+
 test('phase usage messages: topic "phases" (case-insensitive, trimmed) and a phases field in a mode payload; invalid ones name the field', () => {
   const b = new BatteryBook();
   assert.deepEqual(evInputFromMessage({ topic: 'phases', payload: ' Single ' }, 0, b), { what: 'phases', inputs: { phaseUsage: 'single' } });
