@@ -85,6 +85,8 @@ const LOAD_SPLIT = [0.4, 0.3, 0.3];
 const METER_LATENCY_MS = 1000;
 const CHARGER_LATENCY_MS = 2000;
 const SWITCH_PAUSE_MS = 30_000;
+/** A restart within the switch pause + this (the car's own ramp-up) completes the switch. */
+const RESTART_GRACE_MS = 60_000;
 const TZ = 'Europe/Amsterdam';
 const SAMPLE = path.join(__dirname, '..', '..', 'lib', 'sim', 'data');
 
@@ -252,7 +254,9 @@ function simulate(sc: Scenario, make: (() => EvControllerLike) | null, trace?: T
       solar += solarW / 3600;
       grid += (carW - solarW) / 3600;
       if (carW > 1 && prevDraw <= 1) {
-        if (!startedSinceSwitch) starts++;
+        // The restart that completes a phase switch is part of the switch, not a start; a car that
+        // stays off after a switch (paused, then restarted minutes later) has stopped and starts again.
+        if (!startedSinceSwitch || lastSwitch === null || t - lastSwitch > SWITCH_PAUSE_MS + RESTART_GRACE_MS) starts++;
         startedSinceSwitch = false;
       }
       prevDraw = carW;

@@ -22,7 +22,7 @@
  *    its maximum, 3 phases go on as soon as they are covered (the averaged surplus at the up edge
  *    for `upCheckS` 60 s), and between the down edge and the 3-phase minimum the car keeps the
  *    3-phase minimum (all the surplus, a little import) instead of switching; below the down edge
- *    for `downAfterS` (60 s) it goes to 1 phase. A start picks 3 phases at the up edge, else 1.
+ *    for `downAfterS` (30 s) it goes to 1 phase. A start picks 3 phases at the up edge, else 1.
  *    At least 7 min between switches, a cap per session (10), never for a car that must not be
  *    switched. The phase usage can change at run time (`phaseUsage` input).
  * 6. Limits that always hold: the minimum current (or pause), the car's and charger's maximum, the
@@ -73,7 +73,7 @@ export const EV_DEFAULTS: Required<Omit<EvParams, 'car' | 'timeTable'>> = {
   upCheckS: 60,
   upMarginPct: 7,
   bandW: 1000,
-  downAfterS: 60,
+  downAfterS: 30,
   avgS: 60,
   holdDeepPct: 40,
   startAvgPct: 0,

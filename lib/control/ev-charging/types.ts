@@ -58,7 +58,7 @@ export interface EvParams {
   upMarginPct?: number;
   /** automatic phases: down edge = up edge − this, W (default 1000): the band between the edges. */
   bandW?: number;
-  /** automatic phases: down to 1 phase after the averaged surplus is this long below the down edge, s (default 60). */
+  /** automatic phases: down to 1 phase after the averaged surplus is this long below the down edge, s (default 30). */
   downAfterS?: number;
   /** Time constant of the averaged surplus used for starts, deep-cloud pauses and phase switches, s (default 60). */
   avgS?: number;
