@@ -11,19 +11,20 @@
  *    discharging home battery under the "don't use home battery" policy, plus a charging battery's
  *    power only above the priority SoC. Two filters (the cloud filter): the current follows the
  *    surplus at once when it falls (`filterDownS` 0: no import when a cloud comes) and with
- *    `filterUpS` (10 s) when it rises; starts, deep-cloud pauses and phase switches use the
+ *    `filterUpS` (5 s) when it rises; starts, deep-cloud pauses and phase switches use the
  *    averaged surplus (exponential, `avgS` 60 s), so a dip or spike of seconds decides nothing.
  * 4. The mode decides a wanted power; Solar Pure and Solar Plus run through start delay (20 s) →
  *    charging → hold at the minimum (5 min) → wait paused (8 min) before a restart. A deep cloud
  *    (averaged surplus below `holdDeepPct` 40 % of the one-phase minimum) ends the hold at once:
- *    holding would run the car mostly on grid; a shallow one is held.
+ *    holding would run the car mostly on grid; a shallow one is held, until the car has taken
+ *    `holdImportWh` (30 Wh) from the grid in it (a 1.4 kW minimum on a 1.0 kW surplus: 4.5 min).
  * 5. Phases (automatic): up edge = 3-phase minimum × (1 + `upMarginPct` 7 %) = 4.43 kW at 6 A,
  *    down edge = up edge − `bandW` (1 kW). The band lies below the up edge: one phase is used to
  *    its maximum, 3 phases go on as soon as they are covered (the averaged surplus at the up edge
  *    for `upCheckS` 60 s), and between the down edge and the 3-phase minimum the car keeps the
  *    3-phase minimum (all the surplus, a little import) instead of switching; below the down edge
  *    for `downAfterS` (30 s) it goes to 1 phase. A start picks 3 phases at the up edge, else 1.
- *    At least 7 min between switches, a cap per session (10), never for a car that must not be
+ *    At least 7 min between switches, a cap per session (16), never for a car that must not be
  *    switched. The phase usage can change at run time (`phaseUsage` input).
  * 6. Limits that always hold: the minimum current (or pause), the car's and charger's maximum, the
  *    main fuse per phase from the meter's per-phase currents (minus the car's own), the phase
@@ -63,7 +64,7 @@ export const EV_DEFAULTS: Required<Omit<EvParams, 'car' | 'timeTable'>> = {
   holdS: 300,
   waitS: 480,
   filterDownS: 0,
-  filterUpS: 10,
+  filterUpS: 5,
   minAdjustS: 5,
   plusFloor: 'min',
   plusMinSurplusW: 0,
@@ -76,9 +77,10 @@ export const EV_DEFAULTS: Required<Omit<EvParams, 'car' | 'timeTable'>> = {
   downAfterS: 30,
   avgS: 60,
   holdDeepPct: 40,
+  holdImportWh: 30,
   startAvgPct: 0,
   minSwitchIntervalS: 420,
-  maxSwitchesPerSession: 10,
+  maxSwitchesPerSession: 16,
   fuseA: [25, 25, 25],
   fuseMarginA: 1,
   imbalanceVA: 4600,
@@ -123,6 +125,8 @@ export class EvChargingController {
   private waitUntil: number | null = null;
   private belowThreeSince: number | null = null;
   private upSince: number | null = null;
+  private holdImportWh = 0;
+  private holdAt = 0;
   private avg: number | null = null;
   private avgAt = 0;
   private lastSwitchAt = -Infinity;
@@ -427,24 +431,31 @@ export class EvChargingController {
         this.holdUntil = null;
         reasons.push(`start on ${phases} phase${phases === 1 ? '' : 's'}: surplus ${fmtW(s)}`);
       } else {
-        phases = this.autoPhases(now, sa, phases, edges, reasons);
+        phases = this.autoPhases(now, sa, s, phases, edges, reasons);
         if (!keepFor(phases)) {
           if (this.phase !== 'holding') {
             this.phase = 'holding';
             this.holdUntil = now + this.p.holdS * 1000;
+            this.holdImportWh = 0;
+            this.holdAt = now;
           }
+          // Grid energy the car takes in this hold (the minimum minus the surplus).
+          this.holdImportWh += (Math.max(0, this.powerAt(minA, phases) - Math.max(0, s)) * Math.max(0, now - this.holdAt)) / 3_600_000;
+          this.holdAt = now;
           // A down-switch to one phase that is coming (waiting for its delay or the switch interval) keeps the hold: one phase may carry the car.
           const downPending = phases === 3 && auto && sa >= min1 * (this.p.holdDeepPct / 100) && this.counters.phaseSwitches < this.p.maxSwitchesPerSession;
           // A deep cloud (averaged surplus far below the minimum of one phase) pauses at once: holding would import most of the car's power.
           const deep = !solarPlus && this.p.holdDeepPct > 0 && sa < (this.p.holdDeepPct / 100) * this.powerAt(minA, auto ? 1 : phases);
-          if ((now >= (this.holdUntil ?? now) && !downPending) || deep) {
+          // A hold that has cost `holdImportWh` of grid energy ends too (unless a switch to one phase is coming).
+          const spent = !solarPlus && this.p.holdImportWh > 0 && this.holdImportWh > this.p.holdImportWh;
+          if (((now >= (this.holdUntil ?? now) || spent) && !downPending) || deep) {
             this.phase = 'waiting';
             this.waitUntil = now + this.p.waitS * 1000;
             this.holdUntil = null;
             this.startCondSince = null;
             this.belowThreeSince = null;
             this.binding = 'wait';
-            reasons.push(deep ? `surplus ${fmtW(sa)} (averaged) far below the minimum: paused for ${this.p.waitS} s` : `surplus lost for ${this.p.holdS} s: paused for ${this.p.waitS} s`);
+            reasons.push(deep ? `surplus ${fmtW(sa)} (averaged) far below the minimum: paused for ${this.p.waitS} s` : spent ? `hold took ${Math.round(this.holdImportWh)} Wh from the grid: paused for ${this.p.waitS} s` : `surplus lost for ${this.p.holdS} s: paused for ${this.p.waitS} s`);
             return { enabled: false, currentA: minA, ...(this.sent?.phases ? { phases: this.sent.phases } : {}) };
           }
         } else if (this.phase === 'holding') {
@@ -472,7 +483,9 @@ export class EvChargingController {
       reasons.unshift(`${lim.why} leaves ${Math.max(0, lim.a).toFixed(1)} A < ${minA} A minimum: paused`);
       return { enabled: false, currentA: minA, phases };
     }
-    a = Math.max(minA, Math.floor(a * 10) / 10);
+    // The surplus is rounded to the nearest 0.1 A (no bias either way); a limit always down.
+    const wantA = wantW / (this.p.voltage * phases);
+    a = Math.max(minA, Math.min(Math.round(wantA * 10) / 10, Math.floor(lim.a * 10) / 10));
     if (this.binding === lim.binding && lim.binding !== 'max') reasons.push(`${lim.why}: ${a} A`);
     else reasons.push(`${mode}: ${a} A on ${phases} phase${phases === 1 ? '' : 's'} (${fmtW(this.powerAt(a, phases))})`);
     return { enabled: true, currentA: a, phases };
@@ -506,7 +519,7 @@ export class EvChargingController {
    * or above the up edge for `upCheckS`, down when it stays below the down edge for `downAfterS`;
    * at least `minSwitchIntervalS` between switches and at most `maxSwitchesPerSession`.
    */
-  private autoPhases(now: number, sa: number, phases: 1 | 3, e: { up: number; down: number }, reasons: string[]): 1 | 3 {
+  private autoPhases(now: number, sa: number, s: number, phases: 1 | 3, e: { up: number; down: number }, reasons: string[]): 1 | 3 {
     if (!this.canSwitch()) return phases;
     const intervalOk = now - this.lastSwitchAt >= this.p.minSwitchIntervalS * 1000;
     const capOk = this.counters.phaseSwitches < this.p.maxSwitchesPerSession;
@@ -525,7 +538,7 @@ export class EvChargingController {
       return 1;
     }
     this.upSince = null;
-    if (sa >= e.down) {
+    if (Math.min(sa, s) >= e.down) {
       this.belowThreeSince = null;
       return 3;
     }

@@ -62,13 +62,15 @@ export interface EvParams {
   downAfterS?: number;
   /** Time constant of the averaged surplus used for starts, deep-cloud pauses and phase switches, s (default 60). */
   avgS?: number;
-  /** solar-pure: a hold ends at once in a pause when the averaged surplus is below this share of the minimum power, % (0 = off). */
+  /** solar-pure: a hold ends at once in a pause when the averaged surplus is below this share of the one-phase minimum power, % (default 40; 0 = off). */
   holdDeepPct?: number;
+  /** solar-pure: a hold ends in a pause once the car has taken this much grid energy in it, Wh (default 30; 0 = off). */
+  holdImportWh?: number;
   /** solar-pure: a start also needs the averaged surplus at this share of the start power, % (0 = off). */
   startAvgPct?: number;
   /** automatic phases: least time between two switches, s (default 420, openWB's 7 min). */
   minSwitchIntervalS?: number;
-  /** automatic phases: most switches per session (default 10). */
+  /** automatic phases: most switches per session (default 16). */
   maxSwitchesPerSession?: number;
 
   /** Car profile. */
