@@ -153,3 +153,16 @@ test.describe('ev-charging node: phase usage at run time', () => {
     assert.equal(caught.length, 1);
   });
 });
+
+test('the band between the phase edges is at least 1 kW: the config and the controller refuse less', () => {
+  const { configReader } = require(path.join(dist, 'lib/api/config'));
+  const { evConfigSchema } = require(path.join(dist, 'lib/control/ev-charging/config'));
+  const read = configReader(evConfigSchema);
+  const bad = read({ bandW: '500' });
+  assert.equal(bad.ok, false);
+  assert.match(bad.error, /^config\.bandW: /);
+  assert.equal(read({ bandW: '1000' }).ok, true);
+  assert.throws(() => new EvChargingController({ bandW: 999 }), /bandW must be at least 1000 W/);
+  const c = new EvChargingController({ bandW: 1500 });
+  assert.ok(c, 'a wider band is fine');
+});

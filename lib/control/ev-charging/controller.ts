@@ -146,6 +146,7 @@ export class EvChargingController {
     this.mode = this.p.mode;
     this.phaseUsage = this.p.phaseUsage;
     if (this.p.minCurrentA < 6 || this.p.minCurrentA > 16) throw new RangeError('minCurrentA must be 6–16 A');
+    if (!(this.p.bandW >= 1000)) throw new RangeError('bandW must be at least 1000 W (the band between the phase edges)');
     this.phases = this.phaseUsage === 'single' ? 1 : 3;
   }
 
@@ -515,9 +516,11 @@ export class EvChargingController {
   }
 
   /**
-   * Automatic 1/3-phase switching while charging, on the averaged surplus `sa`: up when it stays at
-   * or above the up edge for `upCheckS`, down when it stays below the down edge for `downAfterS`;
-   * at least `minSwitchIntervalS` between switches and at most `maxSwitchesPerSession`.
+   * Automatic 1/3-phase switching while charging: up when the averaged surplus `sa` stays at or
+   * above the up edge for `upCheckS`; down when the averaged or the present surplus `s` stays below
+   * the down edge for `downAfterS` (a sharp drop goes down without waiting for the average); at
+   * least `minSwitchIntervalS` between switches and at most `maxSwitchesPerSession`. The edges are
+   * `bandW` (≥ 1 kW, the config's minimum) apart, so a surplus between them never switches.
    */
   private autoPhases(now: number, sa: number, s: number, phases: 1 | 3, e: { up: number; down: number }, reasons: string[]): 1 | 3 {
     if (!this.canSwitch()) return phases;
