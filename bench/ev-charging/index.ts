@@ -53,6 +53,8 @@ export interface EvBenchOptions {
   meterPeriodS?: number;
   seed?: number;
   out?: string;
+  /** Our controller's parameters beyond the scenario's (for experiments and tests; not a CLI option). */
+  ours?: EvParams;
 }
 
 export interface Session {
@@ -83,6 +85,8 @@ const LOAD_SPLIT = [0.4, 0.3, 0.3];
 const METER_LATENCY_MS = 1000;
 const CHARGER_LATENCY_MS = 2000;
 const SWITCH_PAUSE_MS = 30_000;
+/** A restart within the switch pause + this (the car's own ramp-up) completes the switch. */
+const RESTART_GRACE_MS = 60_000;
 const TZ = 'Europe/Amsterdam';
 const SAMPLE = path.join(__dirname, '..', '..', 'lib', 'sim', 'data');
 
@@ -172,6 +176,31 @@ function buildScenario(o: EvBenchOptions): Scenario {
   };
 }
 
+/**
+ * Starts of one session: the car drawing again after drawing nothing. The restart that completes a
+ * phase switch (within the switch pause + `RESTART_GRACE_MS`) is part of the switch; a car that
+ * stays off after a switch (paused, restarted minutes later) has stopped and starts again.
+ */
+export class StartCounter {
+  starts = 0;
+  private prevW = 0;
+  private switchAt: number | null = null;
+
+  /** A phase switch that interrupted charging, at t (ms). */
+  switched(t: number): void {
+    this.switchAt = t;
+  }
+
+  /** The car's power at t (ms), W. */
+  draw(t: number, w: number): void {
+    if (w > 1 && this.prevW <= 1) {
+      if (this.switchAt === null || t - this.switchAt > SWITCH_PAUSE_MS + RESTART_GRACE_MS) this.starts++;
+      this.switchAt = null;
+    }
+    this.prevW = w;
+  }
+}
+
 interface Trace {
   t: number[];
   surplus: number[];
@@ -200,9 +229,8 @@ function simulate(sc: Scenario, make: (() => EvControllerLike) | null, trace?: T
     let lastSwitch: number | null = null;
     const pending: Array<{ at: number; cmd: { enabled: boolean; currentA: number; phases?: 1 | 3 } }> = [];
     const meterQ: Array<{ at: number; sample: EvInputs['meter'] }> = [];
-    let prevDraw = 0;
+    const startCount = new StartCounter();
     let lastDrawAt = -Infinity;
-    let startedSinceSwitch = false;
     for (let t = s.plugIn; t < s.plugOut; t += 1000) {
       pluggedS++;
       const pvW = sc.household.pvW(t);
@@ -222,7 +250,7 @@ function simulate(sc: Scenario, make: (() => EvControllerLike) | null, trace?: T
               switches++;
               if (lastSwitch !== null) minGap = Math.min(minGap ?? Infinity, (t - lastSwitch) / 1000);
               lastSwitch = t;
-              startedSinceSwitch = true;
+              startCount.switched(t);
             }
           }
           enabled = c.enabled;
@@ -249,11 +277,7 @@ function simulate(sc: Scenario, make: (() => EvControllerLike) | null, trace?: T
       const solarW = Math.min(carW, avail);
       solar += solarW / 3600;
       grid += (carW - solarW) / 3600;
-      if (carW > 1 && prevDraw <= 1) {
-        if (!startedSinceSwitch) starts++;
-        startedSinceSwitch = false;
-      }
-      prevDraw = carW;
+      startCount.draw(t, carW);
       if (carW > 1) lastDrawAt = t;
       for (let k = 0; k < 3; k++) if (draw.currents[k] > 0 && houseA[k] + draw.currents[k] > sc.fuseA) {
         overload++;
@@ -277,6 +301,7 @@ function simulate(sc: Scenario, make: (() => EvControllerLike) | null, trace?: T
       if (r.command) pending.push({ at: t + CHARGER_LATENCY_MS, cmd: r.command });
     }
     unmet += Math.max(0, s.needWh - car.sessionWh);
+    starts += startCount.starts;
   }
   return {
     solarEnergyWh: Math.round(solar),
@@ -303,7 +328,7 @@ export function runEvBench(o: EvBenchOptions = {}): { result: EvBenchResult; tra
   const phaseUsage = o.phases === '1' ? 'single' : o.phases === '3' ? 'standard' : 'automatic';
   const params: EvParams = { mode: o.mode ?? 'solar-pure', phaseUsage, fuseA: [sc.fuseA, sc.fuseA, sc.fuseA], plusFloor: 'min' };
   const makers: Record<Contender, (() => EvControllerLike) | null> = {
-    ours: () => new EvChargingController(params),
+    ours: () => new EvChargingController({ ...params, ...o.ours }),
     oracle: null,
     evcc: () => new EvccPv(),
     openwb: () => new OpenWb(),

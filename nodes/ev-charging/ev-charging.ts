@@ -59,7 +59,7 @@ module.exports = function (RED: NodeAPI) {
       const r = controller.step(inputs, now);
       const out: Array<NodeMessage | null> = [null, null];
       if (r.command) out[0] = { topic, payload: { kind: 'charger-setpoint', ...r.command, reason: r.reasons[0] ?? 'ev-charging' } };
-      const key = `${r.state.phase}|${r.state.binding}|${r.state.activeMode}|${JSON.stringify(r.state.setpoint)}`;
+      const key = `${r.state.phase}|${r.state.binding}|${r.state.activeMode}|${r.state.phaseUsage}|${JSON.stringify(r.state.setpoint)}`;
       if (key !== lastKey || now - lastStateAt >= STATE_EVERY_MS) {
         out[1] = { topic, payload: { kind: 'ev-charging-state', ...r.state, reasons: r.reasons } };
         lastKey = key;

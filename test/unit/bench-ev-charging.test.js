@@ -37,3 +37,21 @@ test('ev-charging bench: daytime sessions from a charging-reports file', () => {
   assert.deepEqual(s, [{ startMin: 490, durationMin: 8.8 * 60, needWh: 21500, id: 's1' }], 'the evening session is not a daytime one');
   fs.unlinkSync(f);
 });
+
+test('ev-charging bench: the restart right after a phase switch is part of it; a pause after a switch is a stop and its restart a start', () => {
+  const c = new bench.StartCounter();
+  const t0 = 1_700_000_000_000;
+  c.draw(t0, 0);
+  c.draw(t0 + 1000, 4000); // first start
+  c.switched(t0 + 60_000);
+  c.draw(t0 + 60_000, 0);
+  c.draw(t0 + 95_000, 1400); // back 35 s after the switch: the switch, not a start
+  assert.equal(c.starts, 1);
+  c.switched(t0 + 600_000);
+  c.draw(t0 + 600_000, 0);
+  c.draw(t0 + 600_000 + 8 * 60_000, 4100); // 8 min off after the switch: a stop and a start
+  assert.equal(c.starts, 2);
+  c.draw(t0 + 2_000_000, 0);
+  c.draw(t0 + 2_100_000, 1500); // a plain restart
+  assert.equal(c.starts, 3);
+});

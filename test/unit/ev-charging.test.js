@@ -63,7 +63,7 @@ test('solar-pure: starts when the surplus covers the 3-phase minimum, follows it
 });
 
 test('solar-pure: start delay, hold the minimum 5 min, then wait 8 min before a restart', () => {
-  const s = site({ mode: 'solar-pure', phaseUsage: 'single', startDelayS: 60 });
+  const s = site({ mode: 'solar-pure', phaseUsage: 'single', startDelayS: 60, holdDeepPct: 0, holdImportWh: 0 });
   s.run(59, () => 300, () => 3000);
   assert.equal(s.st.sp?.enabled ?? false, false, 'no start before the delay');
   s.run(2, () => 300, () => 3000);
@@ -73,8 +73,8 @@ test('solar-pure: start delay, hold the minimum 5 min, then wait 8 min before a 
   assert.equal(s.st.sp.enabled, true);
   assert.equal(s.st.sp.currentA, 6);
   assert.equal(s.st.log.at(-1).state.binding, 'hold');
-  // The hold starts when the filtered surplus (5 s time constant downwards) falls below the minimum: ~3 s after the sun goes.
-  s.run(6, () => 300, () => 0);
+  // The hold starts when the surplus falls below the minimum (a falling surplus is followed at once).
+  s.run(3, () => 300, () => 0);
   assert.equal(s.st.sp.enabled, false);
   assert.equal(s.st.log.at(-1).state.phase, 'waiting');
   // The surplus returns at once: no restart during the 480 s wait.
@@ -85,27 +85,69 @@ test('solar-pure: start delay, hold the minimum 5 min, then wait 8 min before a 
   assert.equal(s.st.log.at(-1).state.counters.starts, 2);
 });
 
-test('automatic phases: 1 phase at a small surplus; up only at the 15-min check with 7 % and 1 kW band; down after 5 min; ≥ 7 min apart', () => {
+test('solar-pure: a shallow cloud is held for the full 5 min; a deeper one until the hold has taken 30 Wh; a deep one (averaged surplus < 40 % of the minimum) pauses at once', () => {
+  const shallow = site({ mode: 'solar-pure', phaseUsage: 'single' });
+  shallow.run(60, () => 300, () => 3000);
+  // 1.1 kW surplus (80 % of the 1.38 kW minimum): 0.28 kW from the grid, 23 Wh in 5 min: the whole hold.
+  shallow.run(299, () => 300, () => 1400);
+  assert.equal(shallow.st.sp.enabled, true);
+  assert.equal(shallow.st.log.at(-1).state.binding, 'hold');
+  shallow.run(3, () => 300, () => 1400);
+  assert.equal(shallow.st.sp.enabled, false, 'paused after the hold');
+  // 0.7 kW surplus (51 %): 0.68 kW from the grid: 30 Wh after 159 s, then a pause.
+  const mid = site({ mode: 'solar-pure', phaseUsage: 'single' });
+  mid.run(60, () => 300, () => 3000);
+  const tm = mid.st.t;
+  mid.run(300, () => 300, () => 1000);
+  const midOff = mid.st.commands.find((c) => c.t > tm && !c.enabled);
+  assert.ok(midOff && midOff.t - tm >= 155 && midOff.t - tm <= 165, `paused ${midOff && midOff.t - tm} s into the hold`);
+  assert.match(mid.st.log.find((l) => l.t === midOff.t).reasons.join(' '), /hold took 30 Wh from the grid/);
+  const deep = site({ mode: 'solar-pure', phaseUsage: 'single' });
+  deep.run(60, () => 300, () => 3000);
+  // Sun gone: the averaged surplus (60 s time constant) falls from 2.7 kW below 0.55 kW within
+  // 60 × ln(3000 / 852) ≈ 76 s; then a pause without waiting out the hold.
+  const t0 = deep.st.t;
+  deep.run(120, () => 300, () => 0);
+  const off = deep.st.commands.find((c) => c.t > t0 && !c.enabled);
+  assert.ok(off, 'paused');
+  assert.ok(off.t - t0 >= 70 && off.t - t0 <= 82, `paused ${off.t - t0} s after the sun went`);
+  const imported = deep.st.log.filter((l) => l.t > t0).reduce((w, l) => w + Math.max(0, l.grid), 0) / 3600;
+  assert.ok(imported < 45, `imported ${imported.toFixed(1)} Wh (a 5-min hold: 140 Wh)`);
+  assert.equal(deep.st.log.at(-1).state.phase, 'waiting');
+});
+
+test('automatic phases: 1 phase at a small surplus; up at the 4.43 kW edge (3-phase minimum + 7 %) after 60 s; down below the 3.43 kW edge (1 kW band) after 30 s; ≥ 7 min apart', () => {
   const s = site({ mode: 'solar-pure', phaseUsage: 'automatic' });
   s.run(60, () => 0, () => 2500);
   assert.equal(s.st.sp.phases, 1);
-  // 5 kW: above the 3-phase minimum (4140 W) but inside the band (< 5140 W): stays on 1 phase.
-  s.run(900, () => 0, () => 5000);
-  assert.equal(s.st.sp.phases, 1, 'inside the band: no switch');
-  // 6 kW: the next 15-min check switches up.
+  // 4.3 kW: above the 3-phase minimum (4140 W) but below the up edge (4430 W): stays on 1 phase.
+  s.run(900, () => 0, () => 4300);
+  assert.equal(s.st.sp.phases, 1, 'below the up edge: no switch');
+  // 4.6 kW: the averaged surplus (60 s) passes the up edge, and 60 s later the car goes to 3 phases.
   const t1 = s.st.t;
-  s.run(900, () => 0, () => 6000);
+  s.run(900, () => 0, () => 4600);
   const up = s.st.commands.find((c) => c.t > t1 && c.phases === 3);
   assert.ok(up, 'switched up');
-  assert.ok(up.t > 900 && (up.t - 1) % 900 <= 1, `at a 15-min check after the start at t=1 (t=${up.t})`);
-  // Surplus drops to 3 kW (below 4140 W, above the 1-phase minimum): down after 300 s, but not before 7 min since the up switch.
+  assert.ok(up.t - t1 >= 60 && up.t - t1 <= 60 + 150, `up ${up.t - t1} s after the rise`);
+  assert.ok(Math.abs(s.st.log.at(-1).carW - 4600) <= 3 * V * 0.05 + 1e-6, 'on 3 phases the car takes the whole surplus (to the nearest 0.1 A)');
+  // 3.6 kW: inside the band (above the 3.43 kW down edge): stays on 3 phases at the minimum, taking all the surplus.
+  const tb = s.st.t;
+  s.run(900, () => 0, () => 3600);
+  assert.ok(!s.st.commands.some((c) => c.t > tb && c.phases === 1), 'inside the band: no switch');
+  assert.equal(s.st.sp.currentA, 6);
+  assert.equal(s.st.log.at(-1).state.phase, 'charging');
+  // 3 kW: below the down edge: down 30 s after the averaged surplus passes it (and not before 7 min since the up switch).
   const t2 = s.st.t;
   s.run(600, () => 0, () => 3000);
   const down = s.st.commands.find((c) => c.t > t2 && c.phases === 1);
   assert.ok(down, 'switched down');
   assert.ok(down.t - up.t >= 420, `≥ 7 min between switches (${down.t - up.t} s)`);
-  assert.ok(down.t - t2 >= 300);
+  assert.ok(down.t - t2 >= 30 && down.t - t2 <= 30 + 120, `down ${down.t - t2} s after the drop`);
   assert.equal(s.st.log.at(-1).state.counters.phaseSwitches, 2);
+  // A quick rise right after the down switch waits for the 7-min interval.
+  s.run(600, () => 0, () => 6000);
+  const up2 = s.st.commands.find((c) => c.t > down.t && c.phases === 3);
+  assert.ok(up2 && up2.t - down.t >= 420, `next up ${up2 && up2.t - down.t} s after the down switch`);
 });
 
 test('automatic phases: the per-session cap and a car that must not be switched', () => {
@@ -265,11 +307,15 @@ test('time mode: weekday × hour in Europe/Amsterdam, across midnight and the sp
   assert.equal(c.activeMode(Date.UTC(2026, 9, 25, 1, 30)), 'lock');
 });
 
-test('commands only on change (decreases at once, increases at most every 10 s) and a refresh every 60 s', () => {
+test('commands only on change (decreases at once, increases at most every 5 s, 0.1 A steps) and a refresh every 60 s', () => {
   const s = site({ mode: 'solar-pure', phaseUsage: 'standard' });
   s.run(300, () => 0, (t) => 6000 + (t % 20 < 10 ? 300 : -300));
   const incs = s.st.commands.filter((c, i, a) => i > 0 && c.currentA > a[i - 1].currentA);
-  for (let i = 1; i < incs.length; i++) assert.ok(incs[i].t - incs[i - 1].t >= 10, 'increases ≥ 10 s apart');
+  assert.ok(incs.length > 5);
+  for (let i = 1; i < incs.length; i++) assert.ok(incs[i].t - incs[i - 1].t >= 5, 'increases ≥ 5 s apart');
+  const decs = s.st.commands.filter((c, i, a) => i > 0 && c.currentA < a[i - 1].currentA);
+  for (const d of decs) assert.equal(d.t % 20, 10, 'a decrease goes out the second the surplus falls');
+  for (const c of s.st.commands) assert.equal(Math.round(c.currentA * 10), c.currentA * 10, '0.1 A steps');
   const q = site({ mode: 'power', phaseUsage: 'standard' });
   q.run(200);
   assert.deepEqual(q.st.commands.map((c) => c.t), [1, 61, 121, 181]);

@@ -36,7 +36,7 @@ export const evConfigSchema: ConfigSchema = {
     plusMinSurplusPct: num(0, 100, { default: 0, unit: '%' }),
     minSwitchInterval: int(60, 7200, { default: d.minSwitchIntervalS, unit: 's' }),
     maxSwitches: int(0, 100, { default: d.maxSwitchesPerSession }),
-    bandW: num(0, 10_000, { default: d.bandW, unit: 'W' }),
+    bandW: num(1000, 10_000, { default: d.bandW, unit: 'W' }),
     carPhases: oneOf(['3', '1'], '3'),
     carMinCurrent: num(6, 16, { default: 6, unit: 'A' }),
     carSwitchable: bool(true),

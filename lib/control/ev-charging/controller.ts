@@ -9,20 +9,29 @@
  *    configured mode; `time` looks up the weekday × hour table in the configured time zone.
  * 3. Surplus for the car = export at the grid connection + the car's own power, minus a
  *    discharging home battery under the "don't use home battery" policy, plus a charging battery's
- *    power only above the priority SoC. Filtered asymmetrically (falls fast, rises slowly) so a
- *    passing cloud neither imports nor pulls the car up and down.
- * 4. The mode decides a wanted power; Solar Pure and Solar Plus run through start delay → charging
- *    → hold at the minimum (5 min) → wait paused (8 min) before a restart.
- * 5. Phases: automatic starts on 3 phases when the surplus covers the 3-phase minimum, else 1;
- *    goes up only at the 15-minute check with the surplus 7 % (and at least `bandW`) above the
- *    3-phase minimum, down after 5 min below it; at least 7 min between switches, a cap per
- *    session, never for a car that must not be switched.
+ *    power only above the priority SoC. Two filters (the cloud filter): the current follows the
+ *    surplus at once when it falls (`filterDownS` 0: no import when a cloud comes) and with
+ *    `filterUpS` (5 s) when it rises; starts, deep-cloud pauses and phase switches use the
+ *    averaged surplus (exponential, `avgS` 60 s), so a dip or spike of seconds decides nothing.
+ * 4. The mode decides a wanted power; Solar Pure and Solar Plus run through start delay (20 s) →
+ *    charging → hold at the minimum (5 min) → wait paused (8 min) before a restart. A deep cloud
+ *    (averaged surplus below `holdDeepPct` 40 % of the one-phase minimum) ends the hold at once:
+ *    holding would run the car mostly on grid; a shallow one is held, until the car has taken
+ *    `holdImportWh` (30 Wh) from the grid in it (a 1.4 kW minimum on a 1.0 kW surplus: 4.5 min).
+ * 5. Phases (automatic): up edge = 3-phase minimum × (1 + `upMarginPct` 7 %) = 4.43 kW at 6 A,
+ *    down edge = up edge − `bandW` (1 kW). The band lies below the up edge: one phase is used to
+ *    its maximum, 3 phases go on as soon as they are covered (the averaged surplus at the up edge
+ *    for `upCheckS` 60 s), and between the down edge and the 3-phase minimum the car keeps the
+ *    3-phase minimum (all the surplus, a little import) instead of switching; below the down edge
+ *    for `downAfterS` (30 s) it goes to 1 phase. A start picks 3 phases at the up edge, else 1.
+ *    At least 7 min between switches, a cap per session (16), never for a car that must not be
+ *    switched. The phase usage can change at run time (`phaseUsage` input).
  * 6. Limits that always hold: the minimum current (or pause), the car's and charger's maximum, the
  *    main fuse per phase from the meter's per-phase currents (minus the car's own), the phase
  *    imbalance limit, a grid-limit (with its failsafe when the source goes silent). A stale meter
  *    or charger gives the fail-safe action.
- * 7. The command goes out when it changes (decreases at once, increases at most every
- *    `minAdjustS`) and again every `refreshS`.
+ * 7. The command goes out when it changes by `resolutionA` (0.1 A; decreases at once, increases
+ *    at most every `minAdjustS` 5 s) and again every `refreshS`.
  */
 import { localFields } from '../../util/local-time';
 import type {
@@ -40,6 +49,7 @@ import type {
   EvPhase,
   EvResult,
   EvState,
+  PhaseUsage,
 } from './types';
 
 type Setpoint = { enabled: boolean; currentA: number; phases?: 1 | 3 };
@@ -50,23 +60,27 @@ export const EV_DEFAULTS: Required<Omit<EvParams, 'car' | 'timeTable'>> = {
   voltage: 230,
   minCurrentA: 6,
   maxCurrentA: 16,
-  startDelayS: 60,
+  startDelayS: 20,
   holdS: 300,
   waitS: 480,
-  filterDownS: 5,
-  filterUpS: 30,
-  minAdjustS: 10,
+  filterDownS: 0,
+  filterUpS: 5,
+  minAdjustS: 5,
   plusFloor: 'min',
   plusMinSurplusW: 0,
   plusMinSurplusPct: 0,
   batteryPolicy: 'use',
   prioritySoc: 80,
-  upCheckS: 900,
+  upCheckS: 60,
   upMarginPct: 7,
   bandW: 1000,
-  downAfterS: 300,
+  downAfterS: 30,
+  avgS: 60,
+  holdDeepPct: 40,
+  holdImportWh: 30,
+  startAvgPct: 0,
   minSwitchIntervalS: 420,
-  maxSwitchesPerSession: 4,
+  maxSwitchesPerSession: 16,
   fuseA: [25, 25, 25],
   fuseMarginA: 1,
   imbalanceVA: 4600,
@@ -79,6 +93,7 @@ export const EV_DEFAULTS: Required<Omit<EvParams, 'car' | 'timeTable'>> = {
   gridLimitFailsafeS: 7200,
   gridLimitTimeoutMs: 120_000,
   refreshS: 60,
+  resolutionA: 0.1,
   timeDefault: 'solar-pure',
   timeZone: 'Europe/Amsterdam',
 };
@@ -90,6 +105,8 @@ const fmtW = (w: number) => (Math.abs(w) >= 1000 ? `${(w / 1000).toFixed(1)} kW`
 export class EvChargingController {
   readonly p: P;
   private mode: EvMode;
+  /** Phase usage in force: the configured one until a `phases` input changes it (until redeploy). */
+  private phaseUsage: PhaseUsage;
   private override: EvModeMessage | null = null;
   private enabled = true;
   private meter: EvMeterSample | null = null;
@@ -107,7 +124,11 @@ export class EvChargingController {
   private holdUntil: number | null = null;
   private waitUntil: number | null = null;
   private belowThreeSince: number | null = null;
-  private nextUpCheck = 0;
+  private upSince: number | null = null;
+  private holdImportWh = 0;
+  private holdAt = 0;
+  private avg: number | null = null;
+  private avgAt = 0;
   private lastSwitchAt = -Infinity;
   private sent: Setpoint | null = null;
   private sentAt = -Infinity;
@@ -123,8 +144,10 @@ export class EvChargingController {
     const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
     this.p = { ...EV_DEFAULTS, ...clean } as P;
     this.mode = this.p.mode;
+    this.phaseUsage = this.p.phaseUsage;
     if (this.p.minCurrentA < 6 || this.p.minCurrentA > 16) throw new RangeError('minCurrentA must be 6–16 A');
-    this.phases = this.p.phaseUsage === 'single' ? 1 : 3;
+    if (!(this.p.bandW >= 1000)) throw new RangeError('bandW must be at least 1000 W (the band between the phase edges)');
+    this.phases = this.phaseUsage === 'single' ? 1 : 3;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -147,7 +170,7 @@ export class EvChargingController {
   }
 
   private canSwitch(): boolean {
-    return this.p.phaseUsage === 'automatic' && this.p.car?.switchable !== false && this.phaseChoices().includes(1) && this.phaseChoices().includes(3);
+    return this.phaseUsage === 'automatic' && this.p.car?.switchable !== false && this.phaseChoices().includes(1) && this.phaseChoices().includes(3);
   }
 
   private powerAt(a: number, phases: number): number {
@@ -180,6 +203,14 @@ export class EvChargingController {
         this.mode = i.mode.mode;
         this.override = null;
       } else this.override = { ...i.mode };
+    }
+    if (i.phaseUsage !== undefined && i.phaseUsage !== this.phaseUsage) {
+      this.phaseUsage = i.phaseUsage;
+      // A change by hand is not an automatic switch: automatic switching starts afresh from here.
+      // Counted as a switch for the interval: no automatic switch within minSwitchIntervalS of it.
+      this.belowThreeSince = null;
+      this.upSince = null;
+      if (this.plugged) this.lastSwitchAt = now;
     }
     if (i.meter) {
       if (this.meter && now > this.meterArrivedAt) {
@@ -234,6 +265,20 @@ export class EvChargingController {
     const k = tau > 0 ? 1 - Math.exp(-dt / tau) : 1;
     this.filtered += (raw - this.filtered) * k;
     return this.filtered;
+  }
+
+  /** Averaged surplus for start, hold and phase decisions: exponential, time constant `avgS`. */
+  private average(raw: number, now: number): number {
+    if (this.avg === null) {
+      this.avg = raw;
+      this.avgAt = now;
+      return raw;
+    }
+    const dt = Math.max(0, (now - this.avgAt) / 1000);
+    this.avgAt = now;
+    const k = this.p.avgS > 0 ? 1 - Math.exp(-dt / this.p.avgS) : 1;
+    this.avg += (raw - this.avg) * k;
+    return this.avg;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -336,14 +381,15 @@ export class EvChargingController {
     const raw = this.surplus(now);
     this.surplusRaw = raw;
     const s = this.filter(raw, now);
+    const sa = this.average(raw, now);
     if (mode === 'lock') return off('lock', 'lock mode: no charging');
 
     // Phases for this step (automatic switching only while charging or at a start).
     const minA = this.minA();
     const min1 = this.powerAt(minA, 1);
     const min3 = this.powerAt(minA, 3);
-    let phases: 1 | 3 = this.p.phaseUsage === 'single' || !this.phaseChoices().includes(3) ? 1 : !this.phaseChoices().includes(1) ? 3 : this.phases;
-    if (this.p.phaseUsage === 'standard') phases = this.phaseChoices().includes(3) ? 3 : 1;
+    let phases: 1 | 3 = this.phaseUsage === 'single' || !this.phaseChoices().includes(3) ? 1 : !this.phaseChoices().includes(1) ? 3 : this.phases;
+    if (this.phaseUsage === 'standard') phases = this.phaseChoices().includes(3) ? 3 : 1;
 
     let wantW: number;
     let binding: EvBinding;
@@ -357,7 +403,11 @@ export class EvChargingController {
     } else {
       const solarPlus = mode === 'solar-plus';
       const minSurplus = solarPlus ? (this.p.plusMinSurplusW > 0 ? this.p.plusMinSurplusW : (this.p.plusMinSurplusPct / 100) * this.floorW(phases)) : 0;
-      const enoughFor = (ph: 1 | 3) => (solarPlus ? minSurplus <= 0 || s >= minSurplus : s >= this.powerAt(minA, ph));
+      const auto = this.canSwitch();
+      const edges = this.edges(minA);
+      // Enough to keep charging on `ph`: the minimum power, or on 3 automatic phases the down edge
+      // (between the down edge and the 3-phase minimum the car charges at the minimum: the band).
+      const keepFor = (ph: 1 | 3) => (solarPlus ? minSurplus <= 0 || s >= minSurplus : s >= (ph === 3 && auto ? Math.min(edges.down, min3) : this.powerAt(minA, ph)));
       const charging = this.phase === 'charging' || this.phase === 'holding';
       if (this.phase === 'waiting' && this.waitUntil !== null && now < this.waitUntil) {
         this.binding = 'wait';
@@ -365,36 +415,48 @@ export class EvChargingController {
         return { enabled: false, currentA: minA, ...(this.sent?.phases ? { phases: this.sent.phases } : {}) };
       }
       if (!charging) {
-        if (this.canSwitch()) phases = s >= min3 ? 3 : 1;
-        if (!enoughFor(phases)) {
+        // Start on the phase count that takes the most PV: 3 when the averaged surplus is at the up edge.
+        if (auto) phases = Math.min(s, sa) >= edges.startThree ? 3 : 1;
+        const startW = solarPlus ? minSurplus : this.powerAt(minA, phases);
+        if (!(solarPlus ? minSurplus <= 0 || s >= minSurplus : s >= startW && sa >= startW * (this.p.startAvgPct / 100))) {
           this.startCondSince = null;
-          return off('no-surplus', solarPlus ? `surplus ${fmtW(s)} below the ${fmtW(minSurplus)} needed to start` : `surplus ${fmtW(s)} below the ${fmtW(this.powerAt(minA, phases))} start power on ${phases} phase${phases === 1 ? '' : 's'}`);
+          return off('no-surplus', solarPlus ? `surplus ${fmtW(s)} below the ${fmtW(minSurplus)} needed to start` : `surplus ${fmtW(s)} below the ${fmtW(startW)} start power on ${phases} phase${phases === 1 ? '' : 's'}`);
         }
         if (this.startCondSince === null) this.startCondSince = now;
         if (now - this.startCondSince < this.p.startDelayS * 1000) return off('start-delay', `surplus ${fmtW(s)} enough: starting in ${Math.ceil((this.startCondSince + this.p.startDelayS * 1000 - now) / 1000)} s`);
         this.phase = 'charging';
         this.phases = phases;
         this.countStart();
-        this.nextUpCheck = now + this.p.upCheckS * 1000;
+        this.upSince = null;
+        this.belowThreeSince = null;
         this.holdUntil = null;
         reasons.push(`start on ${phases} phase${phases === 1 ? '' : 's'}: surplus ${fmtW(s)}`);
       } else {
-        phases = this.autoPhases(now, s, phases, min1, min3, reasons);
-        if (!enoughFor(phases)) {
+        phases = this.autoPhases(now, sa, s, phases, edges, reasons);
+        if (!keepFor(phases)) {
           if (this.phase !== 'holding') {
             this.phase = 'holding';
             this.holdUntil = now + this.p.holdS * 1000;
+            this.holdImportWh = 0;
+            this.holdAt = now;
           }
-          // A down-switch to one phase that only waits for the switch interval keeps the hold (at most that interval).
-          const downPending = phases === 3 && this.canSwitch() && s >= min1 && this.counters.phaseSwitches < this.p.maxSwitchesPerSession && now - this.lastSwitchAt < this.p.minSwitchIntervalS * 1000;
-          if (now >= (this.holdUntil ?? now) && !downPending) {
+          // Grid energy the car takes in this hold (the minimum minus the surplus).
+          this.holdImportWh += (Math.max(0, this.powerAt(minA, phases) - Math.max(0, s)) * Math.max(0, now - this.holdAt)) / 3_600_000;
+          this.holdAt = now;
+          // A down-switch to one phase that is coming (waiting for its delay or the switch interval) keeps the hold: one phase may carry the car.
+          const downPending = phases === 3 && auto && sa >= min1 * (this.p.holdDeepPct / 100) && this.counters.phaseSwitches < this.p.maxSwitchesPerSession;
+          // A deep cloud (averaged surplus far below the minimum of one phase) pauses at once: holding would import most of the car's power.
+          const deep = !solarPlus && this.p.holdDeepPct > 0 && sa < (this.p.holdDeepPct / 100) * this.powerAt(minA, auto ? 1 : phases);
+          // A hold that has cost `holdImportWh` of grid energy ends too (unless a switch to one phase is coming).
+          const spent = !solarPlus && this.p.holdImportWh > 0 && this.holdImportWh > this.p.holdImportWh;
+          if (((now >= (this.holdUntil ?? now) || spent) && !downPending) || deep) {
             this.phase = 'waiting';
             this.waitUntil = now + this.p.waitS * 1000;
             this.holdUntil = null;
             this.startCondSince = null;
             this.belowThreeSince = null;
             this.binding = 'wait';
-            reasons.push(`surplus lost for ${this.p.holdS} s: paused for ${this.p.waitS} s`);
+            reasons.push(deep ? `surplus ${fmtW(sa)} (averaged) far below the minimum: paused for ${this.p.waitS} s` : spent ? `hold took ${Math.round(this.holdImportWh)} Wh from the grid: paused for ${this.p.waitS} s` : `surplus lost for ${this.p.holdS} s: paused for ${this.p.waitS} s`);
             return { enabled: false, currentA: minA, ...(this.sent?.phases ? { phases: this.sent.phases } : {}) };
           }
         } else if (this.phase === 'holding') {
@@ -422,7 +484,9 @@ export class EvChargingController {
       reasons.unshift(`${lim.why} leaves ${Math.max(0, lim.a).toFixed(1)} A < ${minA} A minimum: paused`);
       return { enabled: false, currentA: minA, phases };
     }
-    a = Math.max(minA, Math.floor(a * 10) / 10);
+    // The surplus is rounded to the nearest 0.1 A (no bias either way); a limit always down.
+    const wantA = wantW / (this.p.voltage * phases);
+    a = Math.max(minA, Math.min(Math.round(wantA * 10) / 10, Math.floor(lim.a * 10) / 10));
     if (this.binding === lim.binding && lim.binding !== 'max') reasons.push(`${lim.why}: ${a} A`);
     else reasons.push(`${mode}: ${a} A on ${phases} phase${phases === 1 ? '' : 's'} (${fmtW(this.powerAt(a, phases))})`);
     return { enabled: true, currentA: a, phases };
@@ -438,31 +502,52 @@ export class EvChargingController {
     return Math.max(this.powerAt(this.minA(), phases), Math.min(maxW, f));
   }
 
-  /** Automatic 1/3-phase switching while charging (the KSEM's rule plus band, interval and cap). */
-  private autoPhases(now: number, s: number, phases: 1 | 3, min1: number, min3: number, reasons: string[]): 1 | 3 {
+  /**
+   * The automatic phase edges, W. Up edge = the 3-phase minimum + `upMarginPct` (the KSEM's 7 %:
+   * 4.43 kW at 6 A); down edge = up edge − `bandW` (3.43 kW): the band sits below the up edge, so
+   * one phase is used up to its maximum and 3 phases go on as soon as they are covered; between the
+   * down edge and the 3-phase minimum the car keeps the 3-phase minimum (all the surplus, a little
+   * import) rather than switching. `startThree`: a start on 3 phases needs the up edge too.
+   */
+  private edges(minA: number): { up: number; down: number; startThree: number } {
+    const min3 = this.powerAt(minA, 3);
+    const up = min3 * (1 + this.p.upMarginPct / 100);
+    return { up, down: up - this.p.bandW, startThree: up };
+  }
+
+  /**
+   * Automatic 1/3-phase switching while charging: up when the averaged surplus `sa` stays at or
+   * above the up edge for `upCheckS`; down when the averaged or the present surplus `s` stays below
+   * the down edge for `downAfterS` (a sharp drop goes down without waiting for the average); at
+   * least `minSwitchIntervalS` between switches and at most `maxSwitchesPerSession`. The edges are
+   * `bandW` (≥ 1 kW, the config's minimum) apart, so a surplus between them never switches.
+   */
+  private autoPhases(now: number, sa: number, s: number, phases: 1 | 3, e: { up: number; down: number }, reasons: string[]): 1 | 3 {
     if (!this.canSwitch()) return phases;
     const intervalOk = now - this.lastSwitchAt >= this.p.minSwitchIntervalS * 1000;
     const capOk = this.counters.phaseSwitches < this.p.maxSwitchesPerSession;
-    const upEdge = Math.max(min3 * (1 + this.p.upMarginPct / 100), min3 + this.p.bandW);
     if (phases === 1) {
       this.belowThreeSince = null;
-      if (now >= this.nextUpCheck) {
-        this.nextUpCheck = now + this.p.upCheckS * 1000;
-        if (s >= upEdge && intervalOk && capOk) {
-          reasons.push(`15-min check: surplus ${fmtW(s)} ≥ ${fmtW(upEdge)}: switching to 3 phases`);
-          return this.switchTo(3, now);
-        }
+      if (sa < e.up) {
+        this.upSince = null;
+        return 1;
+      }
+      this.upSince ??= now;
+      if (now - this.upSince >= this.p.upCheckS * 1000 && intervalOk && capOk) {
+        reasons.push(`surplus ${fmtW(sa)} (averaged) ≥ ${fmtW(e.up)} for ${this.p.upCheckS} s: switching to 3 phases`);
+        this.upSince = null;
+        return this.switchTo(3, now);
       }
       return 1;
     }
-    if (s >= min3) {
+    this.upSince = null;
+    if (Math.min(sa, s) >= e.down) {
       this.belowThreeSince = null;
       return 3;
     }
-    if (this.belowThreeSince === null) this.belowThreeSince = now;
-    // Down only when one phase would carry the car on surplus (else the hold and wait rule pauses it).
-    if (now - this.belowThreeSince >= this.p.downAfterS * 1000 && intervalOk && capOk && s >= min1) {
-      reasons.push(`surplus ${fmtW(s)} below the 3-phase minimum for ${this.p.downAfterS} s: switching to 1 phase`);
+    this.belowThreeSince ??= now;
+    if (now - this.belowThreeSince >= this.p.downAfterS * 1000 && intervalOk && capOk) {
+      reasons.push(`surplus ${fmtW(sa)} (averaged) below ${fmtW(e.down)} for ${this.p.downAfterS} s: switching to 1 phase`);
       this.belowThreeSince = null;
       return this.switchTo(1, now);
     }
@@ -473,8 +558,7 @@ export class EvChargingController {
     this.lastSwitchAt = now;
     this.counters.phaseSwitches++;
     this.counters.totalPhaseSwitches++;
-    this.nextUpCheck = now + this.p.upCheckS * 1000;
-    // A phase change ends a hold: the new phase count has its own minimum.
+    // A switch ends a hold: the new phase count has its own minimum (and a hold of its own).
     if (this.phase === 'holding') {
       this.phase = 'charging';
       this.holdUntil = null;
@@ -512,8 +596,11 @@ export class EvChargingController {
     this.holdUntil = null;
     this.startCondSince = null;
     this.filtered = null;
+    this.avg = null;
+    this.upSince = null;
+    this.belowThreeSince = null;
     this.lastEnergyAt = now;
-    this.phases = this.p.phaseUsage === 'single' ? 1 : 3;
+    this.phases = this.phaseUsage === 'single' ? 1 : 3;
   }
 
   private endSession(): void {
@@ -541,12 +628,13 @@ export class EvChargingController {
   private emit(sp: Setpoint, now: number): Setpoint | null {
     const last = this.sent;
     const out: Setpoint = { enabled: sp.enabled, currentA: sp.currentA };
-    if (sp.phases && this.p.phaseUsage !== 'standard' && this.p.car?.switchable !== false) out.phases = sp.phases;
+    // Standard sends no phase count, except to undo one sent before (a run-time change from single or automatic).
+    if (sp.phases && this.p.car?.switchable !== false && (this.phaseUsage !== 'standard' || (last?.phases !== undefined && last.phases !== sp.phases))) out.phases = sp.phases;
     let send = false;
     if (!last) send = true;
     else if (last.enabled !== out.enabled || last.phases !== out.phases) send = true;
     else if (out.enabled && last.enabled && this.limitA !== null && last.currentA > Math.max(this.limitA, out.currentA) + 1e-9) send = true; // a limit (fuse, imbalance, grid) now binds below what runs: any step down, at once
-    else if (out.enabled && Math.abs(last.currentA - out.currentA) >= 0.5) {
+    else if (out.enabled && Math.abs(last.currentA - out.currentA) >= this.p.resolutionA - 1e-9) {
       if (out.currentA < last.currentA || now - this.lastIncreaseAt >= this.p.minAdjustS * 1000) send = true;
     }
     if (!send && last && now - this.sentAt >= this.p.refreshS * 1000) {
@@ -566,6 +654,7 @@ export class EvChargingController {
     return {
       mode: this.mode,
       activeMode: active,
+      phaseUsage: this.phaseUsage,
       override: this.override ? { ...this.override } : null,
       phase: this.phase,
       phases: this.phases,

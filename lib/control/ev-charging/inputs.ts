@@ -2,7 +2,8 @@
  * What the ev-charging node's single input accepts, translated into controller inputs (pure, no
  * Node-RED): normalized `meter`, `battery` and `charger` payloads, `grid-limit` and `mode`
  * constraint messages (DESIGN.md §4.1), and plain values with a topic for Home Assistant sensors
- * (`grid` W, `battery` W, `soc` %, `mode` text, `enable` boolean). Every message is validated;
+ * (`grid` W, `battery` W, `soc` %, `mode` text, `phases` text: standard, single or automatic,
+ * `enable` boolean). Every message is validated;
  * an invalid one gives an error naming the field and changes nothing.
  */
 import type { SchemaObject } from 'ajv';
@@ -11,7 +12,7 @@ import { decimalNumber } from '../../api/config';
 import { BatteryBook } from '../battery-book';
 
 export { BatteryBook } from '../battery-book';
-import type { EvInputs, EvMode } from './types';
+import type { EvInputs, EvMode, PhaseUsage } from './types';
 import { EV_MODES } from './config';
 
 export const gridLimitSchema: SchemaObject = {
@@ -33,14 +34,25 @@ export const gridLimitSchema: SchemaObject = {
 export const modeMessageSchema: SchemaObject = {
   $id: 'home-energy/mode',
   type: 'object',
-  required: ['kind', 'mode'],
+  required: ['kind'],
+  anyOf: [{ required: ['mode'] }, { required: ['phases'] }],
   properties: {
     kind: { const: 'mode' },
     mode: { enum: [...EV_MODES] },
+    phases: { type: 'string' },
     until: { anyOf: [{ type: 'number', minimum: 0 }, { const: 'unplugged' }, { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T' }] },
     reason: { type: 'string' },
   },
 };
+
+export const PHASE_USAGES: readonly PhaseUsage[] = ['standard', 'single', 'automatic'];
+
+/** A phase usage from a message: case-insensitive, trimmed; undefined when it is none of the three. */
+export function phaseUsageOf(v: unknown): PhaseUsage | undefined {
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim().toLowerCase();
+  return (PHASE_USAGES as readonly string[]).includes(t) ? (t as PhaseUsage) : undefined;
+}
 
 const checkGridLimit = validator(gridLimitSchema, 'payload');
 const checkMode = validator(modeMessageSchema, 'payload');
@@ -105,7 +117,13 @@ export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook
         if (e) return { error: e };
         const until = typeof o.until === 'string' && o.until !== 'unplugged' ? Date.parse(o.until) : (o.until as number | 'unplugged' | undefined);
         if (typeof until === 'number' && !Number.isFinite(until)) return { error: 'payload.until: not a date (ISO 8601, e.g. 2026-06-01T18:00:00Z)' };
-        return { what: 'mode', inputs: { mode: { mode: o.mode as EvMode, ...(until !== undefined ? { until } : {}) } } };
+        const phaseUsage = o.phases === undefined ? undefined : phaseUsageOf(o.phases);
+        if (o.phases !== undefined && !phaseUsage) return { error: `payload.phases: must be one of ${PHASE_USAGES.join(', ')}, got ${describe(o.phases)}` };
+        if (o.mode === undefined && until !== undefined) return { error: 'payload.until: an override needs a mode' };
+        return {
+          what: 'mode',
+          inputs: { ...(o.mode !== undefined ? { mode: { mode: o.mode as EvMode, ...(until !== undefined ? { until } : {}) } } : {}), ...(phaseUsage ? { phaseUsage } : {}) },
+        };
       }
       case 'battery-setpoint':
       case 'charger-setpoint':
@@ -129,13 +147,18 @@ export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook
       if (typeof p !== 'string' || !(EV_MODES as readonly string[]).includes(p)) return { error: `msg.payload: topic "mode" needs one of ${EV_MODES.join(', ')}, got ${describe(p)}` };
       return { what: 'mode', inputs: { mode: { mode: p as EvMode } } };
     }
+    case 'phases': {
+      const u = phaseUsageOf(p);
+      if (!u) return { error: `msg.payload: topic "phases" needs one of ${PHASE_USAGES.join(', ')}, got ${describe(p)}` };
+      return { what: 'phases', inputs: { phaseUsage: u } };
+    }
     case 'enable':
     case 'enabled': {
       if (typeof p !== 'boolean') return { error: `msg.payload: topic "enable" needs true or false, got ${describe(p)}` };
       return { what: 'enable', inputs: { enabled: p } };
     }
     default:
-      return { error: `msg.payload: not a meter, battery, charger, grid-limit or mode payload, and topic "${topic}" is not grid, battery, mode or enable` };
+      return { error: `msg.payload: not a meter, battery, charger, grid-limit or mode payload, and topic "${topic}" is not grid, battery, mode, phases or enable` };
   }
 }
 

@@ -27,17 +27,17 @@ export interface EvParams {
   /** Largest current per phase we ever ask for, A (default 16; the charger's reported limit applies too). */
   maxCurrentA?: number;
 
-  /** solar-pure / solar-plus: surplus must cover the start condition this long before a start, s (default 60). */
+  /** solar-pure / solar-plus: surplus must cover the start condition this long before a start, s (default 20). */
   startDelayS?: number;
   /** After the surplus is lost: keep the minimum this long, s (default 300, the KSEM's 5 min). */
   holdS?: number;
   /** Then pause at least this long before a restart, s (default 480, the KSEM's 8 min). */
   waitS?: number;
-  /** Surplus filter: a falling surplus is followed with this time constant, s (default 5). */
+  /** Surplus filter: a falling surplus is followed with this time constant, s (default 0: at once). */
   filterDownS?: number;
-  /** A rising surplus with this one, s (default 30): clouds passing do not pull the car up and down. */
+  /** A rising surplus with this one, s (default 10): clouds passing do not pull the car up and down. */
   filterUpS?: number;
-  /** Least time between two increases of the current, s (default 10). Decreases go out at once. */
+  /** Least time between two increases of the current, s (default 5). Decreases go out at once. */
   minAdjustS?: number;
 
   /** solar-plus floor: W, or 'min' (minimum current), 0.5, 0.75 of the maximum, or 'max' (default 'min'). */
@@ -52,17 +52,25 @@ export interface EvParams {
   /** A charging home battery's power counts as available surplus only above this SoC, % (default 80). */
   prioritySoc?: number;
 
-  /** automatic phases: check every this long whether 3 phases are possible, s (default 900, the KSEM's 15 min). */
+  /** automatic phases: up when the averaged surplus stays at the up edge this long, s (default 60; the KSEM checks every 900). */
   upCheckS?: number;
-  /** automatic phases: up edge ≥ 3-phase minimum × (1 + this), % (default 7, the KSEM's). */
+  /** automatic phases: up edge = 3-phase minimum × (1 + this), % (default 7, the KSEM's). */
   upMarginPct?: number;
-  /** automatic phases: up edge at least this far above the down edge, W (default 1000). */
+  /** automatic phases: down edge = up edge − this, W (default 1000): the band between the edges. */
   bandW?: number;
-  /** automatic phases: down to 1 phase after this long below the 3-phase minimum, s (default 300). */
+  /** automatic phases: down to 1 phase after the averaged surplus is this long below the down edge, s (default 30). */
   downAfterS?: number;
+  /** Time constant of the averaged surplus used for starts, deep-cloud pauses and phase switches, s (default 60). */
+  avgS?: number;
+  /** solar-pure: a hold ends at once in a pause when the averaged surplus is below this share of the one-phase minimum power, % (default 40; 0 = off). */
+  holdDeepPct?: number;
+  /** solar-pure: a hold ends in a pause once the car has taken this much grid energy in it, Wh (default 30; 0 = off). */
+  holdImportWh?: number;
+  /** solar-pure: a start also needs the averaged surplus at this share of the start power, % (0 = off). */
+  startAvgPct?: number;
   /** automatic phases: least time between two switches, s (default 420, openWB's 7 min). */
   minSwitchIntervalS?: number;
-  /** automatic phases: most switches per session (default 4). */
+  /** automatic phases: most switches per session (default 16). */
   maxSwitchesPerSession?: number;
 
   /** Car profile. */
@@ -91,6 +99,8 @@ export interface EvParams {
   /** A grid-limit without `until` expires after this long without a refresh, ms (default 120000). */
   gridLimitTimeoutMs?: number;
 
+  /** Smallest change of the current that is sent, A (default 0.5). */
+  resolutionA?: number;
   /** The setpoint is sent again after this long without a change, s (default 60). */
   refreshS?: number;
   /** Time mode: weekday (0 = Monday) × hour table of modes; null = the default. */
@@ -153,6 +163,8 @@ export interface EvInputs {
   charger?: EvChargerSample;
   gridLimit?: EvGridLimit;
   mode?: EvModeMessage;
+  /** Change the phase usage at run time (overrides the configured one until the controller is rebuilt). */
+  phaseUsage?: PhaseUsage;
   /** Switch the controller off (pauses the car once) or on. */
   enabled?: boolean;
 }
@@ -184,6 +196,8 @@ export interface EvState {
   /** The configured mode, and the mode in force now (time table and overrides resolved). */
   mode: EvMode;
   activeMode: EvActiveMode;
+  /** The phase usage in force (configured, or changed at run time by a `phases` input). */
+  phaseUsage: PhaseUsage;
   override: EvModeMessage | null;
   phase: EvPhase;
   /** Phases wanted now (1 or 3). */
