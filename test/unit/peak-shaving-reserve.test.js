@@ -20,8 +20,12 @@ test('reserveWh: the excess over the level, less what the headroom and PV surplu
   assert.equal(reserveWh([q(0, 2000), q(4000), q(1000), q(1000)], 3000, { ...P, maxChargeW: 2000 }), 0);
   // Losses: one-way 0.8 → 250 Wh out needs 312.5 Wh stored.
   assert.equal(reserveWh([q(4000), q(3000), q(3000), q(3000)], 3000, { ...P, efficiency: 0.8 }), 312.5);
-  // More than the discharge power can cover: infeasible.
+  // More than the discharge power can cover: infeasible — or, for a reserve, the most the battery can give.
   assert.equal(reserveWh([q(6000)], 3000, P), Infinity);
+  assert.equal(reserveWh([q(6000)], 3000, { ...P, capPower: true }), 500);
+  // Grid top-ups counted only from the 3rd quarter on: the headroom right after the first peak does not refill it.
+  assert.equal(reserveWh([q(4000), q(1000), q(4000), q(1000)], 3000, { ...P, gridChargeFrom: 2 }), 500);
+  assert.equal(reserveWh([q(4000), q(1000), q(1000), q(4000)], 3000, { ...P, gridChargeFrom: 2 }), 250, 'the 3rd quarter refills before the last peak');
 });
 
 test('levelFor: the lowest level the stored energy affords (rank over the days), never below the floor', () => {

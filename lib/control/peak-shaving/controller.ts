@@ -86,6 +86,14 @@ export interface PeakShavingParams {
   /** In peak limiting, charge from the grid within the quarter's headroom while the SoC is below the reserve (default true). */
   topUp?: boolean;
   /** The learnt reserve × this (default 1.3): a day may need more than the past ones did. */
+  /**
+   * The reserve is what holding a level between the lowest one a full battery would have held on the worst
+   * past day (0) and the limit (1) needs, at this fraction (default 0.2): a day heavier than the past ones
+   * then still finds energy in the battery.
+   */
+  refBlend?: number;
+  /** The reserve counts on grid top-ups only this many hours ahead and later (default 4). */
+  gridChargeAfterH?: number;
   reserveFactor?: number;
   /** Shave to the lowest level the stored energy affords (per the past days), also below the limit (default false). */
   shaveBelowLimit?: boolean;
@@ -176,6 +184,8 @@ const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> =
   topUp: true,
   shaveBelowLimit: false,
   reserveFactor: 1.3,
+  refBlend: 0.2,
+  gridChargeAfterH: 4,
   persistS: 40,
   fullShave: 0.7,
   fullBandPct: 5,
@@ -387,10 +397,12 @@ export class PeakShavingController {
       const ceil = Math.max(base, highestQuarterW(replays) + this.p.marginW + 10);
       const worst = { ...rp, rank: this.p.reserveRank };
       const full = (cap * (100 - this.p.minSocPct)) / 100;
-      const ref = Math.min(base, levelFor(replays, full, Math.min(base, this.p.desiredPeakW), ceil, worst));
-      // Without counting recharges from the grid in between: the battery balances above this SoC, so it
-      // must not count on topping up later.
-      const needRef = Math.min(full, rankedReserveWh(replays, ref, { ...worst, gridCharge: false }));
+      const noTopUp = Math.round(this.p.gridChargeAfterH * 4);
+      const lref = levelFor(replays, full, Math.min(base, this.p.desiredPeakW), ceil, { ...worst, gridChargeFrom: noTopUp, capPower: true });
+      const ref = Math.min(base, lref + this.p.refBlend * Math.max(0, base - lref));
+      // Counting recharges from the grid only from `gridChargeAfterH` on: the battery balances above this
+      // SoC, so within the next hours it must not count on topping up; later it can still top up in time.
+      const needRef = Math.min(full, rankedReserveWh(replays, ref, { ...worst, gridChargeFrom: noTopUp, capPower: true }));
       const hiPct = Math.min(100, Math.max(pvPct, this.p.minSocPct + (100 * needRef * this.p.reserveFactor) / cap));
       const floor = this.p.shaveBelowLimit ? Math.min(base, this.p.desiredPeakW) : base;
       // Pinned to the desired peak: the limit never rises, only the reserve is learnt.

@@ -33,8 +33,13 @@ export interface ReserveParams {
   days: number;
   /** Which past day decides: 0 = the worst, 1 = the second worst, … (default 1). */
   rank: number;
-  /** Count the headroom under the level as recharge from the grid (default true; false = PV surplus only). */
-  gridCharge?: boolean;
+  /**
+   * Count the headroom under the level as recharge from the grid from this replayed quarter on (default
+   * 0: all; Infinity = PV surplus only). Nearer quarters count only PV surplus.
+   */
+  gridChargeFrom?: number;
+  /** A quarter beyond the discharge power needs that power (the most the battery can do) instead of making the level infeasible (default false). */
+  capPower?: boolean;
 }
 
 const Q_MS = 900_000;
@@ -100,9 +105,12 @@ export function reserveWh(replay: QuarterRecord[], levelW: number, p: ReservePar
   let need = 0;
   for (let i = replay.length - 1; i >= 0; i--) {
     const r = replay[i];
-    const excess = Math.max(0, r.importWh - budget);
-    if (excess > maxD + 1e-9) return Infinity;
-    const charge = Math.min(maxC, r.surplusWh + (p.gridCharge === false ? 0 : Math.max(0, budget - r.importWh))) * p.efficiency;
+    let excess = Math.max(0, r.importWh - budget);
+    if (excess > maxD + 1e-9) {
+      if (!p.capPower) return Infinity;
+      excess = maxD;
+    }
+    const charge = Math.min(maxC, r.surplusWh + (i >= (p.gridChargeFrom ?? 0) ? Math.max(0, budget - r.importWh) : 0)) * p.efficiency;
     need = Math.max(0, need + excess / p.efficiency - charge);
   }
   return need;
