@@ -50,6 +50,8 @@ test('quarter boundaries are clock-aligned and the average so far and projection
   assert.equal(r.state.quarterStart, Date.UTC(2026, 0, 12, 8, 0));
   r = c.step({ meter: { power: 2000, timestamp: t0 + 60_000 } }, t0 + 60_000);
   assert.equal(r.state.quarterAverageW, Math.round((2000 * 60) / (8.5 * 60)), 'energy from our first sample only');
+  // Projection: the energy so far plus the remaining 6.5 min at the (steady) 2 kW, over the whole quarter.
+  assert.equal(r.state.projectedW, Math.round((2000 * 60 + 2000 * 390) / 900));
   // Across the boundary: the old quarter closes with its own energy, the new one starts at 0.
   r = c.step({ meter: { power: 1000, timestamp: Date.UTC(2026, 0, 12, 8, 15, 10) } }, Date.UTC(2026, 0, 12, 8, 15, 10));
   assert.equal(r.state.quarterStart, Date.UTC(2026, 0, 12, 8, 15));
