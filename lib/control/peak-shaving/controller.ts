@@ -29,6 +29,19 @@
  * - front-loading (`frontLoad`): in a binding quarter the battery's band sits below the allowed import
  *   by the projected excess, so it shaves harder at once and keeps budget for a later rise beyond its
  *   power limit (2-day sample: 3.69 → 3.66 kW). The car's grid-limit stays the allowed import.
+ *
+ * What the month-long benchmark asked for next (`adaptive`, reserve.ts): the node learns, per quarter of
+ * the last days, the house's import without the battery and its PV surplus, and replays the past 7 days
+ * from the present time of day:
+ * - the reserve (the SoC above which it balances) is what the worst of them needed to hold a level 20 %
+ *   of the way from the lowest one a full battery held on that day to the limit, not counting on grid
+ *   top-ups in the next 4 h, × 1.3 (before a day is seen: minSoc + buffer); where the coming PV surplus
+ *   cannot refill the battery it is kept full; below the reserve the battery is topped up from the grid
+ *   within the quarter's headroom (never above the month's limit);
+ * - the limit in force rises above the month's limit only to the lowest level the stored energy can hold
+ *   on the second-worst replayed day, instead of running empty and letting a later peak through;
+ * - with the battery within 5 % of full it aims at 70 % of the limit (the top-up refills it), and an
+ *   import held 40 s without a dip counts in the projection at once (a sudden jump is caught earlier).
  */
 import { localFields } from '../../util/local-time';
 import { LoadHistory, highestQuarterW, levelFor, rankedReserveWh, type ReserveParams } from './reserve';
