@@ -251,7 +251,7 @@ function simulate(sc: Scenario, setup: Setup): { account: Account; soc: number[]
   const plant = new BatteryPlant({ capacityWh: sc.capacityWh, ...PLANT, t0: sc.t0 });
   const ctrl =
     setup.kind === 'ours'
-      ? new PeakShavingController({ desiredPeakW: sc.desiredPeakW, minSocPct: sc.minSocPct, peakBufferPct: sc.bufferPct, capacityWh: sc.capacityWh, timeZone: TZ, ...sc.oursParams })
+      ? new PeakShavingController({ desiredPeakW: sc.desiredPeakW, minSocPct: sc.minSocPct, peakBufferPct: sc.bufferPct, capacityWh: sc.capacityWh, maxChargeW: PLANT.maxChargeW, maxDischargeW: PLANT.maxDischargeW, timeZone: TZ, ...sc.oursParams })
       : null;
   const rnd = mulberry32(sc.seed);
   const periodS = sc.meterPeriodMs / 1000;
@@ -267,7 +267,7 @@ function simulate(sc: Scenario, setup: Setup): { account: Account; soc: number[]
     while (inFlight.length && inFlight[0].at <= t) {
       const m = inFlight.shift()!;
       if (ctrl) {
-        const r = ctrl.step({ meter: { power: m.gridW, timestamp: m.ts }, battery: { soc: m.soc, capacityWh: sc.capacityWh, timestamp: m.ts } }, t);
+        const r = ctrl.step({ meter: { power: m.gridW, timestamp: m.ts }, battery: { soc: m.soc, capacityWh: sc.capacityWh, power: m.batteryW, timestamp: m.ts } }, t);
         if (r.gridTarget) band = { minW: r.gridTarget.minW, maxW: r.gridTarget.maxW, until: r.gridTarget.until };
         lastLimit = r.state.limitW;
       } else if (setup.kind === 'policy') {

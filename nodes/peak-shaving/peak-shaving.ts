@@ -53,6 +53,10 @@ module.exports = function (RED: NodeAPI) {
     const saved = node.context().get('monthPeak') as { monthKey: string; monthPeakW: number } | undefined;
     let restore: PeakInputs['restore'] = saved && typeof saved.monthKey === 'string' && typeof saved.monthPeakW === 'number' ? saved : undefined;
 
+    // The learnt quarters (the SoC reserve and the level come from them) survive a restart too.
+    controller?.restoreHistory(node.context().get('loadHistory'));
+    let savedQuarter = 0;
+
     const run = (inputs: PeakInputs) => {
       if (!controller) return;
       const now = Date.now();
@@ -68,6 +72,10 @@ module.exports = function (RED: NodeAPI) {
       }
       if (out.some(Boolean)) node.send(out);
       node.status(peakStatus(r));
+      if (r.state.quarterStart !== savedQuarter) {
+        if (savedQuarter) node.context().set('loadHistory', controller.historySnapshot());
+        savedQuarter = r.state.quarterStart;
+      }
       // Keep the month's peak across restarts.
       if (r.state.monthPeakW !== savedPeak) {
         savedPeak = r.state.monthPeakW;

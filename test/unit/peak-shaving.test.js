@@ -30,7 +30,7 @@ function site(params, o = {}) {
       const grid = L - b;
       const q = Math.floor(st.t / 900_000);
       st.quarters.set(q, (st.quarters.get(q) ?? 0) + Math.max(0, grid) / 3600 / 0.25);
-      const r = c.step({ meter: { power: grid, timestamp: st.t }, battery: { soc: st.soc, capacityWh: cap, timestamp: st.t } }, st.t);
+      const r = c.step({ meter: { power: grid, timestamp: st.t }, battery: { soc: st.soc, capacityWh: cap, power: b, timestamp: st.t } }, st.t);
       if (r.gridTarget) st.band = r.gridTarget;
       if (r.gridLimit) st.limits.push(r.gridLimit);
       st.log.push({ t: st.t, grid, b, soc: st.soc, state: r.state, reasons: r.reasons });
@@ -40,7 +40,7 @@ function site(params, o = {}) {
   };
   /** Finished quarter averages, W. */
   const quarterAverages = () => [...st.quarters.entries()].slice(0, -1).map(([, wh]) => wh);
-  return { c, st, run, quarterAverages };
+  return { c, st, run, quarterAverages, maxW };
 }
 
 test('quarter boundaries are clock-aligned and the average so far and projection are exact', () => {
@@ -50,6 +50,8 @@ test('quarter boundaries are clock-aligned and the average so far and projection
   assert.equal(r.state.quarterStart, Date.UTC(2026, 0, 12, 8, 0));
   r = c.step({ meter: { power: 2000, timestamp: t0 + 60_000 } }, t0 + 60_000);
   assert.equal(r.state.quarterAverageW, Math.round((2000 * 60) / (8.5 * 60)), 'energy from our first sample only');
+  // Projection: the energy so far plus the remaining 6.5 min at the (steady) 2 kW, over the whole quarter.
+  assert.equal(r.state.projectedW, Math.round((2000 * 60 + 2000 * 390) / 900));
   // Across the boundary: the old quarter closes with its own energy, the new one starts at 0.
   r = c.step({ meter: { power: 1000, timestamp: Date.UTC(2026, 0, 12, 8, 15, 10) } }, Date.UTC(2026, 0, 12, 8, 15, 10));
   assert.equal(r.state.quarterStart, Date.UTC(2026, 0, 12, 8, 15));
@@ -63,12 +65,18 @@ test('quarter boundaries are clock-aligned and the average so far and projection
 });
 
 test('short spikes pass (they do not raise the average); a plateau is shaved to the limit', () => {
-  const s = site({ desiredPeakW: 2500, peakBufferPct: 60, minSocPct: 10 }, { soc: 50 });
-  // Limiting band (SoC 40 ≤ 70): 1 kW base with 30 s spikes of 6 kW every 5 min.
+  // Limiting band (SoC 40 ≤ 70) without the top-up: 1 kW base with 30 s spikes of 6 kW every 5 min.
+  const s = site({ desiredPeakW: 2500, peakBufferPct: 60, minSocPct: 10, topUp: false }, { soc: 50 });
   s.run(1800, (t, i) => (i % 300 < 30 ? 6000 : 1000));
   const spikes = s.st.log.filter((e, i) => i % 300 < 30 && i > 900);
   assert.ok(spikes.every((e) => e.grid > 5000), 'spikes are not shaved: the quarter stays far below 2.5 kW');
   for (const avg of s.quarterAverages()) assert.ok(avg < 2500, `quarter ${avg}`);
+  assert.ok(s.st.log.slice(900).every((e) => e.b === 0), 'no battery spent on them (from the first whole quarter)');
+  // With the top-up (the default) the battery charges under the limit; the spikes then come out of that charge.
+  const u = site({ desiredPeakW: 2500, peakBufferPct: 60, minSocPct: 10 }, { soc: 50 });
+  u.run(1800, (t, i) => (i % 300 < 30 ? 6000 : 1000));
+  assert.ok(u.st.soc > 50, `topped up: ${u.st.soc.toFixed(2)} %`);
+  for (const avg of u.quarterAverages()) assert.ok(avg <= 2500, `quarter ${avg}`);
   // A 4 kW plateau for 45 min: every quarter ends at the limit − margin, not above.
   const p = site({ desiredPeakW: 2500, peakBufferPct: 60 }, { soc: 55 });
   p.run(3600, () => 4000);
@@ -147,4 +155,100 @@ test('stale meter: fallback (zero export as configured, a static limit for the c
   assert.equal(r.gridTarget.until, t + 20_000, 'the band ends now');
   assert.equal(r.gridLimit.maxImportW, 2900);
   assert.match(r.reasons[0], /meter 20 s old/);
+});
+
+test('desired peak at run time: in force at once, shown in the state; an invalid one throws and changes nothing', () => {
+  const c = new PeakShavingController({ desiredPeakW: 2500 });
+  const t = Date.UTC(2026, 0, 12, 10);
+  assert.equal(c.step({ meter: { power: 500, timestamp: t } }, t).state.desiredPeakW, 2500);
+  const r = c.step({ desiredPeakW: 3500 }, t + 1000);
+  assert.equal(r.state.desiredPeakW, 3500);
+  assert.equal(r.state.limitW, 3500);
+  assert.match(r.reasons.join(' '), /desired peak 2\.50 kW → 3\.50 kW/);
+  assert.throws(() => c.step({ desiredPeakW: -1 }, t + 2000), /desiredPeakW: must be 0–100000 W/);
+  assert.throws(() => c.step({ desiredPeakW: NaN }, t + 2000), /desiredPeakW/);
+  assert.equal(c.step({}, t + 3000).state.desiredPeakW, 3500, 'unchanged by the invalid ones');
+  // The month's peak above it still decides the limit (follow).
+  const m = new PeakShavingController({ desiredPeakW: 2500 });
+  m.step({ meter: { power: 100, monthPeakW: 4200, timestamp: t } }, t);
+  assert.equal(m.step({ desiredPeakW: 3000 }, t + 1000).state.limitW, 4200);
+});
+
+/** 800 W all day, 3.5 kW from 18:00 to 21:00 (UTC): an evening peak of 3.3 kWh over the 2.4 kW budget. */
+const evening = (t) => {
+  const h = new Date(t).getUTCHours();
+  return h >= 18 && h < 21 ? 3500 : 800;
+};
+
+test('learns the evening peak from its own history: keeps the reserve and holds the limit the next evening (fixed bands do not)', () => {
+  const run = (adaptive) => {
+    // Pinned to the desired peak, so day 1 (nothing learnt yet) does not raise day 2's limit.
+    const s = site({ desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 20, limitPolicy: 'desired', adaptive }, { soc: 60, capacityWh: 10_000, start: Date.UTC(2026, 0, 12, 0, 0) });
+    s.run(2 * 86_400, (t) => evening(t));
+    const day2 = s.st.log.filter((e) => e.t >= Date.UTC(2026, 0, 13, 0, 0));
+    const before = day2.find((e) => e.t === Date.UTC(2026, 0, 13, 17, 59));
+    const eveningQuarters = [...s.st.quarters.entries()].filter(([q]) => q * 900_000 >= Date.UTC(2026, 0, 13, 18) && q * 900_000 < Date.UTC(2026, 0, 13, 21)).map(([, w]) => w);
+    return { before, eveningQuarters, last: s.st.log.at(-1) };
+  };
+  const ours = run(true);
+  assert.ok(ours.before.state.reserveSocPct > 40, `the reserve learnt from day 1: ${ours.before.state.reserveSocPct} %`);
+  assert.ok(ours.before.soc > 45, `topped up before the evening: SoC ${ours.before.soc.toFixed(1)} %`);
+  assert.equal(ours.eveningQuarters.length, 12);
+  for (const w of ours.eveningQuarters) assert.ok(w <= 2501, `day 2 evening quarter ${w.toFixed(0)} W`);
+  const fixed = run(false);
+  assert.ok(fixed.before.soc < 32, `fixed bands balance down to min + buffer: ${fixed.before.soc.toFixed(1)} %`);
+  assert.ok(Math.max(...fixed.eveningQuarters) > 2600, 'the fixed bands run out during the evening');
+});
+
+test('property: neither the top-up nor the recharge sets a quarter above the limit (random loads, learnt reserve)', () => {
+  const rnd = mulberry32(11);
+  for (let trial = 0; trial < 3; trial++) {
+    const desired = 2500 + Math.floor(rnd() * 1500);
+    const s = site({ desiredPeakW: desired, minSocPct: 10, peakBufferPct: 20 }, { soc: 10 + rnd() * 80, capacityWh: 4000 + rnd() * 8000, batteryW: 1500 + rnd() * 2000, start: Date.UTC(2026, 0, 12, 0, 0) });
+    const level = 300 + rnd() * 1200;
+    const bursts = Array.from({ length: 40 }, () => ({ at: Math.floor(rnd() * 1.5 * 86_400), len: 60 + Math.floor(rnd() * 5400), w: rnd() * 4000 }));
+    s.run(1.5 * 86_400, (t, i) => level + bursts.filter((b) => i >= b.at && i < b.at + b.len).reduce((a, b) => a + b.w, 0));
+    // Per finished quarter: charged from the grid at some second, and the limit in force.
+    const quarters = new Map();
+    for (const e of s.st.log) {
+      const q = Math.floor(e.t / 900_000);
+      const r = quarters.get(q) ?? { charged: false, saturated: false, wh: 0, limit: 0 };
+      if (e.b < -1 && e.grid > 0) r.charged = true;
+      // The battery at its power limit or empty: that quarter could not be held anyway.
+      if (e.b >= s.maxW - 1 || e.soc <= 9.5) r.saturated = true;
+      r.wh += Math.max(0, e.grid) / 3600;
+      // The limit in force (limitW: the month's limit, or higher while the learnt level says the battery cannot hold it).
+      r.limit = Math.max(r.limit, e.state.limitW);
+      quarters.set(q, r);
+    }
+    const done = [...quarters.values()].slice(1, -1);
+    const charged = done.filter((r) => r.charged && !r.saturated);
+    assert.ok(charged.length > 10, `trial ${trial}: the battery charged from the grid in ${charged.length} quarters`);
+    for (const r of charged) assert.ok(r.wh * 4 <= r.limit + 1, `trial ${trial}: a charging quarter ended at ${(r.wh * 4).toFixed(0)} W > ${r.limit}`);
+  }
+});
+
+test('restart: the learnt quarters restored from context give the same reserve and level (malformed rows skipped)', () => {
+  const params = { desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 20, capacityWh: 10_000 };
+  const a = new PeakShavingController(params);
+  const t0 = Date.UTC(2026, 0, 12, 0, 0);
+  const feed = (c, t) => c.step({ meter: { power: evening(t), timestamp: t }, battery: { soc: 50, capacityWh: 10_000, power: 0, timestamp: t } }, t);
+  for (let t = t0; t < t0 + 86_400_000 + 17 * 3_600_000; t += 10_000) feed(a, t);
+  const at = t0 + 86_400_000 + 17 * 3_600_000;
+  const ra = feed(a, at);
+  assert.ok(ra.state.reserveSocPct > 40, `learnt: ${ra.state.reserveSocPct} %`);
+  const rows = JSON.parse(JSON.stringify(a.historySnapshot()));
+  assert.equal(rows.length, 96 + 68 - 1, "every whole quarter seen (not the first, started mid-way)");
+  const b = new PeakShavingController(params);
+  assert.equal(b.restoreHistory([...rows, ['x', 1, 2], [1, -5, 0], 'junk']), rows.length);
+  assert.equal(b.restoreHistory({ not: 'rows' }), 0);
+  // A restarted node (its month peak restored from context too) sees the meter again a little later.
+  b.step({ restore: { monthKey: ra.state.monthKey, monthPeakW: ra.state.monthPeakW } }, at - 30_000);
+  feed(b, at - 20_000);
+  const rb = feed(b, at);
+  assert.equal(rb.state.reserveSocPct, ra.state.reserveSocPct);
+  assert.equal(rb.state.limitW, ra.state.limitW);
+  assert.equal(rb.state.shaveW, ra.state.shaveW);
+  const fresh = new PeakShavingController(params);
+  assert.equal(feed(fresh, at).state.reserveSocPct, 30, 'without history: minimum SoC + peak buffer');
 });

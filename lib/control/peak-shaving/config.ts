@@ -2,11 +2,12 @@
 import { int, num, oneOf, text, type ConfigSchema } from '../../api/config';
 import { validTimeZone } from '../../util/local-time';
 import type { PeakShavingParams } from './controller';
+import { DESIRED_PEAK_RANGE } from './inputs';
 
 export const peakConfigSchema: ConfigSchema = {
   type: 'object',
   properties: {
-    desiredPeak: num(0, 100_000, { default: 2500, unit: 'W' }),
+    desiredPeak: num(DESIRED_PEAK_RANGE[0], DESIRED_PEAK_RANGE[1], { default: 2500, unit: 'W' }),
     minSoc: num(0, 100, { default: 10, unit: '%' }),
     peakBuffer: num(0, 100, { default: 20, unit: '%' }),
     limitPolicy: oneOf(['follow', 'desired'], 'follow'),

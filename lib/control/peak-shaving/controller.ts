@@ -29,8 +29,22 @@
  * - front-loading (`frontLoad`): in a binding quarter the battery's band sits below the allowed import
  *   by the projected excess, so it shaves harder at once and keeps budget for a later rise beyond its
  *   power limit (2-day sample: 3.69 → 3.66 kW). The car's grid-limit stays the allowed import.
+ *
+ * What the month-long benchmark asked for next (`adaptive`, reserve.ts): the node learns, per quarter of
+ * the last days, the house's import without the battery and its PV surplus, and replays the past 7 days
+ * from the present time of day:
+ * - the reserve (the SoC above which it balances) is what the worst of them needed to hold a level 20 %
+ *   of the way from the lowest one a full battery held on that day to the limit, not counting on grid
+ *   top-ups in the next 4 h, × 1.3 (before a day is seen: minSoc + buffer); where the coming PV surplus
+ *   cannot refill the battery it is kept full; below the reserve the battery is topped up from the grid
+ *   within the quarter's headroom (never above the month's limit);
+ * - the limit in force rises above the month's limit only to the lowest level the stored energy can hold
+ *   on the second-worst replayed day, instead of running empty and letting a later peak through;
+ * - with the battery within 5 % of full it aims at 70 % of the limit (the top-up refills it), and an
+ *   import held 40 s without a dip counts in the projection at once (a sudden jump is caught earlier).
  */
 import { localFields } from '../../util/local-time';
+import { LoadHistory, highestQuarterW, levelFor, rankedReserveWh, type ReserveParams } from './reserve';
 
 export interface PeakShavingParams {
   /** Desired peak, W (default 2500, the Flemish billing minimum). */
@@ -70,6 +84,37 @@ export interface PeakShavingParams {
    * budget for a later rise it could not cover at its power limit (default 1; 0 = off).
    */
   frontLoad?: number;
+  /**
+   * Learn from the node's own history (reserve.ts): the SoC reserve the past days needed to hold the
+   * limit, and the level the battery can truly hold now (default true; false = the fixed bands above).
+   */
+  adaptive?: boolean;
+  /** Battery power limits for the replay, W (default: the highest seen in the battery readings, at least 1000 W). */
+  maxChargeW?: number;
+  maxDischargeW?: number;
+  /** Past days replayed (default 7); which of them decides the reserve (0 = the worst, default 0) and the level (default 1). */
+  reserveDays?: number;
+  reserveRank?: number;
+  levelRank?: number;
+  /** In peak limiting, charge from the grid within the quarter's headroom while the SoC is below the reserve (default true). */
+  topUp?: boolean;
+  /** The learnt reserve × this (default 1.3): a day may need more than the past ones did. */
+  /**
+   * The reserve is what holding a level between the lowest one a full battery would have held on the worst
+   * past day (0) and the limit (1) needs, at this fraction (default 0.2): a day heavier than the past ones
+   * then still finds energy in the battery.
+   */
+  refBlend?: number;
+  /** The reserve counts on grid top-ups only this many hours ahead and later (default 4). */
+  gridChargeAfterH?: number;
+  reserveFactor?: number;
+  /** Shave to the lowest level the stored energy affords (per the past days), also below the limit (default false). */
+  shaveBelowLimit?: boolean;
+  /** An import that holds this long without a dip counts in the projection at once (s, default 40; 0 = off). */
+  persistS?: number;
+  /** With the SoC within `fullBandPct` of full, shave to `fullShave` × the shave level (the top-up refills it; default 1 = off). */
+  fullShave?: number;
+  fullBandPct?: number;
 }
 
 export type PeakBand = 'balancing' | 'limiting' | 'recharge' | 'fallback';
@@ -78,11 +123,13 @@ export interface PeakInputs {
   /** Grid import, W (+ import) and, from a P1 meter, its capacity values. */
   meter?: { power: number; timestamp: number; currentAverageW?: number | null; averageComputed?: boolean; monthPeakW?: number | null };
   /** Batteries: SoC % (capacity-weighted over units) and capacity, when known. */
-  battery?: { soc: number | null; capacityWh?: number | null; timestamp: number };
+  battery?: { soc: number | null; capacityWh?: number | null; timestamp: number; power?: number };
   /** The EV's charging power, W. */
   charger?: { power: number; timestamp: number };
   /** Switch off (bands end, the car's limit lifts) or on. */
   enabled?: boolean;
+  /** A new desired peak, W (run-time, e.g. from Home Assistant): in force until the controller is rebuilt. */
+  desiredPeakW?: number;
   /** Restore the month's peak after a restart (from context). */
   restore?: { monthKey: string; monthPeakW: number };
 }
@@ -100,9 +147,20 @@ export interface PeakState {
   /** Import allowed now for the rest of the quarter, W (null while nothing binds). */
   allowedW: number | null;
   soc: number | null;
+  /** The level the battery shaves to, W (≤ limitW: lower while it holds more than the past days needed). */
+  shaveW: number;
+  /** The SoC above which the battery balances (minimum SoC + the reserve), %. */
+  reserveSocPct: number;
   /** Quarters this month whose average ended above the limit. */
   quartersAboveLimit: number;
   lastQuarterW: number | null;
+}
+
+interface Plan {
+  limitW: number;
+  shaveW: number;
+  hiPct: number;
+  loPct: number;
 }
 
 export interface PeakCommand {
@@ -116,7 +174,8 @@ export interface PeakResult extends PeakCommand {
 }
 
 const Q_MS = 15 * 60_000;
-const DEFAULTS: Required<Omit<PeakShavingParams, 'capacityWh'>> = {
+type Defaulted = Required<Omit<PeakShavingParams, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'>> & Pick<PeakShavingParams, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'>;
+const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> = {
   desiredPeakW: 2500,
   minSocPct: 10,
   peakBufferPct: 20,
@@ -131,12 +190,24 @@ const DEFAULTS: Required<Omit<PeakShavingParams, 'capacityWh'>> = {
   refreshMs: 10_000,
   rechargeToLimit: true,
   frontLoad: 1,
+  adaptive: true,
+  reserveDays: 7,
+  reserveRank: 0,
+  levelRank: 1,
+  topUp: true,
+  shaveBelowLimit: false,
+  reserveFactor: 1.3,
+  refBlend: 0.2,
+  gridChargeAfterH: 4,
+  persistS: 40,
+  fullShave: 0.7,
+  fullBandPct: 5,
 };
 
 const kW = (w: number) => `${(w / 1000).toFixed(2)} kW`;
 
 export class PeakShavingController {
-  readonly p: Required<Omit<PeakShavingParams, 'capacityWh'>> & { capacityWh?: number };
+  readonly p: Defaulted;
   private enabled = true;
   private band: PeakBand = 'balancing';
   private quarterStart = 0;
@@ -156,11 +227,33 @@ export class PeakShavingController {
   private socAt = -Infinity;
   private evW = 0;
   private evAt = -Infinity;
+  /** Import samples of the last `persistS` seconds (the oldest one at or before that window's start). */
+  private recent: Array<{ at: number; power: number }> = [];
+  private batteryW = 0;
+  private seenChargeW = 0;
+  private seenDischargeW = 0;
+  /** This quarter's import and PV surplus without the battery (Wh), and whether it was seen from its start. */
+  private netImpWh = 0;
+  private netSurWh = 0;
+  private quarterWhole = false;
+  private readonly history = new LoadHistory();
+  private planCache: { key: string; plan: Plan } | null = null;
   private lastSent: { target: string; limit: string; at: number } = { target: '', limit: '', at: -Infinity };
 
   constructor(params: PeakShavingParams = {}) {
     this.p = { ...DEFAULTS, ...Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) } as PeakShavingController['p'];
     if (this.p.peakBufferPct < 0 || this.p.minSocPct < 0 || this.p.minSocPct + this.p.peakBufferPct > 100) throw new RangeError('minSocPct + peakBufferPct must be within 0–100 %');
+  }
+
+  /** The learnt quarters (for Node-RED context, so a restart keeps them). */
+  historySnapshot(): Array<[number, number, number]> {
+    return this.history.snapshot();
+  }
+
+  /** Restores the learnt quarters after a restart; returns how many were taken. */
+  restoreHistory(rows: unknown): number {
+    this.planCache = null;
+    return this.history.restore(rows);
   }
 
   /** "2026-03" — the billing month of t in the configured time zone. */
@@ -183,32 +276,48 @@ export class PeakShavingController {
       reasons.push(`quarter ended at ${kW(avg)}, above the ${kW(this.limitW())} limit`);
     }
     this.monthPeakW = Math.max(this.monthPeakW, avg);
+    if (this.quarterWhole) this.history.add(this.quarterStart, { importWh: this.netImpWh, surplusWh: this.netSurWh });
+  }
+
+  /** Adds the held import (and the house's net power without the battery) from `from` to `to`. */
+  private accrue(from: number, to: number): void {
+    if (!this.lastMeter || to <= from) return;
+    const h = (to - from) / 3_600_000;
+    this.energyWh += Math.max(0, this.lastMeter.power) * h;
+    const net = this.lastMeter.power + this.batteryW;
+    this.netImpWh += Math.max(0, net) * h;
+    this.netSurWh += Math.max(0, -net) * h;
+  }
+
+  private startQuarter(start: number, whole: boolean): void {
+    this.quarterStart = start;
+    this.energyWh = 0;
+    this.netImpWh = 0;
+    this.netSurWh = 0;
+    this.meterAvg = null;
+    this.quarterWhole = whole;
   }
 
   /** Integrates the held import power up to `now`, closing every quarter boundary on the way. */
   private advanceTo(now: number, reasons: string[]): void {
     if (!this.lastMeter) {
-      this.quarterStart = Math.floor(now / Q_MS) * Q_MS;
+      this.startQuarter(Math.floor(now / Q_MS) * Q_MS, false);
       return;
     }
     // A gap of more than a quarter without readings: start afresh at the quarter of now.
     if (now - this.lastMeter.at > Q_MS) {
-      this.quarterStart = Math.floor(now / Q_MS) * Q_MS;
-      this.energyWh = 0;
-      this.meterAvg = null;
+      this.startQuarter(Math.floor(now / Q_MS) * Q_MS, false);
       this.lastMeter.at = this.quarterStart;
     }
     for (;;) {
       const end = this.quarterStart + Q_MS;
       const to = Math.min(now, end);
-      if (to > this.lastMeter.at) this.energyWh += (Math.max(0, this.lastMeter.power) * (to - this.lastMeter.at)) / 3_600_000;
+      this.accrue(this.lastMeter.at, to);
       this.lastMeter.at = Math.max(this.lastMeter.at, to);
       if (now < end) return;
       this.closeQuarter(reasons);
       this.rollMonth(end, reasons);
-      this.quarterStart = end;
-      this.energyWh = 0;
-      this.meterAvg = null;
+      this.startQuarter(end, true);
     }
   }
 
@@ -222,17 +331,14 @@ export class PeakShavingController {
     this.quartersAbove = 0;
   }
 
-  /** Integrates import energy from the last sample to `now` (held value), splitting at a quarter boundary. */
-  private integrate(now: number): void {
-    if (!this.lastMeter) return;
-    const from = Math.max(this.lastMeter.at, this.quarterStart);
-    if (now > from) this.energyWh += (Math.max(0, this.lastMeter.power) * (now - from)) / 3_600_000;
-    this.lastMeter.at = now;
-  }
-
   step(i: PeakInputs, now: number): PeakResult {
     const reasons: string[] = [];
     if (i.enabled !== undefined) this.enabled = i.enabled;
+    if (i.desiredPeakW !== undefined) {
+      if (!Number.isFinite(i.desiredPeakW) || i.desiredPeakW < 0 || i.desiredPeakW > 100_000) throw new RangeError('desiredPeakW: must be 0–100000 W');
+      if (i.desiredPeakW !== this.p.desiredPeakW) reasons.push(`desired peak ${kW(this.p.desiredPeakW)} → ${kW(i.desiredPeakW)}`);
+      this.p.desiredPeakW = i.desiredPeakW;
+    }
     if (i.restore && i.restore.monthKey === this.monthOf(now)) {
       this.monthKey = i.restore.monthKey;
       this.monthPeakW = Math.max(this.monthPeakW, i.restore.monthPeakW);
@@ -248,12 +354,18 @@ export class PeakShavingController {
       const imp = Math.max(0, m.power);
       const k = this.filtered === null ? 1 : 1 - Math.exp(-Math.max(0, dt) / this.p.projectionTauS);
       this.filtered = this.filtered === null ? imp : this.filtered + (imp - this.filtered) * k;
+      this.recent.push({ at: now, power: imp });
+      while (this.recent.length > 1 && this.recent[1].at <= now - this.p.persistS * 1000) this.recent.shift();
       this.lastMeter = { power: m.power, at: now };
       this.lastMeterSeen = now;
     }
     if (i.battery) {
       this.soc = i.battery.soc;
       this.socAt = now;
+      const bw = i.battery.power;
+      this.batteryW = typeof bw === 'number' && Number.isFinite(bw) ? bw : 0;
+      this.seenDischargeW = Math.max(this.seenDischargeW, this.batteryW);
+      this.seenChargeW = Math.max(this.seenChargeW, -this.batteryW);
       if (i.battery.capacityWh) this.p.capacityWh = i.battery.capacityWh;
     }
     if (i.charger) {
@@ -264,25 +376,84 @@ export class PeakShavingController {
   }
 
 
+  /**
+   * From the own history: the reserve (SoC to keep for peaks) and the limit in force. The reserve is what
+   * the past days (at the configured rank) needed to hold `base` from this time of day on, never below
+   * the peak buffer; when the battery holds less than that, the limit is the lowest level it can hold.
+   */
+  private plan(now: number, soc: number | null, base: number): Plan {
+    const fixed: Plan = { limitW: base, shaveW: base, hiPct: this.p.minSocPct + this.p.peakBufferPct, loPct: this.p.minSocPct + this.p.peakBufferPct / 2 };
+    const cap = this.p.capacityWh;
+    if (!this.p.adaptive || soc === null || !cap || this.history.size < 96) return fixed;
+    const key = `${Math.floor(now / 60_000)}|${Math.round(base)}|${Math.round(soc * 2)}`;
+    if (this.planCache?.key === key) return this.planCache.plan;
+    const rp: ReserveParams = {
+      maxChargeW: this.p.maxChargeW ?? Math.max(1000, this.seenChargeW),
+      maxDischargeW: this.p.maxDischargeW ?? Math.max(1000, this.seenDischargeW),
+      efficiency: 0.93,
+      marginW: this.p.marginW,
+      horizon: 96,
+      days: this.p.reserveDays,
+      rank: this.p.levelRank,
+    };
+    const replays = this.history.replays(this.quarterStart + Q_MS, rp);
+    let plan = fixed;
+    if (replays.length) {
+      const need = rankedReserveWh(replays, base, { ...rp, rank: this.p.reserveRank });
+      const available = Math.max(0, (cap * (soc - this.p.minSocPct)) / 100);
+      // Keep the battery as full as the coming PV surplus allows: balancing spends only what free PV refills.
+      const surplus = Math.max(...replays.map((r) => r.reduce((a, q) => a + q.surplusWh, 0) * rp.efficiency));
+      const pvPct = 100 - (100 * surplus) / cap;
+      // Learnt: what the worst past day needed from here to hold the lower of the limit and the lowest level a
+      // full battery would have held on it (a heavier day than the past ones then still finds energy), with a
+      // safety factor, replaces the fixed peak buffer.
+      const ceil = Math.max(base, highestQuarterW(replays) + this.p.marginW + 10);
+      const worst = { ...rp, rank: this.p.reserveRank };
+      const full = (cap * (100 - this.p.minSocPct)) / 100;
+      const noTopUp = Math.round(this.p.gridChargeAfterH * 4);
+      const lref = levelFor(replays, full, Math.min(base, this.p.desiredPeakW), ceil, { ...worst, gridChargeFrom: noTopUp, capPower: true });
+      const ref = Math.min(base, lref + this.p.refBlend * Math.max(0, base - lref));
+      // Counting recharges from the grid only from `gridChargeAfterH` on: the battery balances above this
+      // SoC, so within the next hours it must not count on topping up; later it can still top up in time.
+      const needRef = Math.min(full, rankedReserveWh(replays, ref, { ...worst, gridChargeFrom: noTopUp, capPower: true }));
+      const hiPct = Math.min(100, Math.max(pvPct, this.p.minSocPct + (100 * needRef * this.p.reserveFactor) / cap));
+      const floor = this.p.shaveBelowLimit ? Math.min(base, this.p.desiredPeakW) : base;
+      // Pinned to the desired peak: the limit never rises, only the reserve is learnt.
+      const pinned = this.p.limitPolicy === 'desired';
+      const level = pinned || (need <= available && !this.p.shaveBelowLimit) ? base : levelFor(replays, available, floor, ceil, rp);
+      plan = { limitW: Math.max(base, level), shaveW: Math.max(floor, level), hiPct, loPct: this.p.minSocPct + (hiPct - this.p.minSocPct) / 2 };
+    }
+    this.planCache = { key, plan };
+    return plan;
+  }
+
   private decide(now: number, reasons: string[]): PeakResult {
-    const limit = this.limitW();
-    const until = now + 3 * this.p.refreshMs;
     const elapsed = now - this.quarterStart;
     const remMs = Q_MS - elapsed;
     const meterFresh = this.lastMeterSeen !== null && now - this.lastMeterSeen <= this.p.meterTimeoutMs;
     const soc = now - this.socAt <= this.p.batteryTimeoutMs ? this.soc : null;
+    // The month's limit (desired peak or the peak already set), and the limit in force now (≥ it).
+    const base = this.limitW();
+    const { limitW: limit, shaveW, hiPct, loPct } = this.plan(now, soc, base);
+    const until = now + 3 * this.p.refreshMs;
     // Energy so far: the meter's own running average where it sends one (1-0:1.4.0), else ours.
     const eWh = this.meterAvg && this.meterAvg.at >= this.quarterStart ? Math.max(this.energyWh, (this.meterAvg.avg * elapsed) / 3_600_000) : this.energyWh;
     const avgSoFar = elapsed > 0 ? (eWh * 3_600_000) / elapsed : null;
-    const pf = this.filtered ?? 0;
+    // The import for the projection: the filtered one, or what has held for `persistS` without a dip (a
+    // sustained rise counts at once after that; a shorter spike never lifts it).
+    const held = this.recent.length && this.recent[0].at <= now - this.p.persistS * 1000 ? Math.min(...this.recent.map((r) => r.power)) : 0;
+    const pf = Math.max(this.filtered ?? 0, held);
     const projectedWh = eWh + (pf * remMs) / 3_600_000;
     const budgetWh = ((limit - this.p.marginW) * Q_MS) / 3_600_000;
     const allowed = remMs > 0 ? Math.max(0, ((budgetWh - eWh) * 3_600_000) / remMs) : 0;
     const binds = projectedWh > budgetWh;
+    // The recharge's headroom: the constant import that ends the quarter at the month's limit − margin.
+    const baseBudgetWh = ((base - this.p.marginW) * Q_MS) / 3_600_000;
+    const headroom = remMs > 0 ? Math.max(0, ((baseBudgetWh - eWh) * 3_600_000) / remMs) : 0;
 
     // SoC bands with hysteresis.
-    const lo = this.p.minSocPct + this.p.peakBufferPct / 2;
-    const hi = this.p.minSocPct + this.p.peakBufferPct;
+    const lo = loPct;
+    const hi = hiPct;
     const h = this.p.socHysteresisPct;
     const before = this.band;
     if (!this.enabled) this.band = 'balancing';
@@ -300,7 +471,12 @@ export class PeakShavingController {
     let gridLimit: PeakCommand['gridLimit'] = null;
     const allowedNow = binds ? allowed : this.p.siteMaxW;
     // The battery's share: with front-loading it shaves deeper than the car's limit early in a binding quarter.
-    const batteryAllowed = binds ? Math.max(0, allowed - this.p.frontLoad * Math.max(0, pf - allowed)) : this.p.siteMaxW;
+    // The battery aims at its shave level (≤ the limit: lower while it holds more than the past days needed).
+    const shaveAt = soc !== null && soc >= 100 - this.p.fullBandPct ? Math.max(this.p.desiredPeakW, shaveW * this.p.fullShave) : shaveW;
+    const shaveBudgetWh = ((shaveAt - this.p.marginW) * Q_MS) / 3_600_000;
+    const shaveAllowed = remMs > 0 ? Math.max(0, ((shaveBudgetWh - eWh) * 3_600_000) / remMs) : 0;
+    const shaveBinds = projectedWh > shaveBudgetWh;
+    const batteryAllowed = shaveBinds ? Math.max(0, shaveAllowed - this.p.frontLoad * Math.max(0, pf - shaveAllowed)) : this.p.siteMaxW;
     if (!this.enabled) {
       target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'peak shaving off: zero export as configured' };
       gridLimit = null;
@@ -316,13 +492,17 @@ export class PeakShavingController {
         // Zero export holds the grid at its target; the battery already does what it can.
         target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'balancing: zero export as configured' };
       } else if (this.band === 'limiting') {
-        const maxW = Math.round(Math.min(this.p.siteMaxW, batteryAllowed + evW));
-        target = { kind: 'grid-target', minW: 0, maxW: Math.max(0, maxW), until, reason: binds ? `peak limiting: import ≤ ${kW(allowedNow)} for the rest of the quarter` : 'peak limiting: deficits from the grid' };
+        const maxW = Math.max(0, Math.round(Math.min(this.p.siteMaxW, batteryAllowed + evW)));
+        // Below the reserve: top up from the grid within the quarter's headroom (never above the month's limit).
+        const minW = this.p.topUp && soc !== null && soc < hi - h ? Math.min(maxW, Math.round(headroom)) : 0;
+        const why = binds ? `peak limiting: import ≤ ${kW(allowedNow)} for the rest of the quarter` : minW > 0 ? `peak limiting: top up to ${hi.toFixed(0)} % at ≤ ${kW(minW)}` : 'peak limiting: deficits from the grid';
+        target = { kind: 'grid-target', minW, maxW, until, reason: why };
       } else {
         // Charge from the grid up to the limit (or the desired peak), never faster than the quarter's budget allows;
         // spikes above it are shaved only when the quarter would otherwise end above the limit.
-        const cap = Math.min(allowed, (this.p.rechargeToLimit ? limit : this.p.desiredPeakW) - this.p.marginW);
-        const maxW = Math.round(Math.min(this.p.siteMaxW, batteryAllowed + evW));
+        const cap = Math.min(headroom, (this.p.rechargeToLimit ? base : this.p.desiredPeakW) - this.p.marginW);
+        // Below the minimum SoC the battery only charges.
+        const maxW = soc !== null && soc < this.p.minSocPct ? this.p.siteMaxW : Math.round(Math.min(this.p.siteMaxW, batteryAllowed + evW));
         const minW = Math.min(maxW, Math.max(0, Math.round(cap)));
         target = { kind: 'grid-target', minW, maxW: Math.max(minW, maxW), until, reason: `recharge from the grid at ${kW(minW)} (never above ${kW(limit)})` };
       }
@@ -339,6 +519,8 @@ export class PeakShavingController {
       projectedW: meterFresh ? Math.round((projectedWh * 3_600_000) / Q_MS) : null,
       allowedW: binds ? Math.round(allowed) : null,
       soc,
+      reserveSocPct: Math.round(hi * 10) / 10,
+      shaveW: Math.round(shaveW),
       quartersAboveLimit: this.quartersAbove,
       lastQuarterW: this.lastQuarterW,
     };

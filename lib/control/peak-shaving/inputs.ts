@@ -1,12 +1,16 @@
 /**
  * What the peak-shaving node's input accepts, as controller inputs (pure): `meter` readings (with a
  * P1 e-MUCS meter's capacity values), `battery` readings (several by serial, capacity-weighted SoC),
- * `charger` readings, topic + value (`grid` W, `soc` %, `enable` boolean), and `mode` messages
+ * `charger` readings, topic + value (`grid` W, `soc` %, `enable` boolean, `desired-peak` W: overrides the
+ * configured desired peak until the node is redeployed), and `mode` messages
  * (`off` / `peak-shaving` switch it). Errors name the field.
  */
 import { decimalNumber } from '../../api/config';
 import type { BatteryBook } from '../battery-book';
 import type { PeakInputs } from './controller';
+
+/** The desired peak's range, W: the same as the configuration's (config.ts). */
+export const DESIRED_PEAK_RANGE = [0, 100_000] as const;
 
 type Msg = { topic?: unknown; payload?: unknown };
 const num = decimalNumber;
@@ -29,7 +33,7 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): 
       if (soc < 0 || soc > 100) return { error: 'payload.soc: must be 0–100 %' };
       const key = typeof o.serial === 'string' && o.serial ? o.serial : topic || 'battery';
       const b = socs.update(key, num(o.power) ?? 0, soc, num(o.capacityWh), ts);
-      return { inputs: { battery: { soc: b.soc, capacityWh: b.capacityWh, timestamp: ts } } };
+      return { inputs: { battery: { soc: b.soc, capacityWh: b.capacityWh, power: b.power, timestamp: ts } } };
     }
     if (o.kind === 'charger') return { inputs: { charger: { power: Math.max(0, num(o.power) ?? 0), timestamp: ts } } };
     if (o.kind === 'mode') {
@@ -49,9 +53,16 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): 
     if (s === undefined || s < 0 || s > 100) return { error: 'msg.payload: topic "soc" needs a number 0–100 (%)' };
     return { inputs: { battery: { soc: socs.update('topic', 0, s, undefined, now).soc, timestamp: now } } };
   }
+  if (topic === 'desired-peak') {
+    const w = num(p);
+    if (w === undefined || w < DESIRED_PEAK_RANGE[0] || w > DESIRED_PEAK_RANGE[1]) {
+      return { error: `msg.payload: topic "desired-peak" needs a number of W, ${DESIRED_PEAK_RANGE[0]}–${DESIRED_PEAK_RANGE[1]} (got ${JSON.stringify(p)}); nothing changed` };
+    }
+    return { inputs: { desiredPeakW: w } };
+  }
   if (topic === 'enable' || topic === 'enabled') {
     if (typeof p !== 'boolean') return { error: 'msg.payload: topic "enable" needs true or false' };
     return { inputs: { enabled: p } };
   }
-  return { error: `msg.payload: not a meter, battery, charger or mode payload, and topic "${topic}" is not grid, soc or enable` };
+  return { error: `msg.payload: not a meter, battery, charger or mode payload, and topic "${topic}" is not grid, soc, desired-peak or enable` };
 }
