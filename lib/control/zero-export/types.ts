@@ -61,7 +61,10 @@ export interface ZeroExportParams {
   unitEfficientW?: number;
   /** Least time between changes of the number of units in use, ms (default 60000). More are added at once when the power needs them. */
   stageDwellMs?: number;
-  /** The current setpoint is sent again after this long without a change, ms; 0 = never (default 60000). */
+  /**
+   * The current setpoint is sent again after this long without a change, ms, unless the unit's latest
+   * reading reports it as its active setpoint (then its own node keeps it alive); 0 = never (default 60000).
+   */
   refreshMs?: number;
   /**
    * Grid outside the band ± deadbandW for longer than this → `state.attention` says why (status
