@@ -588,9 +588,9 @@ export class ZeroExportController implements ZeroExportLike {
     const raw = goal - current;
     let delta = raw;
     // A slow meter's sample stands for its whole period: an error left alone costs that much longer,
-    // so the dead band and the error budget shrink with the square root of the period (1 s meter: as
-    // configured; 10 s: a third).
-    const slow = Math.min(1, Math.sqrt(SLOW_REF_MS / period));
+    // so the dead band and the error budget shrink in proportion (1 s meter: as configured; 10 s: a
+    // tenth, so every sample is corrected about as exactly as it allows).
+    const slow = Math.min(1, SLOW_REF_MS / period);
     const deadband = p.deadbandW * slow;
     const budget = p.errorBudgetWs * slow;
     if (fit) {
