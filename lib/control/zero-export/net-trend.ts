@@ -106,7 +106,7 @@ export class NetTrend {
     for (const x of this.s) ss += (x.w - mw - slope * ((x.at - mt) / 1000)) ** 2;
     const sigma = Math.max(SIGMA_MIN_W, n > 2 ? Math.sqrt(ss / (n - 2)) : SIGMA_MIN_W);
     const se = stt > 0 ? sigma / Math.sqrt(stt) : Infinity;
-    if (!(Math.abs(slope) > 2 * se) || n < MIN_SAMPLES) slope = 0;
+    if (!(Math.abs(slope) > 2 * se)) slope = 0;
     slope = Math.max(-MAX_SLOPE_W_PER_S, Math.min(MAX_SLOPE_W_PER_S, slope));
     return { level: mw + slope * ((at - mt) / 1000), slope, sigma, n };
   }
