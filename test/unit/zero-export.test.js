@@ -676,3 +676,10 @@ test('refresh: a unit whose readings confirm our setpoint is not sent it again; 
   const silent = loop({ net: () => 400, plants: [plant()], endMs: 300000 });
   assert.ok(silent.sent.filter((c) => c.reason === 'refresh').length >= 4);
 });
+
+test('attention text: the SoC of the unit the window stops is shown to one decimal', () => {
+  const { steps } = loop({ net: () => 600, plants: [plant({ socPct: 5.3, capacityWh: 1000 })], params: { minSocPct: 5 }, endMs: 60000 });
+  const a = last(steps).state.attention;
+  assert.equal(a.code, 'soc-window');
+  assert.match(a.text, /the SoC window stops discharging \(b1 \d+(\.\d)? %\)$/);
+});

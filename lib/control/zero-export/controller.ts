@@ -384,7 +384,8 @@ export class ZeroExportController implements ZeroExportLike {
     } else if (atEnd && socUnit) {
       code = 'soc-window';
       unit = socUnit.cfg.id;
-      why = `the SoC window stops ${dir > 0 ? 'discharging' : 'charging'} (${unit} ${socUnit.obs?.soc ?? '?'} %)`;
+      const soc = socUnit.obs?.soc;
+      why = `the SoC window stops ${dir > 0 ? 'discharging' : 'charging'} (${unit} ${typeof soc === 'number' ? Math.round(soc * 10) / 10 : '?'} %)`;
     } else if (atEnd) {
       code = dir > 0 ? 'discharge-limit' : 'charge-limit';
       why = `batteries at their ${dir > 0 ? 'discharge' : 'charge'} limit (${w(dir > 0 ? maxTotal : minTotal)})`;
