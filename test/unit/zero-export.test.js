@@ -683,3 +683,33 @@ test('attention text: the SoC of the unit the window stops is shown to one decim
   assert.equal(a.code, 'soc-window');
   assert.match(a.text, /the SoC window stops discharging \(b1 \d+(\.\d)? %\)$/);
 });
+
+test('grid-target from two senders: the most restrictive (intersection) holds, each expires on its own, the reasons say which binds', () => {
+  const ctl = new ZeroExportController({ units: [{ id: 'b1' }] });
+  ctl.step({ units: { b1: { power: 0, soc: 50, state: 'ready', timestamp: 0 } } }, 0);
+  let r = ctl.step({ gridTarget: { minW: -500, maxW: 0, reason: 'peak', source: 'peak-shaving' } }, 1000);
+  assert.deepEqual([r.state.band.minW, r.state.band.maxW, r.state.band.reason], [-500, 0, 'peak']);
+  r = ctl.step({ gridTarget: { minW: -200, maxW: 300, reason: 'schedule', source: 'schedule' } }, 2000);
+  assert.deepEqual([r.state.band.minW, r.state.band.maxW], [-200, 0]);
+  assert.equal(r.state.band.reason, 'peak & schedule');
+  assert.ok(r.reasons.includes('grid-target −200 W…+300 W (schedule); most restrictive of 2: −200 W…0 W (peak & schedule)'), JSON.stringify(r.reasons));
+  // The same sender replaces its own band.
+  r = ctl.step({ gridTarget: { minW: -100, maxW: 300, reason: 'schedule', source: 'schedule' } }, 3000);
+  assert.deepEqual([r.state.band.minW, r.state.band.maxW], [-100, 0]);
+  // Bands that do not overlap: the least import wins, as a point.
+  r = ctl.step({ gridTarget: { minW: 1000, maxW: 1500, reason: 'recharge', source: 'planner' } }, 4000);
+  assert.deepEqual([r.state.band.minW, r.state.band.maxW], [0, 0]);
+  // Only the schedule keeps refreshing: the others expire (one message holds 2 min), the schedule's band alone holds.
+  for (let t = 10_000; t <= 130_000; t += 10_000) ctl.step({ gridTarget: { minW: -100, maxW: 300, reason: 'schedule', source: 'schedule' } }, t);
+  r = ctl.step({}, 130_500);
+  assert.deepEqual([r.state.band.minW, r.state.band.maxW, r.state.band.source, r.state.band.reason], [-100, 300, 'grid-target', 'schedule']);
+  // Then it stops too: the configured target, expired.
+  r = ctl.step({}, 160_000);
+  assert.equal(r.state.band.source, 'config');
+  assert.equal(r.state.band.expired, true);
+});
+
+test('grid-target messages keep their source', () => {
+  const { parseInput } = require('../../dist/lib/control/zero-export/messages');
+  assert.deepEqual(parseInput({ payload: { kind: 'grid-target', minW: 0, maxW: 2500, source: 'peak-shaving' } }, 0), { type: 'gridTarget', gridTarget: { minW: 0, maxW: 2500, source: 'peak-shaving' } });
+});

@@ -89,6 +89,8 @@ export interface GridTarget {
   maxW: number;
   until?: number;
   reason?: string;
+  /** Who sends it: each sender's band holds (and expires) on its own, and the most restrictive of them is held. */
+  source?: string;
 }
 
 /** The charger's power now (a `charger` reading), for `excludeChargerPower`. */
@@ -136,7 +138,7 @@ export interface ZeroExportInputs {
   targetW?: number;
   /** Changes the export cap at run time, W, or null for none. */
   exportCapW?: number | null;
-  /** A band from another controller (peak shaving, a schedule); replaces the previous one. */
+  /** A band from another controller (peak shaving, a schedule); replaces the previous one of the same `source`. */
   gridTarget?: GridTarget;
   /** The charger's power (used when `excludeChargerPower`). */
   charger?: ChargerSample;
