@@ -13,8 +13,8 @@
  * Scores per scenario and controller: gridImportWh, gridExportWh, regretPct, settleS (separate step test),
  * crossingsPerHour (steady state only), commandsPerHour. See metrics.ts, engine.ts, scenario.ts.
  *
- * --json prints ONE object {scenario, results}; otherwise the matrix {1, 3} batteries × {1, 10} s meters
- * (for what --batteries / --meter-period leave open) is run, report.md, results.json and SVG plots are
+ * --json prints ONE object {scenario, results}; otherwise the matrix {1, 3} batteries × {1, 10} s meters ×
+ * {1, 5} s battery polls (for what --batteries / --meter-period / --battery-poll leave open) is run, report.md, results.json and SVG plots are
  * written to --out (default bench-results/zero-export) and the table is printed.
  */
 import * as fs from 'node:fs';
@@ -86,7 +86,7 @@ export interface ZeroExportOptions extends ScenarioOptions {
   meterLatencyS: number;
   batteryLatencyS: number;
   rampWPerS: number;
-  batteryPollS: number;
+  batteryPollsS: number[];
   batteryPhaseS: number;
   socPct: number;
   targetW?: number;
@@ -163,7 +163,7 @@ interface ScenarioRun {
 /** Length of the plotted window, s. */
 const DAY_WINDOW_S = 45 * 60;
 
-function plantSettings(o: ZeroExportOptions, batteries: number, meterPeriodS: number): PlantSettings {
+function plantSettings(o: ZeroExportOptions, batteries: number, meterPeriodS: number, batteryPollS: number): PlantSettings {
   return {
     ...DEFAULT_PLANT,
     batteries,
@@ -171,7 +171,7 @@ function plantSettings(o: ZeroExportOptions, batteries: number, meterPeriodS: nu
     meterLatencyMs: Math.round(o.meterLatencyS * 1000),
     batteryLatencyMs: Math.round(o.batteryLatencyS * 1000),
     rampWPerS: o.rampWPerS,
-    batteryPollMs: Math.round(o.batteryPollS * 1000),
+    batteryPollMs: Math.round(batteryPollS * 1000),
     batteryPhaseMs: Math.round(o.batteryPhaseS * 1000),
     socPct: o.socPct,
   };
@@ -259,17 +259,19 @@ function runScenario(profile: Profile, data: ScenarioData, s: PlantSettings, tar
   return { result: { scenario, results }, day, dayStartS, dayWindowS, step, profile, netLoad };
 }
 
-/** Runs every (batteries × meter period) scenario; returns the runs (traces included). */
+/** Runs every (batteries × meter period × battery poll) scenario; returns the runs (traces included). */
 function runAll(o: ZeroExportOptions, onScenario?: (r: ScenarioRun, seconds: number) => void): ScenarioResult[] {
   const keepTraces = onScenario !== undefined;
   const { profile, data } = buildScenario(o);
   const out: ScenarioResult[] = [];
   for (const b of o.batteries) {
     for (const p of o.meterPeriodsS) {
-      const t = Date.now();
-      const run = runScenario(profile, data, plantSettings(o, b, p), o.targetW ?? 0, keepTraces);
-      out.push(run.result);
-      onScenario?.(run, (Date.now() - t) / 1000);
+      for (const poll of o.batteryPollsS) {
+        const t = Date.now();
+        const run = runScenario(profile, data, plantSettings(o, b, p, poll), o.targetW ?? 0, keepTraces);
+        out.push(run.result);
+        onScenario?.(run, (Date.now() - t) / 1000);
+      }
     }
   }
   return out;
@@ -277,7 +279,7 @@ function runAll(o: ZeroExportOptions, onScenario?: (r: ScenarioRun, seconds: num
 
 /** One scenario, JSON form: `{scenario, results}` (what --json prints). Deterministic for the same options. */
 export function benchZeroExport(o: ZeroExportOptions): ScenarioResult {
-  return runAll({ ...o, batteries: o.batteries.slice(0, 1), meterPeriodsS: o.meterPeriodsS.slice(0, 1) })[0];
+  return runAll({ ...o, batteries: o.batteries.slice(0, 1), meterPeriodsS: o.meterPeriodsS.slice(0, 1), batteryPollsS: o.batteryPollsS.slice(0, 1) })[0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +297,7 @@ function stepChart(run: ScenarioRun): string {
   });
   const p = r.scenario.plant;
   return lineChart({
-    title: `Step test: +${STEP.stepW} W at t = 0 (${p.batteries} battery unit${p.batteries > 1 ? 's' : ''}, ${p.meterPeriodS} s meter) — grid power`,
+    title: `Step test: +${STEP.stepW} W at t = 0 (${p.batteries} battery unit${p.batteries > 1 ? 's' : ''}, ${p.meterPeriodS} s meter, battery readings every ${p.batteryPollS} s) — grid power`,
     xLabel: 's after the step',
     yLabel: 'grid power W (+ import)',
     series,
@@ -330,7 +332,7 @@ function dayChart(run: ScenarioRun): string {
     return d.toISOString().slice(11, 16);
   };
   return lineChart({
-    title: `Busiest ${Math.round(windowS / 60)} min of the run where the oracle is not saturated (${p.batteries} unit${p.batteries > 1 ? 's' : ''}, ${p.meterPeriodS} s meter) — grid power, 1-s samples`,
+    title: `Busiest ${Math.round(windowS / 60)} min of the run where the oracle is not saturated (${p.batteries} unit${p.batteries > 1 ? 's' : ''}, ${p.meterPeriodS} s meter, ${p.batteryPollS} s battery readings) — grid power, 1-s samples`,
     xLabel: `local time (${TIME_ZONE})`,
     yLabel: 'W (+ import)',
     series,
@@ -435,7 +437,7 @@ function num(a: Args, key: string, def: number, check: (x: number) => boolean, w
 }
 
 /** Reads the bench options; usage errors name the option. */
-export function optionsFromArgs(a: Args): { options: ZeroExportOptions; matrix: { batteries: boolean; meterPeriod: boolean }; out: string } {
+export function optionsFromArgs(a: Args): { options: ZeroExportOptions; matrix: { batteries: boolean; meterPeriod: boolean; batteryPoll: boolean }; out: string } {
   const load = str(a, 'load');
   const pv = str(a, 'pv');
   if (load === undefined) throw new UsageError('bench zero-export needs --load FILE[:COLUMN] (household load, W)');
@@ -460,26 +462,33 @@ export function optionsFromArgs(a: Args): { options: ZeroExportOptions; matrix: 
     meterLatencyS: num(a, 'meter-latency', 0.5, (x) => x >= 0 && x <= 60, 'a number of seconds ≥ 0'),
     batteryLatencyS: num(a, 'battery-latency', 2, (x) => x >= 0 && x <= 60, 'a number of seconds ≥ 0'),
     rampWPerS: num(a, 'ramp', 1000, (x) => x > 0, 'a ramp rate in W/s > 0'),
-    batteryPollS: num(a, 'battery-poll', 1, (x) => x >= 0.1 && x <= 600, 'a number of seconds from 0.1 to 600'),
+    batteryPollsS: [num(a, 'battery-poll', 1, (x) => x >= 0.1 && x <= 600, 'a number of seconds from 0.1 to 600')],
     batteryPhaseS: num(a, 'battery-phase', 0.5, (x) => x >= 0 && x <= 600, 'a number of seconds ≥ 0'),
     socPct: num(a, 'soc', 50, (x) => x >= 0 && x <= 100, 'a SoC in % from 0 to 100'),
   };
   return {
     options,
-    matrix: { batteries: str(a, 'batteries') === undefined, meterPeriod: str(a, 'meter-period') === undefined },
+    matrix: { batteries: str(a, 'batteries') === undefined, meterPeriod: str(a, 'meter-period') === undefined, batteryPoll: str(a, 'battery-poll') === undefined },
     out: str(a, 'out') ?? path.join('bench-results', 'zero-export'),
   };
 }
 
 type BenchResult = ScenarioResult | MatrixReport;
 
+/**
+ * The default matrix (each setting the command line leaves open): 1 and 3 units; a 1 s (DSMR 5) and a
+ * 10 s (DSMR 4) meter; battery readings every 1 s and every 5 s (the sessy battery node's poll).
+ */
+export const MATRIX = { batteries: [1, 3], meterPeriodsS: [1, 10], batteryPollsS: [1, 5] };
+
 async function run(o: BenchRunOptions): Promise<BenchResult> {
   const { options, matrix, out } = optionsFromArgs(o.args);
   if (o.json) return benchZeroExport(options);
   const full: ZeroExportOptions = {
     ...options,
-    batteries: matrix.batteries ? [1, 3] : options.batteries,
-    meterPeriodsS: matrix.meterPeriod ? [1, 10] : options.meterPeriodsS,
+    batteries: matrix.batteries ? MATRIX.batteries : options.batteries,
+    meterPeriodsS: matrix.meterPeriod ? MATRIX.meterPeriodsS : options.meterPeriodsS,
+    batteryPollsS: matrix.batteryPoll ? MATRIX.batteryPollsS : options.batteryPollsS,
   };
   const outDir = path.resolve(out);
   const timing: MatrixReport['timing'] = [];

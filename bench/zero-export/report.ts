@@ -18,10 +18,10 @@ export const COLORS: Record<ContenderKey | 'netLoad', string> = {
 
 const fmt = (v: number | null, digits: number): string => (v === null ? '–' : v.toFixed(digits));
 
-/** Short name of a scenario, used in file names: "1bat-1s". */
+/** Short name of a scenario, used in file names: "1bat-1s-poll1s". */
 export function scenarioTag(r: ScenarioResult): string {
   const p = r.scenario.plant;
-  return `${p.batteries}bat-${p.meterPeriodS}s`;
+  return `${p.batteries}bat-${p.meterPeriodS}s-poll${p.batteryPollS}s`;
 }
 
 /** The table rows (one per scenario × controller). */
@@ -32,7 +32,7 @@ export function tableLines(results: ScenarioResult[]): string[] {
   ];
   for (const r of results) {
     const p = r.scenario.plant;
-    const name = `${p.batteries} batt., ${p.meterPeriodS} s meter`;
+    const name = `${p.batteries} batt., ${p.meterPeriodS} s meter, ${p.batteryPollS} s poll`;
     for (const k of CONTENDERS) {
       const c: ControllerScores = r.results[k];
       lines.push(

@@ -398,22 +398,25 @@ test('bench zero-export: same arguments and seed → byte-identical JSON; anothe
   assert.equal(JSON.parse(a.out[0]).scenario.plant.batteries, 3);
 });
 
-test('bench zero-export without --json: matrix over the open settings, report, plots and table', { skip: skipData }, async () => {
+test('bench zero-export without --json: matrix over the open settings (meter 1/10 s × battery poll 1/5 s), report, plots and table', { skip: skipData }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ze-report-'));
   const { code, out, err } = await bench([...MIDDAY, '--hours', '0.5', '--batteries', '1', '--out', dir]);
   assert.equal(code, 0, err.join('\n'));
   const text = out.join('\n');
-  assert.match(text, /\| 1 batt\., 1 s meter \| ours \|/);
-  assert.match(text, /\| 1 batt\., 10 s meter \| naive \|/);
-  for (const f of ['report.md', 'results.json', 'step-1bat-1s.svg', 'day-1bat-1s.svg', 'step-1bat-10s.svg', 'day-1bat-10s.svg']) {
+  assert.match(text, /\| 1 batt\., 1 s meter, 1 s poll \| ours \|/);
+  assert.match(text, /\| 1 batt\., 1 s meter, 5 s poll \| ours \|/);
+  assert.match(text, /\| 1 batt\., 10 s meter, 1 s poll \| naive \|/);
+  assert.match(text, /\| 1 batt\., 10 s meter, 5 s poll \| naive \|/);
+  for (const f of ['report.md', 'results.json', 'step-1bat-1s-poll1s.svg', 'day-1bat-1s-poll1s.svg', 'step-1bat-10s-poll5s.svg', 'day-1bat-10s-poll5s.svg', 'step-1bat-1s-poll5s.svg', 'step-1bat-10s-poll1s.svg']) {
     assert.ok(fs.existsSync(path.join(dir, f)), f);
   }
-  const svg = fs.readFileSync(path.join(dir, 'step-1bat-1s.svg'), 'utf8');
+  const svg = fs.readFileSync(path.join(dir, 'step-1bat-1s-poll1s.svg'), 'utf8');
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.equal((svg.match(/<polyline/g) || []).length, 6);
   const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
-  for (const word of ['Alignment', 'cycled', 'kettle', 'latency', '| scenario | controller |', 'step-1bat-10s.svg']) assert.ok(md.includes(word), word);
-  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')).length, 2);
+  for (const word of ['Alignment', 'cycled', 'kettle', 'latency', '| scenario | controller |', 'step-1bat-10s-poll5s.svg']) assert.ok(md.includes(word), word);
+  const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+  assert.deepEqual(results.map((r) => [r.scenario.plant.meterPeriodS, r.scenario.plant.batteryPollS]), [[1, 1], [1, 5], [10, 1], [10, 5]]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -22,47 +22,84 @@ export function bandText(minW: number, maxW: number): string {
   return minW === maxW ? w(minW) : `${w(minW)}…${w(maxW)}`;
 }
 
-/** The grid-target band while it holds. */
+interface Held {
+  target: GridTarget;
+  fresh: Freshness;
+}
+
+/**
+ * The grid-target bands while they hold, one per sender (`source`; messages without one are one
+ * sender): each ends at its `until` or when its sender stops refreshing it, and the band held is
+ * the most restrictive of them (DESIGN.md §4.1): their intersection; bands that do not overlap
+ * give the lowest maxW (the least import) as a point.
+ */
 export class GridTargetHold {
-  private target: GridTarget | null = null;
+  private held = new Map<string, Held>();
   private expired = false;
-  private readonly fresh = new Freshness({ expectedMs: GRID_TARGET_EXPECTED_MS, factor: 2 });
 
   /** A grid-target arrived at `now`; returns the reason line ('' for a refresh of the same band). */
   set(t: GridTarget, now: number): string {
-    this.fresh.good(now);
-    const prev = this.target;
-    this.target = { minW: Math.min(t.minW, t.maxW), maxW: Math.max(t.minW, t.maxW), ...(t.until !== undefined ? { until: t.until } : {}), ...(t.reason ? { reason: t.reason } : {}) };
+    const key = t.source ?? '';
+    let h = this.held.get(key);
+    const prev = h?.target;
+    if (!h) {
+      h = { target: t, fresh: new Freshness({ expectedMs: GRID_TARGET_EXPECTED_MS, factor: 2 }) };
+      this.held.set(key, h);
+    }
+    h.fresh.good(now);
+    h.target = {
+      minW: Math.min(t.minW, t.maxW),
+      maxW: Math.max(t.minW, t.maxW),
+      ...(t.until !== undefined ? { until: t.until } : {}),
+      ...(t.reason ? { reason: t.reason } : {}),
+      ...(t.source ? { source: t.source } : {}),
+    };
     this.expired = false;
     // A refresh of the same band is no news; a new or changed band is.
-    if (prev && prev.minW === this.target.minW && prev.maxW === this.target.maxW && prev.reason === this.target.reason) return '';
-    return `grid-target ${bandText(this.target.minW, this.target.maxW)}${t.reason ? ` (${t.reason})` : ''}`;
+    if (prev && prev.minW === h.target.minW && prev.maxW === h.target.maxW && prev.reason === h.target.reason) return '';
+    const line = `grid-target ${bandText(h.target.minW, h.target.maxW)}${t.reason ? ` (${t.reason})` : ''}`;
+    if (this.held.size < 2) return line;
+    const b = this.band(0, now);
+    return `${line}; most restrictive of ${this.held.size}: ${bandText(b.minW, b.maxW)}${b.reason ? ` (${b.reason})` : ''}`;
   }
 
-  /** Ends the band when its time is up; returns the reason line when it ended now. */
+  /** Ends the bands whose time is up; returns the reason line when one ended now. */
   check(now: number, configured: number): string | null {
-    const t = this.target;
-    if (!t) return null;
-    if (t.until !== undefined && now >= t.until) {
-      this.target = null;
-      return `grid-target ${bandText(t.minW, t.maxW)} ended: configured target ${w(configured)}`;
+    const lines: string[] = [];
+    for (const [key, h] of this.held) {
+      const t = h.target;
+      if (t.until !== undefined && now >= t.until) {
+        this.held.delete(key);
+        lines.push(`grid-target ${bandText(t.minW, t.maxW)} ended`);
+      } else if (!h.fresh.fresh(now)) {
+        this.held.delete(key);
+        if (this.held.size === 0) this.expired = true;
+        lines.push(`grid-target ${bandText(t.minW, t.maxW)} expired (no refresh for ${(h.fresh.age(now) / 1000).toFixed(1)} s)`);
+      }
     }
-    if (!this.fresh.fresh(now)) {
-      this.target = null;
-      this.expired = true;
-      return `grid-target ${bandText(t.minW, t.maxW)} expired (no refresh for ${(this.fresh.age(now) / 1000).toFixed(1)} s): configured target ${w(configured)}`;
-    }
-    return null;
+    if (!lines.length) return null;
+    if (this.held.size === 0) return `${lines.join(', ')}: configured target ${w(configured)}`;
+    const b = this.band(configured, now);
+    return `${lines.join(', ')}: held ${bandText(b.minW, b.maxW)}${b.reason ? ` (${b.reason})` : ''}`;
   }
 
   /** The band held now (call check() first). */
   band(targetW: number, now: number): BandState {
-    const t = this.target;
-    if (!t) return { minW: targetW, maxW: targetW, source: 'config', until: null, reason: null, expired: this.expired };
-    // Ends at its `until` or when it goes stale, whichever comes first.
-    const staleAt = now - this.fresh.age(now) + this.fresh.limitMs();
-    const until = t.until !== undefined ? Math.min(t.until, staleAt) : staleAt;
-    return { minW: t.minW, maxW: t.maxW, source: 'grid-target', until, reason: t.reason ?? null, expired: false };
+    if (this.held.size === 0) return { minW: targetW, maxW: targetW, source: 'config', until: null, reason: null, expired: this.expired };
+    let lo = -Infinity;
+    let hi = Infinity;
+    let until = Infinity;
+    for (const h of this.held.values()) {
+      lo = Math.max(lo, h.target.minW);
+      hi = Math.min(hi, h.target.maxW);
+      // Ends at its `until` or when it goes stale, whichever comes first.
+      const staleAt = now - h.fresh.age(now) + h.fresh.limitMs();
+      until = Math.min(until, h.target.until !== undefined ? Math.min(h.target.until, staleAt) : staleAt);
+    }
+    if (lo > hi) lo = hi;
+    // The reasons of the bands that set an edge.
+    const binding = [...this.held.values()].filter((h) => h.target.minW === lo || h.target.maxW === hi).map((h) => h.target.reason ?? h.target.source).filter((r): r is string => !!r);
+    return { minW: lo, maxW: hi, source: 'grid-target', until, reason: binding.length ? [...new Set(binding)].join(' & ') : null, expired: false };
   }
 }
 

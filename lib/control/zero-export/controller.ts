@@ -44,6 +44,7 @@ import type {
   ZeroExportState,
   ZeroExportUnitConfig,
 } from './types';
+import { NetTrend } from './net-trend';
 import { UnitModel } from './unit-model';
 
 /** Every default, documented in types.ts. */
@@ -87,6 +88,8 @@ const OFF_TARGET_MIN_MS = 10_000;
 /** A meter timestamp further than this in the past (or 1 s in the future) of its arrival is not trusted. */
 const MAX_METER_SKEW_MS = 5000;
 const ASSUMED_METER_DELAY_MS = 500;
+/** Meter period assumed for the timeout until two samples have arrived, ms. */
+const UNKNOWN_PERIOD_MS = 10_000;
 const MAX_TRUSTED_DELAY_MS = 2000;
 /** Meter timestamps have 1 s resolution (P1): the sample was taken up to this much after its stamp. */
 const STAMP_RESOLUTION_MS = 1000;
@@ -102,6 +105,21 @@ const NOT_DRIVABLE: ReadonlySet<BatteryState> = new Set<BatteryState>(['error', 
 /** A reported active setpoint this far from ours makes us send ours again (at most every RESEND_MS). */
 const MISMATCH_W = 50;
 const RESEND_MS = 10_000;
+/** A unit reading beyond this, W, counts as really charging or discharging (SoC window release). */
+const MOVED_W = 20;
+/** Samples whose battery power the model knows within this, W, feed the net load's line. */
+const TREND_MAX_SPREAD_W = 60;
+/** Meters slower than this, ms, correct each sample as it is (their samples are too far apart for a line). */
+const TREND_MAX_PERIOD_MS = 5000;
+/** The line is fitted over max(this, TREND_WINDOW_PERIODS meter periods), ms. */
+const TREND_WINDOW_MS = 20_000;
+const TREND_WINDOW_PERIODS = 4.5;
+/** A line whose residuals spread more than this, W, is not used (the load is not smooth enough). */
+const TREND_MAX_SIGMA_W = 40;
+/** Most drift added ahead of a command, W. */
+const TREND_MAX_LEAD_W = 200;
+/** Meter period at which the dead band and error budget hold as configured; slower meters scale them down, ms. */
+const SLOW_REF_MS = 1000;
 /** Corrections below max(this, 5 × deadband) use the median of the last three samples. */
 const SMALL_W = 100;
 
@@ -120,6 +138,8 @@ interface Unit {
   note?: string;
   dischargeBlocked: boolean;
   chargeBlocked: boolean;
+  /** Whether the unit was seen charging (discharging) since discharge (charge) was blocked at a SoC threshold. */
+  movedSinceBlock: { charge: boolean; discharge: boolean };
   refill: boolean;
   /** Held at what it was seen to deliver, in one direction, until `until`. */
   held: { dir: 1 | -1; limitW: number; until: number } | null;
@@ -151,6 +171,7 @@ export class ZeroExportController implements ZeroExportLike {
   /** The totals the last three meter samples asked for. */
   private goals: number[] = [];
   private readonly gridTarget = new GridTargetHold();
+  private readonly trend = new NetTrend();
   private readonly charger = new ChargerPower();
   /** Since when the grid is outside the band ± dead band (sample time), or null. */
   private offSince: number | null = null;
@@ -207,6 +228,7 @@ export class ZeroExportController implements ZeroExportLike {
         usable: false,
         dischargeBlocked: false,
         chargeBlocked: false,
+        movedSinceBlock: { charge: false, discharge: false },
         refill: false,
         held: null,
         lo: 0,
@@ -362,7 +384,8 @@ export class ZeroExportController implements ZeroExportLike {
     } else if (atEnd && socUnit) {
       code = 'soc-window';
       unit = socUnit.cfg.id;
-      why = `the SoC window stops ${dir > 0 ? 'discharging' : 'charging'} (${unit} ${socUnit.obs?.soc ?? '?'} %)`;
+      const soc = socUnit.obs?.soc;
+      why = `the SoC window stops ${dir > 0 ? 'discharging' : 'charging'} (${unit} ${typeof soc === 'number' ? Math.round(soc * 10) / 10 : '?'} %)`;
     } else if (atEnd) {
       code = dir > 0 ? 'discharge-limit' : 'charge-limit';
       why = `batteries at their ${dir > 0 ? 'discharge' : 'charge'} limit (${w(dir > 0 ? maxTotal : minTotal)})`;
@@ -409,7 +432,9 @@ export class ZeroExportController implements ZeroExportLike {
 
   private meterTimeout(): number {
     if (this.params.meterTimeoutMs > 0) return this.params.meterTimeoutMs;
-    return Math.max(2500, 2 * (this.meterPeriod() ?? 1000) + ASSUMED_METER_DELAY_MS);
+    // Until two samples give the period, the slowest common one is assumed (DSMR 4: 10 s), so a slow
+    // meter does not trip the fail safe between its first two samples.
+    return Math.max(2500, 2 * (this.meterPeriod() ?? UNKNOWN_PERIOD_MS) + ASSUMED_METER_DELAY_MS);
   }
 
   private observe(id: string, o: UnitObservation, now: number, reasons: string[]): void {
@@ -422,7 +447,11 @@ export class ZeroExportController implements ZeroExportLike {
     // Does it follow? Judged only when the model says the last command has fully taken effect. A unit
     // that is late first widens its latency window (it is slower than configured); one still off
     // with the widest window does not follow and is held at what it delivers.
-    if (u.usable && u.setpoint !== null && u.model.settled(ts)) {
+    // A unit that reports itself full or empty, or a limit below the setpoint, says why it stops: that
+    // is no sign of a slow or disobedient unit (it would widen the window for good).
+    const limit = u.setpoint !== null && u.setpoint > 0 ? o.limits?.maxDischargeW : o.limits?.maxChargeW;
+    const explained = o.state === 'full' || o.state === 'empty' || (limit !== undefined && u.setpoint !== null && Math.abs(u.setpoint) > limit);
+    if (u.usable && u.setpoint !== null && !explained && u.model.settled(ts)) {
       const expected = u.setpoint;
       if (Math.abs(o.power - expected) > Math.max(FOLLOW_TOLERANCE_W, FOLLOW_TOLERANCE_REL * Math.abs(expected))) {
         const widest = u.cfg.latencyMaxMs + MAX_EXTRA_LATENCY_MS;
@@ -463,10 +492,24 @@ export class ZeroExportController implements ZeroExportLike {
         if (o.state === 'full') maxC = 0;
         const soc = o.soc;
         if (soc !== null && Number.isFinite(soc)) {
-          if (soc <= floor) u.dischargeBlocked = true;
-          else if (soc >= floor + h) u.dischargeBlocked = false;
-          if (soc >= p.maxSocPct) u.chargeBlocked = true;
-          else if (soc <= p.maxSocPct - h) u.chargeBlocked = false;
+          // A blocked direction opens again past the hysteresis, or as soon as the SoC is off the
+          // threshold because the unit really moved the other way (it charged since discharge was
+          // blocked): that energy is there to use, and a SoC that only wobbles in its reading does
+          // not count (it moves no power), so there is no chatter.
+          if (soc <= floor) {
+            u.dischargeBlocked = true;
+            u.movedSinceBlock.charge = false;
+          } else {
+            if (u.dischargeBlocked && o.power < -MOVED_W) u.movedSinceBlock.charge = true;
+            if (soc >= floor + h || (u.dischargeBlocked && u.movedSinceBlock.charge)) u.dischargeBlocked = false;
+          }
+          if (soc >= p.maxSocPct) {
+            u.chargeBlocked = true;
+            u.movedSinceBlock.discharge = false;
+          } else {
+            if (u.chargeBlocked && o.power > MOVED_W) u.movedSinceBlock.discharge = true;
+            if (soc <= p.maxSocPct - h || (u.chargeBlocked && u.movedSinceBlock.discharge)) u.chargeBlocked = false;
+          }
           if (p.reserveSocPct > 0 && soc < p.reserveSocPct - h) u.refill = true;
           else if (soc >= p.reserveSocPct) u.refill = false;
         }
@@ -523,10 +566,21 @@ export class ZeroExportController implements ZeroExportLike {
       bHi += Math.max(hi, hi2);
     }
     // Totals that put the grid inside the band for every battery power the model allows.
-    const wantLo = m.power + bLo - band.hi;
-    const wantHi = m.power + bHi - band.lo;
+    let wantLo = m.power + bLo - band.hi;
+    let wantHi = m.power + bHi - band.lo;
     const current = this.currentTotal();
     const [minTotal, maxTotal] = totalRange(this.splitUnits());
+    const period = this.meterPeriod() ?? 1000;
+    // Between changes, the net load's line (net-trend.ts) instead of this one sample: its level
+    // filters the noise, and its drift is followed to when a command would take effect.
+    const kind = period < TREND_MAX_PERIOD_MS && bHi - bLo <= TREND_MAX_SPREAD_W ? this.trend.add(m.at, m.power + (bLo + bHi) / 2, Math.max(TREND_WINDOW_MS, TREND_WINDOW_PERIODS * period)) : 'short';
+    const line = kind === 'trend' ? this.trend.fit(m.at) : null;
+    const fit = line && line.sigma <= TREND_MAX_SIGMA_W ? line : null;
+    if (fit) {
+      const ahead = Math.max(-TREND_MAX_LEAD_W, Math.min(TREND_MAX_LEAD_W, (fit.slope * (now - m.at + this.latencyMidMs() + period / 2)) / 1000));
+      wantLo = fit.level + ahead - band.hi;
+      wantHi = fit.level + ahead - band.lo;
+    }
     // The nearest total the measurement allows, within what the units can do.
     const clampTotal = (x: number) => Math.max(minTotal, Math.min(maxTotal, x));
     const goal = clampTotal(current < wantLo ? wantLo : current > wantHi ? wantHi : current);
@@ -534,7 +588,25 @@ export class ZeroExportController implements ZeroExportLike {
     if (this.goals.length > 3) this.goals.shift();
     const raw = goal - current;
     let delta = raw;
-    if (Math.abs(raw) < Math.max(SMALL_W, 5 * p.deadbandW)) {
+    // A slow meter's sample stands for its whole period: an error left alone costs that much longer,
+    // so the dead band and the error budget shrink in proportion (1 s meter: as configured; 10 s: a
+    // tenth, so every sample is corrected about as exactly as it allows).
+    const slow = Math.min(1, SLOW_REF_MS / period);
+    const deadband = p.deadbandW * slow;
+    const budget = p.errorBudgetWs * slow;
+    if (fit) {
+      if (Math.abs(raw) < deadband) {
+        const dt = prev ? Math.min(m.at - prev.at, 2 * period) / 1000 : 0;
+        this.budgetWs += raw * dt;
+        this.budgetS += dt;
+        if (Math.abs(this.budgetWs) < budget || this.budgetS <= 0) return;
+        delta = this.budgetWs / this.budgetS;
+      }
+    } else if (Math.abs(raw) >= Math.max(SMALL_W, 5 * p.deadbandW)) {
+      // A real change: the line starts again from this sample.
+      this.trend.reset();
+      if (bHi - bLo <= TREND_MAX_SPREAD_W) this.trend.add(m.at, m.power + (bLo + bHi) / 2, TREND_WINDOW_MS);
+    } else {
       // A small correction is taken from the median of the last three samples, so meter noise and
       // single spikes are not followed (a large one, a real step, goes out at once). What stays below
       // the deadband is integrated and corrected by its mean once it adds up to the error budget.
@@ -545,8 +617,8 @@ export class ZeroExportController implements ZeroExportLike {
       const fast = (this.meterPeriod() ?? 1000) < 5000;
       const med = fast && this.goals.length === 3 ? this.goals.slice().sort((a, b) => a - b)[1] - current : raw;
       delta = Math.sign(med) !== Math.sign(raw) ? 0 : Math.abs(med) < Math.abs(raw) ? med : raw;
-      if (Math.abs(delta) < p.deadbandW) {
-        if (Math.abs(this.budgetWs) < p.errorBudgetWs || this.budgetS <= 0) return;
+      if (Math.abs(delta) < deadband) {
+        if (Math.abs(this.budgetWs) < budget || this.budgetS <= 0) return;
         delta = this.budgetWs / this.budgetS;
       }
     }
@@ -567,6 +639,18 @@ export class ZeroExportController implements ZeroExportLike {
       const car = band.carW > 0 ? ` (car ${w(band.carW)} left to the grid)` : '';
       reasons.push(`grid ${w(m.power)}, target ${bandText(band.lo, band.hi)}${car}: total ${w(current)} → ${w(total)}${limit}`);
     }
+  }
+
+  /** Mean of the middle of the usable units' latency windows, ms. */
+  private latencyMidMs(): number {
+    let sum = 0;
+    let n = 0;
+    for (const u of this.units) {
+      if (!u.usable) continue;
+      sum += (u.model.latencyMinMs + u.model.latencyMaxMs) / 2;
+      n++;
+    }
+    return n ? sum / n : 0;
   }
 
   private splitUnits(): SplitUnit[] {
@@ -645,7 +729,9 @@ export class ZeroExportController implements ZeroExportLike {
         Math.abs(reported - u.setpoint) > MISMATCH_W &&
         u.obs!.timestamp > u.sentAt + u.cfg.latencyMaxMs + 2000 &&
         now - u.resentAt >= RESEND_MS;
-      const due = this.params.refreshMs > 0 && now - u.sentAt >= this.params.refreshMs;
+      // A unit whose latest reading confirms our setpoint needs no refresh (its node keeps it alive).
+      const confirmed = typeof reported === 'number' && Math.abs(reported - u.setpoint) <= MISMATCH_W && u.obs!.timestamp > u.sentAt;
+      const due = this.params.refreshMs > 0 && now - u.sentAt >= this.params.refreshMs && !confirmed;
       if (mismatch || due) {
         commands.push({ unit: u.cfg.id, power: u.setpoint, reason: mismatch ? 'resend' : 'refresh' });
         u.sentAt = now;

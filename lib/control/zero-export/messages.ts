@@ -69,7 +69,10 @@ function kindInput(p: Record<string, unknown>, now: number): ZeroExportInput {
       if (e) return { error: e };
       const g = p as unknown as GridTarget;
       if (g.minW > g.maxW) return { error: `payload.maxW: must be at least payload.minW (${g.minW} W) (got ${g.maxW})` };
-      return { type: 'gridTarget', gridTarget: { minW: g.minW, maxW: g.maxW, ...(g.until !== undefined ? { until: g.until } : {}), ...(g.reason ? { reason: g.reason } : {}) } };
+      return {
+        type: 'gridTarget',
+        gridTarget: { minW: g.minW, maxW: g.maxW, ...(g.until !== undefined ? { until: g.until } : {}), ...(g.reason ? { reason: g.reason } : {}), ...(g.source ? { source: g.source } : {}) },
+      };
     }
     case 'charger': {
       const e = nonFinite(p, ['power', 'timestamp']) ?? checkCharger(p);

@@ -61,7 +61,10 @@ export interface ZeroExportParams {
   unitEfficientW?: number;
   /** Least time between changes of the number of units in use, ms (default 60000). More are added at once when the power needs them. */
   stageDwellMs?: number;
-  /** The current setpoint is sent again after this long without a change, ms; 0 = never (default 60000). */
+  /**
+   * The current setpoint is sent again after this long without a change, ms, unless the unit's latest
+   * reading reports it as its active setpoint (then its own node keeps it alive); 0 = never (default 60000).
+   */
   refreshMs?: number;
   /**
    * Grid outside the band ± deadbandW for longer than this → `state.attention` says why (status
@@ -86,6 +89,8 @@ export interface GridTarget {
   maxW: number;
   until?: number;
   reason?: string;
+  /** Who sends it: each sender's band holds (and expires) on its own, and the most restrictive of them is held. */
+  source?: string;
 }
 
 /** The charger's power now (a `charger` reading), for `excludeChargerPower`. */
@@ -133,7 +138,7 @@ export interface ZeroExportInputs {
   targetW?: number;
   /** Changes the export cap at run time, W, or null for none. */
   exportCapW?: number | null;
-  /** A band from another controller (peak shaving, a schedule); replaces the previous one. */
+  /** A band from another controller (peak shaving, a schedule); replaces the previous one of the same `source`. */
   gridTarget?: GridTarget;
   /** The charger's power (used when `excludeChargerPower`). */
   charger?: ChargerSample;
