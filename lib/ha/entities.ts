@@ -245,6 +245,11 @@ function peakShaving(p: Obj): EntitySpec[] {
     { key: 'quarters_above', platform: 'sensor', name: 'Quarters above limit', value: round(p.quartersAboveLimit, 0), state_class: 'measurement' },
   ];
   if (Array.isArray(p.reasons)) out.push(text('reason', 'Reason', p.reasons[0] ?? null));
+  // The capacity-tariff account: the 12-month mean the bill uses, and its cost at the node's rate.
+  if (isObj(p.account)) {
+    out.push(power('billed_peak', 'Billed peak (12-month mean)', p.account.billedMeanW));
+    if (typeof p.account.costPerYearEur === 'number') out.push({ key: 'capacity_cost_year', platform: 'sensor', name: 'Capacity cost per year', value: round(p.account.costPerYearEur, 2), unit: 'EUR', precision: 2, icon: 'mdi:cash' });
+  }
   // The desired peak in force, settable from HA (the node takes `topic: "desired-peak"`, W).
   out.push({
     key: 'desired_peak', platform: 'number', name: 'Desired peak', value: round(p.desiredPeakW, 0), device_class: 'power', unit: 'W',

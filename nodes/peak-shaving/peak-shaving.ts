@@ -7,6 +7,7 @@ import { configReader } from '../../lib/api/config';
 import { peakConfigSchema, peakParams, type PeakNodeConfig } from '../../lib/control/peak-shaving/config';
 import { PeakShavingController, type PeakInputs, type PeakResult } from '../../lib/control/peak-shaving/controller';
 import { BatteryBook } from '../../lib/control/battery-book';
+import { CapacityAccount } from '../../lib/control/peak-shaving/account';
 import { peakInputFromMessage } from '../../lib/control/peak-shaving/inputs';
 import { clip, errorText, safeInput } from '../_shared/device-node';
 import { closeInOrder } from '../_shared/close';
@@ -37,10 +38,12 @@ module.exports = function (RED: NodeAPI) {
     const node = this as ContextNode;
     const read = readConfig(raw);
     let controller: PeakShavingController | undefined;
+    let account: CapacityAccount | undefined;
     let problem = read.ok ? undefined : read.error;
     if (read.ok) {
       try {
         controller = new PeakShavingController(peakParams(read.config));
+        account = new CapacityAccount(read.config.timeZone, read.config.rate ?? null);
       } catch (e) {
         problem = errorText(e);
       }
@@ -55,6 +58,8 @@ module.exports = function (RED: NodeAPI) {
 
     // The learnt quarters (the SoC reserve and the level come from them) survive a restart too.
     controller?.restoreHistory(node.context().get('loadHistory'));
+    // The month peaks of the capacity tariff's 12-month mean, where the meter does not send them.
+    account?.restore(node.context().get('capacityAccount'));
     let savedQuarter = 0;
 
     const run = (inputs: PeakInputs) => {
@@ -62,11 +67,15 @@ module.exports = function (RED: NodeAPI) {
       const now = Date.now();
       const r = controller.step(restore ? { ...inputs, restore } : inputs, now);
       restore = undefined;
+      if (account) {
+        const fromMeter = inputs.meter?.history ? account.fromMeter(inputs.meter.history) : false;
+        if (account.current(r.state.monthKey, r.state.monthPeakW) || fromMeter) node.context().set('capacityAccount', account.snapshot());
+      }
       const out: Array<NodeMessage | null> = [null, null, null];
       if (r.gridTarget) out[0] = { topic, payload: { ...r.gridTarget } };
       if (r.gridLimit) out[1] = { topic, payload: { ...r.gridLimit } };
       if (r.state.band !== lastBand || now - lastStateAt >= STATE_EVERY_MS || r.reasons.length) {
-        out[2] = { topic, payload: { kind: 'peak-shaving-state', ...r.state, reasons: r.reasons } };
+        out[2] = { topic, payload: { kind: 'peak-shaving-state', ...r.state, account: account?.summary(now), reasons: r.reasons } };
         lastStateAt = now;
         lastBand = r.state.band;
       }

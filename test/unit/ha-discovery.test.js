@@ -196,6 +196,18 @@ test('peak shaving: desired peak is a number in W with the node\'s range; unknow
   assert.equal(stateOf(deviceOf({ payload: { ...battery, setpoint: -10000 } })).setpoint, -10000);
 });
 
+test('peak shaving: the capacity-tariff account as a billed-peak power sensor and a yearly cost; without a rate no cost entity', () => {
+  const d = deviceOf({ topic: 'peak-shaving', payload: peak });
+  const c = discoveryConfig(d, T, O).payload;
+  assert.deepEqual(checkDevice('homeassistant/device/he_peak_shaving/config', c), []);
+  assert.deepEqual([c.cmps.billed_peak.device_class, c.cmps.billed_peak.unit_of_measurement, c.cmps.billed_peak.state_class], ['power', 'W', 'measurement']);
+  assert.equal(c.cmps.capacity_cost_year.unit_of_measurement, 'EUR');
+  assert.equal(stateOf(d).billed_peak, 3610);
+  assert.equal(stateOf(d).capacity_cost_year, 195.66);
+  const noRate = deviceOf({ topic: 'peak-shaving', payload: { ...peak, account: { ...peak.account, rateEurPerKWYear: null, costPerYearEur: null, costPerMonthEur: null } } });
+  assert.ok(!('capacity_cost_year' in discoveryConfig(noRate, T, O).payload.cmps));
+});
+
 test('EV charging: phase usage is a select of the node\'s three choices; unknown (null) but present when the state has no phaseUsage', () => {
   const { evConfigSchema } = require(path.join(__dirname, '../../dist/lib/control/ev-charging/config'));
   const d = deviceOf({ topic: 'ev-charging', payload: ev });

@@ -32,6 +32,7 @@ const ev = {
 const peak = {
   kind: 'peak-shaving-state', band: 'limiting', limitW: 3120, desiredPeakW: 2500, monthPeakW: 3120, monthKey: '2026-06', quarterStart: t0, quarterAverageW: 2800,
   projectedW: 3050, allowedW: 3300, soc: 25, quartersAboveLimit: 0, lastQuarterW: 2950, reasons: ['peak limiting'],
+  account: { months: [{ month: '2026-05', peakW: 4100, source: 'meter' }, { month: '2026-06', peakW: 3120, source: 'node' }], billedMeanW: 3610, floorW: 2500, rateEurPerKWYear: 54.2, costPerYearEur: 195.66, costPerMonthEur: 16.31 },
 };
 const tariff = { kind: 'tariff', unit: 'EUR/kWh', importPrice: 0.23412, exportPrice: 0.0712, source: 'spot', start: t0, end: t0 + 900000, slot: { start: t0, end: t0 + 900000 }, slots: [] };
 const plan = { kind: 'battery-plan', changed: true, reason: 'new prices', costEur: 1.234, noBatteryCostEur: 2.5, savingEur: 1.266, warnings: [], slots: [] };

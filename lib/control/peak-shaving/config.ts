@@ -13,6 +13,7 @@ export const peakConfigSchema: ConfigSchema = {
     limitPolicy: oneOf(['follow', 'desired'], 'follow'),
     margin: num(0, 2000, { default: 100, unit: 'W' }),
     capacity: num(0, 1_000_000, { empty: true, unit: 'Wh' }),
+    rate: num(0, 1000, { empty: true, unit: 'EUR/kW/year' }),
     meterTimeout: int(2, 600, { default: 10, unit: 's' }),
     timeZone: text({ default: 'Europe/Brussels' }),
     topic: text({ empty: true }),
@@ -26,6 +27,8 @@ export interface PeakNodeConfig {
   limitPolicy: 'follow' | 'desired';
   margin: number;
   capacity?: number;
+  /** Capacity-tariff rate, EUR per kW per year (empty: no cost in the account). */
+  rate?: number;
   meterTimeout: number;
   timeZone: string;
   topic?: string;

@@ -43,6 +43,7 @@
  * - with the battery within 5 % of full it aims at 70 % of the limit (the top-up refills it), and an
  *   import held 40 s without a dip counts in the projection at once (a sudden jump is caught earlier).
  */
+import type { CapacityHistoryEntry } from '../../api/types';
 import { localFields } from '../../util/local-time';
 import { LoadHistory, highestQuarterW, levelFor, rankedReserveWh, type ReserveParams } from './reserve';
 
@@ -121,7 +122,7 @@ export type PeakBand = 'balancing' | 'limiting' | 'recharge' | 'fallback';
 
 export interface PeakInputs {
   /** Grid import, W (+ import) and, from a P1 meter, its capacity values. */
-  meter?: { power: number; timestamp: number; currentAverageW?: number | null; averageComputed?: boolean; monthPeakW?: number | null };
+  meter?: { power: number; timestamp: number; currentAverageW?: number | null; averageComputed?: boolean; monthPeakW?: number | null; history?: CapacityHistoryEntry[] };
   /** Batteries: SoC % (capacity-weighted over units) and capacity, when known. */
   battery?: { soc: number | null; capacityWh?: number | null; timestamp: number; power?: number };
   /** The EV's charging power, W. */

@@ -5,6 +5,7 @@
  * configured desired peak until the node is redeployed), and `mode` messages
  * (`off` / `peak-shaving` switch it). Errors name the field.
  */
+import type { CapacityHistoryEntry } from '../../api/types';
 import { decimalNumber } from '../../api/config';
 import type { BatteryBook } from '../battery-book';
 import type { PeakInputs } from './controller';
@@ -25,7 +26,7 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): 
       const power = num(o.power);
       if (power === undefined) return { error: 'payload.power: a meter reading needs a finite power in W' };
       const cap = (o.capacity ?? {}) as Record<string, unknown>;
-      return { inputs: { meter: { power, timestamp: ts, currentAverageW: num(cap.currentAverageW) ?? null, averageComputed: cap.computed !== false, monthPeakW: num(cap.monthPeakW) ?? null } } };
+      return { inputs: { meter: { power, timestamp: ts, currentAverageW: num(cap.currentAverageW) ?? null, averageComputed: cap.computed !== false, monthPeakW: num(cap.monthPeakW) ?? null, ...(Array.isArray(cap.history) ? { history: cap.history as CapacityHistoryEntry[] } : {}) } } };
     }
     if (o.kind === 'battery') {
       const soc = num(o.soc);
