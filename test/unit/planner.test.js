@@ -108,12 +108,18 @@ describe('planBattery: inputs that look infeasible still give a safe plan', () =
 
 describe('BatteryPlanner: hysteresis, the kept slot, grid targets', () => {
   const b = { ...ideal, minImprovementEur: 0.05 };
-  it('a plan that is only slightly better is not adopted; a clearly better one is', () => {
+  it('a plan that would change the next slot for only a little is not adopted; a cheaper one that starts the same, or a clearly better one, is', () => {
     const pl = new P.BatteryPlanner(b);
     assert.equal(pl.replan(slots([0.1, 0.3, 0.2, 0.2]), 0, T0).changed, true);
-    const small = pl.replan(slots([0.1, 0.3, 0.2, 0.23]), 0, T0);
+    // the best plan now holds in the next slot instead of charging, for 0.03 EUR: kept
+    const small = pl.replan(slots([0.2, 0.2, 0.2, 0.23]), 0, T0);
     assert.equal(small.changed, false);
-    assert.match(small.reason, /kept/);
+    assert.match(small.reason, /kept: a new plan would save only 0\.03 EUR/);
+    assert.equal(pl.plan.slots[0].action, 'charge-grid');
+    // slightly cheaper, and the next slot still charges: taken, and not counted as a change
+    const same = pl.replan(slots([0.1, 0.3, 0.2, 0.23]), 0, T0);
+    assert.equal(same.changed, true);
+    assert.equal(pl.changes, 0);
     const big = pl.replan(slots([0.1, 0.3, 0.1, 0.6]), 0, T0);
     assert.equal(big.changed, true);
     assert.equal(pl.plan.slots[2].action, 'charge-grid');

@@ -14,7 +14,7 @@ export interface PlannerParams extends PlannerBattery {
   /** Slack around the planned grid power while holding (W, either side); default 0: a point target at the planned grid power, so the battery stays near 0 W. */
   holdBandW?: number;
   /**
-   * Hours planned beyond the last known slot with the last known day repeated (default 24; 0: off).
+   * Hours planned beyond the last known slot with the last known day repeated (default 48; 0: off).
    * Day-ahead prices end a day or two ahead, and what the energy left then is worth depends on the
    * day after: a repeated day values it better than one average price. Only the known slots are
    * kept in the plan; with `finalValue` given (the end of a period) nothing is added.
@@ -25,16 +25,20 @@ export interface PlannerParams extends PlannerBattery {
 const DAY_MS = 86_400_000;
 
 /**
- * The slots followed by `hours` more: copies of the last 24 h of them, a day later (prices, load
- * and PV as the day before). Fewer than 24 h known: unchanged.
+ * The slots followed by `hours` more: the last 24 h of them repeated day after day (prices, load
+ * and PV as the last known day). Fewer than 24 h known: unchanged.
  */
 export function extendByLastDay(slots: PlanSlot[], hours: number): PlanSlot[] {
   if (!(hours > 0) || !slots.length) return slots;
   const end = slots[slots.length - 1].end;
   if (end - slots[0].start < DAY_MS) return slots;
-  const stop = end + Math.min(hours, 24) * 3_600_000;
-  const copies = slots.filter((x) => x.start >= end - DAY_MS && x.start + DAY_MS < stop).map((x) => ({ ...x, start: x.start + DAY_MS, end: Math.min(stop, x.end + DAY_MS) }));
-  return slots.concat(copies);
+  const stop = end + hours * 3_600_000;
+  const last = slots.filter((x) => x.start >= end - DAY_MS);
+  const out = [...slots];
+  for (let shift = DAY_MS; end - DAY_MS + shift < stop; shift += DAY_MS) {
+    for (const x of last) if (x.start + shift < stop) out.push({ ...x, start: x.start + shift, end: Math.min(stop, x.end + shift) });
+  }
+  return out;
 }
 
 /** The plan cut back to the slots that end by `end`: costs and saving over those, the energy left then valued at the plan's finalValue. */
@@ -130,7 +134,7 @@ export class BatteryPlanner {
    */
   replan(slots: PlanSlot[], socPct: number, now: number, finalValue?: number): ReplanResult {
     const known = slots.filter((s) => s.end > now);
-    const ahead = finalValue === undefined ? extendByLastDay(known, this.p.extendH ?? 24) : known;
+    const ahead = finalValue === undefined ? extendByLastDay(known, this.p.extendH ?? 48) : known;
     const full = planBattery(ahead, this.p, socPct, { stepWh: this.p.stepWh, finalValue });
     const candidate = known.length ? cutPlan(full, known, known[known.length - 1].end, this.p) : full;
     const old = this.current;
@@ -142,11 +146,13 @@ export class BatteryPlanner {
     const powers = new Map(old.slots.filter((s) => s.end > now).map((s) => [s.start, s.batteryW]));
     const oldCost = evaluate(ahead, powers, full, this.p, socPct);
     const gain = oldCost - full.costEur;
-    if (gain >= (this.p.minImprovementEur ?? 0.01)) {
-      // a change counts when the battery would do something else in the next slot it executes
-      const nowOld = old.slots.find((x) => x.end > now);
-      const nowNew = candidate.slots.find((x) => x.end > now);
-      if (nowOld && nowNew && (nowOld.action !== nowNew.action || Math.abs(nowOld.batteryW - nowNew.batteryW) > 50)) this.changes++;
+    // a change is when the battery would do something else in the next slot it executes: only that
+    // needs the minimum improvement (no flip-flop); a cheaper plan that starts the same is taken
+    const nowOld = old.slots.find((x) => x.end > now);
+    const nowNew = candidate.slots.find((x) => x.end > now);
+    const differs = !!nowOld && !!nowNew && (nowOld.action !== nowNew.action || Math.abs(nowOld.batteryW - nowNew.batteryW) > 50);
+    if (gain >= (this.p.minImprovementEur ?? 0.01) || (!differs && gain > 1e-9)) {
+      if (differs) this.changes++;
       this.current = candidate;
       return { plan: candidate, changed: true, reason: `new plan saves ${gain.toFixed(2)} EUR` };
     }
