@@ -188,4 +188,22 @@ function startCli(args, timeoutMs = 20000) {
 /** Output with one JSON object a line → the objects. */
 const jsonLines = (s) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
-module.exports = { sleep, mulberry32, haveSocat, skipWithoutSocat, waitFor, freePort, catchNode, catcher, nextMessage, collect, statusSpy, statusMatches, waitForStatus, BIN, runCli, startCli, jsonLines };
+/**
+ * Runs a built editor HTML's scripts (dist/nodes/<type>/<type>.html) with a stand-in RED; returns
+ * the registered definition and the schemas the build injected (HomeEnergyEditor.schemas).
+ */
+function editorDefinition(type) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const vm = require('node:vm');
+  const html = fs.readFileSync(path.join(__dirname, '..', 'dist', 'nodes', type, `${type}.html`), 'utf8');
+  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+  let def;
+  const window = { RED: { nodes: { registerType: (t, d) => (def = { type: t, ...d }) } }, $: () => ({ length: 0 }) };
+  window.window = window;
+  vm.createContext(window);
+  for (const sc of scripts) vm.runInContext(sc, window);
+  return { def, schemas: window.HomeEnergyEditor.schemas };
+}
+
+module.exports = { sleep, mulberry32, haveSocat, skipWithoutSocat, waitFor, freePort, catchNode, catcher, nextMessage, collect, statusSpy, statusMatches, waitForStatus, BIN, runCli, startCli, jsonLines, editorDefinition };

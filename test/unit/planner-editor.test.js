@@ -4,24 +4,13 @@
 // panel-group list, are accepted and refused by the dialog and readPlannerConfig alike.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const vm = require('node:vm');
 
 const dist = path.join(__dirname, '../../dist');
+const helpers = require('../helpers');
 const { readPlannerConfig, plannerConfigSchema } = require(path.join(dist, 'lib/control/planner/inputs'));
 
-/** Runs the built editor HTML's scripts with a stand-in RED; returns the registered definition. */
-function editorDefinition() {
-  const html = fs.readFileSync(path.join(dist, 'nodes/battery-planner/battery-planner.html'), 'utf8');
-  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
-  let def;
-  const window = { RED: { nodes: { registerType: (type, d) => (def = { type, ...d }) } }, $: () => ({ length: 0 }) };
-  window.window = window;
-  vm.createContext(window);
-  for (const s of scripts) vm.runInContext(s, window);
-  return { def, schemas: window.HomeEnergyEditor.schemas };
-}
+const editorDefinition = () => helpers.editorDefinition('battery-planner');
 // the location is given so that panel groups alone never make a config invalid
 const base = { latitude: 52, longitude: 5, pvForecast: 'message' };
 

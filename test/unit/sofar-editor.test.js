@@ -4,24 +4,13 @@
 // dialog and readSofarConfig accept and refuse the same values.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const vm = require('node:vm');
 
 const dist = path.join(__dirname, '../../dist');
+const helpers = require('../helpers');
 const { readSofarConfig, sofarConfigSchema } = require(path.join(dist, 'lib/devices/sofar/config'));
 
-/** Runs the built editor HTML's scripts with a stand-in RED; returns the registered definition. */
-function editorDefinition() {
-  const html = fs.readFileSync(path.join(dist, 'nodes/sofar-inverter/sofar-inverter.html'), 'utf8');
-  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
-  let def;
-  const window = { RED: { nodes: { registerType: (type, d) => (def = { type, ...d }) } }, $: () => ({ length: 0 }) };
-  window.window = window;
-  vm.createContext(window);
-  for (const s of scripts) vm.runInContext(s, window);
-  return { def, schemas: window.HomeEnergyEditor.schemas };
-}
+const editorDefinition = () => helpers.editorDefinition('sofar-inverter');
 
 test('the dialog carries the runtime schema and validates each field as the runtime does', () => {
   const { def, schemas } = editorDefinition();
