@@ -22,6 +22,7 @@
  * The oracle is scored on its own plan, minute by minute, with the same score code as the others.
  */
 import { BatteryPlant } from '../../lib/sim/battery';
+import { waterFill } from '../zero-export/plant';
 
 export interface OracleBattery {
   capacityWh: number;
@@ -41,25 +42,6 @@ export interface OracleMinute {
 
 const Q_MIN = 15;
 
-/** Even split of `total` over caps (water filling); returns shares (sum = min(total, Σcaps)). */
-function spread(total: number, caps: number[]): number[] {
-  const out = caps.map(() => 0);
-  let left = total;
-  let open = caps.map((_, i) => i).filter((i) => caps[i] > 1e-9);
-  while (left > 1e-9 && open.length) {
-    const share = left / open.length;
-    const next: number[] = [];
-    for (const i of open) {
-      const give = Math.min(share, caps[i] - out[i]);
-      out[i] += give;
-      left -= give;
-      if (caps[i] - out[i] > 1e-9) next.push(i);
-    }
-    if (next.length === open.length) break;
-    open = next;
-  }
-  return out;
-}
 
 /**
  * The greedy plan at level P over per-minute net load (W, + import) with quarters starting at
@@ -94,9 +76,9 @@ export function planAtLevel(netW: Float64Array, quarterOffset: number, b: Oracle
       const need = (E - budget) * 60;
       const can = dCaps.reduce((s, x) => s + x, 0);
       if (can < need - 1e-6) return null;
-      d = spread(need, dCaps);
+      d = waterFill(need, dCaps);
     } else {
-      e = spread((budget - E) * 60, free.map((f) => b.maxChargeW - f));
+      e = waterFill((budget - E) * 60, free.map((f) => b.maxChargeW - f));
     }
     for (let k = 0; k < n; k++) {
       let c = free[k] + e[k];
