@@ -233,6 +233,9 @@ function evCharging(p: Obj): EntitySpec[] {
   return out;
 }
 
+/** An amount in EUR (no monetary device class: HA wants a state class of total or none with it). */
+const eur = (key: string, name: string, v: unknown): EntitySpec => ({ key, platform: 'sensor', name, value: round(v, 2), unit: 'EUR', precision: 2, icon: 'mdi:cash' });
+
 function peakShaving(p: Obj): EntitySpec[] {
   const out: EntitySpec[] = [
     enumSensor('band', 'Band', p.band, PEAK_BANDS),
@@ -248,7 +251,7 @@ function peakShaving(p: Obj): EntitySpec[] {
   // The capacity-tariff account: the 12-month mean the bill uses, and its cost at the node's rate.
   if (isObj(p.account)) {
     out.push(power('billed_peak', 'Billed peak (12-month mean)', p.account.billedMeanW));
-    if (typeof p.account.costPerYearEur === 'number') out.push({ key: 'capacity_cost_year', platform: 'sensor', name: 'Capacity cost per year', value: round(p.account.costPerYearEur, 2), unit: 'EUR', precision: 2, icon: 'mdi:cash' });
+    if (typeof p.account.costPerYearEur === 'number') out.push(eur('capacity_cost_year', 'Capacity cost per year', p.account.costPerYearEur));
   }
   // The desired peak in force, settable from HA (the node takes `topic: "desired-peak"`, W).
   out.push({
@@ -270,7 +273,6 @@ function tariff(p: Obj): EntitySpec[] {
 }
 
 function batteryPlan(p: Obj): EntitySpec[] {
-  const eur = (key: string, name: string, v: unknown): EntitySpec => ({ key, platform: 'sensor', name, value: round(v, 2), unit: 'EUR', precision: 2, icon: 'mdi:cash' });
   const out: EntitySpec[] = [eur('cost', 'Plan cost', p.costEur), eur('cost_without_battery', 'Cost without battery', p.noBatteryCostEur), eur('saving', 'Plan saving', p.savingEur)];
   if (has(p, 'reason')) out.push(text('reason', 'Reason', p.reason));
   return out;

@@ -126,6 +126,12 @@ export function gridCost(gridW: number, hours: number, s: Pick<PlanSlot, 'import
   return kWh > 0 ? kWh * s.importPrice : kWh * s.exportPrice;
 }
 
+/** What a slot costs without a battery: its net load bought or sold, plus any capacity charge. */
+export function noBatteryCost(s: PlanSlot, b: Pick<PlannerBattery, 'capacityRateEurPerKW' | 'monthPeakW'>): number {
+  const net = s.loadW - s.pvW;
+  return gridCost(net, (s.end - s.start) / 3_600_000, s) + peakCost(net, b);
+}
+
 /** AC power (W, + discharge) for a stored-energy change `dE` (Wh) over `hours`. */
 export function acPower(dE: number, hours: number, b: PlannerBattery): number {
   return dE >= 0 ? -dE / b.etaCharge / hours : (-dE * b.etaDischarge) / hours;
@@ -222,7 +228,7 @@ export function planBattery(input: PlanSlot[], b: PlannerBattery, socPct: number
     const dE = k * step;
     const c = slotCost(slots[i], dE, b);
     const h = (slots[i].end - slots[i].start) / 3_600_000;
-    base += gridCost(slots[i].loadW - slots[i].pvW, h, slots[i]) + peakCost(slots[i].loadW - slots[i].pvW, b);
+    base += noBatteryCost(slots[i], b);
     total += c.cost;
     const pct = (lev: number) => ((lo + lev * step) / b.capacityWh) * 100;
     out.push({ start: slots[i].start, end: slots[i].end, batteryW: c.batteryW, gridW: c.gridW, socStartPct: pct(s), socEndPct: pct(s + k), action: actionOf(dE, c.gridW, step / h / 2 + 1), costEur: c.cost });

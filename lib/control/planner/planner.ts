@@ -4,7 +4,7 @@
  * inputs) by at least `minImprovementEur`, keeps the slot being executed, and turns the plan into
  * `grid-target` messages for zero export (DESIGN §4.1). Pure: time is passed in.
  */
-import { actionOf, gridCost, peakCost, planBattery, slotCost, type Plan, type PlannedSlot, type PlannerBattery, type PlanSlot } from './dp';
+import { actionOf, noBatteryCost, planBattery, slotCost, type Plan, type PlannedSlot, type PlannerBattery, type PlanSlot } from './dp';
 
 export interface PlannerParams extends PlannerBattery {
   /** A new plan must save at least this much over the current one (EUR); default 0.01. */
@@ -51,7 +51,7 @@ function cutPlan(plan: Plan, input: PlanSlot[], end: number, b: PlannerBattery):
   for (const x of slots) {
     cost += x.costEur;
     const i = inputs.get(x.start);
-    if (i) base += gridCost(i.loadW - i.pvW, (x.end - x.start) / 3_600_000, i) + peakCost(i.loadW - i.pvW, b);
+    if (i) base += noBatteryCost(i, b);
   }
   cost -= (((slots[slots.length - 1].socEndPct - slots[0].socStartPct) / 100) * b.capacityWh * plan.finalValue) / 1000;
   return { ...plan, slots, costEur: cost, noBatteryCostEur: base, savingEur: base - cost };
