@@ -39,7 +39,10 @@
  *   cannot refill the battery it is kept full; below the reserve the battery is topped up from the grid
  *   within the quarter's headroom (never above the month's limit);
  * - the limit in force rises above the month's limit only to the lowest level the stored energy can hold
- *   on the second-worst replayed day, instead of running empty and letting a later peak through;
+ *   on the lightest replayed day (a peak is conceded only when even the mildest past day forces it; the
+ *   second-worst day let a light New Year's day through unshaved), instead of running empty and letting a
+ *   later peak through; peak limiting tops up from the grid only the reserve itself, not its safety
+ *   factor (that share is left to the coming PV surplus);
  * - with the battery within 5 % of full it aims at 70 % of the limit (the top-up refills it), and an
  *   import held 40 s without a dip counts in the projection at once (a sudden jump is caught earlier).
  */
@@ -93,7 +96,7 @@ export interface PeakShavingParams {
   /** Battery power limits for the replay, W (default: the highest seen in the battery readings, at least 1000 W). */
   maxChargeW?: number;
   maxDischargeW?: number;
-  /** Past days replayed (default 7); which of them decides the reserve (0 = the worst, default 0) and the level (default 1). */
+  /** Past days replayed (default 7); which of them decides the reserve (0 = the worst, default 0) and the level in force (default 6 = the lightest: a peak is conceded only when even the mildest past day would force it). */
   reserveDays?: number;
   reserveRank?: number;
   levelRank?: number;
@@ -162,6 +165,8 @@ interface Plan {
   shaveW: number;
   hiPct: number;
   loPct: number;
+  /** The SoC below which peak limiting tops up from the grid, % (≤ hiPct). */
+  topPct: number;
 }
 
 export interface PeakCommand {
@@ -194,7 +199,7 @@ const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> =
   adaptive: true,
   reserveDays: 7,
   reserveRank: 0,
-  levelRank: 1,
+  levelRank: 6,
   topUp: true,
   shaveBelowLimit: false,
   reserveFactor: 1.3,
@@ -383,7 +388,7 @@ export class PeakShavingController {
    * the peak buffer; when the battery holds less than that, the limit is the lowest level it can hold.
    */
   private plan(now: number, soc: number | null, base: number): Plan {
-    const fixed: Plan = { limitW: base, shaveW: base, hiPct: this.p.minSocPct + this.p.peakBufferPct, loPct: this.p.minSocPct + this.p.peakBufferPct / 2 };
+    const fixed: Plan = { limitW: base, shaveW: base, hiPct: this.p.minSocPct + this.p.peakBufferPct, loPct: this.p.minSocPct + this.p.peakBufferPct / 2, topPct: this.p.minSocPct + this.p.peakBufferPct };
     const cap = this.p.capacityWh;
     if (!this.p.adaptive || soc === null || !cap || this.history.size < 96) return fixed;
     const key = `${Math.floor(now / 60_000)}|${Math.round(base)}|${Math.round(soc * 2)}`;
@@ -418,11 +423,15 @@ export class PeakShavingController {
       // SoC, so within the next hours it must not count on topping up; later it can still top up in time.
       const needRef = Math.min(full, rankedReserveWh(replays, ref, { ...worst, gridChargeFrom: noTopUp, capPower: true }));
       const hiPct = Math.min(100, Math.max(pvPct, this.p.minSocPct + (100 * needRef * this.p.reserveFactor) / cap));
+      // The grid tops up only the need itself: the safety factor's share is left to the coming PV surplus (a
+      // factored need rises faster than the PV that meets it fills the battery, and grid energy bought for it
+      // would take the PV's room).
+      const topPct = Math.min(hiPct, Math.max(pvPct, this.p.minSocPct + (100 * needRef) / cap));
       const floor = this.p.shaveBelowLimit ? Math.min(base, this.p.desiredPeakW) : base;
       // Pinned to the desired peak: the limit never rises, only the reserve is learnt.
       const pinned = this.p.limitPolicy === 'desired';
       const level = pinned || (need <= available && !this.p.shaveBelowLimit) ? base : levelFor(replays, available, floor, ceil, rp);
-      plan = { limitW: Math.max(base, level), shaveW: Math.max(floor, level), hiPct, loPct: this.p.minSocPct + (hiPct - this.p.minSocPct) / 2 };
+      plan = { limitW: Math.max(base, level), shaveW: Math.max(floor, level), hiPct, loPct: this.p.minSocPct + (hiPct - this.p.minSocPct) / 2, topPct };
     }
     this.planCache = { key, plan };
     return plan;
@@ -435,7 +444,7 @@ export class PeakShavingController {
     const soc = now - this.socAt <= this.p.batteryTimeoutMs ? this.soc : null;
     // The month's limit (desired peak or the peak already set), and the limit in force now (≥ it).
     const base = this.limitW();
-    const { limitW: limit, shaveW, hiPct, loPct } = this.plan(now, soc, base);
+    const { limitW: limit, shaveW, hiPct, loPct, topPct } = this.plan(now, soc, base);
     const until = now + 3 * this.p.refreshMs;
     // Energy so far: the meter's own running average where it sends one (1-0:1.4.0), else ours.
     const eWh = this.meterAvg && this.meterAvg.at >= this.quarterStart ? Math.max(this.energyWh, (this.meterAvg.avg * elapsed) / 3_600_000) : this.energyWh;
@@ -495,7 +504,7 @@ export class PeakShavingController {
       } else if (this.band === 'limiting') {
         const maxW = Math.max(0, Math.round(Math.min(this.p.siteMaxW, batteryAllowed + evW)));
         // Below the reserve: top up from the grid within the quarter's headroom (never above the month's limit).
-        const minW = this.p.topUp && soc !== null && soc < hi - h ? Math.min(maxW, Math.round(headroom)) : 0;
+        const minW = this.p.topUp && soc !== null && soc < topPct - h ? Math.min(maxW, Math.round(headroom)) : 0;
         const why = binds ? `peak limiting: import ≤ ${kW(allowedNow)} for the rest of the quarter` : minW > 0 ? `peak limiting: top up to ${hi.toFixed(0)} % at ≤ ${kW(minW)}` : 'peak limiting: deficits from the grid';
         target = { kind: 'grid-target', minW, maxW, until, reason: why };
       } else {
