@@ -119,6 +119,8 @@ export interface PeakShavingParams {
   /** With the SoC within `fullBandPct` of full, shave to `fullShave` × the shave level (the top-up refills it; default 1 = off). */
   fullShave?: number;
   fullBandPct?: number;
+  /** Full-battery shaving never aims below the lower of the desired peak and this, W (default 2500, the Flemish billing minimum: a lower peak costs nothing). */
+  fullShaveFloorW?: number;
 }
 
 export type PeakBand = 'balancing' | 'limiting' | 'recharge' | 'fallback';
@@ -208,6 +210,7 @@ const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> =
   persistS: 40,
   fullShave: 0.7,
   fullBandPct: 5,
+  fullShaveFloorW: 2500,
 };
 
 const kW = (w: number) => `${(w / 1000).toFixed(2)} kW`;
@@ -482,7 +485,7 @@ export class PeakShavingController {
     const allowedNow = binds ? allowed : this.p.siteMaxW;
     // The battery's share: with front-loading it shaves deeper than the car's limit early in a binding quarter.
     // The battery aims at its shave level (≤ the limit: lower while it holds more than the past days needed).
-    const shaveAt = soc !== null && soc >= 100 - this.p.fullBandPct ? Math.max(this.p.desiredPeakW, shaveW * this.p.fullShave) : shaveW;
+    const shaveAt = soc !== null && soc >= 100 - this.p.fullBandPct ? Math.max(Math.min(this.p.desiredPeakW, this.p.fullShaveFloorW), shaveW * this.p.fullShave) : shaveW;
     const shaveBudgetWh = ((shaveAt - this.p.marginW) * Q_MS) / 3_600_000;
     const shaveAllowed = remMs > 0 ? Math.max(0, ((shaveBudgetWh - eWh) * 3_600_000) / remMs) : 0;
     const shaveBinds = projectedWh > shaveBudgetWh;
