@@ -252,3 +252,20 @@ test('restart: the learnt quarters restored from context give the same reserve a
   const fresh = new PeakShavingController(params);
   assert.equal(feed(fresh, at).state.reserveSocPct, 30, 'without history: minimum SoC + peak buffer');
 });
+
+test('full battery: pre-shaves to 70 % of the limit down to the lower of the desired peak and 2.5 kW (a 4 kW desired peak no longer blocks it)', () => {
+  const band = (extra) => {
+    const c = new PeakShavingController({ desiredPeakW: 4000, minSocPct: 10, peakBufferPct: 90, adaptive: false, ...extra });
+    const t0 = Date.UTC(2026, 0, 12, 18, 0);
+    let last = null;
+    for (let s = 0; s <= 120; s++) {
+      const r = c.step({ meter: { power: 3500, timestamp: t0 + s * 1000 }, battery: { soc: 99, timestamp: t0 + s * 1000 } }, t0 + s * 1000);
+      if (r.gridTarget) last = r.gridTarget;
+    }
+    return last;
+  };
+  // 70 % of 4 kW = 2.8 kW: a steady 3.5 kW binds, the battery's band sits below it.
+  assert.ok(band({}).maxW < 2800, `band ${JSON.stringify(band({}))}`);
+  // The floor at the desired peak (the former rule): nothing binds below 4 kW.
+  assert.ok(band({ fullShaveFloorW: 4000 }).maxW >= 3500);
+});
