@@ -269,3 +269,24 @@ test('full battery: pre-shaves to 70 % of the limit down to the lower of the des
   // The floor at the desired peak (the former rule): nothing binds below 4 kW.
   assert.ok(band({ fullShaveFloorW: 4000 }).maxW >= 3500);
 });
+
+test('quarter lead: in the last 5 s of a quarter the battery already follows the next quarter\'s band, so a heavy quarter opens at full discharge', () => {
+  const bandAt = (extra, at) => {
+    const c = new PeakShavingController({ desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 90, adaptive: false, ...extra });
+    const t0 = Date.UTC(2026, 0, 12, 18, 0);
+    let last = null;
+    for (let s = 0; s <= at; s++) {
+      // A light quarter (1.5 kW) until 60 s before its end, then 5 kW that carries on into the next one.
+      const r = c.step({ meter: { power: s < 840 ? 1500 : 5000, timestamp: t0 + s * 1000 }, battery: { soc: 99, timestamp: t0 + s * 1000 } }, t0 + s * 1000);
+      if (r.gridTarget) last = { ...r.gridTarget, at: s };
+    }
+    return last;
+  };
+  // 10 s before the end this quarter still has budget (1.5 kW × 14 min + 5 kW × 50 s < 2.4 kW × 15 min): no shaving yet.
+  assert.ok(bandAt({}, 890).maxW >= 5000, JSON.stringify(bandAt({}, 890)));
+  // 3 s before the end: the next quarter's band (full-battery pre-shave level, 2.5 kW − margin, minus front-loading).
+  const lead = bandAt({}, 897);
+  assert.ok(lead.maxW <= 2400 && lead.at >= 895, JSON.stringify(lead));
+  // Off: the band stays open to the quarter's end.
+  assert.ok(bandAt({ quarterLeadS: 0 }, 897).maxW >= 5000);
+});

@@ -121,6 +121,12 @@ export interface PeakShavingParams {
   fullBandPct?: number;
   /** Full-battery shaving never aims below the lower of the desired peak and this, W (default 2500, the Flemish billing minimum: a lower peak costs nothing). */
   fullShaveFloorW?: number;
+  /**
+   * In the last seconds of a quarter the battery already follows the next quarter's band where that is
+   * lower (s, default 5: the battery's command latency and ramp). A quarter that opens above the limit
+   * then starts at full discharge instead of losing its first seconds to the ramp (0 = off).
+   */
+  quarterLeadS?: number;
 }
 
 export type PeakBand = 'balancing' | 'limiting' | 'recharge' | 'fallback';
@@ -211,6 +217,7 @@ const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> =
   fullShave: 0.7,
   fullBandPct: 5,
   fullShaveFloorW: 2500,
+  quarterLeadS: 5,
 };
 
 const kW = (w: number) => `${(w / 1000).toFixed(2)} kW`;
@@ -489,7 +496,10 @@ export class PeakShavingController {
     const shaveBudgetWh = ((shaveAt - this.p.marginW) * Q_MS) / 3_600_000;
     const shaveAllowed = remMs > 0 ? Math.max(0, ((shaveBudgetWh - eWh) * 3_600_000) / remMs) : 0;
     const shaveBinds = projectedWh > shaveBudgetWh;
-    const batteryAllowed = shaveBinds ? Math.max(0, shaveAllowed - this.p.frontLoad * Math.max(0, pf - shaveAllowed)) : this.p.siteMaxW;
+    let batteryAllowed = shaveBinds ? Math.max(0, shaveAllowed - this.p.frontLoad * Math.max(0, pf - shaveAllowed)) : this.p.siteMaxW;
+    // Near the quarter's end: the next quarter's band (nothing imported in it yet) where it is lower.
+    const nextAllowed = shaveAt - this.p.marginW;
+    if (remMs <= this.p.quarterLeadS * 1000 && pf > nextAllowed) batteryAllowed = Math.min(batteryAllowed, Math.max(0, nextAllowed - this.p.frontLoad * (pf - nextAllowed)));
     if (!this.enabled) {
       target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'peak shaving off: zero export as configured' };
       gridLimit = null;
