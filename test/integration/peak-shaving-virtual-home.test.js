@@ -3,6 +3,8 @@
 // Sessy: p1-meter (e-MUCS) → peak-shaving → zero-export → sessy-battery, the battery wired back into
 // both, and an ev-charging node taking peak-shaving's grid-limit. With the battery in the peak
 // buffer the grid is held at the allowed import (not balanced to 0 W); the car is throttled.
+// The second test has a real car (the ENECTOR simulator over Modbus RTU-over-TCP, enector-charger,
+// ev-charging in power mode) and checks the order of DESIGN.md §4.1: the car first, the battery second.
 const { describe, it, before, after, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
