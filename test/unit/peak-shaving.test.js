@@ -290,3 +290,33 @@ test('quarter lead: in the last 5 s of a quarter the battery already follows the
   // Off: the band stays open to the quarter's end.
   assert.ok(bandAt({ quarterLeadS: 0 }, 897).maxW >= 5000);
 });
+
+test('the car sheds first: the battery\'s band leaves a charging car to the grid, and once a quarter binds the car keeps its limit to the quarter\'s end', () => {
+  const c = new PeakShavingController({ desiredPeakW: 8000, minSocPct: 10, peakBufferPct: 90, adaptive: false });
+  const t0 = Date.UTC(2026, 0, 14, 9, 0);
+  let r = null;
+  const feed = (from, to, grid, carW) => {
+    for (let s = from; s < to; s++) {
+      const t = t0 + s * 1000;
+      const x = c.step({ meter: { power: grid, timestamp: t }, battery: { soc: 50, timestamp: t }, ...(carW !== undefined ? { charger: { power: carW, timestamp: t } } : {}) }, t);
+      r = { gridTarget: x.gridTarget ?? r?.gridTarget, gridLimit: x.gridLimit ?? r?.gridLimit };
+    }
+    return r;
+  };
+  // 11 kW, no car: the quarter binds, the battery holds the grid at the allowed import.
+  r = feed(0, 30, 11_000);
+  assert.match(r.gridLimit.reason, /projected/);
+  assert.ok(r.gridTarget.maxW < 8000, JSON.stringify(r.gridTarget));
+  // A 3 kW house and a 6.5 kW car (9.5 kW at the meter, filtered import still high): the band leaves the car's
+  // power on top of the house's share, so the battery does not discharge into the car; the car gets the limit.
+  r = feed(30, 60, 9_500, 6_500);
+  assert.ok(r.gridTarget.maxW >= 9_500, `battery band ${JSON.stringify(r.gridTarget)}`);
+  assert.ok(r.gridLimit.maxImportW < 8000, JSON.stringify(r.gridLimit));
+  // The car slows down and the projection drops below the budget: the car's limit stays the allowed import (no
+  // 100 kW in between, which would let it resume and pause again), until the quarter ends.
+  r = feed(60, 400, 4_000, 1_000);
+  assert.match(r.gridLimit.reason, /held at 8\.00 kW to its end/);
+  assert.ok(r.gridLimit.maxImportW < 20_000, JSON.stringify(r.gridLimit));
+  r = feed(400, 901, 4_000, 1_000);
+  assert.match(r.gridLimit.reason, /quarter below the limit/, 'a new quarter starts unbound');
+});

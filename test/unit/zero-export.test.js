@@ -515,6 +515,18 @@ test('grid-target: a band is held without moving inside it; a point target is he
   assert.equal(last(point.steps).state.band.expired, false, 'a planned end is not an expiry');
 });
 
+test('grid-target: inside a band the battery spends no more than it must (a discharge the band no longer needs goes back to 0 W)', () => {
+  // 1.5 kW load, point target 0 W until t = 20 s (the battery gives 1.5 kW), then a band 0…8 kW: the grid may
+  // carry the whole load, so the battery returns to 0 W instead of holding its 1.5 kW (a car left to the grid by
+  // peak shaving is not fed from the battery).
+  const { steps } = loop({ net: () => 1500, plants: [plant()], endMs: 60000, hooks: { inputs: (t) => (t === 1000 ? { gridTarget: { minW: 0, maxW: 0, until: 20000 } } : t >= 20000 && t % 5000 === 0 ? { gridTarget: { minW: 0, maxW: 8000 } } : null) } });
+  assert.ok(steps.find((s) => s.t === 19000).state.totalSetpointW > 1400, 'discharging for the point target');
+  assert.equal(last(steps).state.totalSetpointW, 0);
+  // A band that still needs some discharge gets exactly that: 1.5 kW load, band 0…500 W → 1 kW.
+  const part = loop({ net: () => 1500, plants: [plant()], endMs: 40000, hooks: { inputs: (t) => (t % 5000 === 0 ? { gridTarget: { minW: 0, maxW: 500 } } : null) } });
+  assert.ok(Math.abs(last(part.steps).state.totalSetpointW - 1000) <= 30, String(last(part.steps).state.totalSetpointW));
+});
+
 test('grid-target: a source that stops refreshing expires after two of its periods; the status says so', () => {
   const { statusOf } = require('../../dist/lib/control/zero-export/runtime');
   // Every 5 s until t = 20 s, then silence: expires 10 s after the last one (two periods).

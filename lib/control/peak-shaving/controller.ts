@@ -242,6 +242,8 @@ export class PeakShavingController {
   private soc: number | null = null;
   private socAt = -Infinity;
   private evW = 0;
+  /** This quarter's projection has crossed the limit: the car keeps its limit to the quarter's end. */
+  private quarterBound = false;
   private evAt = -Infinity;
   /** Import samples of the last `persistS` seconds (the oldest one at or before that window's start). */
   private recent: Array<{ at: number; power: number }> = [];
@@ -312,6 +314,7 @@ export class PeakShavingController {
     this.netSurWh = 0;
     this.meterAvg = null;
     this.quarterWhole = whole;
+    this.quarterBound = false;
   }
 
   /** Integrates the held import power up to `now`, closing every quarter boundary on the way. */
@@ -486,20 +489,26 @@ export class PeakShavingController {
     else this.band = 'balancing';
     if (this.band !== before) reasons.push(`${before} → ${this.band}${soc !== null ? ` (SoC ${soc.toFixed(1)} %)` : ''}`);
 
-    const evW = now - this.evAt <= this.p.meterTimeoutMs * 3 ? this.evW : 0;
     let target: PeakCommand['gridTarget'] = null;
     let gridLimit: PeakCommand['gridLimit'] = null;
-    const allowedNow = binds ? allowed : this.p.siteMaxW;
+    // Once the quarter has bound, the car keeps the allowed import as its limit to the quarter's end (no pause and
+    // resume each time the projection dips below the budget); before that a short spike does not throttle it.
+    if (binds && this.enabled && meterFresh) this.quarterBound = true;
+    const allowedNow = binds || this.quarterBound ? allowed : this.p.siteMaxW;
     // The battery's share: with front-loading it shaves deeper than the car's limit early in a binding quarter.
     // The battery aims at its shave level (≤ the limit: lower while it holds more than the past days needed).
     const shaveAt = soc !== null && soc >= 100 - this.p.fullBandPct ? Math.max(Math.min(this.p.desiredPeakW, this.p.fullShaveFloorW), shaveW * this.p.fullShave) : shaveW;
     const shaveBudgetWh = ((shaveAt - this.p.marginW) * Q_MS) / 3_600_000;
     const shaveAllowed = remMs > 0 ? Math.max(0, ((shaveBudgetWh - eWh) * 3_600_000) / remMs) : 0;
     const shaveBinds = projectedWh > shaveBudgetWh;
-    let batteryAllowed = shaveBinds ? Math.max(0, shaveAllowed - this.p.frontLoad * Math.max(0, pf - shaveAllowed)) : this.p.siteMaxW;
+    // The car sheds first: the battery's band covers the house alone (the car's power goes on top of it), and
+    // front-loading counts only the house's excess, so the battery never discharges into a car that could slow down.
+    const evW = now - this.evAt <= this.p.meterTimeoutMs * 3 ? this.evW : 0;
+    const housePf = Math.max(0, pf - evW);
+    let batteryAllowed = shaveBinds ? Math.max(0, shaveAllowed - this.p.frontLoad * Math.max(0, housePf - shaveAllowed)) : this.p.siteMaxW;
     // Near the quarter's end: the next quarter's band (nothing imported in it yet) where it is lower.
     const nextAllowed = shaveAt - this.p.marginW;
-    if (remMs <= this.p.quarterLeadS * 1000 && pf > nextAllowed) batteryAllowed = Math.min(batteryAllowed, Math.max(0, nextAllowed - this.p.frontLoad * (pf - nextAllowed)));
+    if (remMs <= this.p.quarterLeadS * 1000 && housePf > nextAllowed) batteryAllowed = Math.min(batteryAllowed, Math.max(0, nextAllowed - this.p.frontLoad * (housePf - nextAllowed)));
     if (!this.enabled) {
       target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'peak shaving off: zero export as configured' };
       gridLimit = null;
@@ -510,7 +519,7 @@ export class PeakShavingController {
       reasons.unshift(`meter ${this.lastMeterSeen === null ? 'not seen yet' : `${Math.round((now - this.lastMeterSeen) / 1000)} s old`}: static ${kW(limit)} limit for the car, battery back to zero export`);
     } else {
       // The car sheds first: its limit is the allowed import; the battery's band leaves the car's power on top.
-      gridLimit = { kind: 'grid-limit', maxImportW: Math.round(Math.min(this.p.siteMaxW, allowedNow)), until, reason: binds ? `peak shaving: quarter projected ${kW((projectedWh * 3_600_000) / Q_MS)} > ${kW(limit)}` : 'peak shaving: quarter below the limit' };
+      gridLimit = { kind: 'grid-limit', maxImportW: Math.round(Math.min(this.p.siteMaxW, allowedNow)), until, reason: binds ? `peak shaving: quarter projected ${kW((projectedWh * 3_600_000) / Q_MS)} > ${kW(limit)}` : this.quarterBound ? `peak shaving: quarter held at ${kW(limit)} to its end` : 'peak shaving: quarter below the limit' };
       if (this.band === 'balancing') {
         // Zero export holds the grid at its target; the battery already does what it can.
         target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'balancing: zero export as configured' };

@@ -583,7 +583,11 @@ export class ZeroExportController implements ZeroExportLike {
     }
     // The nearest total the measurement allows, within what the units can do.
     const clampTotal = (x: number) => Math.max(minTotal, Math.min(maxTotal, x));
-    const goal = clampTotal(current < wantLo ? wantLo : current > wantHi ? wantHi : current);
+    // Inside a band (minW < maxW) the battery spends no more than it must: the total nearest 0 W that keeps the grid
+    // in [minW, maxW] (a car left to the grid by peak shaving's band is not fed from the battery). A point target
+    // keeps the present total while the measurement allows it.
+    const hold = current < wantLo ? wantLo : current > wantHi ? wantHi : current;
+    const goal = clampTotal(band.hi > band.lo && wantLo <= wantHi ? Math.max(wantLo, Math.min(wantHi, 0)) : hold);
     this.goals.push(goal);
     if (this.goals.length > 3) this.goals.shift();
     const raw = goal - current;
