@@ -153,6 +153,8 @@
             var n = o.cells || 24;
             var table = self.readWeek($(o.input).val(), n);
             var painting = false;
+            var last = null;
+            var cells = [];
             var redraw = function () { self.weekGrid(container, o); };
             var save = function () { $(o.input).val(self.weekJson(table)); };
             var bg = function (v) { return v === null ? '#fff' : o.color(v); };
@@ -162,8 +164,14 @@
             };
             function paint(cell) {
                 var d = cell.data('d'); var c = cell.data('c'); var b = o.brush();
-                table[d][c] = b === '' || b === undefined ? null : b;
-                cell.css('background', bg(table[d][c])).attr('title', title(d, c));
+                // A fast drag along a day may skip cells (the browser merges mouse moves): fill from the last one.
+                var from = last && last.d === d ? Math.min(last.c, c) : c;
+                var to = last && last.d === d ? Math.max(last.c, c) : c;
+                for (var k = from; k <= to; k++) {
+                    table[d][k] = b === '' || b === undefined ? null : b;
+                    cells[d][k].css('background', bg(table[d][k])).attr('title', title(d, k));
+                }
+                last = { d: d, c: c };
                 save();
             }
             var grid = $('<table class="he-week">').css({ 'border-collapse': 'collapse', 'font-size': '10px', 'user-select': 'none' });
@@ -172,12 +180,14 @@
             grid.append(head);
             for (var d = 0; d < 7; d++) {
                 var row = $('<tr>').append($('<td>').text(DAYS[d]).css('padding-right', '4px'));
+                cells[d] = [];
                 for (var c = 0; c < n; c++) {
-                    $('<td class="he-cell">').data({ d: d, c: c }).attr('title', title(d, c))
+                    cells[d][c] = $('<td class="he-cell">').data({ d: d, c: c }).attr('title', title(d, c))
                         .css({ border: '1px solid #ccc', width: n === 24 ? '14px' : '4px', height: '14px', background: bg(table[d][c]), cursor: 'pointer' })
                         .on('mousedown', function (e) {
                             painting = true;
-                            $(document).one('mouseup', function () { painting = false; });
+                            last = null;
+                            $(document).one('mouseup', function () { painting = false; last = null; });
                             paint($(this)); e.preventDefault();
                         })
                         .on('mouseenter', function () { if (painting) paint($(this)); })

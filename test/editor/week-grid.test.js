@@ -41,6 +41,19 @@ describe('week grid of the schedule and ev-charging dialogs (headless Chromium)'
     await page.evaluate((nid) => RED.editor.edit(RED.nodes.node(nid)), id);
     await page.locator(`.red-ui-tray ${grid} .he-cell`).first().waitFor({ state: 'visible', timeout: 10_000 });
     await page.waitForFunction(() => !$('.red-ui-tray').is(':animated'));
+    // The tray also slides in by a CSS transition: wait until the grid stays put for three frames.
+    await page.waitForFunction(
+      (sel) => {
+        const r = document.querySelector(sel).getBoundingClientRect();
+        const w = window;
+        const same = w.__heLast && w.__heLast.x === r.x && w.__heLast.y === r.y;
+        w.__heStill = same ? (w.__heStill || 0) + 1 : 0;
+        w.__heLast = { x: r.x, y: r.y };
+        return w.__heStill >= 3;
+      },
+      `.red-ui-tray ${grid} .he-cell`,
+      { polling: 'raf', timeout: 10_000 },
+    );
   }
   async function done() {
     await page.locator('#node-dialog-ok').click();
