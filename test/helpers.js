@@ -40,6 +40,23 @@ function freePort() {
   });
 }
 
+/** A base port B with B … B+count−1 free on 127.0.0.1 a moment ago (for `npm start`'s fixed port layout). */
+async function freePortRange(count = 42) {
+  const free = (port) =>
+    new Promise((r) => {
+      const s = net.createServer();
+      s.once('error', () => r(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
+    });
+  for (let tries = 0; tries < 50; tries++) {
+    const b = 20000 + Math.floor(Math.random() * 40000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await free(b + i);
+    if (ok) return b;
+  }
+  throw new Error(`no free range of ${count} ports`);
+}
+
 // ---- Node-RED flows (node-red-node-test-helper) ---------------------------------------------
 
 /** Node-RED's catch node, to load beside the nodes under test. */
@@ -206,4 +223,4 @@ function editorDefinition(type) {
   return { def, schemas: window.HomeEnergyEditor.schemas };
 }
 
-module.exports = { sleep, mulberry32, haveSocat, skipWithoutSocat, waitFor, freePort, catchNode, catcher, nextMessage, collect, statusSpy, statusMatches, waitForStatus, BIN, runCli, startCli, jsonLines, editorDefinition };
+module.exports = { sleep, mulberry32, haveSocat, skipWithoutSocat, waitFor, freePort, freePortRange, catchNode, catcher, nextMessage, collect, statusSpy, statusMatches, waitForStatus, BIN, runCli, startCli, jsonLines, editorDefinition };

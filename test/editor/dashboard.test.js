@@ -8,9 +8,9 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { freePortRange } = require('../helpers');
 
 const root = path.join(__dirname, '../..');
 const artifacts = path.join(root, 'test-artifacts');
@@ -19,22 +19,6 @@ const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !=
 const skip = !fs.existsSync(CHROMIUM) && !isCI ? `${CHROMIUM} not found (install Debian "chromium", or set CHROMIUM_PATH)` : false;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const portFree = (port) =>
-  new Promise((r) => {
-    const s = net.createServer();
-    s.once('error', () => r(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
-  });
-
-async function freeBase() {
-  for (let tries = 0; tries < 50; tries++) {
-    const b = 20000 + Math.floor(Math.random() * 40000);
-    let ok = true;
-    for (let i = 0; i < 42 && ok; i++) ok = await portFree(b + i);
-    if (ok) return b;
-  }
-  throw new Error('no free range of 42 ports');
-}
 
 /** Why the npm registry cannot serve the dashboard package, or null when it can. */
 async function registryProblem(spec) {
@@ -51,7 +35,7 @@ test('dashboard: npm start serves it, its values move, the browser logs no error
     return;
   }
   const { chromium } = require('playwright-core');
-  const base = await freeBase();
+  const base = await freePortRange(42);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-dash-'));
   const browserDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-dash-chromium-'));
   const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs'), '--base-port', String(base)], {

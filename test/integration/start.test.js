@@ -10,31 +10,13 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { freePortRange } = require('../helpers');
 const WebSocket = require('ws');
 
 const root = path.join(__dirname, '../..');
 const START = path.join(root, 'scripts/start.mjs');
-
-const portFree = (port) =>
-  new Promise((r) => {
-    const s = net.createServer();
-    s.once('error', () => r(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
-  });
-
-/** A base port B with B … B+41 free on 127.0.0.1. */
-async function freeBase() {
-  for (let tries = 0; tries < 50; tries++) {
-    const b = 20000 + Math.floor(Math.random() * 40000);
-    let ok = true;
-    for (let i = 0; i < 42 && ok; i++) ok = await portFree(b + i);
-    if (ok) return b;
-  }
-  throw new Error('no free range of 42 ports');
-}
 
 function getJson(url) {
   return new Promise((resolve, reject) => {
@@ -82,7 +64,7 @@ function batteryEndpoints(flows) {
 }
 
 test('npm start: Node-RED with the example flows reads the virtual home; Ctrl-C stops it cleanly', { timeout: 120000 }, async (t) => {
-  const base = await freeBase();
+  const base = await freePortRange(42);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-start-'));
   const child = run(['--base-port', String(base), '--no-dashboard'], { HOME_ENERGY_USER_DIR: userDir });
   try {
