@@ -1,11 +1,13 @@
 /** `home-energy bench planner`: the CLI definition of the planner benchmark (index.ts runs it). */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { BenchDefinition } from '../index';
 import { BenchUsageError, numberOption, parseFileSpec, str, type BenchArgs } from '../options';
 import { plannerBenchMarkdown, runPlannerBench, type PlannerBenchOptions, type PlannerBenchResult } from './index';
 import { profileFromCsv } from './profile';
+import { plannerBenchSvg } from './svg';
 
-const VALUES = ['prices', 'export-prices', 'load', 'pv', 'export-factor', 'from', 'days', 'capacity', 'charge-w', 'discharge-w', 'efficiency', 'min-soc', 'wear', 'horizon', 'forecast-noise', 'seed'];
+const VALUES = ['prices', 'export-prices', 'load', 'pv', 'export-factor', 'from', 'days', 'capacity', 'charge-w', 'discharge-w', 'efficiency', 'min-soc', 'wear', 'horizon', 'forecast-noise', 'seed', 'out'];
 
 
 
@@ -25,7 +27,18 @@ function profileOption(a: BenchArgs, key: 'load' | 'pv'): { values: number[]; la
   return { values: p, label: spec.column ? `${spec.file}:${spec.column}` : spec.file };
 }
 
-export function plannerOptions(a: BenchArgs): PlannerBenchOptions {
+/** Writes planner.json, planner.md and planner.svg (prices, SoC, grid per day) into `dir`; returns the paths. */
+export function writePlannerReport(dir: string, r: PlannerBenchResult): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const files = ['planner.json', 'planner.md', 'planner.svg'].map((f) => path.join(dir, f));
+  const { trace, ...result } = r;
+  fs.writeFileSync(files[0], JSON.stringify(result, null, 2) + '\n');
+  fs.writeFileSync(files[1], `${plannerBenchMarkdown(r)}\n![prices, SoC and grid](planner.svg)\n`);
+  fs.writeFileSync(files[2], trace ? plannerBenchSvg(r) : '');
+  return files;
+}
+
+export function plannerOptions(a: BenchArgs): PlannerBenchOptions & { out?: string } {
   const prices = str(a, 'prices');
   if (!prices) throw new BenchUsageError('--prices FILE[:COL] is required (day-ahead prices, EUR/MWh)');
   const p = parseFileSpec(prices);
@@ -54,16 +67,22 @@ export function plannerOptions(a: BenchArgs): PlannerBenchOptions {
     horizonH: numberOption(a, 'horizon', 1, 48),
     forecastNoise: numberOption(a, 'forecast-noise', 0, 5),
     seed: numberOption(a, 'seed', 0, 2 ** 31),
+    out: str(a, 'out'),
   };
 }
 
-export const plannerBench: BenchDefinition<PlannerBenchResult> = {
+export const plannerBench: BenchDefinition<PlannerBenchResult & { files?: string[] }> = {
   summary: 'dynamic-tariff battery planner in virtual time on day-ahead prices: ours vs the perfect-foresight oracle, balancing, price threshold, greedy hours, no battery',
   options:
-    '--prices FILE[:COL] [--export-prices FILE[:COL] | --export-factor F] [--load FILE[:COL]] [--pv FILE[:COL]] [--from DATE] [--days N] [--capacity WH] [--charge-w W] [--discharge-w W] [--efficiency F] [--min-soc PCT] [--wear EUR_PER_KWH] [--horizon H] [--forecast-noise F] [--seed N] [--json]',
+    '--prices FILE[:COL] [--export-prices FILE[:COL] | --export-factor F] [--load FILE[:COL]] [--pv FILE[:COL]] [--from DATE] [--days N] [--capacity WH] [--charge-w W] [--discharge-w W] [--efficiency F] [--min-soc PCT] [--wear EUR_PER_KWH] [--horizon H] [--forecast-noise F] [--seed N] [--out DIR (bench-results/planner)] [--json]',
   valueOptions: VALUES,
   async run(opts) {
-    return runPlannerBench(plannerOptions(opts.args));
+    const { out, ...o } = plannerOptions(opts.args);
+    if (opts.json) return runPlannerBench(o);
+    const r = runPlannerBench({ ...o, trace: true });
+    const files = writePlannerReport(out ?? path.join('bench-results', 'planner'), r);
+    const { trace: _trace, ...rest } = r;
+    return { ...rest, files };
   },
-  markdown: (r) => plannerBenchMarkdown(r).split('\n'),
+  markdown: (r) => [...plannerBenchMarkdown(r).split('\n'), ...(r.files ? [`Written: ${r.files.join(', ')}`] : [])],
 };

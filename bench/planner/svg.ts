@@ -1,6 +1,7 @@
 /**
- * SVG plots for the planner benchmark: the import price, and the SoC of ours and of the oracle,
- * over the run (one panel each, shared time axis with a tick per local day). No dependencies.
+ * SVG plots for the planner benchmark: the import and feed-in price, the SoC of ours and of the
+ * oracle, and ours' grid power (+ import) over the run, with the energy bought and sold each day
+ * written under it; one panel each on a shared time axis with a line per day. No dependencies.
  */
 import type { PlannerBenchResult } from './index';
 
@@ -16,21 +17,34 @@ function path(xs: number[], ys: number[], lo: number, hi: number, y0: number): s
   return ys.map((v, i) => `${i ? 'L' : 'M'}${sx(xs[i]).toFixed(1)},${sy(v).toFixed(1)}`).join(' ');
 }
 
-/** Two stacked panels (price, SoC); needs a result run with `trace: true`. */
+/** Three stacked panels (price, SoC, grid); needs a result run with `trace: true`. */
 export function plannerBenchSvg(r: PlannerBenchResult): string {
   const t = r.trace;
   if (!t || !t.start.length) throw new Error('plannerBenchSvg: run runPlannerBench with trace: true');
   const pLo = Math.min(...t.importPrice, ...t.exportPrice);
   const pHi = Math.max(...t.importPrice, ...t.exportPrice);
+  const gLo = Math.min(0, ...t.gridOurs);
+  const gHi = Math.max(0, ...t.gridOurs);
   const days: string[] = [];
   const t0 = t.start[0];
   const t1 = t.start[t.start.length - 1];
+  const x = (tm: number) => PAD + ((tm - t0) / (t1 - t0 || 1)) * (W - 2 * PAD);
   for (let d = t0; d <= t1; d += 86_400_000) {
-    const x = PAD + ((d - t0) / (t1 - t0 || 1)) * (W - 2 * PAD);
-    days.push(`<line x1="${x.toFixed(1)}" y1="10" x2="${x.toFixed(1)}" y2="${2 * H}" stroke="#ddd"/>`);
+    days.push(`<line x1="${x(d).toFixed(1)}" y1="10" x2="${x(d).toFixed(1)}" y2="${3 * H}" stroke="#ddd"/>`);
+    // the day's grid energy: bought (+) and sold (−), kWh
+    let buy = 0;
+    let sell = 0;
+    t.start.forEach((s, i) => {
+      if (s < d || s >= d + 86_400_000) return;
+      const kWh = (t.gridOurs[i] * ((t.start[i + 1] ?? s + 900_000) - s)) / 3_600_000_000;
+      if (kWh > 0) buy += kWh;
+      else sell -= kWh;
+    });
+    if (d + 43_200_000 <= t1) days.push(`<text x="${(x(d) + 3).toFixed(1)}" y="${3 * H + 4}" font-size="9">+${buy.toFixed(1)}/−${sell.toFixed(1)}</text>`);
   }
+  const zero = 2 * H + H - 20 - ((0 - gLo) / (gHi - gLo || 1)) * (H - 40);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * H + 10}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${3 * H + 10}" font-family="sans-serif" font-size="11">`,
     ...days,
     `<text x="${PAD}" y="14">import / feed-in price, EUR/kWh (${pLo.toFixed(3)} … ${pHi.toFixed(3)})</text>`,
     `<path d="${path(t.start, t.importPrice, pLo, pHi, 0)}" fill="none" stroke="#c62828" stroke-width="1"/>`,
@@ -38,6 +52,9 @@ export function plannerBenchSvg(r: PlannerBenchResult): string {
     `<text x="${PAD}" y="${H + 14}">SoC %: ours (blue), oracle (grey)</text>`,
     `<path d="${path(t.start, t.socOracle, 0, 100, H)}" fill="none" stroke="#9e9e9e" stroke-width="1.5"/>`,
     `<path d="${path(t.start, t.socOurs, 0, 100, H)}" fill="none" stroke="#1565c0" stroke-width="1"/>`,
+    `<text x="${PAD}" y="${2 * H + 14}">grid W, ours (+ import; ${Math.round(gLo)} … ${Math.round(gHi)}); per day kWh bought/sold</text>`,
+    `<line x1="${PAD}" y1="${zero.toFixed(1)}" x2="${W - PAD}" y2="${zero.toFixed(1)}" stroke="#bbb"/>`,
+    `<path d="${path(t.start, t.gridOurs, gLo, gHi, 2 * H)}" fill="none" stroke="#2e7d32" stroke-width="1"/>`,
     '</svg>',
     '',
   ].join('\n');
