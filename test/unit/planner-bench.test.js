@@ -39,14 +39,14 @@ describe('planner benchmark', () => {
     assert.match(plannerBenchMarkdown(r), /\| ours \| /);
     assert.equal(r.trace, undefined);
   });
-  it('with trace: per-slot SoC and prices, and an SVG of them', () => {
+  it('with trace: per-slot SoC and prices, and an SVG of them (price, SoC and grid panels)', () => {
     const r = runPlannerBench({ prices: prices(), from: '2026-01-05', days: 1, horizonH: 12, trace: true });
     assert.equal(r.trace.socOurs.length, 96);
     assert.ok(r.trace.socOurs.every((x) => x >= 5 - 1e-9 && x <= 100 + 1e-9));
     assert.ok(Math.max(...r.trace.socOracle) > 90, 'the oracle fills the battery for the dear evening');
     const svg = plannerBenchSvg(r);
     assert.match(svg, /^<svg /);
-    assert.equal((svg.match(/<path /g) || []).length, 4);
+    assert.equal((svg.match(/<path /g) || []).length, 5, 'import, feed-in, SoC ours, SoC oracle, grid');
     assert.throws(() => plannerBenchSvg({ ...r, trace: undefined }), /trace: true/);
   });
   it('a gap in the prices inside the run is an error naming the slot', () => {
