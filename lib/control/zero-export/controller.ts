@@ -64,6 +64,8 @@ export const ZERO_EXPORT_DEFAULTS = {
   socHysteresisPct: 0.5,
   unitEfficientW: 800,
   stageDwellMs: 60_000,
+  stageUnits: false,
+  shareToleranceW: 150,
   refreshMs: 60_000,
   offTargetMs: 0,
   excludeChargerPower: false,
@@ -203,6 +205,8 @@ export class ZeroExportController implements ZeroExportLike {
       socHysteresisPct: Math.max(0, finite(params.socHysteresisPct, d.socHysteresisPct)),
       unitEfficientW: Math.max(1, finite(params.unitEfficientW, d.unitEfficientW)),
       stageDwellMs: Math.max(0, finite(params.stageDwellMs, d.stageDwellMs)),
+      stageUnits: typeof params.stageUnits === 'boolean' ? params.stageUnits : d.stageUnits,
+      shareToleranceW: Math.max(0, finite(params.shareToleranceW, d.shareToleranceW)),
       refreshMs: Math.max(0, finite(params.refreshMs, d.refreshMs)),
       offTargetMs: Math.max(0, finite(params.offTargetMs, d.offTargetMs)),
       excludeChargerPower: params.excludeChargerPower === true,
@@ -683,7 +687,7 @@ export class ZeroExportController implements ZeroExportLike {
     const su = this.splitUnits();
     if (!su.length) return false;
     const [lo, hi] = totalRange(su);
-    const shares = splitPower(Math.max(lo, Math.min(hi, total)), su, this.stage, { efficientW: this.params.unitEfficientW, dwellMs: this.params.stageDwellMs, now });
+    const shares = splitPower(Math.max(lo, Math.min(hi, total)), su, this.stage, { efficientW: this.params.unitEfficientW, dwellMs: this.params.stageDwellMs, now, stage: this.params.stageUnits, toleranceW: this.params.shareToleranceW });
     let sent = false;
     for (const u of this.units) {
       if (!u.usable) continue;
