@@ -367,11 +367,11 @@ test('split: water-filling over limits, energy-weighted shares, forced reserve c
 
 test('split: by default every unit shares; a change within shareToleranceW goes to one unit, a larger one re-splits', () => {
   const u = (id, current) => ({ id, lo: -2200, hi: 1700, dischargeWh: 2000, chargeWh: 3000, capacityWh: 5000, current });
-  const o = { efficientW: 800, dwellMs: 0, now: 0, stage: false, toleranceW: 150 };
+  const o = { efficientW: 800, dwellMs: 0, now: 0, stage: false, toleranceW: 100 };
   const shares = (m) => ['a', 'b', 'c'].map((id) => Math.round(m.get(id)));
   // From 0 W: every unit takes its fair third (a unit at 0 W whose fair share is not 0 is not kept).
   assert.deepEqual(shares(splitPower(600, [u('a', 0), u('b', 0), u('c', 0)], newStageState(), o)), [200, 200, 200]);
-  // +100 W: one unit takes it (300 W, 100 W off its fair 233 W): one command instead of three.
+  // +100 W: one unit takes it (300 W, 67 W off its fair 233 W): one command instead of three.
   assert.deepEqual(shares(splitPower(700, [u('a', 200), u('b', 200), u('c', 200)], newStageState(), o)), [300, 200, 200]);
   // −100 W after that: the unit furthest above its share gives it back.
   assert.deepEqual(shares(splitPower(600, [u('a', 300), u('b', 200), u('c', 200)], newStageState(), o)), [200, 200, 200]);
@@ -394,6 +394,22 @@ test('multi-battery default: all units share a night load, small changes cost on
   const after = sent.filter((c) => c.t > 60000 && c.reason === 'control');
   assert.equal(after.length, 1, JSON.stringify(after));
   assert.deepEqual(at(120000).slice().sort((a, b) => a - b), [150, 150, 230]);
+});
+
+test('slew limit: up to one meter period of slew at once (10 s meter: a 5.4 kW step is corrected in one go; 1 s meter: 4000 W)', () => {
+  const net = (t) => (t < 30000 ? 300 : 5700);
+  const jump = (meterMs) => {
+    const { sent } = loop({ net, plants: [plant(), plant(), plant()], meterMs, endMs: 30000 + meterMs + 1000 });
+    const after = sent.filter((c) => c.t > 30000);
+    const t = after[0].t;
+    return sent.filter((c) => c.t <= t).reduce((m, c) => m.set(c.unit, c.power), new Map());
+  };
+  const total = (m) => [...m.values()].reduce((a, b) => a + b, 0);
+  assert.equal(total(jump(10000)), 5100, '10 s meter: at the discharge limit at once');
+  assert.ok(Math.abs(total(jump(1000)) - 4300) <= 1, '1 s meter: 300 W + 4000 W/s (shares rounded to 1 W)');
+  // Start-up (period not yet known): the whole correction at once.
+  const { sent } = loop({ net: () => 5400, plants: [plant(), plant(), plant()], meterMs: 1000, endMs: 600 });
+  assert.deepEqual(sent.map((c) => c.power), [1700, 1700, 1700]);
 });
 
 test('unit model: the interval spans the latency window and collapses once settled', () => {

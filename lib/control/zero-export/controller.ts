@@ -65,7 +65,7 @@ export const ZERO_EXPORT_DEFAULTS = {
   unitEfficientW: 800,
   stageDwellMs: 60_000,
   stageUnits: false,
-  shareToleranceW: 150,
+  shareToleranceW: 100,
   refreshMs: 60_000,
   offTargetMs: 0,
   excludeChargerPower: false,
@@ -630,7 +630,11 @@ export class ZeroExportController implements ZeroExportLike {
         delta = this.budgetWs / this.budgetS;
       }
     }
-    const sinceLast = Math.min(1, Math.max(0.25, (now - this.lastCommandAt) / 1000));
+    // The slew limit counts the time since the last command, up to one meter period (until two samples
+    // give it, the slowest common one, as for the timeout): a slow meter's sample may correct what built
+    // up over its whole period (at start-up, 5.1 kW at once rather than 4 kW and the rest 10 s later).
+    const slewS = Math.max(1, (this.meterPeriod() ?? UNKNOWN_PERIOD_MS) / 1000);
+    const sinceLast = Math.min(slewS, Math.max(0.25, (now - this.lastCommandAt) / 1000));
     const maxStep = p.slewWPerS * sinceLast;
     let slewed = false;
     if (Math.abs(delta) > maxStep) {

@@ -13,7 +13,7 @@
  * - a change of the total goes to one unit while every unit stays within `toleranceW` of that fair
  *   share (and on the same side of 0 W): one command instead of one per unit. Only when one unit
  *   cannot take it is every unit set to its fair share again. The cost is small: the loss grows with
- *   k·δ² for a share δ off, under 1 W at 150 W off.
+ *   k·δ² for a share δ off, 0.4 W at 100 W off.
  *
  * Why not staging by default: the power a staged split saves (mostly P0 of the idle units, some
  * 40 W at a night's 400 W over three units) is stored and only helps if the batteries empty before

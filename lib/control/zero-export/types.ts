@@ -66,7 +66,7 @@ export interface ZeroExportParams {
   unitEfficientW?: number;
   /** Least time between changes of the number of units in use, ms (default 60000). More are added at once when the power needs them. */
   stageDwellMs?: number;
-  /** A unit's share may stay this far off its fair share so that a change of the total goes to one unit only, W (default 150; 0 = every unit is set each time). */
+  /** A unit's share may stay this far off its fair share so that a change of the total goes to one unit only, W (default 100; 0 = every unit is set each time). */
   shareToleranceW?: number;
   /**
    * The current setpoint is sent again after this long without a change, ms, unless the unit's latest
