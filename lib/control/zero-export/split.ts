@@ -18,7 +18,9 @@
  * Why not staging by default: the power a staged split saves (mostly P0 of the idle units, some
  * 40 W at a night's 400 W over three units) is stored and only helps if the batteries empty before
  * they fill. On 6 of 8 December days of the benchmark (2006-12-17 … 24) they fill at noon and the
- * saved energy is exported (2006-12-20, 3 units: +350 Wh export, regret 2.48 vs 1.45 %).
+ * saved energy is exported (2006-12-20, 3 units, 10 s meter: +350 Wh export, regret 2.48 vs 1.45 %);
+ * on the other two they empty first and staging is ahead (2006-12-17: 1.08 vs 1.67 %). Which comes
+ * first depends on the PV to come, which the controller does not know.
  */
 
 export interface SplitUnit {
