@@ -283,10 +283,10 @@ test('multi-battery: stale data drops a unit (batteryTimeoutMs), the others take
   assert.equal(last.units[1].setpoint, 1500);
 });
 
-test('multi-battery: one unit at low power, more as the power rises (efficiency staging), and SoC converges', () => {
+test('multi-battery: with stageUnits, one unit at low power, more as the power rises (efficiency staging), and SoC converges', () => {
   const plants = [plant({ socPct: 40 }), plant({ socPct: 60 }), plant({ socPct: 80 })];
   const net = (t) => (t < 120000 ? 500 : 2400);
-  const { steps } = loop({ net, plants, endMs: 4 * 3600000, dtMs: 500 });
+  const { steps } = loop({ net, plants, params: { stageUnits: true }, endMs: 4 * 3600000, dtMs: 500 });
   const low = steps.find((s) => s.t === 100000).state.units;
   assert.equal(low.filter((u) => u.setpoint > 0).length, 1);
   assert.equal(low.find((u) => u.setpoint > 0).id, 'b3', 'the fullest unit discharges');
@@ -363,6 +363,53 @@ test('split: water-filling over limits, energy-weighted shares, forced reserve c
   const forced = splitPower(500, [u('a', -2200, -300, 0, 4000), u('b', -2200, 1700, 3000, 1000)], newStageState(), { efficientW: 800, dwellMs: 0, now: 0 });
   assert.equal(forced.get('a'), -300);
   assert.equal(forced.get('b'), 800);
+});
+
+test('split: by default every unit shares; a change within shareToleranceW goes to one unit, a larger one re-splits', () => {
+  const u = (id, current) => ({ id, lo: -2200, hi: 1700, dischargeWh: 2000, chargeWh: 3000, capacityWh: 5000, current });
+  const o = { efficientW: 800, dwellMs: 0, now: 0, stage: false, toleranceW: 100 };
+  const shares = (m) => ['a', 'b', 'c'].map((id) => Math.round(m.get(id)));
+  // From 0 W: every unit takes its fair third (a unit at 0 W whose fair share is not 0 is not kept).
+  assert.deepEqual(shares(splitPower(600, [u('a', 0), u('b', 0), u('c', 0)], newStageState(), o)), [200, 200, 200]);
+  // +100 W: one unit takes it (300 W, 67 W off its fair 233 W): one command instead of three.
+  assert.deepEqual(shares(splitPower(700, [u('a', 200), u('b', 200), u('c', 200)], newStageState(), o)), [300, 200, 200]);
+  // −100 W after that: the unit furthest above its share gives it back.
+  assert.deepEqual(shares(splitPower(600, [u('a', 300), u('b', 200), u('c', 200)], newStageState(), o)), [200, 200, 200]);
+  // +300 W: on one unit it would be 267 W off its fair 333 W: all three are set again.
+  assert.deepEqual(shares(splitPower(1000, [u('a', 300), u('b', 200), u('c', 200)], newStageState(), o)), [333, 333, 333]);
+  // A change towards 0 W that would turn a unit around is shared: no unit charges while the others discharge.
+  assert.deepEqual(shares(splitPower(60, [u('a', 100), u('b', 100), u('c', 100)], newStageState(), o)), [20, 20, 20]);
+  // Tolerance 0: re-split every time.
+  assert.deepEqual(shares(splitPower(700, [u('a', 200), u('b', 200), u('c', 200)], newStageState(), { ...o, toleranceW: 0 })), [233, 233, 233]);
+  // Staging (stageUnits): 600 W is below 800 W·√2·1.15, so one unit carries it.
+  assert.deepEqual(shares(splitPower(600, [u('a', 0), u('b', 0), u('c', 0)], newStageState(), { ...o, stage: true })), [600, 0, 0]);
+});
+
+test('multi-battery default: all units share a night load, small changes cost one command', () => {
+  const plants = [plant({ socPct: 50 }), plant({ socPct: 50 }), plant({ socPct: 50 })];
+  const net = (t) => (t < 60000 ? 450 : 530);
+  const { steps, sent } = loop({ net, plants, endMs: 120000, dtMs: 100 });
+  const at = (t) => steps.find((s) => s.t === t).state.units.map((u) => u.setpoint);
+  assert.deepEqual(at(50000), [150, 150, 150]);
+  const after = sent.filter((c) => c.t > 60000 && c.reason === 'control');
+  assert.equal(after.length, 1, JSON.stringify(after));
+  assert.deepEqual(at(120000).slice().sort((a, b) => a - b), [150, 150, 230]);
+});
+
+test('slew limit: up to one meter period of slew at once (10 s meter: a 5.4 kW step is corrected in one go; 1 s meter: 4000 W)', () => {
+  const net = (t) => (t < 30000 ? 300 : 5700);
+  const jump = (meterMs) => {
+    const { sent } = loop({ net, plants: [plant(), plant(), plant()], meterMs, endMs: 30000 + meterMs + 1000 });
+    const after = sent.filter((c) => c.t > 30000);
+    const t = after[0].t;
+    return sent.filter((c) => c.t <= t).reduce((m, c) => m.set(c.unit, c.power), new Map());
+  };
+  const total = (m) => [...m.values()].reduce((a, b) => a + b, 0);
+  assert.equal(total(jump(10000)), 5100, '10 s meter: at the discharge limit at once');
+  assert.ok(Math.abs(total(jump(1000)) - 4300) <= 1, '1 s meter: 300 W + 4000 W/s (shares rounded to 1 W)');
+  // Start-up (period not yet known): the whole correction at once.
+  const { sent } = loop({ net: () => 5400, plants: [plant(), plant(), plant()], meterMs: 1000, endMs: 600 });
+  assert.deepEqual(sent.map((c) => c.power), [1700, 1700, 1700]);
 });
 
 test('unit model: the interval spans the latency window and collapses once settled', () => {

@@ -64,6 +64,8 @@ export const ZERO_EXPORT_DEFAULTS = {
   socHysteresisPct: 0.5,
   unitEfficientW: 800,
   stageDwellMs: 60_000,
+  stageUnits: false,
+  shareToleranceW: 100,
   refreshMs: 60_000,
   offTargetMs: 0,
   excludeChargerPower: false,
@@ -203,6 +205,8 @@ export class ZeroExportController implements ZeroExportLike {
       socHysteresisPct: Math.max(0, finite(params.socHysteresisPct, d.socHysteresisPct)),
       unitEfficientW: Math.max(1, finite(params.unitEfficientW, d.unitEfficientW)),
       stageDwellMs: Math.max(0, finite(params.stageDwellMs, d.stageDwellMs)),
+      stageUnits: typeof params.stageUnits === 'boolean' ? params.stageUnits : d.stageUnits,
+      shareToleranceW: Math.max(0, finite(params.shareToleranceW, d.shareToleranceW)),
       refreshMs: Math.max(0, finite(params.refreshMs, d.refreshMs)),
       offTargetMs: Math.max(0, finite(params.offTargetMs, d.offTargetMs)),
       excludeChargerPower: params.excludeChargerPower === true,
@@ -626,7 +630,11 @@ export class ZeroExportController implements ZeroExportLike {
         delta = this.budgetWs / this.budgetS;
       }
     }
-    const sinceLast = Math.min(1, Math.max(0.25, (now - this.lastCommandAt) / 1000));
+    // The slew limit counts the time since the last command, up to one meter period (until two samples
+    // give it, the slowest common one, as for the timeout): a slow meter's sample may correct what built
+    // up over its whole period (at start-up, 5.1 kW at once rather than 4 kW and the rest 10 s later).
+    const slewS = Math.max(1, (this.meterPeriod() ?? UNKNOWN_PERIOD_MS) / 1000);
+    const sinceLast = Math.min(slewS, Math.max(0.25, (now - this.lastCommandAt) / 1000));
     const maxStep = p.slewWPerS * sinceLast;
     let slewed = false;
     if (Math.abs(delta) > maxStep) {
@@ -683,7 +691,7 @@ export class ZeroExportController implements ZeroExportLike {
     const su = this.splitUnits();
     if (!su.length) return false;
     const [lo, hi] = totalRange(su);
-    const shares = splitPower(Math.max(lo, Math.min(hi, total)), su, this.stage, { efficientW: this.params.unitEfficientW, dwellMs: this.params.stageDwellMs, now });
+    const shares = splitPower(Math.max(lo, Math.min(hi, total)), su, this.stage, { efficientW: this.params.unitEfficientW, dwellMs: this.params.stageDwellMs, now, stage: this.params.stageUnits, toleranceW: this.params.shareToleranceW });
     let sent = false;
     for (const u of this.units) {
       if (!u.usable) continue;

@@ -57,10 +57,17 @@ export interface ZeroExportParams {
   reserveChargeW?: number;
   /** Hysteresis on every SoC threshold, % (default 0.5). */
   socHysteresisPct?: number;
-  /** Power at which one unit converts most efficiently, W (default 800); more units are used when the total is well above it. */
+  /**
+   * Run only as many units as are efficient (unitEfficientW, stageDwellMs) instead of sharing the power over every
+   * unit (default false: the conversion losses staging saves are stored, and exported when the batteries fill up).
+   */
+  stageUnits?: boolean;
+  /** With stageUnits: power at which one unit converts most efficiently, W (default 800); more units are used when the total is well above it. */
   unitEfficientW?: number;
   /** Least time between changes of the number of units in use, ms (default 60000). More are added at once when the power needs them. */
   stageDwellMs?: number;
+  /** A unit's share may stay this far off its fair share so that a change of the total goes to one unit only, W (default 100; 0 = every unit is set each time). */
+  shareToleranceW?: number;
   /**
    * The current setpoint is sent again after this long without a change, ms, unless the unit's latest
    * reading reports it as its active setpoint (then its own node keeps it alive); 0 = never (default 60000).
