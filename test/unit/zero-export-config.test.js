@@ -52,7 +52,9 @@ test('config: the editor defaults → controller parameters in ms, the controlle
     maxSocPct: 100,
     reserveSocPct: 0,
     reserveChargeW: 300,
+    stageUnits: false,
     unitEfficientW: 800,
+    shareToleranceW: 100,
     refreshMs: 60000,
     offTargetMs: 0,
     excludeChargerPower: false,
@@ -266,6 +268,8 @@ test('defaults: one source — schema defaults = controller defaults = the help 
   const { ZERO_EXPORT_DEFAULTS: D } = require('../../dist/lib/control/zero-export/controller');
   const p = configSchema.properties;
   assert.equal(p.deadbandW.default, D.deadbandW);
+  assert.equal(p.shareToleranceW.default, D.shareToleranceW);
+  assert.equal(p.stageUnits.default, D.stageUnits);
   assert.equal(p.errorBudgetWs.default, D.errorBudgetWs);
   assert.equal(p.refreshS.default * 1000, D.refreshMs);
   assert.equal(p.latencyMaxS.default * 1000, D.unit.latencyMaxMs);
@@ -277,6 +281,7 @@ test('defaults: one source — schema defaults = controller defaults = the help 
     [/\*Slew limit\* \((\d+) W\/s/, p.slewWPerS.default],
     [/\*Re-send every\* \((\d+) s/, p.refreshS.default],
     [/\*Efficient at\*, default\s+(\d+) W/, p.unitEfficientW.default],
+    [/\*Share tolerance\* \(default\s+(\d+) W\)/, p.shareToleranceW.default],
     [/\*Min SoC\* \(default (\d+) %\)/, p.minSocPct.default],
     [/\*Reserve charge\* \((\d+) W\)/, p.reserveChargeW.default],
     [/\*Ramp\* \((\d+) W\/s\)/, p.rampWPerS.default],
