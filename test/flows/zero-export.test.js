@@ -267,17 +267,17 @@ describe('zero-export node', () => {
 
   it('close: the fail-safe action goes to every unit with a setpoint', async () => {
     const units = [unit('A', { topic: 'a' }), unit('B', { topic: 'b' }), unit('C', { topic: 'c' })];
-    const t = await load(units, { unitEfficientW: 5000 });
+    const t = await load(units, { stageUnits: true, unitEfficientW: 5000 });
     t.ze.receive(battery({ topic: 'a', payload: { serial: 'S1', soc: 90 } }));
     t.ze.receive(battery({ topic: 'b', payload: { serial: 'S2', soc: 20 } }));
     t.ze.receive(meter(700));
-    // One unit is enough for 700 W (efficient at 5 kW): A, with the most energy, gets it; C never had data.
+    // Staged: one unit is enough for 700 W (efficient at 5 kW): A, with the most energy, gets it; C never had data.
     await waitFor(() => lastPower(t.ports[0]) === 700, 2000, 'A at 700 W');
     // B is in the set with a 0 W share: a setpoint nonetheless.
     assert.equal(lastPower(t.ports[1]), 0);
     assert.equal(t.ports[2].length, 0);
     const before = t.ports.map((p) => p.length);
-    await redeployZe(units, { unitEfficientW: 5000 });
+    await redeployZe(units, { stageUnits: true, unitEfficientW: 5000 });
     const after = t.ports.map((p, i) => p.slice(before[i]));
     assert.deepEqual(after[0].map((m) => [m.topic, m.payload, m.zeroExport]), [['A', { kind: 'battery-setpoint', power: 0, reason: 'zero-export: node closed' }, { node: 'ze', unit: 'A' }]]);
     assert.deepEqual(after[1].map((m) => m.payload.power), [0]);
