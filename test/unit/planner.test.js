@@ -2,7 +2,7 @@
 // The battery planner (lib/control/planner): small problems with known optima (one a greedy
 // cheapest/dearest rule gets wrong), losses and wear that make cycling unprofitable, PV shifting,
 // inputs that look infeasible (empty battery, unknown SoC, missing prices, NaN forecasts), plan
-// hysteresis, the kept slot, and the grid-target messages.
+// hysteresis, the kept slot, the grid-target messages, and the end value (the last known day repeated).
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
@@ -148,30 +148,57 @@ describe('BatteryPlanner: hysteresis, the kept slot, grid targets', () => {
   });
 });
 
-describe('BatteryPlanner: the day after the known prices', () => {
-  it('extendByLastDay adds the last 24 h a day later (up to the hours asked), and nothing under 24 h known', () => {
-    const day = slots(Array.from({ length: 96 }, (_, i) => (i < 48 ? 0.1 : 0.3)));
-    const ext = P.extendByLastDay(day, 6);
-    assert.equal(ext.length, 96 + 24);
-    assert.equal(ext[96].start, day[0].start + 86_400_000);
-    assert.equal(ext[96].importPrice, 0.1);
-    assert.equal(P.extendByLastDay(day.slice(0, 95), 24).length, 95);
-    assert.equal(P.extendByLastDay(day, 0).length, 96);
+describe('the energy left at the end: the last known day repeated for ever', () => {
+  const day = (prices) => slots(prices);
+  it('periodicEndCost: with a spread that pays, stored energy is worth the cheap price it saves buying (0.1 of 0.1 / 0.3)', () => {
+    // 1 kWh, levels 0 / 0.5 / 1 kWh; each day buys at 0.1 and sells at 0.3: energy at the day's start saves buying it
+    const h = D.periodicEndCost(day([0.1, 0.3]), ideal, 500, 3);
+    assert.deepEqual(Array.from(h).map((x) => Math.round(x * 1e9) / 1e9), [0, -0.05, -0.1]);
   });
-
-  it('energy bought today is kept for tomorrow morning when the repeated day says it will be dear: only the known slots are in the plan', () => {
+  it('periodicEndCost: with a spread below the wear, stored energy is worth the dear price less wear (0.22 − 0.09)', () => {
+    const h = D.periodicEndCost(day([0.2, 0.22]), { ...ideal, wearEurPerKWh: 0.09 }, 500, 3);
+    assert.deepEqual(Array.from(h).map((x) => Math.round(x * 1e9) / 1e9), [0, -0.065, -0.13]);
+    assert.deepEqual(Array.from(D.periodicEndCost([], ideal, 500, 3)), [0, 0, 0]);
+  });
+  it('endCostOf: linear between levels, or at finalValue without an end cost', () => {
+    const end = { loWh: 0, stepWh: 500, costEur: [0, -0.05, -0.1] };
+    close(D.endCostOf({ end, finalValue: 0 }, 0, 750), -0.075);
+    close(D.endCostOf({ end, finalValue: 0 }, 1000, 250), 0.075);
+    close(D.endCostOf({ end, finalValue: 0 }, 0, 5000), -0.1, 1e-12);
+    close(D.endCostOf({ finalValue: 0.2 }, 0, 500), -0.1);
+  });
+  it('a price just under the median × ηd is not bought when the repeated day cannot sell it dearer than its wear allows', () => {
+    // median 0.11, cheapest 0.096, dearest 0.146: with 0.09 EUR/kWh wear a stored kWh earns 0.056 at most
+    const prices = Array.from({ length: 96 }, (_, i) => (i < 8 ? 0.096 : i >= 72 && i < 80 ? 0.146 : 0.11));
+    const b = { ...ideal, capacityWh: 2000, chargeW: 1000, dischargeW: 1000, wearEurPerKWh: 0.09 };
+    const periodic = new P.BatteryPlanner({ ...b, minImprovementEur: 0 }).replan(slots(prices), 0, T0).plan;
+    assert.ok(periodic.slots.every((x) => x.action === 'hold'), periodic.slots.map((x) => x.action).join());
+    const median = new P.BatteryPlanner({ ...b, minImprovementEur: 0, periodicEnd: false }).replan(slots(prices), 0, T0).plan;
+    assert.equal(median.slots[0].action, 'charge-grid', 'valued at the median × ηd it buys');
+    // and a full battery keeps its energy: selling it at 0.146 − wear is below the median × ηd
+    const full = new P.BatteryPlanner({ ...b, minImprovementEur: 0 }).replan(slots(prices), 100, T0).plan;
+    close(full.slots[95].socEndPct, 100, 1e-6);
+  });
+  it('lastDay: the last 24 h, nothing under 24 h known', () => {
+    const d = slots(Array.from({ length: 120 }, () => 0.1));
+    assert.equal(P.lastDay(d).length, 96);
+    assert.equal(P.lastDay(d)[0].start, d[24].start);
+    assert.equal(P.lastDay(d.slice(0, 95)).length, 0);
+    assert.equal(P.lastDay([]).length, 0);
+  });
+  it('energy bought today is kept for tomorrow morning when the repeated day says it will be dear', () => {
     // known: one day, dear in its first quarter-hours, cheap after; the day after repeats it, so
-    // charging in the cheap end of today pays off tomorrow morning. Without the added day the
-    // battery ends as valued at the median price and buys less.
+    // charging in the cheap end of today pays off tomorrow morning. Valued at the median price the
+    // battery buys less.
     const prices = Array.from({ length: 96 }, (_, i) => (i < 8 ? 0.5 : 0.1));
     const b = { ...ideal, capacityWh: 2000, chargeW: 1000, dischargeW: 1000 };
     const withDay = new P.BatteryPlanner({ ...b, minImprovementEur: 0 }).replan(slots(prices), 0, T0).plan;
-    const without = new P.BatteryPlanner({ ...b, minImprovementEur: 0, extendH: 0 }).replan(slots(prices), 0, T0).plan;
+    const without = new P.BatteryPlanner({ ...b, minImprovementEur: 0, periodicEnd: false }).replan(slots(prices), 0, T0).plan;
     assert.equal(withDay.slots.length, 96);
-    assert.equal(withDay.slots[95].end, T0 + 96 * Q);
     close(withDay.slots[95].socEndPct, 100, 1e-6);
-    assert.ok(without.slots[95].socEndPct < 100, `without the added day it ends at ${without.slots[95].socEndPct} %`);
-    // the cut plan's saving is over the known day only, the stored energy valued at its finalValue
+    assert.ok(without.slots[95].socEndPct < 100, `valued at the median it ends at ${without.slots[95].socEndPct} %`);
+    // 2 kWh bought at 0.1, worth 0.5 each tomorrow morning: −0.8 EUR
+    close(withDay.costEur, 0.2 - 1.0, 1e-9);
     close(withDay.savingEur, withDay.noBatteryCostEur - withDay.costEur, 1e-9);
   });
 });

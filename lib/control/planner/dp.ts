@@ -9,12 +9,19 @@
  *   g_i < 0: g_i · h_i / 1000 × exportPrice_i   (a revenue)
  *   + wear × discharged kWh (AC)                 (battery cost per kWh: purchase ÷ (cycles × capacity × DoD))
  *   + capacity rate × (g_i − month peak)/1000    (optional, EUR/kW: a capacity tariff on the quarter-hour peak)
- * minus, at the end, the stored energy above the start valued at `finalValue` EUR/kWh.
+ * plus, at the end, an end cost by stored-energy level: the stored energy above the start valued at
+ * `finalValue` EUR/kWh (linear), or with `repeat` (a period, e.g. the last known day, that follows
+ * for ever) the relative value function of that period (periodicEndCost): energy is worth what the
+ * repeated prices earn with it after losses and wear. With `repeat`, energy the plan would leave
+ * below the start level still costs at least `finalValue` per kWh: a plan does not sell stored
+ * energy off below the median price × ηd on the strength of the repeated day alone (after the known
+ * prices the days may well be dearer), while buying more must pay off against that day.
  *
  * Solver: dynamic programming over stored-energy levels (stepWh apart, between the SoC window):
  * V_i(s) = min_k cost_i(k) + V_{i+1}(s + k), where k is a whole number of steps the charge and
  * discharge limits allow. The cost of a move depends on k only, so one slot costs
- * levels × moves operations (100 levels × 20 moves × 192 slots ≈ 0.4 M). The plan is exact for the
+ * levels × moves operations (100 levels × 20 moves × 192 slots ≈ 0.4 M; the periodic end cost adds
+ * up to 30 passes over the 96 slots of the period). The plan is exact for the
  * discretised problem; the error against the continuous optimum is at most about half a step per
  * slot. Nothing can make it infeasible: "stay" is always allowed, and a start outside the window
  * is moved to the nearest level inside it.
@@ -83,8 +90,10 @@ export interface Plan {
   /** The same slots without a battery. */
   noBatteryCostEur: number;
   savingEur: number;
-  /** EUR per kWh the stored energy at the end was valued at. */
+  /** EUR per kWh the stored energy at the end was valued at (without `end`: linear). */
   finalValue: number;
+  /** The cost-to-go after the last slot by stored-energy level (EUR, from loWh stepWh apart; 0 at the start level). */
+  end?: { loWh: number; stepWh: number; costEur: number[] };
   /** Inputs that were not usable and what was done instead. */
   warnings: string[];
 }
@@ -94,6 +103,11 @@ export interface PlanOptions {
   stepWh?: number;
   /** EUR per kWh stored at the end of the horizon; default the median import price × ηd. */
   finalValue?: number;
+  /**
+   * Slots that follow the horizon and repeat for ever (e.g. the last known day): without
+   * `finalValue` the energy left at the end is valued by what it earns there (periodicEndCost).
+   */
+  repeat?: PlanSlot[];
 }
 
 /**
@@ -174,6 +188,71 @@ export function cleanSlots(slots: PlanSlot[], warnings: string[]): PlanSlot[] {
   return out;
 }
 
+/** The cost of each move of one slot: costs[k + dn] for k = −dn … up steps. */
+interface Moves {
+  costs: Float64Array;
+  up: number;
+  dn: number;
+}
+
+function movesOf(sl: PlanSlot, b: PlannerBattery, step: number): Moves {
+  const h = (sl.end - sl.start) / 3_600_000;
+  const up = Math.floor((b.chargeW * h * b.etaCharge) / step + 1e-9);
+  const dn = Math.floor((b.dischargeW * h) / b.etaDischarge / step + 1e-9);
+  const costs = new Float64Array(up + dn + 1);
+  for (let k = -dn; k <= up; k++) costs[k + dn] = slotCost(sl, k * step, b).cost;
+  return { costs, up, dn };
+}
+
+/** One backward step: V_i(s) = min_k cost(k) + V_{i+1}(s + k); the move taken goes into `ch` (ties: the smaller move). */
+function backStep(m: Moves, next: Float64Array, ch?: Int16Array): Float64Array {
+  const levels = next.length;
+  const cur = new Float64Array(levels);
+  for (let s = 0; s < levels; s++) {
+    let best = Infinity;
+    let bk = 0;
+    const kmin = Math.max(-m.dn, -s);
+    const kmax = Math.min(m.up, levels - 1 - s);
+    for (let k = kmin; k <= kmax; k++) {
+      const v = m.costs[k + m.dn] + next[s + k];
+      if (v < best - 1e-12 || (Math.abs(v - best) <= 1e-12 && Math.abs(k) < Math.abs(bk))) {
+        best = v;
+        bk = k;
+      }
+    }
+    cur[s] = best;
+    if (ch) ch[s] = bk;
+  }
+  return cur;
+}
+
+/**
+ * The cost-to-go by level (EUR, level 0 = 0) of a period (e.g. a day) that repeats for ever: the
+ * relative value function h with T h = h + g, where T is one backward pass over the period and g its
+ * optimal cost per period. Found by relative value iteration from h = 0: one pass over the period,
+ * then every level less level 0, until no level moves by more than `tol` EUR or after `maxPasses`
+ * passes. h(s) − h(0) is what the energy stored at level s saves over all the repeats after, less
+ * what it costs to keep: stored energy is worth what the repeated prices can earn with it, after
+ * losses and wear, not one average price.
+ */
+export function periodicEndCost(period: PlanSlot[], b: PlannerBattery, stepWh: number, levels: number, maxPasses = 30, tol = 1e-6): Float64Array {
+  const moves = period.map((s) => movesOf(s, b, stepWh));
+  let h: Float64Array = new Float64Array(levels);
+  for (let pass = 0; pass < maxPasses && moves.length; pass++) {
+    let v = h;
+    for (let i = moves.length - 1; i >= 0; i--) v = backStep(moves[i], v);
+    const ref = v[0];
+    let moved = 0;
+    for (let s = 0; s < levels; s++) {
+      v[s] -= ref;
+      moved = Math.max(moved, Math.abs(v[s] - h[s]));
+    }
+    h = v;
+    if (moved <= tol) break;
+  }
+  return h;
+}
+
 /** The optimal plan for the slots from a start SoC (%). */
 export function planBattery(input: PlanSlot[], b: PlannerBattery, socPct: number, o: PlanOptions = {}): Plan {
   const warnings: string[] = [];
@@ -188,36 +267,23 @@ export function planBattery(input: PlanSlot[], b: PlannerBattery, socPct: number
   const e0 = Math.min(hi, Math.max(lo, (b.capacityWh * soc0) / 100));
   const s0 = Math.min(levels - 1, Math.max(0, Math.round((e0 - lo) / step)));
   const fv = o.finalValue ?? median(slots.map((s) => s.importPrice)) * b.etaDischarge;
+  const repeat = o.finalValue === undefined && o.repeat?.length ? cleanSlots(o.repeat, []) : [];
+  // the cost-to-go after the last slot, by level, relative to the start level
+  let next: Float64Array = new Float64Array(levels);
+  if (repeat.length) {
+    const h = periodicEndCost(repeat, b, step, levels);
+    // energy above the start level: what the repeated period earns with it; energy below it (what
+    // the plan would sell off): at least finalValue, the median price × ηd
+    for (let s = 0; s < levels; s++) next[s] = Math.max(h[s] - h[s0], s < s0 ? ((s0 - s) * step * fv) / 1000 : -Infinity);
+  } else {
+    for (let s = 0; s < levels; s++) next[s] = -((s - s0) * step * fv) / 1000;
+  }
+  const endCost = Array.from(next);
   // V[i][s]: the best cost from slot i at level s; choice[i][s]: the move k taken
-  let next = new Float64Array(levels);
-  for (let s = 0; s < levels; s++) next[s] = -((s - s0) * step * fv) / 1000;
   const choice: Int16Array[] = new Array(n);
   for (let i = n - 1; i >= 0; i--) {
-    const sl = slots[i];
-    const h = (sl.end - sl.start) / 3_600_000;
-    const up = Math.floor((b.chargeW * h * b.etaCharge) / step + 1e-9);
-    const dn = Math.floor((b.dischargeW * h) / b.etaDischarge / step + 1e-9);
-    const costs = new Float64Array(up + dn + 1);
-    for (let k = -dn; k <= up; k++) costs[k + dn] = slotCost(sl, k * step, b).cost;
-    const cur = new Float64Array(levels);
-    const ch = new Int16Array(levels);
-    for (let s = 0; s < levels; s++) {
-      let best = Infinity;
-      let bk = 0;
-      const kmin = Math.max(-dn, -s);
-      const kmax = Math.min(up, levels - 1 - s);
-      for (let k = kmin; k <= kmax; k++) {
-        const v = costs[k + dn] + next[s + k];
-        if (v < best - 1e-12 || (Math.abs(v - best) <= 1e-12 && Math.abs(k) < Math.abs(bk))) {
-          best = v;
-          bk = k;
-        }
-      }
-      cur[s] = best;
-      ch[s] = bk;
-    }
-    choice[i] = ch;
-    next = cur;
+    choice[i] = new Int16Array(levels);
+    next = backStep(movesOf(slots[i], b, step), next, choice[i]);
   }
   const out: PlannedSlot[] = [];
   let s = s0;
@@ -234,6 +300,21 @@ export function planBattery(input: PlanSlot[], b: PlannerBattery, socPct: number
     out.push({ start: slots[i].start, end: slots[i].end, batteryW: c.batteryW, gridW: c.gridW, socStartPct: pct(s), socEndPct: pct(s + k), action: actionOf(dE, c.gridW, step / h / 2 + 1), costEur: c.cost });
     s += k;
   }
-  total -= ((s - s0) * step * fv) / 1000;
-  return { slots: out, costEur: total, noBatteryCostEur: base, savingEur: base - total, finalValue: fv, warnings };
+  total += endCost[s];
+  return { slots: out, costEur: total, noBatteryCostEur: base, savingEur: base - total, finalValue: fv, end: { loWh: lo, stepWh: step, costEur: endCost }, warnings };
+}
+
+/**
+ * What the plan's end valuation charges for going from `fromWh` to `toWh` stored (EUR, − a gain):
+ * its cost-to-go by level, linear between levels, or the change at `finalValue` without one.
+ */
+export function endCostOf(plan: Pick<Plan, 'end' | 'finalValue'>, fromWh: number, toWh: number): number {
+  const e = plan.end;
+  if (!e || !e.costEur.length) return -((toWh - fromWh) * plan.finalValue) / 1000;
+  const at = (wh: number) => {
+    const x = Math.min(e.costEur.length - 1, Math.max(0, (wh - e.loWh) / e.stepWh));
+    const i = Math.min(e.costEur.length - 2, Math.floor(x));
+    return i < 0 ? e.costEur[0] : e.costEur[i] + (x - i) * (e.costEur[i + 1] - e.costEur[i]);
+  };
+  return at(toWh) - at(fromWh);
 }

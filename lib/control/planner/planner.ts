@@ -4,7 +4,7 @@
  * inputs) by at least `minImprovementEur`, keeps the slot being executed, and turns the plan into
  * `grid-target` messages for zero export (DESIGN §4.1). Pure: time is passed in.
  */
-import { actionOf, noBatteryCost, planBattery, slotCost, type Plan, type PlannedSlot, type PlannerBattery, type PlanSlot } from './dp';
+import { actionOf, endCostOf, planBattery, slotCost, type Plan, type PlannedSlot, type PlannerBattery, type PlanSlot } from './dp';
 
 export interface PlannerParams extends PlannerBattery {
   /** A new plan must save at least this much over the current one (EUR); default 0.01. */
@@ -14,47 +14,22 @@ export interface PlannerParams extends PlannerBattery {
   /** Slack around the planned grid power while holding (W, either side); default 0: a point target at the planned grid power, so the battery stays near 0 W. */
   holdBandW?: number;
   /**
-   * Hours planned beyond the last known slot with the last known day repeated (default 48; 0: off).
-   * Day-ahead prices end a day or two ahead, and what the energy left then is worth depends on the
-   * day after: a repeated day values it better than one average price. Only the known slots are
-   * kept in the plan; with `finalValue` given (the end of a period) nothing is added.
+   * How the energy left at the horizon's end is valued when no `finalValue` is given (default
+   * true): by what the last known day, repeated for ever, earns with it (periodicEndCost), energy
+   * the plan would sell off below the start level at least at the median import price × ηd. Day-ahead
+   * prices end a day or two ahead, and what the energy is worth then depends on the days after.
+   * false: all of it at the median import price × ηd.
    */
-  extendH?: number;
+  periodicEnd?: boolean;
 }
 
 const DAY_MS = 86_400_000;
 
-/**
- * The slots followed by `hours` more: the last 24 h of them repeated day after day (prices, load
- * and PV as the last known day). Fewer than 24 h known: unchanged.
- */
-export function extendByLastDay(slots: PlanSlot[], hours: number): PlanSlot[] {
-  if (!(hours > 0) || !slots.length) return slots;
+/** The last 24 h of the slots (the period repeated after them), or none under 24 h known. */
+export function lastDay(slots: PlanSlot[]): PlanSlot[] {
+  if (!slots.length) return [];
   const end = slots[slots.length - 1].end;
-  if (end - slots[0].start < DAY_MS) return slots;
-  const stop = end + hours * 3_600_000;
-  const last = slots.filter((x) => x.start >= end - DAY_MS);
-  const out = [...slots];
-  for (let shift = DAY_MS; end - DAY_MS + shift < stop; shift += DAY_MS) {
-    for (const x of last) if (x.start + shift < stop) out.push({ ...x, start: x.start + shift, end: Math.min(stop, x.end + shift) });
-  }
-  return out;
-}
-
-/** The plan cut back to the slots that end by `end`: costs and saving over those, the energy left then valued at the plan's finalValue. */
-function cutPlan(plan: Plan, input: PlanSlot[], end: number, b: PlannerBattery): Plan {
-  const slots = plan.slots.filter((x) => x.end <= end);
-  if (slots.length === plan.slots.length || !slots.length) return plan;
-  const inputs = new Map(input.map((x) => [x.start, x]));
-  let cost = 0;
-  let base = 0;
-  for (const x of slots) {
-    cost += x.costEur;
-    const i = inputs.get(x.start);
-    if (i) base += noBatteryCost(i, b);
-  }
-  cost -= (((slots[slots.length - 1].socEndPct - slots[0].socStartPct) / 100) * b.capacityWh * plan.finalValue) / 1000;
-  return { ...plan, slots, costEur: cost, noBatteryCostEur: base, savingEur: base - cost };
+  return end - slots[0].start >= DAY_MS ? slots.filter((x) => x.start >= end - DAY_MS) : [];
 }
 
 export interface GridTarget {
@@ -80,7 +55,8 @@ export function gridTargetOf(p: PlannedSlot, holdBandW = 0): GridTarget {
 
 /**
  * The cost of following `powers` (AC W, + discharge, by slot start; slots not in it follow
- * `fallback`) on `slots` from `socPct`, clamped to the battery, the end state valued as `fallback` does.
+ * `fallback`) on `slots` from `socPct`, clamped to the battery, the end state valued as `fallback`
+ * does (its end cost by level, endCostOf).
  */
 export function evaluate(slots: PlanSlot[], powers: Map<number, number>, fallback: Plan, b: PlannerBattery, socPct: number): number {
   const lo = (b.capacityWh * b.minSocPct) / 100;
@@ -97,7 +73,7 @@ export function evaluate(slots: PlanSlot[], powers: Map<number, number>, fallbac
     cost += slotCost(s, dE, b).cost;
     e += dE;
   }
-  return cost - ((e - start) * fallback.finalValue) / 1000;
+  return cost + endCostOf(fallback, start, e);
 }
 
 export interface ReplanResult {
@@ -130,22 +106,22 @@ export class BatteryPlanner {
 
   /**
    * Plans again from `now` with the given slots (prices and forecasts) and the battery's SoC.
-   * `finalValue` (EUR/kWh) values the energy left at the horizon's end (default: median import price × ηd).
+   * `finalValue` (EUR/kWh, e.g. at the end of a period) values the energy left at the horizon's end
+   * linearly; without it the last known day repeated values it (`periodicEnd`).
    */
   replan(slots: PlanSlot[], socPct: number, now: number, finalValue?: number): ReplanResult {
     const known = slots.filter((s) => s.end > now);
-    const ahead = finalValue === undefined ? extendByLastDay(known, this.p.extendH ?? 48) : known;
-    const full = planBattery(ahead, this.p, socPct, { stepWh: this.p.stepWh, finalValue });
-    const candidate = known.length ? cutPlan(full, known, known[known.length - 1].end, this.p) : full;
+    const repeat = finalValue === undefined && this.p.periodicEnd !== false ? lastDay(known) : undefined;
+    const candidate = planBattery(known, this.p, socPct, { stepWh: this.p.stepWh, finalValue, repeat });
     const old = this.current;
     if (!old || !old.slots.some((s) => s.end > now)) {
       this.current = candidate;
       return { plan: candidate, changed: true, reason: 'first plan' };
     }
-    // both plans on the same inputs, the added day included (the old one follows the new there)
+    // both plans on the same inputs and end valuation (the old one follows the new where it has no slot)
     const powers = new Map(old.slots.filter((s) => s.end > now).map((s) => [s.start, s.batteryW]));
-    const oldCost = evaluate(ahead, powers, full, this.p, socPct);
-    const gain = oldCost - full.costEur;
+    const oldCost = evaluate(known, powers, candidate, this.p, socPct);
+    const gain = oldCost - candidate.costEur;
     // a change is when the battery would do something else in the next slot it executes: only that
     // needs the minimum improvement (no flip-flop); a cheaper plan that starts the same is taken
     const nowOld = old.slots.find((x) => x.end > now);
