@@ -246,7 +246,7 @@ export class PeakShavingController {
   private quarterBound = false;
   private evAt = -Infinity;
   /** Import samples of the last `persistS` seconds (the oldest one at or before that window's start). */
-  private recent: Array<{ at: number; power: number }> = [];
+  private recent: Array<{ at: number; power: number; house: number }> = [];
   private batteryW = 0;
   private seenChargeW = 0;
   private seenDischargeW = 0;
@@ -365,19 +365,7 @@ export class PeakShavingController {
     if (!this.monthKey) this.rollMonth(now, reasons);
     this.advanceTo(now, reasons);
     this.rollMonth(now, reasons);
-    if (i.meter) {
-      const m = i.meter;
-      if (typeof m.monthPeakW === 'number' && m.monthPeakW >= 0) this.meterMonthPeakW = Math.max(this.meterMonthPeakW, m.monthPeakW);
-      if (typeof m.currentAverageW === 'number' && m.averageComputed === false) this.meterAvg = { avg: m.currentAverageW, at: now };
-      const dt = this.lastMeterSeen !== null ? (now - this.lastMeterSeen) / 1000 : 0;
-      const imp = Math.max(0, m.power);
-      const k = this.filtered === null ? 1 : 1 - Math.exp(-Math.max(0, dt) / this.p.projectionTauS);
-      this.filtered = this.filtered === null ? imp : this.filtered + (imp - this.filtered) * k;
-      this.recent.push({ at: now, power: imp });
-      while (this.recent.length > 1 && this.recent[1].at <= now - this.p.persistS * 1000) this.recent.shift();
-      this.lastMeter = { power: m.power, at: now };
-      this.lastMeterSeen = now;
-    }
+    // The battery first: a meter reading with it counts the battery's power of the same moment.
     if (i.battery) {
       this.soc = i.battery.soc;
       this.socAt = now;
@@ -386,6 +374,20 @@ export class PeakShavingController {
       this.seenDischargeW = Math.max(this.seenDischargeW, this.batteryW);
       this.seenChargeW = Math.max(this.seenChargeW, -this.batteryW);
       if (i.battery.capacityWh) this.p.capacityWh = i.battery.capacityWh;
+    }
+    if (i.meter) {
+      const m = i.meter;
+      if (typeof m.monthPeakW === 'number' && m.monthPeakW >= 0) this.meterMonthPeakW = Math.max(this.meterMonthPeakW, m.monthPeakW);
+      if (typeof m.currentAverageW === 'number' && m.averageComputed === false) this.meterAvg = { avg: m.currentAverageW, at: now };
+      const dt = this.lastMeterSeen !== null ? (now - this.lastMeterSeen) / 1000 : 0;
+      const imp = Math.max(0, m.power);
+      const k = this.filtered === null ? 1 : 1 - Math.exp(-Math.max(0, dt) / this.p.projectionTauS);
+      this.filtered = this.filtered === null ? imp : this.filtered + (imp - this.filtered) * k;
+      // The house's import without the battery's own discharge: shaving is no dip of the load.
+      this.recent.push({ at: now, power: imp, house: imp + Math.max(0, this.batteryW) });
+      while (this.recent.length > 1 && this.recent[1].at <= now - this.p.persistS * 1000) this.recent.shift();
+      this.lastMeter = { power: m.power, at: now };
+      this.lastMeterSeen = now;
     }
     if (i.charger) {
       this.evW = Math.max(0, i.charger.power);
@@ -444,7 +446,7 @@ export class PeakShavingController {
       // Pinned to the desired peak: the limit never rises, only the reserve is learnt.
       const pinned = this.p.limitPolicy === 'desired';
       const level = pinned || (need <= available && !this.p.shaveBelowLimit) ? base : levelFor(replays, available, floor, ceil, rp);
-      plan = { limitW: Math.max(base, level), shaveW: Math.max(floor, level), hiPct, loPct: this.p.minSocPct + (hiPct - this.p.minSocPct) / 2, topPct };
+      plan = { limitW: Math.max(base, level), shaveW: Math.max(floor, level), hiPct, loPct: this.p.minSocPct + (topPct - this.p.minSocPct) / 2, topPct };
     }
     this.planCache = { key, plan };
     return plan;
@@ -464,9 +466,13 @@ export class PeakShavingController {
     const avgSoFar = elapsed > 0 ? (eWh * 3_600_000) / elapsed : null;
     // The import for the projection: the filtered one, or what has held for `persistS` without a dip (a
     // sustained rise counts at once after that; a shorter spike never lifts it).
-    const held = this.recent.length && this.recent[0].at <= now - this.p.persistS * 1000 ? Math.min(...this.recent.map((r) => r.power)) : 0;
+    const persisted = this.recent.length > 0 && this.recent[0].at <= now - this.p.persistS * 1000;
+    const held = persisted ? Math.min(...this.recent.map((r) => r.power)) : 0;
     const pf = Math.max(this.filtered ?? 0, held);
-    const projectedWh = eWh + (pf * remMs) / 3_600_000;
+    // Whether the quarter binds counts the load that has held without the battery's discharge: the battery's own
+    // shaving must not end the shaving (a jump to 7.8 kW was shaved for 4 s, then left for 20 s unshaved).
+    const heldHouse = persisted ? Math.min(...this.recent.map((r) => r.house)) : 0;
+    const projectedWh = eWh + (Math.max(pf, heldHouse) * remMs) / 3_600_000;
     const budgetWh = ((limit - this.p.marginW) * Q_MS) / 3_600_000;
     const allowed = remMs > 0 ? Math.max(0, ((budgetWh - eWh) * 3_600_000) / remMs) : 0;
     const binds = projectedWh > budgetWh;
@@ -483,7 +489,7 @@ export class PeakShavingController {
     else if (!meterFresh) this.band = 'fallback';
     else if (soc === null) this.band = this.band === 'recharge' ? 'recharge' : 'limiting';
     else if (soc < this.p.minSocPct || soc <= lo) this.band = 'recharge';
-    else if (this.band === 'recharge') this.band = soc >= hi ? 'limiting' : 'recharge';
+    else if (this.band === 'recharge') this.band = soc >= topPct ? 'limiting' : 'recharge';
     else if (soc <= hi) this.band = 'limiting';
     else if (this.band === 'limiting' || this.band === 'fallback') this.band = soc >= hi + h ? 'balancing' : 'limiting';
     else this.band = 'balancing';
