@@ -385,3 +385,17 @@ test('property: with a lagging battery, no quarter the battery charges in from t
     for (const r of charged) assert.ok(r.wh * 4 <= r.limit + 1, `trial ${trial}: a charging quarter ended at ${(r.wh * 4).toFixed(1)} W > ${r.limit}`);
   }
 });
+
+test('shave margin: the battery lands a plateau quarter that much further below the limit; the car keeps the limit − margin', () => {
+  const plateau = (shaveMarginW) => {
+    const p = site({ desiredPeakW: 2500, peakBufferPct: 60, topUp: false, shaveMarginW }, { soc: 55 });
+    p.run(2700, () => 4000);
+    return { quarters: p.quarterAverages().slice(1).map(Math.round), carLimit: p.st.limits.at(-1).maxImportW };
+  };
+  const off = plateau(0);
+  const on = plateau(50);
+  assert.deepEqual(off.quarters, [2400]);
+  assert.deepEqual(on.quarters, [2350]);
+  // The car's grid-limit is the import allowed for the rest of the quarter at the limit − margin (2.4 kW budget).
+  assert.ok(on.carLimit > off.carLimit, `car ${on.carLimit} vs ${off.carLimit}: the battery's lower landing leaves the car more`);
+});

@@ -127,6 +127,11 @@ export interface PeakShavingParams {
    * then starts at full discharge instead of losing its first seconds to the ramp (0 = off).
    */
   quarterLeadS?: number;
+  /**
+   * The battery shaves this much further below the limit than the margin (W, default 0; the car's limit and the grid
+   * top-up stay at the limit − margin). 50 holds the 14-day bench row's January at 2358 W instead of 2401 W.
+   */
+  shaveMarginW?: number;
 }
 
 export type PeakBand = 'balancing' | 'limiting' | 'recharge' | 'fallback';
@@ -218,6 +223,7 @@ const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> =
   fullBandPct: 5,
   fullShaveFloorW: 2500,
   quarterLeadS: 5,
+  shaveMarginW: 0,
 };
 
 const kW = (w: number) => `${(w / 1000).toFixed(2)} kW`;
@@ -504,7 +510,10 @@ export class PeakShavingController {
     // The battery's share: with front-loading it shaves deeper than the car's limit early in a binding quarter.
     // The battery aims at its shave level (≤ the limit: lower while it holds more than the past days needed).
     const shaveAt = soc !== null && soc >= 100 - this.p.fullBandPct ? Math.max(Math.min(this.p.desiredPeakW, this.p.fullShaveFloorW), shaveW * this.p.fullShave) : shaveW;
-    const shaveBudgetWh = ((shaveAt - this.p.marginW) * Q_MS) / 3_600_000;
+    // The battery aims `shaveMarginW` below the car's allowed import: a spike it follows late (latency, ramp) then
+    // still ends the quarter under the limit − margin.
+    const shaveMarginW = this.p.marginW + this.p.shaveMarginW;
+    const shaveBudgetWh = ((shaveAt - shaveMarginW) * Q_MS) / 3_600_000;
     const shaveAllowed = remMs > 0 ? Math.max(0, ((shaveBudgetWh - eWh) * 3_600_000) / remMs) : 0;
     const shaveBinds = projectedWh > shaveBudgetWh;
     // The car sheds first: the battery's band covers the house alone (the car's power goes on top of it), and
@@ -513,7 +522,7 @@ export class PeakShavingController {
     const housePf = Math.max(0, pf - evW);
     let batteryAllowed = shaveBinds ? Math.max(0, shaveAllowed - this.p.frontLoad * Math.max(0, housePf - shaveAllowed)) : this.p.siteMaxW;
     // Near the quarter's end: the next quarter's band (nothing imported in it yet) where it is lower.
-    const nextAllowed = shaveAt - this.p.marginW;
+    const nextAllowed = shaveAt - shaveMarginW;
     if (remMs <= this.p.quarterLeadS * 1000 && housePf > nextAllowed) batteryAllowed = Math.min(batteryAllowed, Math.max(0, nextAllowed - this.p.frontLoad * (housePf - nextAllowed)));
     if (!this.enabled) {
       target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'peak shaving off: zero export as configured' };
