@@ -127,6 +127,11 @@ export interface PeakShavingParams {
    * then starts at full discharge instead of losing its first seconds to the ramp (0 = off).
    */
   quarterLeadS?: number;
+  /**
+   * The battery shaves this much further below the limit than the margin (W, default 0; the car's limit and the grid
+   * top-up stay at the limit − margin). 50 holds the 14-day bench row's January at 2358 W instead of 2401 W.
+   */
+  shaveMarginW?: number;
 }
 
 export type PeakBand = 'balancing' | 'limiting' | 'recharge' | 'fallback';
@@ -218,6 +223,7 @@ const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> =
   fullBandPct: 5,
   fullShaveFloorW: 2500,
   quarterLeadS: 5,
+  shaveMarginW: 0,
 };
 
 const kW = (w: number) => `${(w / 1000).toFixed(2)} kW`;
@@ -246,7 +252,7 @@ export class PeakShavingController {
   private quarterBound = false;
   private evAt = -Infinity;
   /** Import samples of the last `persistS` seconds (the oldest one at or before that window's start). */
-  private recent: Array<{ at: number; power: number }> = [];
+  private recent: Array<{ at: number; power: number; house: number }> = [];
   private batteryW = 0;
   private seenChargeW = 0;
   private seenDischargeW = 0;
@@ -365,19 +371,7 @@ export class PeakShavingController {
     if (!this.monthKey) this.rollMonth(now, reasons);
     this.advanceTo(now, reasons);
     this.rollMonth(now, reasons);
-    if (i.meter) {
-      const m = i.meter;
-      if (typeof m.monthPeakW === 'number' && m.monthPeakW >= 0) this.meterMonthPeakW = Math.max(this.meterMonthPeakW, m.monthPeakW);
-      if (typeof m.currentAverageW === 'number' && m.averageComputed === false) this.meterAvg = { avg: m.currentAverageW, at: now };
-      const dt = this.lastMeterSeen !== null ? (now - this.lastMeterSeen) / 1000 : 0;
-      const imp = Math.max(0, m.power);
-      const k = this.filtered === null ? 1 : 1 - Math.exp(-Math.max(0, dt) / this.p.projectionTauS);
-      this.filtered = this.filtered === null ? imp : this.filtered + (imp - this.filtered) * k;
-      this.recent.push({ at: now, power: imp });
-      while (this.recent.length > 1 && this.recent[1].at <= now - this.p.persistS * 1000) this.recent.shift();
-      this.lastMeter = { power: m.power, at: now };
-      this.lastMeterSeen = now;
-    }
+    // The battery first: a meter reading with it counts the battery's power of the same moment.
     if (i.battery) {
       this.soc = i.battery.soc;
       this.socAt = now;
@@ -386,6 +380,20 @@ export class PeakShavingController {
       this.seenDischargeW = Math.max(this.seenDischargeW, this.batteryW);
       this.seenChargeW = Math.max(this.seenChargeW, -this.batteryW);
       if (i.battery.capacityWh) this.p.capacityWh = i.battery.capacityWh;
+    }
+    if (i.meter) {
+      const m = i.meter;
+      if (typeof m.monthPeakW === 'number' && m.monthPeakW >= 0) this.meterMonthPeakW = Math.max(this.meterMonthPeakW, m.monthPeakW);
+      if (typeof m.currentAverageW === 'number' && m.averageComputed === false) this.meterAvg = { avg: m.currentAverageW, at: now };
+      const dt = this.lastMeterSeen !== null ? (now - this.lastMeterSeen) / 1000 : 0;
+      const imp = Math.max(0, m.power);
+      const k = this.filtered === null ? 1 : 1 - Math.exp(-Math.max(0, dt) / this.p.projectionTauS);
+      this.filtered = this.filtered === null ? imp : this.filtered + (imp - this.filtered) * k;
+      // The house's import without the battery's own discharge: shaving is no dip of the load.
+      this.recent.push({ at: now, power: imp, house: imp + Math.max(0, this.batteryW) });
+      while (this.recent.length > 1 && this.recent[1].at <= now - this.p.persistS * 1000) this.recent.shift();
+      this.lastMeter = { power: m.power, at: now };
+      this.lastMeterSeen = now;
     }
     if (i.charger) {
       this.evW = Math.max(0, i.charger.power);
@@ -444,7 +452,7 @@ export class PeakShavingController {
       // Pinned to the desired peak: the limit never rises, only the reserve is learnt.
       const pinned = this.p.limitPolicy === 'desired';
       const level = pinned || (need <= available && !this.p.shaveBelowLimit) ? base : levelFor(replays, available, floor, ceil, rp);
-      plan = { limitW: Math.max(base, level), shaveW: Math.max(floor, level), hiPct, loPct: this.p.minSocPct + (hiPct - this.p.minSocPct) / 2, topPct };
+      plan = { limitW: Math.max(base, level), shaveW: Math.max(floor, level), hiPct, loPct: this.p.minSocPct + (topPct - this.p.minSocPct) / 2, topPct };
     }
     this.planCache = { key, plan };
     return plan;
@@ -464,9 +472,13 @@ export class PeakShavingController {
     const avgSoFar = elapsed > 0 ? (eWh * 3_600_000) / elapsed : null;
     // The import for the projection: the filtered one, or what has held for `persistS` without a dip (a
     // sustained rise counts at once after that; a shorter spike never lifts it).
-    const held = this.recent.length && this.recent[0].at <= now - this.p.persistS * 1000 ? Math.min(...this.recent.map((r) => r.power)) : 0;
+    const persisted = this.recent.length > 0 && this.recent[0].at <= now - this.p.persistS * 1000;
+    const held = persisted ? Math.min(...this.recent.map((r) => r.power)) : 0;
     const pf = Math.max(this.filtered ?? 0, held);
-    const projectedWh = eWh + (pf * remMs) / 3_600_000;
+    // Whether the quarter binds counts the load that has held without the battery's discharge: the battery's own
+    // shaving must not end the shaving (a jump to 7.8 kW was shaved for 4 s, then left for 20 s unshaved).
+    const heldHouse = persisted ? Math.min(...this.recent.map((r) => r.house)) : 0;
+    const projectedWh = eWh + (Math.max(pf, heldHouse) * remMs) / 3_600_000;
     const budgetWh = ((limit - this.p.marginW) * Q_MS) / 3_600_000;
     const allowed = remMs > 0 ? Math.max(0, ((budgetWh - eWh) * 3_600_000) / remMs) : 0;
     const binds = projectedWh > budgetWh;
@@ -483,7 +495,7 @@ export class PeakShavingController {
     else if (!meterFresh) this.band = 'fallback';
     else if (soc === null) this.band = this.band === 'recharge' ? 'recharge' : 'limiting';
     else if (soc < this.p.minSocPct || soc <= lo) this.band = 'recharge';
-    else if (this.band === 'recharge') this.band = soc >= hi ? 'limiting' : 'recharge';
+    else if (this.band === 'recharge') this.band = soc >= topPct ? 'limiting' : 'recharge';
     else if (soc <= hi) this.band = 'limiting';
     else if (this.band === 'limiting' || this.band === 'fallback') this.band = soc >= hi + h ? 'balancing' : 'limiting';
     else this.band = 'balancing';
@@ -498,7 +510,10 @@ export class PeakShavingController {
     // The battery's share: with front-loading it shaves deeper than the car's limit early in a binding quarter.
     // The battery aims at its shave level (≤ the limit: lower while it holds more than the past days needed).
     const shaveAt = soc !== null && soc >= 100 - this.p.fullBandPct ? Math.max(Math.min(this.p.desiredPeakW, this.p.fullShaveFloorW), shaveW * this.p.fullShave) : shaveW;
-    const shaveBudgetWh = ((shaveAt - this.p.marginW) * Q_MS) / 3_600_000;
+    // The battery aims `shaveMarginW` below the car's allowed import: a spike it follows late (latency, ramp) then
+    // still ends the quarter under the limit − margin.
+    const shaveMarginW = this.p.marginW + this.p.shaveMarginW;
+    const shaveBudgetWh = ((shaveAt - shaveMarginW) * Q_MS) / 3_600_000;
     const shaveAllowed = remMs > 0 ? Math.max(0, ((shaveBudgetWh - eWh) * 3_600_000) / remMs) : 0;
     const shaveBinds = projectedWh > shaveBudgetWh;
     // The car sheds first: the battery's band covers the house alone (the car's power goes on top of it), and
@@ -507,7 +522,7 @@ export class PeakShavingController {
     const housePf = Math.max(0, pf - evW);
     let batteryAllowed = shaveBinds ? Math.max(0, shaveAllowed - this.p.frontLoad * Math.max(0, housePf - shaveAllowed)) : this.p.siteMaxW;
     // Near the quarter's end: the next quarter's band (nothing imported in it yet) where it is lower.
-    const nextAllowed = shaveAt - this.p.marginW;
+    const nextAllowed = shaveAt - shaveMarginW;
     if (remMs <= this.p.quarterLeadS * 1000 && housePf > nextAllowed) batteryAllowed = Math.min(batteryAllowed, Math.max(0, nextAllowed - this.p.frontLoad * (housePf - nextAllowed)));
     if (!this.enabled) {
       target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'peak shaving off: zero export as configured' };
