@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BenchDefinition } from '../index';
 import { BenchUsageError, numberOption, parseFileSpec, str, type BenchArgs } from '../options';
-import { plannerBenchMarkdown, runPlannerBench, type PlannerBenchOptions, type PlannerBenchResult } from './index';
+import { plannerBenchMarkdown, runPlannerBench, type PlannerBenchOptions, type PlannerBenchResult, type PlannerTrace } from './index';
 import { profileFromCsv } from './profile';
 import { plannerBenchSvg } from './svg';
 
@@ -27,14 +27,13 @@ function profileOption(a: BenchArgs, key: 'load' | 'pv'): { values: number[]; la
   return { values: p, label: spec.column ? `${spec.file}:${spec.column}` : spec.file };
 }
 
-/** Writes planner.json, planner.md and planner.svg (prices, SoC, grid per day) into `dir`; returns the paths. */
-export function writePlannerReport(dir: string, r: PlannerBenchResult): string[] {
+/** Writes planner.json, planner.md and planner.svg (prices, SoC, grid per day, from `trace`) into `dir`; returns the paths. */
+export function writePlannerReport(dir: string, result: PlannerBenchResult, trace: PlannerTrace): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const files = ['planner.json', 'planner.md', 'planner.svg'].map((f) => path.join(dir, f));
-  const { trace, ...result } = r;
   fs.writeFileSync(files[0], JSON.stringify(result, null, 2) + '\n');
-  fs.writeFileSync(files[1], `${plannerBenchMarkdown(r)}\n![prices, SoC and grid](planner.svg)\n`);
-  fs.writeFileSync(files[2], trace ? plannerBenchSvg(r) : '');
+  fs.writeFileSync(files[1], `${plannerBenchMarkdown(result)}\n![prices, SoC and grid](planner.svg)\n`);
+  fs.writeFileSync(files[2], plannerBenchSvg({ ...result, trace }));
   return files;
 }
 
@@ -79,10 +78,8 @@ export const plannerBench: BenchDefinition<PlannerBenchResult & { files?: string
   async run(opts) {
     const { out, ...o } = plannerOptions(opts.args);
     if (opts.json) return runPlannerBench(o);
-    const r = runPlannerBench({ ...o, trace: true });
-    const files = writePlannerReport(out ?? path.join('bench-results', 'planner'), r);
-    const { trace: _trace, ...rest } = r;
-    return { ...rest, files };
+    const { trace, ...result } = runPlannerBench({ ...o, trace: true });
+    return { ...result, files: writePlannerReport(out ?? path.join('bench-results', 'planner'), result, trace as PlannerTrace) };
   },
   markdown: (r) => [...plannerBenchMarkdown(r).split('\n'), ...(r.files ? [`Written: ${r.files.join(', ')}`] : [])],
 };

@@ -29,18 +29,18 @@ export function plannerBenchSvg(r: PlannerBenchResult): string {
   const t0 = t.start[0];
   const t1 = t.start[t.start.length - 1];
   const x = (tm: number) => PAD + ((tm - t0) / (t1 - t0 || 1)) * (W - 2 * PAD);
-  for (let d = t0; d <= t1; d += 86_400_000) {
+  // each day's grid energy, one pass: bought (+) and sold (−), kWh
+  const buy: number[] = [];
+  const sell: number[] = [];
+  t.start.forEach((s, i) => {
+    const d = Math.floor((s - t0) / 86_400_000);
+    const kWh = (t.gridOurs[i] * ((t.start[i + 1] ?? s + 900_000) - s)) / 3_600_000_000;
+    buy[d] = (buy[d] ?? 0) + Math.max(0, kWh);
+    sell[d] = (sell[d] ?? 0) + Math.max(0, -kWh);
+  });
+  for (let d = t0, k = 0; d <= t1; d += 86_400_000, k++) {
     days.push(`<line x1="${x(d).toFixed(1)}" y1="10" x2="${x(d).toFixed(1)}" y2="${3 * H}" stroke="#ddd"/>`);
-    // the day's grid energy: bought (+) and sold (−), kWh
-    let buy = 0;
-    let sell = 0;
-    t.start.forEach((s, i) => {
-      if (s < d || s >= d + 86_400_000) return;
-      const kWh = (t.gridOurs[i] * ((t.start[i + 1] ?? s + 900_000) - s)) / 3_600_000_000;
-      if (kWh > 0) buy += kWh;
-      else sell -= kWh;
-    });
-    if (d + 43_200_000 <= t1) days.push(`<text x="${(x(d) + 3).toFixed(1)}" y="${3 * H + 4}" font-size="9">+${buy.toFixed(1)}/−${sell.toFixed(1)}</text>`);
+    if (d + 43_200_000 <= t1) days.push(`<text x="${(x(d) + 3).toFixed(1)}" y="${3 * H + 4}" font-size="9">+${buy[k].toFixed(1)}/−${sell[k].toFixed(1)}</text>`);
   }
   const zero = 2 * H + H - 20 - ((0 - gLo) / (gHi - gLo || 1)) * (H - 40);
   return [
