@@ -8,7 +8,7 @@ const path = require('node:path');
 const bench = require(path.join(__dirname, '../../dist/bench/peak-shaving/index'));
 const { planAtLevel, oracle } = require(path.join(__dirname, '../../dist/bench/peak-shaving/oracle'));
 
-const KEYS = ['monthPeakW', 'monthPeaks', 'peakRatio', 'capacityCostEur', 'selfConsumptionPct', 'gridImportWh', 'batteryThroughputWh', 'quartersAboveLimit'];
+const KEYS = ['monthPeakW', 'monthPeaks', 'peakRatio', 'billedPeakRatio', 'capacityCostEur', 'selfConsumptionPct', 'gridImportWh', 'batteryThroughputWh', 'quartersAboveLimit'];
 
 test('peak-shaving bench: shape, oracle ≤ everyone ≤ no battery, cost and ratio formulas (2-day sample)', () => {
   const { result, trace } = bench.runPeakBench({});
@@ -21,6 +21,8 @@ test('peak-shaving bench: shape, oracle ≤ everyone ≤ no battery, cost and ra
     assert.ok(o.monthPeakW <= r.monthPeakW, `oracle ${o.monthPeakW} ≤ ${k} ${r.monthPeakW}`);
     assert.ok(r.monthPeakW <= nb.monthPeakW, `${k} ${r.monthPeakW} ≤ no battery ${nb.monthPeakW}`);
     assert.equal(r.peakRatio, Math.round((r.monthPeakW / o.monthPeakW) * 1000) / 1000, 'one month: the ratio of the peaks');
+    const billed = (w) => Math.max(2500, w);
+    assert.equal(r.billedPeakRatio, Math.round((billed(r.monthPeakW) / billed(o.monthPeakW)) * 1000) / 1000, 'billed: each peak at least 2.5 kW');
     const cost = (Math.max(2500, r.monthPeakW) / 1000) * (52.95 / 12);
     assert.ok(Math.abs(r.capacityCostEur - cost) < 0.01, `${k} cost ${r.capacityCostEur} vs ${cost}`);
     assert.equal(r.selfConsumptionPct, null, 'no PV: no self-consumption');
