@@ -17,6 +17,21 @@ const { SofarSim } = require(path.join(dist, 'lib/sim/sofar-sim'));
 const { catchNode, catcher, collect, nextMessage, waitFor, sleep } = require('../helpers');
 helper.init(require.resolve('node-red'));
 
+/** A sessy-battery node on the simulator at `url`, its output on a helper node. */
+async function loadSessy(url) {
+  await helper.load(
+    [dongleNode, batteryNode, catchNode],
+    [
+      { id: 'd1', type: 'sessy-dongle', host: url.replace(/^http:\/\//, ''), pollInterval: 1, timeout: 1 },
+      { id: 'b1', type: 'sessy-battery', dongle: 'd1', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+      ...catcher(),
+    ],
+    { d1: { user: 'DSIM0001', password: 'SIMPASS1' } },
+  );
+  return { b1: helper.getNode('b1'), out: helper.getNode('out') };
+}
+
 describe('battery-release on the battery nodes', () => {
   before(() => new Promise((r) => helper.startServer(r)));
   after(() => new Promise((r) => helper.stopServer(r)));
@@ -26,18 +41,7 @@ describe('battery-release on the battery nodes', () => {
     const server = new SessyBatteryServer({ startupMs: 300, latencyMs: 100 });
     const { url } = await server.start();
     try {
-      await helper.load(
-        [dongleNode, batteryNode, catchNode],
-        [
-          { id: 'd1', type: 'sessy-dongle', host: url.replace(/^http:\/\//, ''), pollInterval: 1, timeout: 1 },
-          { id: 'b1', type: 'sessy-battery', dongle: 'd1', wires: [['out']] },
-          { id: 'out', type: 'helper' },
-          ...catcher(),
-        ],
-        { d1: { user: 'DSIM0001', password: 'SIMPASS1' } },
-      );
-      const b1 = helper.getNode('b1');
-      const out = helper.getNode('out');
+      const { b1, out } = await loadSessy(url);
       const caught = collect(helper.getNode('caught'));
       await nextMessage(out, (m) => m.payload.state === 'ready', 5000, 'ready');
       assert.equal(server.strategy, 'POWER_STRATEGY_NOM');
@@ -79,18 +83,7 @@ describe('battery-release on the battery nodes', () => {
     const server = new SessyBatteryServer({ startupMs: 300, latencyMs: 100, strategy: 'POWER_STRATEGY_API' });
     const { url } = await server.start();
     try {
-      await helper.load(
-        [dongleNode, batteryNode, catchNode],
-        [
-          { id: 'd1', type: 'sessy-dongle', host: url.replace(/^http:\/\//, ''), pollInterval: 1, timeout: 1 },
-          { id: 'b1', type: 'sessy-battery', dongle: 'd1', wires: [['out']] },
-          { id: 'out', type: 'helper' },
-          ...catcher(),
-        ],
-        { d1: { user: 'DSIM0001', password: 'SIMPASS1' } },
-      );
-      const b1 = helper.getNode('b1');
-      const out = helper.getNode('out');
+      const { b1, out } = await loadSessy(url);
       await nextMessage(out, (m) => m.payload.state === 'ready', 5000, 'ready');
       let reply = nextMessage(out, (m) => m.command, 5000);
       b1.receive({ payload: { kind: 'battery-setpoint', power: 900 } });
