@@ -338,19 +338,26 @@ export function runPeakBench(o: PeakBenchOptions = {}): { result: PeakBenchResul
     results[k] = acc.scores();
     trace.quarters[k] = Array.from(acc.quarterWh, (wh) => Math.round(wh * 4));
   }
-  const worstRatio = (k: Contender, floorW: number) => {
-    let worst = 0;
-    for (const [m, p] of Object.entries(results[k].monthPeaks)) {
-      const ref = Math.max(floorW, results.oracle.monthPeaks[m]);
-      worst = Math.max(worst, ref > 0 ? Math.max(floorW, p) / ref : 1);
-    }
-    return Math.round(worst * 1000) / 1000;
-  };
   for (const k of CONTENDERS) {
-    results[k].peakRatio = worstRatio(k, 0);
-    results[k].billedPeakRatio = worstRatio(k, BILLING_FLOOR_W);
+    results[k].peakRatio = worstMonthRatio(results[k].monthPeaks, results.oracle.monthPeaks, 0);
+    results[k].billedPeakRatio = worstMonthRatio(results[k].monthPeaks, results.oracle.monthPeaks, BILLING_FLOOR_W);
   }
   return { result: { scenario: sc.describe, results }, trace };
+}
+
+/**
+ * The worst month's peak ÷ the oracle's peak of that month (rounded to 0.001), each peak counted at no less
+ * than `floorW` (0: the raw peaks; 2500: as the capacity tariff bills them). A month the oracle has no
+ * peak for counts as 1.
+ */
+export function worstMonthRatio(peaks: Record<string, number>, oraclePeaks: Record<string, number>, floorW: number): number {
+  let worst = 0;
+  for (const [m, p] of Object.entries(peaks)) {
+    const o = oraclePeaks[m];
+    const ref = o === undefined ? 0 : Math.max(floorW, o);
+    worst = Math.max(worst, ref > 0 ? Math.max(floorW, p) / ref : 1);
+  }
+  return Math.round(worst * 1000) / 1000;
 }
 
 export function markdown(r: PeakBenchResult): string[] {

@@ -41,6 +41,20 @@ test('peak-shaving bench: shape, oracle ≤ everyone ≤ no battery, cost and ra
   assert.match(svg.soc, /<polyline/);
 });
 
+test('peak-shaving bench: worst-month ratio, raw and with the 2.5 kW billing floor', () => {
+  // The 14-day row's shape: December at the oracle's level, a short January below the floor for both.
+  const ours = { '2006-12': 6073, '2007-01': 2401 };
+  const oracle = { '2006-12': 6074, '2007-01': 2248 };
+  assert.equal(bench.worstMonthRatio(ours, oracle, 0), 1.068, 'raw: January 2401 / 2248');
+  assert.equal(bench.worstMonthRatio(ours, oracle, 2500), 1, 'billed: both Januaries at 2.5 kW, December 6073 / 6074 rounds to 1');
+  // One side above the floor: the floor counts for the oracle only.
+  assert.equal(bench.worstMonthRatio({ m: 3000 }, { m: 2000 }, 2500), 1.2);
+  assert.equal(bench.worstMonthRatio({ m: 3000 }, { m: 2000 }, 0), 1.5);
+  // A month without an oracle peak counts as 1.
+  assert.equal(bench.worstMonthRatio({ m: 3000 }, {}, 0), 1);
+  assert.equal(bench.worstMonthRatio({ m: 3000 }, {}, 2500), 1);
+});
+
 test('peak-shaving oracle: the plan respects the battery limits and SoC window, and 1 W less is infeasible', () => {
   // Three hours of 1-min net load: a 1 kW base with a 4 kW hour in the middle.
   const net = Float64Array.from({ length: 180 }, (_, i) => (i >= 60 && i < 120 ? 4000 : 1000));
