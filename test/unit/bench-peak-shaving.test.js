@@ -122,6 +122,22 @@ test('front-loading: in a binding quarter the battery band sits below the allowe
   assert.equal(on.r.gridLimit === null || on.r.gridLimit.maxImportW >= on.sent.maxW, true, 'the car keeps the allowed import');
 });
 
+test('front-loading counts the house load without the battery: the excess does not vanish once the battery follows the allowed import', () => {
+  // 2 min into a quarter at 2.8 kW import while the battery already delivers 300 W: the house draws 3.1 kW.
+  const c = new PeakShavingController({ desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 60 });
+  const t = Date.UTC(2026, 0, 12, 10, 0);
+  let r;
+  let sent = null;
+  for (let i = 0; i <= 120; i++) {
+    r = c.step({ meter: { power: 2800, timestamp: t + i * 1000 }, battery: { soc: 55, power: 300, timestamp: t + i * 1000 } }, t + i * 1000);
+    if (r.gridTarget) sent = r.gridTarget;
+  }
+  const allowed = r.state.allowedW;
+  assert.ok(Math.abs(allowed - (2400 * 900 - 2800 * 120) / 780) <= 15, `allowed ${allowed}`);
+  // band = allowed − (house − allowed): 3.1 kW counts, not the 2.8 kW the grid shows (that would give allowed − 462 W)
+  assert.ok(Math.abs(sent.maxW - (2 * allowed - 3100)) <= 30, `band ${sent.maxW} ≈ ${2 * allowed - 3100}`);
+});
+
 test('peak-shaving bench options: CLI names in camelCase, bad values are usage errors', () => {
   const o = bench.peakOptions({ _: [], 'desired-peak': '3000', 'min-soc': '15', buffer: '30', 'meter-period': '10', capacity: '10000', rate: '49.40', days: '2', from: '2006-12-17' });
   assert.deepEqual(

@@ -368,7 +368,10 @@ test('a jump is shaved to the quarter\'s end: the battery\'s own discharge is no
   // The projection crosses the budget 40 s after the jump (the persist rule); from then on the band stays shut.
   assert.equal(bind.s, 960);
   assert.equal(q2.filter((e) => e.s > bind.s && e.maxW >= 50_000).length, 0, 'the band never opens again while the load holds');
-  assert.equal(Math.round(quarters[1].wh * 4), 5400, 'the quarter ends at the limit − margin');
+  // It ends at the limit − margin, or a little below it: front-loading on the house's excess shaves deeper early on
+  // and eases towards the end, which the 2 s command latency lags.
+  const q = Math.round(quarters[1].wh * 4);
+  assert.ok(q <= 5400 && q >= 5385, `the quarter ends at ${q} W: at the limit − margin (5400 W) or up to 15 W below`);
   // Before, the discharge lowered the import the persist rule saw: the band opened for 9 s and the quarter ended at 5404 W.
 });
 
@@ -394,8 +397,11 @@ test('shave margin: the battery lands a plateau quarter that much further below 
   };
   const off = plateau(0);
   const on = plateau(50);
-  assert.deepEqual(off.quarters, [2400]);
-  assert.deepEqual(on.quarters, [2350]);
+  // Each lands at its level or up to 15 W below (front-loading on the house's excess, eased late under the 2 s latency).
+  assert.equal(off.quarters.length, 1);
+  assert.ok(off.quarters[0] <= 2400 && off.quarters[0] >= 2385, `margin 0: ${off.quarters[0]} W`);
+  assert.ok(on.quarters[0] <= 2350 && on.quarters[0] >= 2335, `margin 50: ${on.quarters[0]} W`);
+  assert.ok(off.quarters[0] - on.quarters[0] >= 35, 'the margin lowers the landing');
   // The car's grid-limit is the import allowed for the rest of the quarter at the limit − margin (2.4 kW budget).
   assert.ok(on.carLimit > off.carLimit, `car ${on.carLimit} vs ${off.carLimit}: the battery's lower landing leaves the car more`);
 });
