@@ -253,6 +253,39 @@ test('restart: the learnt quarters restored from context give the same reserve a
   assert.equal(feed(fresh, at).state.reserveSocPct, 30, 'without history: minimum SoC + peak buffer');
 });
 
+test('cold start: with fewer than 7 days learnt the reserve keeps the peak buffer\'s share of the missing days, not in the 3 h before the PV surplus', () => {
+  // Days of 1.2 kW load (below the 2.5 kW limit: the learnt need is 0) with 2 kW of PV surplus 10:00–15:00 UTC.
+  const day0 = Date.UTC(2026, 0, 20);
+  // `days` × 96 quarters up to `t` (each replay of a past day from now then covers its 24 h)
+  const history = (days, t) => {
+    const rows = [];
+    for (let q = t / 900_000 - days * 96; q < t / 900_000; q++) {
+      const i = q % 96;
+      const sun = i >= 40 && i < 60;
+      rows.push([q, sun ? 0 : 300, sun ? 500 : 0]);
+    }
+    return rows;
+  };
+  const reserve = (days, hourUtc, extra = {}) => {
+    const c = new PeakShavingController({ desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 20, capacityWh: 10_000, ...extra });
+    const t = day0 + hourUtc * 3_600_000;
+    assert.equal(c.restoreHistory(history(days, t)), days * 96);
+    let r;
+    for (let k = 0; k < 3; k++) r = c.step({ meter: { power: 1200, timestamp: t + k * 1000 }, battery: { soc: 50, capacityWh: 10_000, power: 0, timestamp: t + k * 1000 } }, t + k * 1000);
+    return r.state.reserveSocPct;
+  };
+  // 20:00, 3 of 7 days known: 10 % + 20 % × 4/7
+  assert.equal(reserve(3, 20), 21.4);
+  assert.equal(reserve(6, 20), 12.9, '6 days: 10 % + 20 % × 1/7');
+  const learnt = reserve(7, 20);
+  assert.ok(learnt < 12, `a full week: the learnt reserve alone (${learnt} %)`);
+  assert.equal(reserve(3, 20, { coldStart: false }), learnt, 'coldStart: false = the learnt reserve');
+  // 08:00, two hours before the surplus the past days saw: PV refills the battery, nothing is kept into it
+  const morning = reserve(3, 8);
+  assert.equal(morning, reserve(3, 8, { coldStart: false }));
+  assert.ok(morning < 21.4, `08:00: ${morning} %`);
+});
+
 test('full battery: pre-shaves to 70 % of the limit down to the lower of the desired peak and 2.5 kW (a 4 kW desired peak no longer blocks it)', () => {
   const band = (extra) => {
     const c = new PeakShavingController({ desiredPeakW: 4000, minSocPct: 10, peakBufferPct: 90, adaptive: false, ...extra });
