@@ -28,6 +28,20 @@ test('reserveWh: the excess over the level, less what the headroom and PV surplu
   assert.equal(reserveWh([q(4000), q(1000), q(1000), q(4000)], 3000, { ...P, gridChargeFrom: 2 }), 250, 'the 3rd quarter refills before the last peak');
 });
 
+test('reserveWh across a month change: from the new month on its level (the desired peak) counts, at most the discharge power', () => {
+  // The month's last quarter at its level (no headroom), then 3 kW quarters in the new month at 2.5 kW: 125 Wh each.
+  const replay = [q(5000), q(3000), q(3000), q(1000)];
+  assert.equal(reserveWh(replay, 5000, P), 0);
+  assert.equal(reserveWh(replay, 5000, { ...P, nextMonth: { from: 1, levelW: 2500 } }), 250);
+  // Headroom before the change recharges for the new month (2 kW under 5 kW: up to the 500 Wh charge limit).
+  assert.equal(reserveWh([q(3000), q(3000), q(3000), q(1000)], 5000, { ...P, nextMonth: { from: 1, levelW: 2500 } }), 0);
+  // A new-month quarter beyond the battery's power needs that power, it does not make the level infeasible.
+  assert.equal(reserveWh([q(5000), q(6000)], 5000, { ...P, nextMonth: { from: 1, levelW: 2500 } }), 500);
+  assert.equal(levelFor([[q(2000), q(6000)]], 500, 2500, 6000, { ...P, nextMonth: { from: 1, levelW: 2500 } }), 2500, 'the month\'s own level stays free');
+  const same = levelFor([[q(2000), q(6000)]], 500, 2500, 6000, P);
+  assert.ok(same >= 4000 && same <= 4010, `without the change the 6 kW quarter forces 6 − 2 kW: ${same}`);
+});
+
 test('levelFor: the lowest level the stored energy affords (rank over the days), never below the floor', () => {
   const days = [
     [q(4000), q(4000), q(1000), q(1000)],

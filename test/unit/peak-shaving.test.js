@@ -286,6 +286,29 @@ test('cold start: with fewer than 7 days learnt the reserve keeps the peak buffe
   assert.ok(morning < 21.4, `08:00: ${morning} %`);
 });
 
+test('month end: the reserve counts the new month\'s first night at the desired peak (the month\'s own peak no longer covers it)', () => {
+  // A week of nights at 2.6 kW (22:00–06:00 UTC), 1.2 kW otherwise, 2 kW PV surplus 10:00–15:00 UTC; this month's peak 5 kW.
+  const reserveAt = (t) => {
+    const c = new PeakShavingController({ desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 20, capacityWh: 10_000 });
+    const rows = [];
+    for (let k = t / 900_000 - 7 * 96; k < t / 900_000; k++) {
+      const i = k % 96;
+      rows.push([k, i >= 40 && i < 60 ? 0 : i >= 88 || i < 24 ? 650 : 300, i >= 40 && i < 60 ? 500 : 0]);
+    }
+    c.restoreHistory(rows);
+    c.step({ restore: { monthKey: c.monthOf(t), monthPeakW: 5000 } }, t - 1000);
+    let r;
+    for (let s = 0; s < 3; s++) r = c.step({ meter: { power: 1200, timestamp: t + s * 1000 }, battery: { soc: 50, capacityWh: 10_000, power: 0, timestamp: t + s * 1000 } }, t + s * 1000);
+    assert.equal(r.state.limitW, 5000);
+    return r.state.reserveSocPct;
+  };
+  const mid = reserveAt(Date.UTC(2026, 0, 15, 20, 0));
+  const end = reserveAt(Date.UTC(2026, 0, 31, 20, 0));
+  // 32 night quarters × 50 Wh over 2.4 kW (limit − margin), through the replay's losses and the 1.28 safety factor
+  assert.ok(mid < 12, `15 January: ${mid} %`);
+  assert.ok(end > mid + 15, `31 January, 2 h before the month ends: ${end} %`);
+});
+
 test('full battery: pre-shaves to 70 % of the limit down to the lower of the desired peak and 2.5 kW (a 4 kW desired peak no longer blocks it)', () => {
   const band = (extra) => {
     const c = new PeakShavingController({ desiredPeakW: 4000, minSocPct: 10, peakBufferPct: 90, adaptive: false, ...extra });

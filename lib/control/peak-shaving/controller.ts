@@ -296,6 +296,24 @@ export class PeakShavingController {
     return this.history.restore(rows);
   }
 
+  /**
+   * Where the billing month ends within the `quarters` from `from` (the replay's quarter index; the new month's limit is the
+   * desired peak): a battery emptied in the month's last evening would leave the next month's first night unshaved.
+   */
+  private monthChange(from: number, quarters: number): ReserveParams['nextMonth'] {
+    const month = this.monthOf(from - 1);
+    if (this.monthOf(from + (quarters - 1) * Q_MS) === month) return undefined;
+    if (this.monthOf(from) !== month) return { from: 0, levelW: this.p.desiredPeakW };
+    let lo = 0;
+    let hi = quarters - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (this.monthOf(from + mid * Q_MS) === month) lo = mid;
+      else hi = mid;
+    }
+    return { from: hi, levelW: this.p.desiredPeakW };
+  }
+
   /** "2026-03" — the billing month of t in the configured time zone. */
   monthOf(t: number): string {
     return localFields(t, this.p.timeZone).date.slice(0, 7);
@@ -438,6 +456,7 @@ export class PeakShavingController {
       horizon: 96,
       days: this.p.reserveDays,
       rank: this.p.levelRank,
+      nextMonth: this.monthChange(this.quarterStart + Q_MS, 96),
     };
     const replays = this.history.replays(this.quarterStart + Q_MS, rp);
     let plan = fixed;

@@ -40,6 +40,11 @@ export interface ReserveParams {
   gridChargeFrom?: number;
   /** A quarter beyond the discharge power needs that power (the most the battery can do) instead of making the level infeasible (default false). */
   capPower?: boolean;
+  /**
+   * The billing month ends inside the replay: from quarter `from` on the level is `levelW` (the new month's limit, the
+   * desired peak), and a quarter beyond the discharge power needs that power (the month's level does not depend on it).
+   */
+  nextMonth?: { from: number; levelW: number };
 }
 
 const Q_MS = 900_000;
@@ -99,15 +104,18 @@ export class LoadHistory {
 
 /** The energy (Wh) the battery must hold at the replay's start to keep every quarter at or below `level`. */
 export function reserveWh(replay: QuarterRecord[], levelW: number, p: ReserveParams): number {
-  const budget = Math.max(0, levelW - p.marginW) / 4;
+  const nm = p.nextMonth;
+  const budgetOf = (w: number) => Math.max(0, w - p.marginW) / 4;
   const maxD = p.maxDischargeW / 4;
   const maxC = p.maxChargeW / 4;
   let need = 0;
   for (let i = replay.length - 1; i >= 0; i--) {
     const r = replay[i];
+    const later = nm !== undefined && i >= nm.from;
+    const budget = budgetOf(later ? nm.levelW : levelW);
     let excess = Math.max(0, r.importWh - budget);
     if (excess > maxD + 1e-9) {
-      if (!p.capPower) return Infinity;
+      if (!p.capPower && !later) return Infinity;
       excess = maxD;
     }
     const charge = Math.min(maxC, r.surplusWh + (i >= (p.gridChargeFrom ?? 0) ? Math.max(0, budget - r.importWh) : 0)) * p.efficiency;
