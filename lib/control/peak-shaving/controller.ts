@@ -303,8 +303,8 @@ export class PeakShavingController {
   private monthChange(from: number, quarters: number): ReserveParams['nextMonth'] {
     const month = this.monthOf(from - 1);
     if (this.monthOf(from + (quarters - 1) * Q_MS) === month) return undefined;
-    if (this.monthOf(from) !== month) return { from: 0, levelW: this.p.desiredPeakW };
-    let lo = 0;
+    // The first quarter in the new month: `lo` is always still in this month (−1: the quarter before `from`), `hi` not.
+    let lo = -1;
     let hi = quarters - 1;
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
