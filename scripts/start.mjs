@@ -106,7 +106,8 @@ export function portInUseMessage(port, what, o) {
 /**
  * The example flows for the demo: every loopback port the examples name (CLASSIC_PORTS) becomes the
  * demo's port, and each sessy-dongle gets its simulated unit's credentials (returned apart, for
- * flows_cred.json). Without the dashboard its tab (nodes of type ui-*) is left out.
+ * flows_cred.json). Without the dashboard its tab (nodes of type ui-*) is left out. The tabs with
+ * ha-state nodes come disabled, each with its ha-server node moved into it.
  */
 export function demoFlows(examples, p, { dashboard = true } = {}) {
   const map = new Map([
@@ -136,6 +137,14 @@ export function demoFlows(examples, p, { dashboard = true } = {}) {
       creds[n.id] = { user: `DSIM${String(k + 1).padStart(4, '0')}`, password: `SIMPASS${k + 1}` };
     }
     flows.push(n);
+  }
+  // The Home Assistant websocket examples need an HA instance and a token of the user's: their tabs
+  // come disabled (with their server node moved into the tab) so the first start logs no errors.
+  const byId = new Map(flows.map((n) => [n.id, n]));
+  const haTabs = new Set(flows.filter((n) => n.type === 'ha-state').map((n) => n.z));
+  for (const n of flows) {
+    if (n.type === 'tab' && haTabs.has(n.id)) n.disabled = true;
+    if (n.type === 'ha-state' && byId.get(n.server)?.z === undefined && byId.has(n.server)) byId.get(n.server).z = n.z;
   }
   if (!dashboard) {
     // Link-out nodes in the other tabs that pointed at the dashboard now point nowhere: drop the targets.
@@ -221,6 +230,8 @@ function prepareUserDir(userDir, o, p) {
     fs.writeFileSync(flowFile, JSON.stringify(flows, null, 2));
     writeCredentials(path.join(userDir, 'flows_cred.json'), creds);
     console.log(`start: deployed ${flows.filter((n) => n.type === 'tab').length} example flow(s) into ${flowFile}`);
+    const off = flows.filter((n) => n.type === 'tab' && n.disabled).map((n) => `"${n.label}"`);
+    if (off.length) console.log(`start: ${off.join(', ')} need your Home Assistant and start disabled: enter its URL and token in the flow's server node, then Enable flow (tab menu)`);
   } else if (!dashboard && fs.readFileSync(flowFile, 'utf8').includes('"ui-base"')) {
     console.error('start: the flows use the dashboard, which is not installed: Node-RED will wait for its node types. npm start -- --reset --no-dashboard deploys the examples without it.');
   }

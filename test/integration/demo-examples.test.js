@@ -125,6 +125,21 @@ function batteryEndpoints(flows) {
   return out;
 }
 
+test('npm start deploys the Home Assistant websocket examples disabled, each with its server node inside the tab', async () => {
+  const { demoFlows, demoPorts, parseArgs } = await start();
+  const { flows } = demoFlows(all, demoPorts(parseArgs([])));
+  const byId = new Map(flows.map((n) => [n.id, n]));
+  const states = flows.filter((n) => n.type === 'ha-state');
+  assert.ok(states.length >= 3);
+  const haTabs = new Set(states.map((n) => n.z));
+  assert.deepEqual([...haTabs].sort(), ['he21tab000000001', 'he22tab000000001']);
+  for (const n of states) assert.equal(byId.get(n.server).z, n.z, `${n.id}: its server is in its tab`);
+  for (const t of flows.filter((n) => n.type === 'tab')) assert.equal(t.disabled === true, haTabs.has(t.id), t.label);
+  // The examples themselves are unchanged: a palette user imports them enabled, the server global.
+  assert.ok(all.filter((n) => n.type === 'ha-server').every((n) => n.z === undefined));
+  assert.ok(all.filter((n) => n.type === 'tab').every((n) => !n.disabled));
+});
+
 test('example 05 uses the zero-export controller\'s defaults', () => {
   const { ZERO_EXPORT_DEFAULTS: d } = require(path.join(root, 'dist/lib/control/zero-export/controller.js'));
   const ze = all.find((n) => n.type === 'zero-export' && n.z === 'he05tab000000001');
