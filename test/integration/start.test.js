@@ -118,7 +118,12 @@ test('npm start: Node-RED with the example flows reads the virtual home; Ctrl-C 
     const ze = flows.filter((n) => n.type === 'zero-export' && n.z === 'he05tab000000001');
     assert.equal(flows.filter((n) => n.type === 'zero-export').length, 3);
     assert.ok(sessy.some((n) => n.wires[0].includes(ze[0].id)) && ze[0].wires[0].some((id) => sessy.some((n) => n.id === id)), 'zero-export and its battery wired both ways');
-    const watched = [...meters, ...ksem, ...sofar, ...sessy, ...ze];
+    // The Home Assistant websocket examples (21, 22) need the user's HA: their tabs come disabled.
+    const off = new Set(flows.filter((n) => n.type === 'tab' && n.disabled).map((n) => n.id));
+    assert.deepEqual([...off].sort(), ['he21tab000000001', 'he22tab000000001']);
+    assert.match(child.log, /need your Home Assistant and start disabled/);
+    const watched = [...meters, ...ksem, ...sofar, ...sessy, ...ze].filter((n) => !off.has(n.z));
+    assert.equal(watched.length, 12);
 
     // Watch node status through the editor's comms websocket.
     const ws = new WebSocket(`ws://127.0.0.1:${base}/comms`);
