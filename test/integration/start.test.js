@@ -150,6 +150,8 @@ test('npm start: Node-RED with the example flows reads the virtual home; Ctrl-C 
       });
     });
     ws.close();
+    // A first start on the virtual home logs no error (every example has what it needs, or is off).
+    assert.doesNotMatch(child.log, /\[error\]/);
     // Node-RED decrypted the credentials start.mjs wrote for each simulated Sessy (admin API).
     assert.deepEqual(await getJson(`http://127.0.0.1:${base}/credentials/sessy-dongle/${dongles[0].id}`), { user: 'DSIM0001', has_password: true });
     assert.deepEqual(await getJson(`http://127.0.0.1:${base}/credentials/sessy-dongle/${dongles[1].id}`), { user: 'DSIM0002', has_password: true });
