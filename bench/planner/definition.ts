@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BenchDefinition } from '../index';
 import { BenchUsageError, numberOption, parseFileSpec, str, type BenchArgs } from '../options';
+import { PRESETS } from '../../lib/tariff/formula';
 import { plannerBenchMarkdown, runPlannerBench, type PlannerBenchOptions, type PlannerBenchResult, type PlannerTrace } from './index';
 import { profileFromCsv } from './profile';
 import { plannerBenchSvg } from './svg';
 
-const VALUES = ['prices', 'export-prices', 'load', 'pv', 'export-factor', 'from', 'days', 'capacity', 'charge-w', 'discharge-w', 'efficiency', 'min-soc', 'wear', 'horizon', 'forecast-noise', 'seed', 'out'];
+const VALUES = ['prices', 'export-prices', 'load', 'pv', 'export-factor', 'from', 'days', 'capacity', 'charge-w', 'discharge-w', 'efficiency', 'min-soc', 'wear', 'horizon', 'forecast-noise', 'seed', 'preset', 'out'];
 
 
 
@@ -45,6 +46,8 @@ export function plannerOptions(a: BenchArgs): PlannerBenchOptions & { out?: stri
   const ex = e ? parseFileSpec(e) : undefined;
   const from = str(a, 'from');
   if (from !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new BenchUsageError(`--from must be a date YYYY-MM-DD, got ${JSON.stringify(from)}`);
+  const preset = str(a, 'preset');
+  if (preset !== undefined && !Object.hasOwn(PRESETS, preset)) throw new BenchUsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${JSON.stringify(preset)}`);
   const load = profileOption(a, 'load');
   const pv = profileOption(a, 'pv');
   return {
@@ -66,6 +69,7 @@ export function plannerOptions(a: BenchArgs): PlannerBenchOptions & { out?: stri
     horizonH: numberOption(a, 'horizon', 1, 48),
     forecastNoise: numberOption(a, 'forecast-noise', 0, 5),
     seed: numberOption(a, 'seed', 0, 2 ** 31),
+    ...(preset ? { formula: PRESETS[preset as keyof typeof PRESETS] } : {}),
     out: str(a, 'out'),
   };
 }
@@ -73,7 +77,7 @@ export function plannerOptions(a: BenchArgs): PlannerBenchOptions & { out?: stri
 export const plannerBench: BenchDefinition<PlannerBenchResult & { files?: string[] }> = {
   summary: 'dynamic-tariff battery planner in virtual time on day-ahead prices: ours vs the perfect-foresight oracle, balancing, price threshold, greedy hours, no battery',
   options:
-    '--prices FILE[:COL] [--export-prices FILE[:COL] | --export-factor F] [--load FILE[:COL]] [--pv FILE[:COL]] [--from DATE] [--days N] [--capacity WH] [--charge-w W] [--discharge-w W] [--efficiency F] [--min-soc PCT] [--wear EUR_PER_KWH] [--horizon H] [--forecast-noise F] [--seed N] [--out DIR (bench-results/planner)] [--json]',
+    '--prices FILE[:COL] [--export-prices FILE[:COL] | --export-factor F] [--load FILE[:COL]] [--pv FILE[:COL]] [--from DATE] [--days N] [--capacity WH] [--charge-w W] [--discharge-w W] [--efficiency F] [--min-soc PCT] [--wear EUR_PER_KWH] [--horizon H] [--forecast-noise F] [--seed N] [--preset NL|BE|spot (spot: prices as they are; NL/BE: the consumer-price presets of the tariff node)] [--out DIR (bench-results/planner)] [--json]',
   valueOptions: VALUES,
   async run(opts) {
     const { out, ...o } = plannerOptions(opts.args);

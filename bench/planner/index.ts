@@ -301,7 +301,7 @@ export function runPlannerBench(o: PlannerBenchOptions): PlannerBenchResult {
   };
   solve.sort((x, y) => x - y);
   return {
-    scenario: { from: fromDate, days, timeZone: tz, slots: n, horizonH: o.horizonH ?? 48, forecastNoise: noise, battery: b, startSocPct: startSoc, endValueEurPerKWh: Math.round(vEnd * 10000) / 10000, load: o.loadLabel ?? (o.load === undefined ? 'default profile' : 'given'), pv: o.pvLabel ?? (o.pv === undefined ? 'none' : 'given'), loadKWh: Math.round(run.reduce((a, s) => a + s.loadW * h, 0)) / 1000, pvKWh: Math.round(run.reduce((a, s) => a + s.pvW * h, 0)) / 1000 },
+    scenario: { prices: (Object.keys(PRESETS) as (keyof typeof PRESETS)[]).find((k) => PRESETS[k] === formula) ?? 'custom formula', from: fromDate, days, timeZone: tz, slots: n, horizonH: o.horizonH ?? 48, forecastNoise: noise, battery: b, startSocPct: startSoc, endValueEurPerKWh: Math.round(vEnd * 10000) / 10000, load: o.loadLabel ?? (o.load === undefined ? 'default profile' : 'given'), pv: o.pvLabel ?? (o.pv === undefined ? 'none' : 'given'), loadKWh: Math.round(run.reduce((a, s) => a + s.loadW * h, 0)) / 1000, pvKWh: Math.round(run.reduce((a, s) => a + s.pvW * h, 0)) / 1000 },
     results: { ours: res(ours, planner.changes), oracle: res(ora), balancing: res(bal), threshold: res(thr), greedy: res(gre), noBattery: res(none) },
     solveMs: solve.length ? Math.round(solve[solve.length >> 1] * 100) / 100 : 0,
     ...(o.trace ? { trace } : {}),

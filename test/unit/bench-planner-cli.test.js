@@ -42,3 +42,22 @@ test('bench planner writes the report and the SVG plots into --out, and --json w
   assert.equal(fs.existsSync(out2), false);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('bench planner --preset turns the spot prices into the tariff node\'s NL or BE consumer prices; a wrong preset is a usage error', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'he-planner-'));
+  const prices = path.join(dir, 'prices.csv');
+  fs.writeFileSync(prices, csv());
+  const run = async (...extra) => JSON.parse((await BENCHMARKS.planner.run(['--prices', prices, '--from', '2026-01-05', '--days', '1', '--horizon', '24', '--json', ...extra])).lines[0]);
+  const spot = await run();
+  const nl = await run('--preset', 'NL');
+  assert.equal(spot.scenario.prices, 'spot');
+  assert.equal(nl.scenario.prices, 'NL');
+  // NL preset: (spot/1000 + 0.02 markup + 0.0916 energy tax) × 1.21 VAT per kWh, so a day without the
+  // battery costs more than at spot, by the tax and markup on every kWh imported.
+  const kWh = nl.scenario.loadKWh;
+  const spotCost = spot.results.noBattery.costEur;
+  const nlCost = nl.results.noBattery.costEur;
+  assert.ok(Math.abs(nlCost - (spotCost * 1.21 + kWh * (0.02 + 0.0916) * 1.21)) < 0.02, `${nlCost} vs ${spotCost}, ${kWh} kWh`);
+  await assert.rejects(() => BENCHMARKS.planner.run(['--prices', prices, '--preset', 'FR', '--json']), /--preset must be one of NL, BE, spot, got "FR"/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
