@@ -31,6 +31,44 @@ export const gridTargetSchema: SchemaObject = {
   additionalProperties: false,
 };
 
+/**
+ * kind "grid-limit": the site may import at most `maxImportW` (and export at most `maxExportW`)
+ * until `until`; `failsafeW` applies after `failsafeS` without an update from the source.
+ */
+export const gridLimitSchema: SchemaObject = {
+  $id: 'home-energy/grid-limit',
+  type: 'object',
+  required: ['kind'],
+  properties: {
+    kind: { const: 'grid-limit' },
+    maxImportW: { type: 'number', minimum: 0, maximum: 1e7 },
+    maxExportW: { type: 'number', minimum: 0, maximum: 1e7 },
+    until: { type: 'number', minimum: 0 },
+    failsafeW: { type: 'number', minimum: 0, maximum: 1e7 },
+    failsafeS: { type: 'number', minimum: 0, maximum: 86_400 },
+    reason: { type: 'string' },
+    source: { type: 'string' },
+  },
+  anyOf: [{ required: ['maxImportW'] }, { required: ['maxExportW'] }],
+};
+
+/** The battery modes of a kind "mode" message (DESIGN.md §4.1). */
+export const BATTERY_MODES = ['balance', 'peak-shaving', 'hold', 'charge'] as const;
+
+/** kind "mode" for a battery controller: one of BATTERY_MODES, until `until` (ms since epoch or an ISO time). */
+export const batteryModeSchema: SchemaObject = {
+  $id: 'home-energy/battery-mode',
+  type: 'object',
+  required: ['kind', 'mode'],
+  properties: {
+    kind: { const: 'mode' },
+    mode: { enum: [...BATTERY_MODES] },
+    until: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T' }] },
+    reason: { type: 'string' },
+    source: { type: 'string' },
+  },
+};
+
 /** The part of a kind "charger" reading a controller needs: its charging power (W ≥ 0) and when it was measured. */
 export const chargerPowerSchema: SchemaObject = {
   $id: 'home-energy/charger-power',

@@ -234,6 +234,34 @@ test('grid-limit: binds while valid; without until it expires after 2 min of sil
   assert.equal(u.st.log.at(-1).state.gridLimitW, null, 'until passed');
 });
 
+test('grid-limits of several sources combine: the lowest binds, each source replaces only its own, each expires alone', () => {
+  const s = site({ mode: 'power', phaseUsage: 'standard' }, { load: 2000 });
+  s.run(3, undefined, undefined, (t, now) =>
+    t === 1 ? { gridLimit: { maxImportW: 9000, source: 'peak-shaving', until: now + 60_000 } } : t === 2 ? { gridLimit: { maxImportW: 7000, source: 'lpc', until: now + 20_000 } } : {},
+  );
+  let last = s.run(5);
+  assert.equal(last.state.gridLimitW, 7000, 'the lower of 9000 and 7000');
+  // peak shaving tightens its own limit: 6000 now binds; the LPC's 7000 is still there.
+  // (site's t counts seconds from the start of the whole run)
+  const once = (msg) => {
+    const at = s.st.t + 1;
+    return (t, now) => (t === at ? { gridLimit: { ...msg, until: now + 60_000 } } : {});
+  };
+  last = s.run(2, undefined, undefined, once({ maxImportW: 6000, source: 'peak-shaving' }));
+  assert.equal(last.state.gridLimitW, 6000);
+  // peak shaving relaxes to 9500: the LPC's 7000 binds again (a new limit of one source does not erase another's).
+  last = s.run(2, undefined, undefined, once({ maxImportW: 9500, source: 'peak-shaving' }));
+  assert.equal(last.state.gridLimitW, 7000);
+  assert.equal(s.st.sp.currentA, Math.floor(((7000 - 2000) / (3 * V)) * 10) / 10);
+  // The LPC's until passes: peak shaving's 9500 alone.
+  last = s.run(15);
+  assert.equal(last.state.gridLimitW, 9500);
+  // Messages without a source are one sender: the second replaces the first.
+  const u = site({ mode: 'power', phaseUsage: 'standard' }, { load: 2000 });
+  last = u.run(3, undefined, undefined, (t) => (t === 1 ? { gridLimit: { maxImportW: 5000 } } : t === 2 ? { gridLimit: { maxImportW: 8000 } } : {}));
+  assert.equal(last.state.gridLimitW, 8000);
+});
+
 test('a grid limit below the minimum pauses the car (the EV throttles first)', () => {
   const s = site({ mode: 'power', phaseUsage: 'standard' }, { load: 3000 });
   const last = s.run(5, undefined, undefined, { gridLimit: { maxImportW: 3500 } });

@@ -115,7 +115,8 @@ export class EvChargingController {
   private battery: EvBatterySample | null = null;
   private charger: EvChargerSample | null = null;
   private chargerArrivedAt = -Infinity;
-  private gridLimit: (EvGridLimit & { at: number }) | null = null;
+  /** The latest grid-limit of each source (`source`, '' when it names none). */
+  private gridLimits = new Map<string, EvGridLimit & { at: number }>();
   private filtered: number | null = null;
   private filteredAt = 0;
   private phase: EvPhase = 'idle';
@@ -225,13 +226,22 @@ export class EvChargingController {
       this.charger = i.charger;
       this.chargerArrivedAt = now;
     }
-    if (i.gridLimit) this.gridLimit = { ...i.gridLimit, at: now };
+    if (i.gridLimit) this.gridLimits.set(i.gridLimit.source ?? '', { ...i.gridLimit, at: now });
   }
 
-  /** The grid import limit in force, W, or null; with the reason. */
+  /** The grid import limit in force, W, or null, with the reason: the lowest of the sources' limits (DESIGN.md §4.1). */
   private gridImportLimit(now: number): { w: number | null; why?: string } {
-    const g = this.gridLimit;
-    if (!g || g.maxImportW === undefined) return { w: null };
+    let best: { w: number | null; why?: string } = { w: null };
+    for (const [source, g] of this.gridLimits) {
+      const l = this.oneGridLimit(g, now);
+      if (l.w === null) this.gridLimits.delete(source); // expired (or no import limit): gone for good
+      else if (best.w === null || l.w < best.w) best = l;
+    }
+    return best;
+  }
+
+  private oneGridLimit(g: EvGridLimit & { at: number }, now: number): { w: number | null; why?: string } {
+    if (g.maxImportW === undefined) return { w: null };
     if (g.until !== undefined) return now < g.until ? { w: g.maxImportW, why: g.reason ?? 'grid-limit' } : { w: null };
     const silentMs = now - g.at;
     if (silentMs <= this.p.gridLimitTimeoutMs) return { w: g.maxImportW, why: g.reason ?? 'grid-limit' };

@@ -8,28 +8,14 @@
  */
 import type { SchemaObject } from 'ajv';
 import { validator } from '../../api/validate';
+import { gridLimitSchema } from '../../api/control-schemas';
 import { decimalNumber } from '../../api/config';
 import { BatteryBook } from '../battery-book';
 
 export { BatteryBook } from '../battery-book';
+export { gridLimitSchema } from '../../api/control-schemas';
 import type { EvInputs, EvMode, PhaseUsage } from './types';
 import { EV_MODES } from './config';
-
-export const gridLimitSchema: SchemaObject = {
-  $id: 'home-energy/grid-limit',
-  type: 'object',
-  required: ['kind'],
-  properties: {
-    kind: { const: 'grid-limit' },
-    maxImportW: { type: 'number', minimum: 0, maximum: 1e7 },
-    maxExportW: { type: 'number', minimum: 0, maximum: 1e7 },
-    until: { type: 'number', minimum: 0 },
-    failsafeW: { type: 'number', minimum: 0, maximum: 1e7 },
-    failsafeS: { type: 'number', minimum: 0, maximum: 86_400 },
-    reason: { type: 'string' },
-  },
-  anyOf: [{ required: ['maxImportW'] }, { required: ['maxExportW'] }],
-};
 
 export const modeMessageSchema: SchemaObject = {
   $id: 'home-energy/mode',
@@ -110,7 +96,7 @@ export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook
       case 'grid-limit': {
         const e = checkGridLimit(o);
         if (e) return { error: e };
-        return { what: 'grid-limit', inputs: { gridLimit: { maxImportW: o.maxImportW as number | undefined, maxExportW: o.maxExportW as number | undefined, until: o.until as number | undefined, failsafeW: o.failsafeW as number | undefined, failsafeS: o.failsafeS as number | undefined, reason: o.reason as string | undefined } } };
+        return { what: 'grid-limit', inputs: { gridLimit: { maxImportW: o.maxImportW as number | undefined, maxExportW: o.maxExportW as number | undefined, until: o.until as number | undefined, failsafeW: o.failsafeW as number | undefined, failsafeS: o.failsafeS as number | undefined, reason: o.reason as string | undefined, source: o.source as string | undefined } } };
       }
       case 'mode': {
         const e = checkMode(o);

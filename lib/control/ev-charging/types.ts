@@ -149,6 +149,8 @@ export interface EvGridLimit {
   failsafeW?: number;
   failsafeS?: number;
   reason?: string;
+  /** Who sent it: the limits of different sources combine (the lowest wins); a source's next limit replaces its last. */
+  source?: string;
 }
 
 export interface EvModeMessage {
