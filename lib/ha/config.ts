@@ -30,7 +30,8 @@ export const haStateConfigSchema: ConfigSchema = {
     server: text(),
     /** One HA entity id, e.g. sensor.grid_power. */
     entity: text({ pattern: '^[a-z0-9_]+\\.[a-z0-9_]+$' }),
-    as: oneOf(['grid', 'power', 'soc', 'number', 'text'], 'grid'),
+    /** prices, pv-forecast: read the entity's attributes (lib/ha/forecasts.ts), not its state. */
+    as: oneOf(['grid', 'power', 'soc', 'number', 'text', 'prices', 'pv-forecast'], 'grid'),
     topic: text({ empty: true }),
     /** 1: the sensor's + is import (our convention); -1: the sensor's + is export. */
     sign: oneOf([1, -1], 1),
@@ -42,7 +43,7 @@ export const haStateConfigSchema: ConfigSchema = {
 export interface HaStateConfig {
   server: string;
   entity: string;
-  as: 'grid' | 'power' | 'soc' | 'number' | 'text';
+  as: 'grid' | 'power' | 'soc' | 'number' | 'text' | 'prices' | 'pv-forecast';
   topic?: string;
   sign: 1 | -1;
   staleAfter: number;

@@ -3,8 +3,10 @@
  * HA's `subscribe_entities` websocket command (`a` added, `c` changed with `+`/`-`, `r` removed;
  * HA core websocket_api/messages.py) are folded into full states; a state becomes a normalized
  * message: a power sensor in W or kW → W with the sign chosen (`topic: "grid"`, + import), a state
- * of charge in %, any other number with its unit, or the state text.
+ * of charge in %, any other number with its unit, the state text, or (forecasts.ts) day-ahead
+ * prices or a PV forecast read from the attributes.
  */
+import { pricesFromAttributes, pvForecastFromAttributes, type PricesPayload, type PvForecastPayload } from './forecasts';
 export interface HaEntityState {
   entity_id: string;
   state: string;
@@ -49,11 +51,11 @@ export class EntityStates {
   }
 }
 
-export type StateAs = 'grid' | 'power' | 'soc' | 'number' | 'text';
+export type StateAs = 'grid' | 'power' | 'soc' | 'number' | 'text' | 'prices' | 'pv-forecast';
 
 export interface StateOptions {
   as: StateAs;
-  /** msg.topic (default: "grid", "power", "soc", or the entity id). */
+  /** msg.topic (default: "grid", "power", "soc", "prices", "pv-forecast", or the entity id). */
   topic?: string;
   /** 1: the sensor's + is our + (import, discharge); -1: the sensor counts the other way. */
   sign?: 1 | -1;
@@ -61,9 +63,13 @@ export interface StateOptions {
 
 export interface StateMessage {
   topic: string;
-  payload: number | string;
+  payload: number | string | PricesPayload | PvForecastPayload;
   entity_id: string;
   unit?: string;
+  /** The entity's attributes as HA sent them. */
+  attributes: Record<string, unknown>;
+  /** For prices and pv-forecast: the attribute format read (nordpool, entsoe, prices, solcast, forecast.solar). */
+  format?: string;
   /** When HA last updated the state, ms. */
   timestamp: number;
 }
@@ -79,9 +85,16 @@ export const NO_VALUE = new Set(['unavailable', 'unknown', '']);
  * `{ error }` when the state does not fit what the node was set to read.
  */
 export function stateToMessage(s: HaEntityState, o: StateOptions): { message: StateMessage } | { skip: string } | { error: string } {
-  if (NO_VALUE.has(s.state)) return { skip: s.state || 'empty' };
+  const base = { entity_id: s.entity_id, timestamp: s.last_updated, attributes: s.attributes };
+  // Forecasts live in the attributes: a price sensor whose current price is unknown may still hold its lists.
+  const fromAttributes = o.as === 'prices' || o.as === 'pv-forecast';
+  if (fromAttributes ? s.state === 'unavailable' : NO_VALUE.has(s.state)) return { skip: s.state || 'empty' };
   const unit = typeof s.attributes.unit_of_measurement === 'string' ? s.attributes.unit_of_measurement : undefined;
-  const base = { entity_id: s.entity_id, timestamp: s.last_updated };
+  if (fromAttributes) {
+    const r = o.as === 'prices' ? pricesFromAttributes(s.attributes) : pvForecastFromAttributes(s.attributes);
+    if ('error' in r) return { error: `${s.entity_id}: ${r.error}` };
+    return { message: { ...base, topic: o.topic || o.as, payload: r.payload, format: r.format, ...(o.as === 'prices' ? { unit: 'EUR/MWh' } : { unit: 'W' }) } };
+  }
   if (o.as === 'text') return { message: { ...base, topic: o.topic || s.entity_id, payload: s.state, ...(unit ? { unit } : {}) } };
   if (!DECIMAL.test(s.state) || !Number.isFinite(Number(s.state))) return { error: `${s.entity_id}: state ${JSON.stringify(s.state.slice(0, 40))} is not a number` };
   const v = Number(s.state);

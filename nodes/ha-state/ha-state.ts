@@ -1,12 +1,13 @@
 /**
  * ha-state: follows one Home Assistant entity over the websocket and sends each change as a
  * message our controllers take: a power sensor in W or kW as `topic: "grid"` W (+ import, sign
- * chosen in the editor), a state of charge in %, any number, or the state text. Status shows the
+ * chosen in the editor), a state of charge in %, any number, the state text, or day-ahead prices /
+ * a PV forecast from the attributes (for tariff / battery-planner). Status shows the
  * value and marks it stale when HA sent nothing for a while. Conversion lives in lib/ha/state.ts.
  */
 import { configReader } from '../../lib/api/config';
 import { haStateConfigSchema, type HaStateConfig } from '../../lib/ha/config';
-import { stateToMessage } from '../../lib/ha/state';
+import { stateToMessage, type StateMessage } from '../../lib/ha/state';
 import type { HaClient } from '../../lib/ha/ws';
 import { clip, errorText } from '../_shared/device-node';
 import { formatAge, formatPower } from '../_shared/status';
@@ -15,6 +16,18 @@ import type { Node, NodeAPI } from '../_shared/red';
 import type { HaServerNode } from '../ha-server/ha-server';
 
 const readConfig = configReader<HaStateConfig>(haStateConfigSchema);
+
+/** Status text: the power, the number with its unit, or for a forecast its slot count and end. */
+function statusText(m: StateMessage): string {
+  const p = m.payload;
+  if (typeof p === 'object') {
+    const last = p.slots[p.slots.length - 1];
+    const end = last ? ('end' in last && last.end !== undefined ? last.end : last.start) : undefined;
+    return `${m.format ?? p.kind} · ${p.slots.length} slots${end !== undefined ? ` → ${new Date(end).toISOString().slice(5, 16).replace('T', ' ')} UTC` : ''}`;
+  }
+  if (typeof p === 'number' && m.unit === 'W') return formatPower(p);
+  return `${String(p).replace(/^-/, '−')}${m.unit && m.unit !== 'W' ? ` ${m.unit}` : ''}`;
+}
 
 module.exports = function (RED: NodeAPI) {
   const _ = translator(RED, 'ha-state', __dirname);
@@ -56,8 +69,8 @@ module.exports = function (RED: NodeAPI) {
           } else {
             note = null;
             const m = r.message;
-            last = { text: typeof m.payload === 'number' && m.unit === 'W' ? formatPower(m.payload) : `${String(m.payload).replace(/^-/, '−')}${m.unit && m.unit !== 'W' ? ` ${m.unit}` : ''}`, at: Date.now() };
-            node.send({ topic: m.topic, payload: m.payload, entity_id: m.entity_id, unit: m.unit, timestamp: m.timestamp });
+            last = { text: statusText(m), at: Date.now() };
+            node.send({ topic: m.topic, payload: m.payload, entity_id: m.entity_id, unit: m.unit, timestamp: m.timestamp, attributes: m.attributes, ...(m.format ? { format: m.format } : {}) });
           }
           status();
         });
