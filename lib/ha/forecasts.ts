@@ -11,6 +11,10 @@
  *   `prices_today`, `prices_tomorrow`, `prices` = [{ time, price }], unit "EUR/kWh".
  * - Frank Energie, HACS bajansen/home-assistant-frank_energie (sensor.py `attr_fn`): `prices` =
  *   PriceData.asdict(...) = [{ from, till, price }], unit "€/kWh".
+ * - HA core EnergyZero / Nord Pool give their lists only as action responses (docs: action
+ *   energyzero.get_energy_prices → { prices: [{ timestamp, price }] } in EUR/kWh;
+ *   nordpool.get_prices_for_date → { <area>: [{ start, end, price }] } per MWh); a template sensor
+ *   that stores such a list in an attribute `prices`, with a unit_of_measurement, is read like the above.
  * - Solcast, HACS BJReplay/ha-solcast-solar (README "detailedForecast", the Solcast API's
  *   `pv_estimate` in kW): `detailedForecast` = [{ period_start, pv_estimate, pv_estimate10,
  *   pv_estimate90 }] per 30 min, `detailedHourly` the same per hour.
@@ -97,8 +101,8 @@ export function pricesFromAttributes(attrs: unknown): Converted<PricesPayload> {
     for (let i = 0; i < list.length; i++) {
       const r = list[i];
       if (!isObj(r)) return { error: `${k}[${i}]: not an object` };
-      const start = timeMs(r.start ?? r.time ?? r.from);
-      if (start === undefined) return { error: `${k}[${i}]: start (start, time or from) missing or not a time` };
+      const start = timeMs(r.start ?? r.time ?? r.from ?? r.timestamp);
+      if (start === undefined) return { error: `${k}[${i}]: start (start, time, from or timestamp) missing or not a time` };
       const endRaw = r.end ?? r.till;
       const end = endRaw === undefined || endRaw === null ? undefined : timeMs(endRaw);
       if (endRaw !== undefined && endRaw !== null && (end === undefined || end <= start || end - start > 24 * 60 * MIN)) return { error: `${k}[${i}]: end is not a time after start` };

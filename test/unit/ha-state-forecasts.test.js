@@ -118,6 +118,13 @@ test('Frank Energie prices {from, till, price} in €/kWh', () => {
   assert.equal(tariffInput({ payload: r.payload }, 'EUR/kWh', day).slots[1].spot, 95.4);
 });
 
+// A template sensor holding the response of HA core's energyzero.get_energy_prices action (docs:
+// { prices: [{ timestamp, price }] }, EUR/kWh) in an attribute `prices`.
+test('a template sensor with an EnergyZero action response: {timestamp, price} in EUR/kWh', () => {
+  const r = pricesFromAttributes({ unit_of_measurement: 'EUR/kWh', prices: [{ timestamp: '2026-01-04 23:00:00+00:00', price: 0.1 }, { timestamp: '2026-01-05 00:00:00+00:00', price: 0.0925 }] });
+  assert.deepEqual(r.payload.slots, [{ start: day, price: 100 }, { start: day + H, price: 92.5 }]);
+});
+
 test('prices that do not fit: clear errors', () => {
   assert.match(pricesFromAttributes({ unit_of_measurement: 'EUR/kWh' }).error, /no price list/);
   assert.match(pricesFromAttributes({ unit_of_measurement: 'EUR/kWh', raw_today: 'x' }).error, /raw_today: not a list/);
