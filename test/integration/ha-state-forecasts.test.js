@@ -8,10 +8,12 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const helper = require('node-red-node-test-helper');
 const { FakeHa } = require('./ha-fake-server');
+const fs = require('node:fs');
 const { catchNode, catcher, collect, nextMessage, statusSpy, waitFor, waitForStatus } = require('../helpers');
 
 const dist = path.join(__dirname, '../../dist');
 const nodes = ['ha-server/ha-server', 'ha-state/ha-state', 'tariff/tariff', 'battery-planner/battery-planner'].map((n) => require(path.join(dist, `nodes/${n}.js`)));
+const core = ['common/90-comment.js', 'common/21-debug.js', 'function/89-delay.js'].map((f) => require(`@node-red/nodes/core/${f}`));
 helper.init(require.resolve('node-red'));
 
 const H = 3_600_000;
@@ -96,6 +98,34 @@ describe('ha-state prices and PV forecast → tariff and battery-planner', () =>
     }
     assert.ok(checked >= 8, `${checked} planned quarters checked against the forecast`);
     assert.deepEqual(caught, [], 'neither the tariff nor the planner rejected a message');
+  });
+
+  it('example 23 as shipped (only the HA URL and token set): the NL tariff prices the current hour, the planner plans with the Solcast PV', { timeout: 30_000 }, async () => {
+    const file = path.join(__dirname, '../../examples/23 - Home Assistant prices and PV forecast drive the planner.json');
+    const ex = JSON.parse(fs.readFileSync(file, 'utf8')).map((n) => (n.type === 'ha-server' ? { ...n, url: ha.url } : n));
+    const server = ex.find((n) => n.type === 'ha-server');
+    const tariffId = ex.find((n) => n.type === 'tariff').id;
+    const plannerId = ex.find((n) => n.type === 'battery-planner').id;
+    // helper nodes on the tariff's and the planner's outputs, next to the example's own
+    for (const n of ex) {
+      if (n.id === tariffId) n.wires[0].push('outPrices');
+      if (n.id === plannerId) n.wires[1].push('outPlans');
+    }
+    const z = ex.find((n) => n.type === 'tab').id;
+    const extra = [{ id: 'outPrices', type: 'helper' }, { id: 'outPlans', type: 'helper' }, ...catcher()].map((n) => ({ ...n, z }));
+    await helper.load([...nodes, ...core, catchNode], [...ex, ...extra], { [server.id]: { token: 't' } });
+    const caught = collect(helper.getNode('caught'));
+    const prices = collect(helper.getNode('outPrices'));
+    const plans = collect(helper.getNode('outPlans'));
+    await waitFor(() => prices.some((m) => m.payload.source === 'dynamic'), 5000, 'a dynamic tariff');
+    const t = prices.filter((m) => m.payload.source === 'dynamic').at(-1).payload;
+    // NL preset of the example: (spot/1000 + markup 0.02 + energy tax 0.0916) × 1.21
+    assert.equal(t.spot, 123.4);
+    assert.ok(Math.abs(t.importPrice - (0.1234 + 0.02 + 0.0916) * 1.21) < 1e-9, String(t.importPrice));
+    await waitFor(() => plans.some((m) => m.payload.slots.some((s) => s.pvW > 0)), 10_000, 'a plan with the PV forecast');
+    const first = plans.at(-1).payload.slots.find((s) => s.start >= c0 && s.start < c0 + HALF);
+    if (first) assert.equal(first.pvW, kw[0] * 1000);
+    assert.deepEqual(caught, []);
   });
 
   it('attributes that do not fit: a warning naming the entity and the problem, the status says so, nothing is sent', { timeout: 15_000 }, async () => {
