@@ -132,7 +132,7 @@ test('npm start deploys the Home Assistant websocket examples disabled, each wit
   const states = flows.filter((n) => n.type === 'ha-state');
   assert.ok(states.length >= 3);
   const haTabs = new Set(states.map((n) => n.z));
-  assert.deepEqual([...haTabs].sort(), ['he21tab000000001', 'he22tab000000001']);
+  assert.deepEqual([...haTabs].sort(), ['he21tab000000001', 'he22tab000000001', 'he23tab000000001']);
   for (const n of states) assert.equal(byId.get(n.server).z, n.z, `${n.id}: its server is in its tab`);
   for (const t of flows.filter((n) => n.type === 'tab')) assert.equal(t.disabled === true, haTabs.has(t.id), t.label);
   // The examples themselves are unchanged: a palette user imports them enabled, the server global.

@@ -25,8 +25,8 @@ describe('ha-state prices and PV forecast → tariff and battery-planner', () =>
   let ha;
   const h0 = Math.floor(Date.now() / H) * H;
   const c0 = Math.floor(Date.now() / HALF) * HALF;
-  /** c/kWh per hour from two hours ago: the current hour costs 12.34 c/kWh. */
-  const cents = [9.5, 10.25, 12.34, 15, 7.75, 11, 13, 8];
+  /** c/kWh per hour from two hours ago: the current hour costs 12.34 c/kWh, and so does the next (a test that crosses the hour sees the same price). */
+  const cents = [9.5, 10.25, 12.34, 12.34, 7.75, 11, 13, 8];
   const kw = [0.8, 1.6, 2.4, 3.1, 2.2, 1.05, 0.4, 0];
   before(async () => {
     ha = new FakeHa({ token: 't' });

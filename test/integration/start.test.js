@@ -120,7 +120,7 @@ test('npm start: Node-RED with the example flows reads the virtual home; Ctrl-C 
     assert.ok(sessy.some((n) => n.wires[0].includes(ze[0].id)) && ze[0].wires[0].some((id) => sessy.some((n) => n.id === id)), 'zero-export and its battery wired both ways');
     // The Home Assistant websocket examples (21, 22) need the user's HA: their tabs come disabled.
     const off = new Set(flows.filter((n) => n.type === 'tab' && n.disabled).map((n) => n.id));
-    assert.deepEqual([...off].sort(), ['he21tab000000001', 'he22tab000000001']);
+    assert.deepEqual([...off].sort(), ['he21tab000000001', 'he22tab000000001', 'he23tab000000001']);
     assert.match(child.log, /need your Home Assistant and start disabled/);
     const watched = [...meters, ...ksem, ...sofar, ...sessy, ...ze].filter((n) => !off.has(n.z));
     assert.equal(watched.length, 12);
