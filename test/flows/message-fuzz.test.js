@@ -116,7 +116,13 @@ function mutate(rng, msg) {
     const keys = Object.keys(h);
     if (!keys.length) continue;
     const k = keys[Math.floor(rng() * keys.length)];
-    if (rng() < 0.2) delete h[k];
+    if (typeof h[k] === 'string' && h[k].length > 50 && rng() < 0.6) {
+      // A long text (a telegram): a character changed, dropped or doubled, or the text cut.
+      const t = h[k];
+      const at = Math.floor(rng() * t.length);
+      const op = Math.floor(rng() * 4);
+      h[k] = op === 0 ? t.slice(0, at) + String.fromCharCode(Math.floor(rng() * 128)) + t.slice(at + 1) : op === 1 ? t.slice(0, at) + t.slice(at + 1) : op === 2 ? t.slice(0, at) + t.slice(at - 1) : t.slice(0, at);
+    } else if (rng() < 0.2) delete h[k];
     else h[k] = value(rng);
   }
   return m;
@@ -169,6 +175,21 @@ function nonFinitePaths(v, at = 'payload', seen = new Set(), out = []) {
   return out;
 }
 
+/**
+ * Paths of numbers above 1e13 in an emitted value (no power, energy or price of a house comes near;
+ * times are left out: an `until` far ahead is a valid choice).
+ */
+function hugePaths(v, at = 'payload', seen = new Set(), out = []) {
+  if (typeof v === 'number') {
+    if (Math.abs(v) > 1e13 && !/(until|timestamp|start|end|At|since)$/i.test(at)) out.push(`${at}=${v}`);
+    return out;
+  }
+  if (!v || typeof v !== 'object' || seen.has(v) || Buffer.isBuffer(v) || out.length > 5) return out;
+  seen.add(v);
+  for (const k of Object.keys(v)) hugePaths(v[k], `${at}.${k}`, seen, out);
+  return out;
+}
+
 // ---- The nodes -----------------------------------------------------------------------------
 
 const q0 = () => Math.floor(Date.now() / Q) * Q;
@@ -207,8 +228,10 @@ function specs(env) {
     },
     'peak-shaving': {
       nodes: ['peak-shaving'],
-      // lib/control/peak-shaving/inputs.ts: String(o.kind) throws for a kind without toString (todo below).
+      // lib/control/peak-shaving/inputs.ts: String(o.kind) throws for a kind without toString, and a
+      // grid power of 8.64e15 W is taken (todo below).
       knownUnclear: true,
+      knownHuge: true,
       outputs: 3,
       flow: (w) => [{ id: 'x', type: 'peak-shaving', desiredPeak: 2500, wires: w }],
       topics: ['grid', 'soc', 'desired-peak', 'enable', 'battery', 'pv', 'peak'],
@@ -245,6 +268,8 @@ function specs(env) {
     },
     schedule: {
       nodes: ['schedule'],
+      // The status shows the scheduled text as sent: the text "NaN" is a valid text value.
+      textStatus: true,
       outputs: 2,
       flow: (w) => [{ id: 'x', type: 'schedule', output: 'mode', valueType: 'text', cellMinutes: '60', table: '', default: 'solar-pure', timeZone: 'Europe/Brussels', topic: 'tm', wires: w }],
       topics: ['refresh', 'override'],
@@ -282,6 +307,7 @@ function specs(env) {
       nodes: ['battery-planner'],
       // lib/control/planner/inputs.ts: String(o.kind) / String(msg.topic) throw for values without toString (todo below).
       knownUnclear: true,
+      knownHuge: true,
       outputs: 2,
       flow: (w) => [{ id: 'x', type: 'battery-planner', capacityWh: 10000, chargeW: 2200, dischargeW: 1700, efficiency: 95, minSoc: 5, maxSoc: 100, wear: 0.02, loadW: 0, horizon: 12, wires: w }],
       topics: ['soc', 'battery', 'pv', 'load'],
@@ -492,10 +518,20 @@ describe('message fuzz: every node type', () => {
         return n;
       });
       const garbage = [];
+      const huge = [];
+      const sent = [];
       for (const [port, n] of out.entries()) n.on('input', (m) => {
         const bad = nonFinitePaths(m.payload);
         if (bad.length) garbage.push(`output ${port + 1}: ${bad.join(', ')} in ${describeMsg(m.payload)}`);
+        const big = hugePaths(m.payload);
+        if (big.length) huge.push(`output ${port + 1} after case ${sent.at(-1)?.i}: ${big.join(', ')}`);
       });
+      const statuses = [];
+      const status = x.status.bind(x);
+      x.status = (st) => {
+        statuses.push(st);
+        return status(st);
+      };
       const ended = new Map();
       const errors = new Map();
       env.caught.on('input', (m) => {
@@ -511,7 +547,6 @@ describe('message fuzz: every node type', () => {
         return warn(w);
       };
 
-      const sent = [];
       for (let i = 0; i < CASES; i++) {
         const msg = fuzzMessage(i, spec);
         msg._msgid = `fuzz-${type}-${i}`;
@@ -541,6 +576,10 @@ describe('message fuzz: every node type', () => {
       const unclear = sent.filter((s) => errors.has(s.id) && UNCLEAR.test(errors.get(s.id)));
       if (!spec.knownUnclear) assert.deepEqual(unclear.slice(0, 3).map((s) => `case ${s.i}: ${errors.get(s.id).split('\n')[0]} for ${s.shown}`), [], `${type}: errors that are JavaScript errors, not a message naming the field`);
 
+      const oddStatus = [...new Set(statuses.map((st) => st?.text).filter((t) => /NaN|Infinity/.test(t ?? '')))];
+      if (!spec.textStatus) assert.deepEqual(oddStatus, [], `${type}: NaN or Infinity in the node status`);
+      if (!spec.knownHuge) assert.deepEqual(huge.slice(0, 3), [], `${type}: numbers beyond any house in emitted payloads`);
+      else if (process.env.FUZZ_STATS) console.log(type, 'huge (known)', huge.slice(0, 5));
       await spec.after(x, out);
       assert.deepEqual(problems, [], `${type}: the process saw exceptions`);
       assert.deepEqual(garbage.slice(0, 5), [], `${type}: non-finite numbers in emitted payloads`);
@@ -559,7 +598,7 @@ describe('message fuzz: every node type', () => {
   const oneShot = async (types, node, msg) => {
     const f = [{ id: 'x', wires: [[], [], []], ...node }, { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper' }];
     await helper.load(types.map(load).concat(catchNode), f);
-    const err = nextMessage(helper.getNode('caught'), 3000, 'an error');
+    const err = nextMessage(helper.getNode('caught'), 1500, 'an error');
     helper.getNode('x').receive(msg);
     return (await err).error.message;
   };
@@ -584,7 +623,28 @@ describe('message fuzz: every node type', () => {
     assert.match(await oneShot(['schedule'], cfg, { payload: { kind: 10n } }), /^(Error: )?payload\.kind: must be "override" or "mode", got the bigint 10n/);
   });
 
-  it('peak-shaving: a grid reading of 8.64e15 W is refused (fuzz case 84)', { todo: 'lib/control/peak-shaving/inputs.ts takes any finite grid power: the quarter average becomes 1e17 W, allowedW 0 (the car is held at 0 for the quarter) and the month peak it books is kept in context' }, async () => {
+  it('schedule: a text schedule refuses the number NaN or Infinity as a value (it went out as the mode "NaN")', async () => {
+    const cfg = { type: 'schedule', output: 'mode', valueType: 'text', table: '', default: 'solar-pure', timeZone: 'Europe/Brussels' };
+    for (const v of [NaN, Infinity]) {
+      assert.match(await oneShot(['schedule'], cfg, { topic: 'override', payload: v }), /payload\.value: (NaN|Infinity) is not a text value/);
+      await helper.unload();
+    }
+  });
+
+  it('tariff: a month peak of 1e21 W is refused (it stayed in the month account as 1e18 kW)', async () => {
+    const cfg = { type: 'tariff', source: 'dynamic', preset: 'NL', timeZone: 'Europe/Amsterdam', importPrice: 0.3, exportPrice: 0.05 };
+    assert.match(await oneShot(['tariff'], cfg, { payload: { kind: 'peak-shaving-state', monthPeakW: 1e21 } }), /payload\.monthPeakW: must be a number 0–100000 \(W\)/);
+    await helper.unload();
+    assert.match(await oneShot(['tariff'], cfg, { topic: 'peak', payload: 1e21 }), /topic "peak" needs the month peak in W \(a number 0–100000\)/);
+  });
+
+  it('battery-planner: a price of 8.64e15 EUR/kWh is refused (fuzz case 140)', { todo: 'lib/control/planner/inputs.ts takes any finite slot price: the plan comes out with costEur −3.67e15 and savingEur 3.67e15' }, async () => {
+    const cfg = { type: 'battery-planner', capacityWh: 10000, chargeW: 2200, dischargeW: 1700, efficiency: 95, minSoc: 5, maxSoc: 100 };
+    const s = Array.from({ length: 4 }, (_, i) => ({ start: q0() + i * Q, end: q0() + (i + 1) * Q, importPrice: i === 1 ? 8.64e15 : 0.2, exportPrice: 0.05 }));
+    assert.match(await oneShot(['battery-planner'], cfg, { payload: { kind: 'tariff', slots: s } }), /importPrice/);
+  });
+
+  it('peak-shaving: a grid reading of 8.64e15 W or 1e21 W is refused (fuzz cases 84, 279)', { todo: 'lib/control/peak-shaving/inputs.ts takes any finite grid power: the quarter average becomes 1e17 W and allowedW 0 (the car is held at 0 for the quarter); at the quarter end the month peak and the limit become 9.6e12 W (peak shaving off for the rest of the month), saved in the node context' }, async () => {
     assert.match(await oneShot(['peak-shaving'], { type: 'peak-shaving', desiredPeak: 2500 }, { topic: 'grid', payload: 8.64e15 }), /topic "grid"/);
   });
 
