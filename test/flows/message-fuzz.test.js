@@ -28,8 +28,9 @@ const { catchNode, mulberry32, nextMessage, waitFor, sleep } = require('../helpe
 const completeNode = require('@node-red/nodes/core/common/24-complete.js');
 helper.init(require.resolve('node-red'));
 
-const SEED = 0x5eed2026;
-const CASES = 300;
+// Fixed by default (the run is deterministic); FUZZ_SEED / FUZZ_CASES explore further by hand.
+const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed2026) >>> 0;
+const CASES = Number(process.env.FUZZ_CASES ?? 300);
 const Q = 15 * 60_000;
 
 // ---- The generator ------------------------------------------------------------------------
@@ -258,6 +259,10 @@ function specs(env) {
       valid: () => [{ payload: { kind: 'mode', mode: 'lock', until: Date.now() + 60_000 } }, { topic: 'grid', payload: -7000 }, meterMsg(-3000), { payload: { kind: 'grid-limit', maxImportW: 5000 } }, { payload: { kind: 'mode', mode: 'power' } }],
       mustFail: (m) => typeof m.topic === 'string' && ['grid', 'battery'].includes(m.topic.trim().toLowerCase()) && !(m.payload && typeof m.payload === 'object' && !Array.isArray(m.payload)) && (bad(m.payload) || Math.abs(Number(m.payload)) > 100_000),
       async after(x, out) {
+        // The state goes out on a change: power first, then lock (the fuzz may have left it in either).
+        const st0 = nextMessage(out[1], (m) => m.payload.kind === 'ev-charging-state' && m.payload.activeMode === 'power', 5000, 'ev-charging-state in power');
+        x.receive({ payload: { kind: 'mode', mode: 'power' } });
+        await st0;
         const st = nextMessage(out[1], (m) => m.payload.kind === 'ev-charging-state' && m.payload.activeMode === 'lock', 5000, 'ev-charging-state in lock');
         x.receive({ payload: { kind: 'mode', mode: 'lock' } });
         assert.equal((await st).payload.kind, 'ev-charging-state');
@@ -522,7 +527,7 @@ describe('message fuzz: every node type', () => {
       const sent = [];
       for (const [port, n] of out.entries()) n.on('input', (m) => {
         const bad = nonFinitePaths(m.payload);
-        if (bad.length) garbage.push(`output ${port + 1}: ${bad.join(', ')} in ${describeMsg(m.payload)}`);
+        if (bad.length) garbage.push(`output ${port + 1} after case ${sent.at(-1)?.i}: ${bad.join(', ')} in ${describeMsg(m.payload)}`);
         const big = hugePaths(m.payload);
         if (big.length) huge.push(`output ${port + 1} after case ${sent.at(-1)?.i}: ${big.join(', ')}`);
       });
@@ -644,7 +649,18 @@ describe('message fuzz: every node type', () => {
     assert.match(await oneShot(['battery-planner'], cfg, { payload: { kind: 'tariff', slots: s } }), /importPrice/);
   });
 
-  it('peak-shaving: a grid reading of 8.64e15 W or 1e21 W is refused (fuzz cases 84, 279)', { todo: 'lib/control/peak-shaving/inputs.ts takes any finite grid power: the quarter average becomes 1e17 W and allowedW 0 (the car is held at 0 for the quarter); at the quarter end the month peak and the limit become 9.6e12 W (peak shaving off for the rest of the month), saved in the node context' }, async () => {
+  it('tariff: a price of 8.64e15 EUR/MWh is refused (FUZZ_SEED=1 case 342: importPrice 1.05e13 EUR/kWh went out)', async () => {
+    const cfg = { type: 'tariff', source: 'dynamic', preset: 'NL', timeZone: 'Europe/Amsterdam', importPrice: 0.3, exportPrice: 0.05 };
+    assert.match(await oneShot(['tariff'], cfg, { payload: slots(4, (i) => (i === 2 ? 8.64e15 + 1 : 100)) }), /payload\[2\]\.price: 8640000000000001 EUR\/MWh is beyond ±100000 EUR\/MWh/);
+  });
+
+  it('battery-planner: a tariff slot ending before its start is refused (FUZZ_SEED=2 case 310)', { todo: 'lib/control/planner: a slot {start: q0+2Q, end: -0.025} is taken; the plan has pvW NaN, gridW 1e308, costEur 5e303 and "a new plan would save only NaN EUR"' }, async () => {
+    const cfg = { type: 'battery-planner', capacityWh: 10000, chargeW: 2200, dischargeW: 1700, efficiency: 95, minSoc: 5, maxSoc: 100 };
+    const s = Array.from({ length: 4 }, (_, i) => ({ start: q0() + i * Q, end: i === 2 ? -0.025 : q0() + (i + 1) * Q, importPrice: 0.2, exportPrice: 0.05 }));
+    assert.match(await oneShot(['battery-planner'], cfg, { payload: { kind: 'tariff', slots: s } }), /end/);
+  });
+
+  it('peak-shaving: a grid reading of 8.64e15 W or 1e21 W is refused (fuzz cases 84, 279)', { todo: 'lib/control/peak-shaving/inputs.ts takes any finite grid power: the quarter average becomes 1e17 W and allowedW 0 (the car is held at 0 for the quarter); at the quarter end the month peak and the limit become 9.6e12 W (peak shaving off for the rest of the month), saved in the node context; 1e308 W makes quarterAverageW and projectedW Infinity in the state output (FUZZ_SEED=2)' }, async () => {
     assert.match(await oneShot(['peak-shaving'], { type: 'peak-shaving', desiredPeak: 2500 }, { topic: 'grid', payload: 8.64e15 }), /topic "grid"/);
   });
 
