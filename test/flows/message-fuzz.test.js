@@ -322,13 +322,16 @@ function specs(env) {
       },
       async after(x, out) {
         x.receive({ payload: { kind: 'battery', soc: 20, timestamp: Date.now() } });
+        // Forecasts stay until replaced: no PV and no load over the horizon, as in the flow test.
+        const none = Array.from({ length: 48 }, (_, i) => ({ start: q0() + i * Q, w: 0 }));
+        x.receive({ payload: { kind: 'pv-forecast', slots: none } });
+        x.receive({ payload: { kind: 'load-forecast', slots: none } });
         const ss = Array.from({ length: 48 }, (_, i) => ({ start: q0() + i * Q, end: q0() + (i + 1) * Q, importPrice: i < 16 ? 0.02 : i < 32 ? 0.3 : 0.1, exportPrice: i < 16 ? 0.02 : i < 32 ? 0.3 : 0.1 }));
         const plan = nextMessage(out[1], (m) => m.payload.kind === 'battery-plan' && m.payload.slots.length >= 40, 8000, 'a plan');
         const target = nextMessage(out[0], (m) => m.payload.kind === 'grid-target', 8000, 'a grid-target');
         x.receive({ payload: { kind: 'tariff', source: 'dynamic', slots: ss } });
-        const p = (await plan).payload;
+        const [{ payload: p }, { payload: g }] = await Promise.all([plan, target]);
         assert.equal(p.slots[0].action, 'charge-grid', JSON.stringify(p.slots[0]));
-        const g = (await target).payload;
         assert.equal(g.minW, g.maxW);
         assert.ok(Number.isFinite(g.minW));
       },
@@ -603,7 +606,7 @@ describe('message fuzz: every node type', () => {
   const oneShot = async (types, node, msg) => {
     const f = [{ id: 'x', wires: [[], [], []], ...node }, { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper' }];
     await helper.load(types.map(load).concat(catchNode), f);
-    const err = nextMessage(helper.getNode('caught'), 1500, 'an error');
+    const err = nextMessage(helper.getNode('caught'), 1000, 'an error');
     helper.getNode('x').receive(msg);
     return (await err).error.message;
   };
@@ -652,6 +655,11 @@ describe('message fuzz: every node type', () => {
   it('tariff: a price of 8.64e15 EUR/MWh is refused (FUZZ_SEED=1 case 342: importPrice 1.05e13 EUR/kWh went out)', async () => {
     const cfg = { type: 'tariff', source: 'dynamic', preset: 'NL', timeZone: 'Europe/Amsterdam', importPrice: 0.3, exportPrice: 0.05 };
     assert.match(await oneShot(['tariff'], cfg, { payload: slots(4, (i) => (i === 2 ? 8.64e15 + 1 : 100)) }), /payload\[2\]\.price: 8640000000000001 EUR\/MWh is beyond ±100000 EUR\/MWh/);
+  });
+
+  it('battery-planner: a PV reading of 1e21 W is refused (case 136: topic "pv", −1e21 W, is taken too)', { todo: 'lib/control/planner: topic "pv" / a pv-forecast w of 1e21 W is taken and kept; the plan (FUZZ_SEED=5) has pvW 1e21, gridW −1e21, costEur −5e15 and holds instead of charging in the cheap slots' }, async () => {
+    const cfg = { type: 'battery-planner', capacityWh: 10000, chargeW: 2200, dischargeW: 1700, efficiency: 95, minSoc: 5, maxSoc: 100 };
+    assert.match(await oneShot(['battery-planner'], cfg, { topic: 'pv', payload: 1e21 }), /pv/);
   });
 
   it('battery-planner: a tariff slot ending before its start is refused (FUZZ_SEED=2 case 310)', { todo: 'lib/control/planner: a slot {start: q0+2Q, end: -0.025} is taken; the plan has pvW NaN, gridW 1e308, costEur 5e303 and "a new plan would save only NaN EUR"' }, async () => {
