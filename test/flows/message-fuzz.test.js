@@ -259,12 +259,13 @@ function specs(env) {
       valid: () => [{ payload: { kind: 'mode', mode: 'lock', until: Date.now() + 60_000 } }, { topic: 'grid', payload: -7000 }, meterMsg(-3000), { payload: { kind: 'grid-limit', maxImportW: 5000 } }, { payload: { kind: 'mode', mode: 'power' } }],
       mustFail: (m) => typeof m.topic === 'string' && ['grid', 'battery'].includes(m.topic.trim().toLowerCase()) && !(m.payload && typeof m.payload === 'object' && !Array.isArray(m.payload)) && (bad(m.payload) || Math.abs(Number(m.payload)) > 100_000),
       async after(x, out) {
-        // The state goes out on a change: power first, then lock (the fuzz may have left it in either).
-        const st0 = nextMessage(out[1], (m) => m.payload.kind === 'ev-charging-state' && m.payload.activeMode === 'power', 5000, 'ev-charging-state in power');
-        x.receive({ payload: { kind: 'mode', mode: 'power' } });
-        await st0;
+        // The state goes out on a change: power first, then lock (the fuzz may have left it in either);
+        // an override with until outlives a plain mode message, so both go in with one.
+        x.receive({ topic: 'enable', payload: true });
+        x.receive({ payload: { kind: 'mode', mode: 'power', until: Date.now() + 60_000 } });
+        await sleep(50);
         const st = nextMessage(out[1], (m) => m.payload.kind === 'ev-charging-state' && m.payload.activeMode === 'lock', 5000, 'ev-charging-state in lock');
-        x.receive({ payload: { kind: 'mode', mode: 'lock' } });
+        x.receive({ payload: { kind: 'mode', mode: 'lock', until: Date.now() + 60_000 } });
         assert.equal((await st).payload.kind, 'ev-charging-state');
         const err = nextMessage(env.caught, (m) => m.error?.source?.id === 'x', 5000, 'an error');
         x.receive({ payload: { kind: 'mode', mode: 'turbo' } });
@@ -657,7 +658,7 @@ describe('message fuzz: every node type', () => {
     assert.match(await oneShot(['tariff'], cfg, { payload: slots(4, (i) => (i === 2 ? 8.64e15 + 1 : 100)) }), /payload\[2\]\.price: 8640000000000001 EUR\/MWh is beyond ±100000 EUR\/MWh/);
   });
 
-  it('battery-planner: a PV reading of 1e21 W is refused (case 136: topic "pv", −1e21 W, is taken too)', { todo: 'lib/control/planner: topic "pv" / a pv-forecast w of 1e21 W is taken and kept; the plan (FUZZ_SEED=5) has pvW 1e21, gridW −1e21, costEur −5e15 and holds instead of charging in the cheap slots' }, async () => {
+  it('battery-planner: a PV reading of 1e21 W is refused (case 136: topic "pv", −1e21 W, is taken too)', { todo: 'lib/control/planner: topic "pv" / a pv-forecast w of 1e21 W is taken and kept; the plan (FUZZ_SEED=5) has pvW 1e21, gridW −1e21, costEur −5e15 and holds instead of charging in the cheap slots; FUZZ_SEED=8 gives pvW Infinity in the plan' }, async () => {
     const cfg = { type: 'battery-planner', capacityWh: 10000, chargeW: 2200, dischargeW: 1700, efficiency: 95, minSoc: 5, maxSoc: 100 };
     assert.match(await oneShot(['battery-planner'], cfg, { topic: 'pv', payload: 1e21 }), /pv/);
   });
