@@ -100,7 +100,9 @@ export const DECIMAL = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
 /** A finite number, or decimal text as a number (never hex, never "Infinity"); else undefined. For numbers in messages. */
 export function decimalNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  return typeof v === 'string' && DECIMAL.test(v) ? Number(v) : undefined;
+  if (typeof v !== 'string' || !DECIMAL.test(v)) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined; // 400 digits of text are Infinity
 }
 
 function isEmpty(v: unknown): boolean {

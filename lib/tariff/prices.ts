@@ -14,6 +14,8 @@ export interface SpotSlot {
 
 export type PriceUnit = 'EUR/MWh' | 'EUR/kWh';
 const MIN = 60_000;
+/** Largest price magnitude taken, EUR/MWh (100 EUR/kWh): far beyond any day-ahead market's limits; a larger one is a broken feed. */
+export const MAX_SPOT = 100_000;
 const START_KEYS = ['start', 'startsAt', 'start_time', 'interval_start_utc', 'from', 'time', 'datetime_utc'];
 const END_KEYS = ['end', 'endsAt', 'end_time', 'till', 'to'];
 const PRICE_KEYS = ['price', 'value', 'spot', 'price_eur_per_mwh', 'price_per_kwh', 'marketPrice', 'total'];
@@ -76,8 +78,10 @@ export function parsePriceMessage(payload: unknown, unit: PriceUnit): SpotSlot[]
     const p = pick(o, PRICE_KEYS);
     const price = typeof p === 'string' && p.trim() !== '' ? Number(p) : p;
     if (typeof price !== 'number' || !Number.isFinite(price)) return { error: `payload[${i}].price: must be a number` };
+    const spot = u === 'EUR/kWh' ? price * 1000 : price;
+    if (Math.abs(spot) > MAX_SPOT) return { error: `payload[${i}].price: ${price} ${u} is beyond ±${u === 'EUR/kWh' ? MAX_SPOT / 1000 : MAX_SPOT} ${u}` };
     const d = o.durationMin ?? o.duration_min;
-    rows.push({ start, end, durationMin: typeof d === 'number' && d > 0 ? d : undefined, spot: u === 'EUR/kWh' ? price * 1000 : price });
+    rows.push({ start, end, durationMin: typeof d === 'number' && d > 0 && d <= 24 * 60 ? d : undefined, spot });
   }
   return withEnds(rows);
 }
@@ -107,6 +111,7 @@ export function parsePriceCsv(text: string, unit: PriceUnit, column?: string): S
     const raw = sep === ';' ? cells[pCol]?.replace(',', '.') : cells[pCol];
     const price = raw === undefined || raw === '' ? NaN : Number(raw);
     if (start === undefined || !Number.isFinite(price)) return { error: `csv line ${i + 1}: needs a time and a price` };
+    if (Math.abs(u === 'EUR/kWh' ? price * 1000 : price) > MAX_SPOT) return { error: `csv line ${i + 1}: price ${price} ${u} is beyond ±${u === 'EUR/kWh' ? MAX_SPOT / 1000 : MAX_SPOT} ${u}` };
     const d = dCol >= 0 ? Number(cells[dCol]) : NaN;
     rows.push({ start, durationMin: d > 0 ? d : undefined, spot: u === 'EUR/kWh' ? price * 1000 : price });
   }

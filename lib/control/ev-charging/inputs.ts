@@ -10,6 +10,8 @@ import type { SchemaObject } from 'ajv';
 import { validator } from '../../api/validate';
 import { gridLimitSchema } from '../../api/control-schemas';
 import { decimalNumber } from '../../api/config';
+import { describeValue } from '../../api/battery-setpoint';
+import { CONSTRAINT_MAX_W } from '../../api/control-schemas';
 import { BatteryBook } from '../battery-book';
 
 export { BatteryBook } from '../battery-book';
@@ -47,6 +49,12 @@ type Msg = { topic?: unknown; payload?: unknown };
 type Result = { inputs: EvInputs; what: string } | { error: string } | { ignored: string };
 
 const num = decimalNumber;
+/** A power in W within ±CONSTRAINT_MAX_W (a number or decimal text); undefined otherwise (8.64e15 W is no house's reading). */
+const watts = (v: unknown): number | undefined => {
+  const w = num(v);
+  return w !== undefined && Math.abs(w) <= CONSTRAINT_MAX_W ? w : undefined;
+};
+const WATTS = `a finite number of W from −${CONSTRAINT_MAX_W} to ${CONSTRAINT_MAX_W}`;
 
 /** One input message → controller inputs. `now` stamps plain values that carry no timestamp. */
 export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook): Result {
@@ -57,8 +65,8 @@ export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook
     const ts = num(o.timestamp) ?? now;
     switch (o.kind) {
       case 'meter': {
-        const power = num(o.power);
-        if (power === undefined) return { error: 'payload.power: a meter reading needs a finite power in W' };
+        const power = watts(o.power);
+        if (power === undefined) return { error: `payload.power: a meter reading needs ${WATTS}, got ${describeValue(o.power)}` };
         const phases = Array.isArray(o.phases) ? (o.phases as Array<Record<string, unknown>>) : [];
         return {
           what: 'meter',
@@ -66,8 +74,8 @@ export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook
         };
       }
       case 'battery': {
-        const power = num(o.power);
-        if (power === undefined) return { error: 'payload.power: a battery reading needs a finite power in W' };
+        const power = watts(o.power);
+        if (power === undefined) return { error: `payload.power: a battery reading needs ${WATTS}, got ${describeValue(o.power)}` };
         const soc = num(o.soc) ?? null;
         const key = typeof o.serial === 'string' && o.serial ? o.serial : topic || 'battery';
         return { what: 'battery', inputs: { battery: batteries.update(key, power, soc, num(o.capacityWh), ts) } };
@@ -75,6 +83,7 @@ export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook
       case 'charger': {
         const states = ['idle', 'connected', 'charging', 'paused', 'error', 'offline'];
         if (!states.includes(o.state as string)) return { error: `payload.state: must be one of ${states.join(', ')}` };
+        if (o.power !== undefined && watts(o.power) === undefined) return { error: `payload.power: a charger reading needs ${WATTS}, got ${describeValue(o.power)}` };
         const limits = (o.limits ?? {}) as Record<string, unknown>;
         const phases = Array.isArray(o.phases) ? (o.phases as Array<Record<string, unknown>>) : [];
         return {
@@ -115,18 +124,18 @@ export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook
       case 'charger-setpoint':
         return { ignored: `a ${o.kind} is a command for a device node, not an input of ev-charging` };
       default:
-        return { error: `payload.kind: "${String(o.kind)}" is not one of meter, battery, charger, grid-limit, mode` };
+        return { error: `payload.kind: ${typeof o.kind === 'string' ? JSON.stringify(o.kind) : describeValue(o.kind)} is not one of meter, battery, charger, grid-limit, mode` };
     }
   }
   switch (topic) {
     case 'grid': {
-      const w = num(p);
-      if (w === undefined) return { error: `msg.payload: topic "grid" needs a number of W (+ import), got ${describe(p)}` };
+      const w = watts(p);
+      if (w === undefined) return { error: `msg.payload: topic "grid" needs ${WATTS} (+ import), got ${describe(p)}` };
       return { what: 'meter', inputs: { meter: { power: w, timestamp: now } } };
     }
     case 'battery': {
-      const w = num(p);
-      if (w === undefined) return { error: `msg.payload: topic "battery" needs a number of W (+ discharge), got ${describe(p)}` };
+      const w = watts(p);
+      if (w === undefined) return { error: `msg.payload: topic "battery" needs ${WATTS} (+ discharge), got ${describe(p)}` };
       return { what: 'battery', inputs: { battery: batteries.update('topic', w, null, null, now) } };
     }
     case 'mode': {

@@ -41,7 +41,8 @@ export function typedValue(v: unknown, type: ScheduleNodeConfig['valueType']): S
     return Number.isFinite(n) ? n : undefined;
   }
   if (type === 'boolean') return v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined;
-  return typeof v === 'string' ? v.trim() : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+  // A number becomes its text; NaN and ±Infinity are no value ("NaN" would go out as a mode).
+  return typeof v === 'string' ? v.trim() : (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 /** Parses exception lines; throws naming the line. */

@@ -3,7 +3,7 @@
  * two output payloads.
  */
 import { localFields } from '../../util/local-time';
-import { current, overrideUntil, upcoming, type Emission, type Override, type ScheduleSpec, type ScheduleValue } from './schedule';
+import { current, overrideUntil, quoted, upcoming, type Emission, type Override, type ScheduleSpec, type ScheduleValue } from './schedule';
 import { typedValue } from './config';
 
 export type ScheduleInput = { what: 'override'; override: Override } | { what: 'clear' } | { what: 'refresh' } | { error: string };
@@ -27,14 +27,14 @@ export function scheduleInput(msg: { topic?: unknown; payload?: unknown }, s: Sc
     } else if (o.kind === 'mode') {
       value = o.mode;
       until = o.until;
-    } else return { error: `payload.kind: must be "override" or "mode", got ${JSON.stringify(o.kind)}` };
+    } else return { error: `payload.kind: must be "override" or "mode", got ${quoted(o.kind)}` };
   } else if (msg.topic === 'override') {
     if (p === null || p === 'clear') return { what: 'clear' };
     value = p;
     until = (msg as Record<string, unknown>).until;
   } else return { error: 'msg: send {kind:"override", value, until?}, {kind:"mode", mode, until?}, topic "override" with a value, or "refresh"' };
   const v = typedValue(value, type);
-  if (v === undefined) return { error: `payload.value: ${JSON.stringify(value)} is not a ${type} value` };
+  if (v === undefined) return { error: `payload.value: ${quoted(value)} is not a ${type} value` };
   const u = overrideUntil(s, t, until);
   if (typeof u !== 'number') return { error: `payload.${u.error}` };
   return { what: 'override', override: { value: v, until: u } };

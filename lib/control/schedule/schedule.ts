@@ -8,7 +8,13 @@
  * of 15 minutes, so every local hour and quarter starts on a UTC quarter. On a 23-hour day the
  * missing local hour's cell is skipped; on a 25-hour day the repeated hour's cell lasts two hours.
  */
+import { describeValue } from '../../api/battery-setpoint';
 import { localFields, validTimeZone } from '../../util/local-time';
+
+/** A message value for an error text: text in quotes (cut at 40 characters), anything else described; never throws (circular, BigInt). */
+export function quoted(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : describeValue(v);
+}
 
 export type ScheduleValue = string | number | boolean;
 const QUARTER = 15 * 60_000;
@@ -149,8 +155,8 @@ export function overrideUntil(s: ScheduleSpec, t: number, until: unknown): numbe
   let ms: number;
   if (typeof until === 'number') ms = until;
   else if (typeof until === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(until)) ms = Date.parse(until);
-  else return { error: `until: must be a time (ms or ISO 8601 with offset) or "next", got ${JSON.stringify(until)}` };
-  if (!Number.isFinite(ms)) return { error: `until: ${JSON.stringify(until)} is not a valid time` };
+  else return { error: `until: must be a time (ms or ISO 8601 with offset) or "next", got ${quoted(until)}` };
+  if (!Number.isFinite(ms)) return { error: `until: ${quoted(until)} is not a valid time` };
   if (ms <= t) return { error: 'until: lies in the past' };
   return ms;
 }
