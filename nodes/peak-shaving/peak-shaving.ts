@@ -5,12 +5,11 @@
  */
 import { configReader } from '../../lib/api/config';
 import { peakConfigSchema, peakParams, type PeakNodeConfig } from '../../lib/control/peak-shaving/config';
-import { PeakShavingController, type PeakInputs, type PeakResult } from '../../lib/control/peak-shaving/controller';
+import { PeakShavingController, hhmm, type PeakInputs, type PeakResult } from '../../lib/control/peak-shaving/controller';
 import { BatteryBook } from '../../lib/control/battery-book';
 import { CapacityAccount } from '../../lib/control/peak-shaving/account';
 import { peakInputFromMessage } from '../../lib/control/peak-shaving/inputs';
 import { clip, errorText, safeInput } from '../_shared/device-node';
-import { localFields } from '../../lib/util/local-time';
 import { closeInOrder } from '../_shared/close';
 import { translator } from '../_shared/i18n';
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from '../_shared/red';
@@ -20,11 +19,6 @@ const TICK_MS = 1000;
 const STATE_EVERY_MS = 10_000;
 
 type ContextNode = Node & { context(): { get(k: string, store?: string): unknown; set(k: string, v: unknown, store?: string): void } };
-
-const hhmm = (t: number, timeZone: string) => {
-  const f = localFields(t, timeZone);
-  return `${String(f.hour).padStart(2, '0')}:${String(f.minute).padStart(2, '0')}`;
-};
 
 /**
  * "1.82/2.50 kW · limiting" — quarter average (or projection) against the limit, and the band; another mode in force

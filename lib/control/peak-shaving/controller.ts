@@ -292,6 +292,12 @@ const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> =
 
 const kW = (w: number) => `${(w / 1000).toFixed(2)} kW`;
 
+/** "06:00": the local time of t (reasons and the node's status). */
+export function hhmm(t: number, timeZone: string): string {
+  const f = localFields(t, timeZone);
+  return `${String(f.hour).padStart(2, '0')}:${String(f.minute).padStart(2, '0')}`;
+}
+
 export class PeakShavingController {
   readonly p: Defaulted;
   /** The mode that stands (configured: peak shaving; `enable` and a mode without `until` change it) and an override until a time. */
@@ -377,9 +383,8 @@ export class PeakShavingController {
 
   /** "06:00" (local) or "2026-03-29 06:00" when not today: for reasons. */
   private clock(t: number, now: number): string {
-    const f = localFields(t, this.p.timeZone);
-    const hm = `${String(f.hour).padStart(2, '0')}:${String(f.minute).padStart(2, '0')}`;
-    return f.date === localFields(now, this.p.timeZone).date ? hm : `${f.date} ${hm}`;
+    const date = localFields(t, this.p.timeZone).date;
+    return date === localFields(now, this.p.timeZone).date ? hhmm(t, this.p.timeZone) : `${date} ${hhmm(t, this.p.timeZone)}`;
   }
 
   /** Applies `enable` and `mode` inputs, and ends an override whose time is up. */
