@@ -56,6 +56,7 @@
  * Every grid-target and grid-limit carries `source` (zero export intersects the bands of several sources).
  */
 import type { CapacityHistoryEntry } from '../../api/types';
+import { BATTERY_MODES } from '../../api/control-schemas';
 import { localFields } from '../../util/local-time';
 import { LoadHistory, highestQuarterW, levelFor, rankedReserveWh, type ReserveParams } from './reserve';
 
@@ -173,7 +174,7 @@ export type PeakBand = 'balancing' | 'limiting' | 'recharge' | 'fallback';
  * (the battery idles, a band [−site max, allowed import] only guards the limit); `charge` (from the grid within the
  * quarter's headroom, never above the limit). Outside `off` the car's grid-limit and the month peak keep running.
  */
-export const PEAK_MODES = ['peak-shaving', 'off', 'balance', 'hold', 'charge'] as const;
+export const PEAK_MODES = [...BATTERY_MODES, 'off'] as const;
 export type PeakMode = (typeof PEAK_MODES)[number];
 
 /** A mode switch: without `until` it stands (until redeploy); with it, it ends then and the standing mode holds again. */
