@@ -461,3 +461,154 @@ test('shave margin: the battery lands a plateau quarter that much further below 
   // The car's grid-limit is the import allowed for the rest of the quarter at the limit − margin (2.4 kW budget).
   assert.ok(on.carLimit > off.carLimit, `car ${on.carLimit} vs ${off.carLimit}: the battery's lower landing leaves the car more`);
 });
+
+test('autumn DST (Brussels, 25 October 2026, a 25-hour day): 100 quarters 15 min apart, the repeated hour\'s quarters kept apart, the month peak from the second 02:00', () => {
+  const { localFields } = require(path.join(__dirname, '../../dist/lib/util/local-time'));
+  const c = new PeakShavingController({ desiredPeakW: 2500, limitPolicy: 'follow' });
+  // Local 00:00 CEST = 24 Oct 22:00 UTC; the clocks go back at 01:00 UTC (03:00 CEST → 02:00 CET); local 00:00 CET
+  // of the 26th = 25 Oct 23:00 UTC: 25 hours.
+  const from = Date.UTC(2026, 9, 24, 22, 0);
+  const to = Date.UTC(2026, 9, 25, 23, 0);
+  // 1 kW, except 3 kW in the quarter 01:00–01:15 UTC (the second 02:00–02:15 local, CET) and 2 kW in 00:00–00:15
+  // UTC (the first 02:00–02:15 local, CEST).
+  const load = (t) => (t >= Date.UTC(2026, 9, 25, 1, 0) && t < Date.UTC(2026, 9, 25, 1, 15) ? 3000 : t >= Date.UTC(2026, 9, 25, 0, 0) && t < Date.UTC(2026, 9, 25, 0, 15) ? 2000 : 1000);
+  const closed = new Map();
+  let prev = null;
+  for (let t = from; t <= to; t += 10_000) {
+    const r = c.step({ meter: { power: load(t), timestamp: t } }, t);
+    if (prev && r.state.quarterStart !== prev.quarterStart) {
+      assert.equal(r.state.quarterStart - prev.quarterStart, 15 * 60_000, `quarter after ${new Date(prev.quarterStart).toISOString()}`);
+      closed.set(prev.quarterStart, r.state.lastQuarterW);
+    }
+    prev = r.state;
+  }
+  const day = [...closed.keys()].filter((q) => localFields(q, 'Europe/Brussels').date === '2026-10-25');
+  assert.equal(day.length, 100, 'a 25-hour local day has 100 quarters');
+  // Both 02:00 local quarters are there, each with its own energy (one hour apart in UTC).
+  const two = day.filter((q) => localFields(q, 'Europe/Brussels').hour === 2 && localFields(q, 'Europe/Brussels').minute === 0);
+  assert.deepEqual(two, [Date.UTC(2026, 9, 25, 0, 0), Date.UTC(2026, 9, 25, 1, 0)]);
+  assert.equal(closed.get(two[0]), 2000);
+  assert.equal(closed.get(two[1]), 3000);
+  assert.equal(closed.get(Date.UTC(2026, 9, 25, 0, 45)), 1000, 'the last CEST quarter: 1 kW for its whole 15 min');
+  assert.equal(closed.get(Date.UTC(2026, 9, 25, 1, 15)), 1000);
+  assert.equal(prev.monthKey, '2026-10');
+  assert.equal(prev.monthPeakW, 3000, 'the month peak is the second 02:00 quarter');
+  assert.equal(prev.limitW, 3000);
+});
+
+test('mode charge with until: charges from the grid within the quarter\'s headroom (never above the limit), then back to peak shaving', () => {
+  // SoC 80: peak shaving would balance (band ends now); charge from a schedule until 30 min later.
+  const s = site({ desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 20 }, { soc: 60, capacityWh: 20_000 });
+  const t0 = s.st.t;
+  const r = s.c.step({ mode: { mode: 'charge', until: t0 + 30 * 60_000, reason: 'schedule Mon 06:00' }, meter: { power: 500, timestamp: t0 }, battery: { soc: 60, capacityWh: 20_000, timestamp: t0 } }, t0);
+  assert.equal(r.state.mode, 'charge');
+  assert.equal(r.state.modeUntil, t0 + 30 * 60_000);
+  assert.match(r.reasons.join(' '), /mode peak-shaving → charge until 07:30 \(schedule Mon 06:00\)/);
+  assert.equal(r.gridTarget.kind, 'grid-target');
+  assert.equal(r.gridTarget.minW, 2400, 'the limit − margin');
+  assert.match(r.gridTarget.reason, /^mode charge: from the grid at 2\.40 kW \(never above 2\.50 kW\)/);
+  assert.equal(r.gridTarget.source, 'peak-shaving');
+  assert.ok(r.gridLimit && r.gridLimit.source === 'peak-shaving', 'the car keeps its grid-limit');
+  // A house of 500 W with 2 kW spikes: the battery charges, no quarter ends above the limit.
+  const soc0 = s.st.soc;
+  s.run(30 * 60, (t, i) => 500 + (i % 300 < 40 ? 2000 : 0));
+  // ≈ (2400 − 500) W for 260 s of every 300 s (the spikes sit inside the band) over 30 min: 820 Wh of 20 kWh.
+  assert.ok(s.st.soc > soc0 + 3.5, `charged: ${soc0.toFixed(1)} → ${s.st.soc.toFixed(1)} %`);
+  for (const avg of s.quarterAverages()) assert.ok(avg <= 2500 + 1, `quarter ${avg.toFixed(0)} W`);
+  assert.ok(s.st.log.slice(0, -1).every((e) => e.state.mode === 'charge'));
+  // The until has passed at the next step: the standing mode again, and the reason says so.
+  const last = s.run(1, () => 500);
+  assert.equal(last.state.mode, 'peak-shaving');
+  assert.equal(last.state.modeUntil, null);
+  assert.match(last.reasons.join(' '), /mode charge ended at 07:30: back to peak-shaving/);
+  assert.equal(s.st.band.until, last.t, 'balancing again: the band ends now');
+});
+
+test('mode hold: the battery idles under the limit and discharges only to keep the quarter at it; balance: no band of its own, the car\'s limit stays', () => {
+  const s = site({ desiredPeakW: 2500, minSocPct: 10, peakBufferPct: 20, topUp: false }, { soc: 80 });
+  let r = s.c.step({ mode: { mode: 'hold' }, meter: { power: 500, timestamp: s.st.t }, battery: { soc: 80, timestamp: s.st.t } }, s.st.t);
+  assert.equal(r.gridTarget.minW, -100_000);
+  assert.match(r.gridTarget.reason, /^mode hold: battery idle/);
+  // 500 W: peak shaving at SoC 80 would balance (discharge 500 W); hold leaves it to the grid.
+  s.run(600, () => 500);
+  assert.ok(s.st.log.slice(-300).every((e) => e.b === 0), 'idle');
+  // A 4 kW plateau: the battery holds the quarter at the limit − margin.
+  s.run(1800, () => 4000);
+  const qs = s.quarterAverages();
+  assert.ok(qs.at(-1) <= 2500 && qs.at(-1) > 2200, `quarter ${qs.at(-1).toFixed(0)} W`);
+  assert.ok(s.st.log.slice(-300).every((e) => e.b > 0), 'discharges');
+  assert.equal(s.st.log.at(-1).state.mode, 'hold', 'without until the mode stands');
+  // balance: the band ends now (zero export as configured), the car's grid-limit still goes out.
+  const c = new PeakShavingController({ desiredPeakW: 2500 });
+  const t = Date.UTC(2026, 0, 12, 10);
+  r = c.step({ mode: { mode: 'balance' }, meter: { power: 3000, timestamp: t }, battery: { soc: 25, timestamp: t } }, t);
+  assert.equal(r.state.band, 'limiting', 'the SoC band keeps running');
+  assert.deepEqual([r.gridTarget.minW, r.gridTarget.maxW, r.gridTarget.until], [0, 0, t]);
+  assert.match(r.gridTarget.reason, /mode balance: no band of its own/);
+  assert.equal(r.gridLimit.kind, 'grid-limit');
+  assert.equal(r.gridLimit.source, 'peak-shaving');
+});
+
+test('off and enable with until: an override ends and the standing mode holds again; enable ends an override; the month peak runs on', () => {
+  const c = new PeakShavingController({ desiredPeakW: 2500, source: 'peak-shaving:n1' });
+  const t = Date.UTC(2026, 0, 12, 10);
+  let r = c.step({ mode: { mode: 'off', until: t + 20 * 60_000 }, meter: { power: 3000, timestamp: t } }, t);
+  assert.equal(r.state.mode, 'off');
+  assert.equal(r.gridLimit, null, 'off: no car limit');
+  assert.equal(r.gridTarget.until, t);
+  assert.equal(r.gridTarget.source, 'peak-shaving:n1');
+  for (let i = 10; i < 20 * 60; i += 10) r = c.step({ meter: { power: 3000, timestamp: t + i * 1000 } }, t + i * 1000);
+  assert.equal(r.state.mode, 'off');
+  assert.equal(r.state.monthPeakW, 3000, 'the quarter 10:00–10:15 counted while off');
+  r = c.step({ meter: { power: 3000, timestamp: t + 20 * 60_000 } }, t + 20 * 60_000);
+  assert.equal(r.state.mode, 'peak-shaving');
+  assert.match(r.reasons.join(' '), /mode off ended at 11:20: back to peak-shaving/);
+  assert.equal(r.gridLimit.source, 'peak-shaving:n1');
+  // enable false stands; a charge override on top; enable true ends the override and stands.
+  r = c.step({ enabled: false }, t + 21 * 60_000);
+  assert.equal(r.state.mode, 'off');
+  r = c.step({ mode: { mode: 'charge', until: t + 60 * 60_000 } }, t + 22 * 60_000);
+  assert.equal(r.state.mode, 'charge');
+  r = c.step({ enabled: true }, t + 23 * 60_000);
+  assert.deepEqual([r.state.mode, r.state.modeUntil], ['peak-shaving', null]);
+  // An override whose until has already passed ends at once.
+  r = c.step({ mode: { mode: 'hold', until: t } }, t + 24 * 60_000);
+  assert.equal(r.state.mode, 'peak-shaving');
+  assert.match(r.reasons.join(' '), /mode hold ended/);
+});
+
+test('stale battery: after the battery timeout its SoC is unknown (peak limiting, never balancing on an old SoC), with a reason once; readings again end it', () => {
+  const c = new PeakShavingController({ desiredPeakW: 2500, batteryTimeoutMs: 20_000 });
+  const t = Date.UTC(2026, 0, 12, 10);
+  let r = c.step({ meter: { power: 800, timestamp: t }, battery: { soc: 80, timestamp: t } }, t);
+  assert.equal(r.state.band, 'balancing');
+  assert.equal(r.state.batteryStale, false);
+  const reasons = [];
+  for (let i = 1; i <= 30; i++) {
+    r = c.step({ meter: { power: 800, timestamp: t + i * 1000 } }, t + i * 1000);
+    reasons.push(...r.reasons);
+    if (i === 20) assert.equal(r.state.band, 'balancing', 'at the timeout still fresh');
+  }
+  assert.equal(r.state.batteryStale, true);
+  assert.equal(r.state.batteryAgeS, 30);
+  assert.equal(r.state.soc, null);
+  assert.equal(r.state.band, 'limiting');
+  assert.deepEqual(reasons.filter((x) => /battery stale/.test(x)), ['battery stale 21 s → SoC unknown: peak limiting'], 'once');
+  r = c.step({ meter: { power: 800, timestamp: t + 31_000 }, battery: { soc: 80, timestamp: t + 31_000 } }, t + 31_000);
+  assert.equal(r.state.batteryStale, false);
+  assert.ok(r.reasons.includes('battery readings again'));
+});
+
+test('capacity: without one the reserve is the fixed SoC bands and the state says why; a battery\'s capacityWh or the setting gives one', () => {
+  const t = Date.UTC(2026, 0, 12, 10);
+  const none = new PeakShavingController();
+  let r = none.step({ meter: { power: 500, timestamp: t }, battery: { soc: 50, timestamp: t } }, t);
+  assert.equal(r.state.capacityWh, null);
+  assert.equal(r.state.reserveBasis, 'capacity unknown → fixed SoC bands');
+  r = none.step({ battery: { soc: 50, capacityWh: 5200, timestamp: t + 1000 } }, t + 1000);
+  assert.equal(r.state.capacityWh, 5200);
+  assert.equal(r.state.reserveBasis, 'learning (0 of 96 quarters) → fixed SoC bands');
+  const set = new PeakShavingController({ capacityWh: 10_000 });
+  assert.equal(set.step({ meter: { power: 500, timestamp: t }, battery: { soc: 50, timestamp: t } }, t).state.capacityWh, 10_000);
+  assert.equal(new PeakShavingController({ capacityWh: 10_000, adaptive: false }).step({ meter: { power: 500, timestamp: t } }, t).state.reserveBasis, 'fixed SoC bands (learning off)');
+});

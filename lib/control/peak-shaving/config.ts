@@ -15,7 +15,9 @@ export const peakConfigSchema: ConfigSchema = {
     capacity: num(0, 1_000_000, { empty: true, unit: 'Wh' }),
     rate: num(0, 1000, { empty: true, unit: 'EUR/kW/year' }),
     meterTimeout: int(2, 600, { default: 10, unit: 's' }),
+    batteryTimeout: int(5, 3600, { default: 60, unit: 's' }),
     timeZone: text({ default: 'Europe/Brussels' }),
+    store: text({ empty: true }),
     topic: text({ empty: true }),
   },
 };
@@ -30,7 +32,11 @@ export interface PeakNodeConfig {
   /** Capacity-tariff rate, EUR per kW per year (empty: no cost in the account). */
   rate?: number;
   meterTimeout: number;
+  /** A battery reading older than this, s: SoC unknown (peak limiting). */
+  batteryTimeout: number;
   timeZone: string;
+  /** Context store for the month peak, the account and the learnt quarters (empty: the default store). */
+  store?: string;
   topic?: string;
 }
 
@@ -45,6 +51,7 @@ export function peakParams(c: PeakNodeConfig): PeakShavingParams {
     marginW: c.margin,
     capacityWh: c.capacity,
     meterTimeoutMs: c.meterTimeout * 1000,
+    batteryTimeoutMs: c.batteryTimeout * 1000,
     timeZone: c.timeZone,
   };
 }

@@ -46,8 +46,17 @@
  *   factor (that share is left to the coming PV surplus);
  * - with the battery within 5 % of full it aims at 70 % of the limit (the top-up refills it), and an
  *   import held 40 s without a dip counts in the projection at once (a sudden jump is caught earlier).
+ *
+ * Modes (a `mode` message, DESIGN.md §4.1; `PEAK_MODES`): `peak-shaving` is the above; `balance` sends no band of its
+ * own (zero export as configured); `hold` a band [−site max, the battery's allowed import]: the battery idles unless the
+ * quarter would end above the limit; `charge` the recharge band regardless of SoC (from the grid within the quarter's
+ * headroom, never above the limit); `off` no band and no car limit. In every mode but `off` the car's grid-limit, the
+ * month peak and the learning keep running. A mode with `until` is an override: it ends then and the standing mode
+ * (the configured peak shaving, or what `enable` or a mode without `until` set) holds again, with a reason saying so.
+ * Every grid-target and grid-limit carries `source` (zero export intersects the bands of several sources).
  */
 import type { CapacityHistoryEntry } from '../../api/types';
+import { BATTERY_MODES } from '../../api/control-schemas';
 import { localFields } from '../../util/local-time';
 import { LoadHistory, highestQuarterW, levelFor, rankedReserveWh, type ReserveParams } from './reserve';
 
@@ -72,7 +81,11 @@ export interface PeakShavingParams {
   batteryTimeoutMs?: number;
   /** Time zone of the billing month (default Europe/Brussels). */
   timeZone?: string;
-  /** Usable capacity when the batteries do not report it, Wh (for state only). */
+  /**
+   * Usable capacity when the batteries do not report it, Wh. The learnt reserve and level (`adaptive`) need it: while
+   * neither this nor a battery reading's `capacityWh` gives one, the fixed SoC bands (minSoc + peak buffer) hold and the
+   * state's `reserveBasis` says so. A battery reading's capacity replaces it.
+   */
   capacityWh?: number;
   /** Largest import the site may draw at all (band maximum when nothing binds), W (default 100000). */
   siteMaxW?: number;
@@ -146,9 +159,31 @@ export interface PeakShavingParams {
    * top-up stay at the limit − margin). 50 holds the 14-day bench row's January at 2358 W instead of 2401 W.
    */
   shaveMarginW?: number;
+  /**
+   * The `source` of every grid-target and grid-limit sent (default "peak-shaving"; the node sets "peak-shaving:<node id>"):
+   * zero export keeps one band per source and holds their intersection, so another controller's band does not replace ours.
+   */
+  source?: string;
 }
 
 export type PeakBand = 'balancing' | 'limiting' | 'recharge' | 'fallback';
+
+/**
+ * The battery modes of a `mode` message (DESIGN.md §4.1) as peak shaving takes them: `peak-shaving` (on, the configured
+ * behaviour); `off` (no band, the car's limit lifts); `balance` (no band of its own: zero export as configured); `hold`
+ * (the battery idles, a band [−site max, allowed import] only guards the limit); `charge` (from the grid within the
+ * quarter's headroom, never above the limit). Outside `off` the car's grid-limit and the month peak keep running.
+ */
+export const PEAK_MODES = [...BATTERY_MODES, 'off'] as const;
+export type PeakMode = (typeof PEAK_MODES)[number];
+
+/** A mode switch: without `until` it stands (until redeploy); with it, it ends then and the standing mode holds again. */
+export interface PeakModeInput {
+  mode: PeakMode;
+  /** ms since epoch. */
+  until?: number;
+  reason?: string;
+}
 
 export interface PeakInputs {
   /** Grid import, W (+ import) and, from a P1 meter, its capacity values. */
@@ -157,8 +192,10 @@ export interface PeakInputs {
   battery?: { soc: number | null; capacityWh?: number | null; timestamp: number; power?: number };
   /** The EV's charging power, W. */
   charger?: { power: number; timestamp: number };
-  /** Switch off (bands end, the car's limit lifts) or on. */
+  /** Switch off (bands end, the car's limit lifts) or on: the standing mode `off` or `peak-shaving` (ends an override). */
   enabled?: boolean;
+  /** A mode switch, standing or until a time (an override). */
+  mode?: PeakModeInput;
   /** A new desired peak, W (run-time, e.g. from Home Assistant): in force until the controller is rebuilt. */
   desiredPeakW?: number;
   /** Restore the month's peak after a restart (from context). */
@@ -185,6 +222,17 @@ export interface PeakState {
   /** Quarters this month whose average ended above the limit. */
   quartersAboveLimit: number;
   lastQuarterW: number | null;
+  /** The mode in force, and until when when it is an override (else null: it stands). */
+  mode: PeakMode;
+  modeUntil: number | null;
+  /** The capacity the learnt reserve uses, Wh (null: unknown). */
+  capacityWh: number | null;
+  /** Where the reserve comes from: "learnt", or "fixed SoC bands" with the cause (e.g. "capacity unknown → fixed SoC bands"). */
+  reserveBasis: string;
+  /** Age of the latest battery reading, s (null: none seen). */
+  batteryAgeS: number | null;
+  /** The latest battery reading is older than the battery timeout: SoC unknown (peak limiting). */
+  batteryStale: boolean;
 }
 
 interface Plan {
@@ -197,8 +245,8 @@ interface Plan {
 }
 
 export interface PeakCommand {
-  gridTarget: { kind: 'grid-target'; minW: number; maxW: number; until: number; reason: string } | null;
-  gridLimit: { kind: 'grid-limit'; maxImportW: number; until: number; reason: string } | null;
+  gridTarget: { kind: 'grid-target'; minW: number; maxW: number; until: number; reason: string; source: string } | null;
+  gridLimit: { kind: 'grid-limit'; maxImportW: number; until: number; reason: string; source: string } | null;
 }
 
 export interface PeakResult extends PeakCommand {
@@ -209,6 +257,7 @@ export interface PeakResult extends PeakCommand {
 const Q_MS = 15 * 60_000;
 type Defaulted = Required<Omit<PeakShavingParams, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'>> & Pick<PeakShavingParams, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'>;
 const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> = {
+  source: 'peak-shaving',
   desiredPeakW: 2500,
   minSocPct: 10,
   peakBufferPct: 20,
@@ -244,9 +293,19 @@ const DEFAULTS: Omit<Defaulted, 'capacityWh' | 'maxChargeW' | 'maxDischargeW'> =
 
 const kW = (w: number) => `${(w / 1000).toFixed(2)} kW`;
 
+/** "06:00": the local time of t (reasons and the node's status). */
+export function hhmm(t: number, timeZone: string): string {
+  const f = localFields(t, timeZone);
+  return `${String(f.hour).padStart(2, '0')}:${String(f.minute).padStart(2, '0')}`;
+}
+
 export class PeakShavingController {
   readonly p: Defaulted;
-  private enabled = true;
+  /** The mode that stands (configured: peak shaving; `enable` and a mode without `until` change it) and an override until a time. */
+  private standing: PeakMode = 'peak-shaving';
+  private override: (PeakModeInput & { until: number }) | null = null;
+  /** The battery was stale at the last step (its reason goes out once per stale spell). */
+  private batteryStale = false;
   private band: PeakBand = 'balancing';
   private quarterStart = 0;
   private energyWh = 0;
@@ -312,6 +371,44 @@ export class PeakShavingController {
       else hi = mid;
     }
     return { from: hi, levelW: this.p.desiredPeakW };
+  }
+
+  /** The mode in force. */
+  get mode(): PeakMode {
+    return this.override?.mode ?? this.standing;
+  }
+
+  private get enabled(): boolean {
+    return this.mode !== 'off';
+  }
+
+  /** "06:00" (local) or "2026-03-29 06:00" when not today: for reasons. */
+  private clock(t: number, now: number): string {
+    const date = localFields(t, this.p.timeZone).date;
+    return date === localFields(now, this.p.timeZone).date ? hhmm(t, this.p.timeZone) : `${date} ${hhmm(t, this.p.timeZone)}`;
+  }
+
+  /** Applies `enable` and `mode` inputs, and ends an override whose time is up. */
+  private switchMode(i: PeakInputs, now: number, reasons: string[]): void {
+    const before = this.mode;
+    let why = '';
+    if (i.enabled !== undefined) {
+      this.standing = i.enabled ? 'peak-shaving' : 'off';
+      this.override = null;
+    }
+    if (i.mode) {
+      const m = i.mode;
+      if (m.until === undefined) {
+        this.standing = m.mode;
+        this.override = null;
+      } else this.override = { mode: m.mode, until: m.until, ...(m.reason ? { reason: m.reason } : {}) };
+      why = `${m.until !== undefined ? ` until ${this.clock(m.until, now)}` : ''}${m.reason ? ` (${m.reason})` : ''}`;
+    }
+    if (this.mode !== before || why) reasons.push(`mode ${before} → ${this.mode}${why}`);
+    if (this.override && now >= this.override.until) {
+      reasons.push(`mode ${this.override.mode} ended at ${this.clock(this.override.until, now)}: back to ${this.standing}`);
+      this.override = null;
+    }
   }
 
   /** "2026-03" — the billing month of t in the configured time zone. */
@@ -392,7 +489,7 @@ export class PeakShavingController {
 
   step(i: PeakInputs, now: number): PeakResult {
     const reasons: string[] = [];
-    if (i.enabled !== undefined) this.enabled = i.enabled;
+    this.switchMode(i, now, reasons);
     if (i.desiredPeakW !== undefined) {
       if (!Number.isFinite(i.desiredPeakW) || i.desiredPeakW < 0 || i.desiredPeakW > 100_000) throw new RangeError('desiredPeakW: must be 0–100000 W');
       if (i.desiredPeakW !== this.p.desiredPeakW) reasons.push(`desired peak ${kW(this.p.desiredPeakW)} → ${kW(i.desiredPeakW)}`);
@@ -505,11 +602,25 @@ export class PeakShavingController {
     return plan;
   }
 
+  /** Why the reserve is learnt or the fixed SoC bands hold (the same tests as plan()). */
+  private reserveBasis(soc: number | null): string {
+    if (!this.p.adaptive) return 'fixed SoC bands (learning off)';
+    if (!this.p.capacityWh) return 'capacity unknown → fixed SoC bands';
+    if (soc === null) return 'SoC unknown → fixed SoC bands';
+    if (this.history.size < 96) return `learning (${this.history.size} of 96 quarters) → fixed SoC bands`;
+    return 'learnt';
+  }
+
   private decide(now: number, reasons: string[]): PeakResult {
     const elapsed = now - this.quarterStart;
     const remMs = Q_MS - elapsed;
     const meterFresh = this.lastMeterSeen !== null && now - this.lastMeterSeen <= this.p.meterTimeoutMs;
     const soc = now - this.socAt <= this.p.batteryTimeoutMs ? this.soc : null;
+    // A battery that has reported and then gone quiet: its SoC is unknown (peak limiting, never balancing on an old SoC).
+    const batteryAgeMs = this.socAt === -Infinity ? null : now - this.socAt;
+    const batteryStale = batteryAgeMs !== null && batteryAgeMs > this.p.batteryTimeoutMs;
+    if (batteryStale !== this.batteryStale) reasons.push(batteryStale ? `battery stale ${Math.round((batteryAgeMs ?? 0) / 1000)} s → SoC unknown: peak limiting` : 'battery readings again');
+    this.batteryStale = batteryStale;
     // The month's limit (desired peak or the peak already set), and the limit in force now (≥ it).
     const base = this.limitW();
     const { limitW: limit, shaveW, hiPct, loPct, topPct } = this.plan(now, soc, base);
@@ -575,34 +686,55 @@ export class PeakShavingController {
     // Near the quarter's end: the next quarter's band (nothing imported in it yet) where it is lower.
     const nextAllowed = shaveAt - shaveMarginW;
     if (remMs <= this.p.quarterLeadS * 1000 && housePf > nextAllowed) batteryAllowed = Math.min(batteryAllowed, Math.max(0, nextAllowed - this.p.frontLoad * (housePf - nextAllowed)));
+    const mode = this.mode;
+    const source = this.p.source;
     if (!this.enabled) {
-      target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'peak shaving off: zero export as configured' };
+      target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'peak shaving off: zero export as configured', source };
       gridLimit = null;
       reasons.push('peak shaving off');
     } else if (this.band === 'fallback') {
-      target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'meter stale: zero export as configured' };
-      gridLimit = { kind: 'grid-limit', maxImportW: Math.round(Math.max(0, limit - this.p.marginW)), until, reason: 'peak shaving: meter stale, static limit' };
+      target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'meter stale: zero export as configured', source };
+      gridLimit = { kind: 'grid-limit', maxImportW: Math.round(Math.max(0, limit - this.p.marginW)), until, reason: 'peak shaving: meter stale, static limit', source };
       reasons.unshift(`meter ${this.lastMeterSeen === null ? 'not seen yet' : `${Math.round((now - this.lastMeterSeen) / 1000)} s old`}: static ${kW(limit)} limit for the car, battery back to zero export`);
     } else {
       // The car sheds first: its limit is the allowed import; the battery's band leaves the car's power on top.
-      gridLimit = { kind: 'grid-limit', maxImportW: Math.round(Math.min(this.p.siteMaxW, allowedNow)), until, reason: binds ? `peak shaving: quarter projected ${kW((projectedWh * 3_600_000) / Q_MS)} > ${kW(limit)}` : this.quarterBound ? `peak shaving: quarter held at ${kW(limit)} to its end` : 'peak shaving: quarter below the limit' };
-      if (this.band === 'balancing') {
+      gridLimit = {
+        kind: 'grid-limit',
+        maxImportW: Math.round(Math.min(this.p.siteMaxW, allowedNow)),
+        until,
+        reason: binds ? `peak shaving: quarter projected ${kW((projectedWh * 3_600_000) / Q_MS)} > ${kW(limit)}` : this.quarterBound ? `peak shaving: quarter held at ${kW(limit)} to its end` : 'peak shaving: quarter below the limit',
+        source,
+      };
+      // The battery's share of the allowed import (the car's power on top of it), for the bands below.
+      const batteryMaxW = Math.max(0, Math.round(Math.min(this.p.siteMaxW, batteryAllowed + evW)));
+      // What a recharge may draw: up to the limit (or the desired peak), never faster than the quarter's budget allows.
+      const rechargeW = Math.min(headroom, (this.p.rechargeToLimit ? base : this.p.desiredPeakW) - this.p.marginW);
+      if (mode === 'balance') {
+        // Another controller's mode (a schedule): no band of our own, zero export as configured; the car's limit stays.
+        target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'mode balance: no band of its own, zero export as configured', source };
+      } else if (mode === 'hold') {
+        // The battery idles, except to keep the quarter at the limit.
+        target = { kind: 'grid-target', minW: -this.p.siteMaxW, maxW: batteryMaxW, until, reason: `mode hold: battery idle, import ≤ ${kW(batteryMaxW)} (the limit)`, source };
+      } else if (mode === 'charge') {
+        // Charge from the grid as fast as the quarter's headroom allows: a schedule's charge never sets a quarter above the limit.
+        const minW = Math.min(batteryMaxW, Math.max(0, Math.round(rechargeW)));
+        target = { kind: 'grid-target', minW, maxW: batteryMaxW, until, reason: `mode charge: from the grid at ${kW(minW)} (never above ${kW(limit)})`, source };
+      } else if (this.band === 'balancing') {
         // Zero export holds the grid at its target; the battery already does what it can.
-        target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'balancing: zero export as configured' };
+        target = { kind: 'grid-target', minW: 0, maxW: 0, until: now, reason: 'balancing: zero export as configured', source };
       } else if (this.band === 'limiting') {
-        const maxW = Math.max(0, Math.round(Math.min(this.p.siteMaxW, batteryAllowed + evW)));
+        const maxW = batteryMaxW;
         // Below the reserve: top up from the grid within the quarter's headroom (never above the month's limit).
         const minW = this.p.topUp && soc !== null && soc < topPct - h ? Math.min(maxW, Math.round(headroom)) : 0;
         const why = binds ? `peak limiting: import ≤ ${kW(allowedNow)} for the rest of the quarter` : minW > 0 ? `peak limiting: top up to ${hi.toFixed(0)} % at ≤ ${kW(minW)}` : 'peak limiting: deficits from the grid';
-        target = { kind: 'grid-target', minW, maxW, until, reason: why };
+        target = { kind: 'grid-target', minW, maxW, until, reason: why, source };
       } else {
         // Charge from the grid up to the limit (or the desired peak), never faster than the quarter's budget allows;
         // spikes above it are shaved only when the quarter would otherwise end above the limit.
-        const cap = Math.min(headroom, (this.p.rechargeToLimit ? base : this.p.desiredPeakW) - this.p.marginW);
         // Below the minimum SoC the battery only charges.
         const maxW = soc !== null && soc < this.p.minSocPct ? this.p.siteMaxW : Math.round(Math.min(this.p.siteMaxW, batteryAllowed + evW));
-        const minW = Math.min(maxW, Math.max(0, Math.round(cap)));
-        target = { kind: 'grid-target', minW, maxW: Math.max(minW, maxW), until, reason: `recharge from the grid at ${kW(minW)} (never above ${kW(limit)})` };
+        const minW = Math.min(maxW, Math.max(0, Math.round(rechargeW)));
+        target = { kind: 'grid-target', minW, maxW: Math.max(minW, maxW), until, reason: `recharge from the grid at ${kW(minW)} (never above ${kW(limit)})`, source };
       }
       if (binds) reasons.push(`quarter: ${kW(avgSoFar ?? 0)} so far, projected ${kW((projectedWh * 3_600_000) / Q_MS)}: import ≤ ${kW(allowed)} for ${Math.round(remMs / 1000)} s`);
     }
@@ -621,6 +753,12 @@ export class PeakShavingController {
       shaveW: Math.round(shaveW),
       quartersAboveLimit: this.quartersAbove,
       lastQuarterW: this.lastQuarterW,
+      mode,
+      modeUntil: this.override?.until ?? null,
+      capacityWh: this.p.capacityWh ?? null,
+      reserveBasis: this.reserveBasis(soc),
+      batteryAgeS: batteryAgeMs === null ? null : Math.round(batteryAgeMs / 1000),
+      batteryStale,
     };
     // Send on change (50 W) and on the refresh period.
     const tKey = target ? `${target.minW}|${target.maxW}|${target.until === now}` : '';

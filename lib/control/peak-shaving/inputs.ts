@@ -1,20 +1,60 @@
 /**
  * What the peak-shaving node's input accepts, as controller inputs (pure): `meter` readings (with a
  * P1 e-MUCS meter's capacity values), `battery` readings (several by serial, capacity-weighted SoC),
- * `charger` readings, topic + value (`grid` W, `soc` %, `enable` boolean, `desired-peak` W: overrides the
- * configured desired peak until the node is redeployed), and `mode` messages
- * (`off` / `peak-shaving` switch it). Errors name the field.
+ * `charger` readings, topic + value (`grid` W, `soc` %, `enable` true/false, "on"/"off" or 1/0, `mode` text,
+ * `desired-peak` W: overrides the configured desired peak until the node is redeployed), and `mode` messages
+ * (DESIGN.md §4.1's battery modes `peak-shaving` (or `on`), `balance`, `hold`, `charge`, and `off`, with an optional
+ * `until`, ms since epoch or ISO 8601). Errors name the field.
  */
 import type { CapacityHistoryEntry } from '../../api/types';
 import { decimalNumber } from '../../api/config';
 import type { BatteryBook } from '../battery-book';
-import type { PeakInputs } from './controller';
+import { PEAK_MODES, type PeakInputs, type PeakMode, type PeakModeInput } from './controller';
 
 /** The desired peak's range, W: the same as the configuration's (config.ts). */
 export const DESIRED_PEAK_RANGE = [0, 100_000] as const;
 
 type Msg = { topic?: unknown; payload?: unknown };
 const num = decimalNumber;
+const shown = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v));
+
+// The words zero export takes for `enable` (lib/control/zero-export/messages.ts keeps its own, not exported).
+const ON = new Set(['true', 'on', '1', 'enable', 'enabled']);
+const OFF = new Set(['false', 'off', '0', 'disable', 'disabled']);
+
+/** true/false, "on"/"off", 1/0 (and "true"/"false", "enable"/"disable"); else undefined. */
+export function onOff(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim().toLowerCase() : '';
+  return ON.has(s) ? true : OFF.has(s) ? false : undefined;
+}
+
+const MODES_TEXT = '"peak-shaving" (or "on"), "balance", "hold", "charge" or "off"';
+
+/** A mode name ("on" = peak-shaving), or undefined. */
+function modeOf(v: unknown): PeakMode | undefined {
+  const s = typeof v === 'string' ? v.trim().toLowerCase() : '';
+  if (s === 'on') return 'peak-shaving';
+  return (PEAK_MODES as readonly string[]).includes(s) ? (s as PeakMode) : undefined;
+}
+
+/** `until`: ms since epoch (a number ≥ 0) or an ISO 8601 date with a time; absent = the mode stands. */
+function untilOf(v: unknown): { until?: number } | { error: string } {
+  if (v === undefined || v === null) return {};
+  const t = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v.trim()) ? Date.parse(v.trim()) : NaN;
+  if (!Number.isFinite(t) || t < 0) return { error: `payload.until: must be ms since epoch or an ISO 8601 date and time, e.g. 2026-06-01T18:00:00Z (got ${shown(v)})` };
+  return { until: t };
+}
+
+function modeInput(o: Record<string, unknown>): { inputs: PeakInputs } | { error: string } {
+  const mode = modeOf(o.mode);
+  if (!mode) return { error: `payload.mode: peak shaving takes ${MODES_TEXT} (got ${shown(o.mode)})` };
+  const u = untilOf(o.until);
+  if ('error' in u) return u;
+  if (o.reason !== undefined && typeof o.reason !== 'string') return { error: `payload.reason: must be text (got ${shown(o.reason)})` };
+  const m: PeakModeInput = { mode, ...u, ...(o.reason ? { reason: o.reason as string } : {}) };
+  return { inputs: { mode: m } };
+}
 
 export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): { inputs: PeakInputs } | { error: string } {
   const p = msg.payload;
@@ -37,11 +77,7 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): 
       return { inputs: { battery: { soc: b.soc, capacityWh: b.capacityWh, power: b.power, timestamp: ts } } };
     }
     if (o.kind === 'charger') return { inputs: { charger: { power: Math.max(0, num(o.power) ?? 0), timestamp: ts } } };
-    if (o.kind === 'mode') {
-      if (o.mode === 'off') return { inputs: { enabled: false } };
-      if (o.mode === 'peak-shaving' || o.mode === 'on') return { inputs: { enabled: true } };
-      return { error: 'payload.mode: peak shaving takes "peak-shaving" (on) or "off"' };
-    }
+    if (o.kind === 'mode') return modeInput(o);
     return { error: `payload.kind: "${String(o.kind)}" is not one of meter, battery, charger, mode` };
   }
   if (topic === 'grid') {
@@ -62,8 +98,14 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): 
     return { inputs: { desiredPeakW: w } };
   }
   if (topic === 'enable' || topic === 'enabled') {
-    if (typeof p !== 'boolean') return { error: 'msg.payload: topic "enable" needs true or false' };
-    return { inputs: { enabled: p } };
+    const on = onOff(p);
+    if (on === undefined) return { error: `msg.payload: topic "enable" needs true/false, "on"/"off" or 1/0 (got ${shown(p)})` };
+    return { inputs: { enabled: on } };
   }
-  return { error: `msg.payload: not a meter, battery, charger or mode payload, and topic "${topic}" is not grid, soc, desired-peak or enable` };
+  if (topic === 'mode') {
+    const mode = modeOf(p);
+    if (!mode) return { error: `msg.payload: topic "mode" needs ${MODES_TEXT} (got ${shown(p)})` };
+    return { inputs: { mode: { mode } } };
+  }
+  return { error: `msg.payload: not a meter, battery, charger or mode payload, and topic "${topic}" is not grid, soc, desired-peak, enable or mode` };
 }
