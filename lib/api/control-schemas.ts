@@ -5,11 +5,21 @@
  * JSON; the receiving node checks values that did not come through JSON).
  */
 import type { SchemaObject } from 'ajv';
+import { decimalNumber } from './config';
 
 /** Largest power in a constraint message, W (the package's limit for plain numbers). */
 export const CONSTRAINT_MAX_W = 100000;
 
 const watts = { type: 'number', minimum: -CONSTRAINT_MAX_W, maximum: CONSTRAINT_MAX_W };
+
+/** A power reading in W within ±CONSTRAINT_MAX_W (a number or decimal text), else undefined: 8.64e15 W is no house's reading. */
+export function wattsOf(v: unknown): number | undefined {
+  const w = decimalNumber(v);
+  return w !== undefined && Math.abs(w) <= CONSTRAINT_MAX_W ? w : undefined;
+}
+
+/** What wattsOf accepts, for error texts. */
+export const WATTS_TEXT = `a finite number of W from −${CONSTRAINT_MAX_W} to ${CONSTRAINT_MAX_W}`;
 
 /**
  * kind "grid-target": hold the grid inside [minW, maxW] (a point target when minW = maxW) until

@@ -53,6 +53,12 @@ describe('CapacityAccount', () => {
     assert.deepEqual(s.months.map((m) => [m.month, m.peakW]), [['2026-11', 5000], ['2026-12', 0]]);
     assert.equal(s.billedMeanW, 3750);
     assert.equal(a.fromMeter([{ month: 'not a date', peakW: 1 }, { month: null, peakW: 1 }, 7]), false);
+    // A month peak beyond any house (1e21 W, a meter's garbage) is skipped, also from a saved store.
+    assert.equal(a.fromMeter([{ month: '2026-09-30T22:00:00.000Z', peakW: 1e21 }]), false);
+    assert.equal(a.current('2026-12', 1e21), false);
+    const b = new CapacityAccount(TZ, 49.4);
+    b.restore({ version: 1, months: [{ month: '2026-11', peakW: 9.6e12, source: 'node' }, { month: '2026-10', peakW: 4100, source: 'meter' }] });
+    assert.deepEqual(b.snapshot().months.map((m) => [m.month, m.peakW]), [['2026-10', 4100]]);
   });
 });
 

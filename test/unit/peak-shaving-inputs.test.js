@@ -19,7 +19,7 @@ test('mode messages: the battery modes of DESIGN §4.1 with until as ms or ISO 8
   for (const [m, want] of [['peak-shaving', 'peak-shaving'], ['on', 'peak-shaving'], ['balance', 'balance'], ['off', 'off'], [' Charge ', 'charge']]) {
     assert.deepEqual(parse({ payload: { kind: 'mode', mode: m } }), { inputs: { mode: { mode: want } } }, m);
   }
-  assert.match(parse({ payload: { kind: 'mode', mode: 'lock' } }).error, /^payload\.mode: peak shaving takes "peak-shaving" \(or "on"\), "balance", "hold", "charge" or "off" \(got "lock"\)/);
+  assert.match(parse({ payload: { kind: 'mode', mode: 'lock' } }).error, /^payload\.mode: peak shaving takes "peak-shaving" \(or "on"\), "balance", "hold", "charge" or "off" \(got the text "lock"\)/);
   for (const bad of ['tomorrow', '2026-06-01', -5, true, Number.NaN, {}]) {
     assert.match(parse({ payload: { kind: 'mode', mode: 'charge', until: bad } }).error, /^payload\.until: must be ms since epoch or an ISO 8601 date and time/, String(bad));
   }

@@ -42,7 +42,7 @@ describe('peak-shaving: desired peak at run time', () => {
     assert.match(st.reasons.join(' '), /desired peak 2\.50 kW → 3\.00 kW/);
     peak.receive({ topic: 'desired-peak', payload: 'lots' });
     const err = await nextMessage(helper.getNode('caught'));
-    assert.match(err.error.message, /topic "desired-peak" needs a number of W, 0–100000 \(got "lots"\); nothing changed/);
+    assert.match(err.error.message, /topic "desired-peak" needs a number of W, 0–100000 \(got the text "lots"\); nothing changed/);
     peak.receive({ topic: 'grid', payload: 1000 });
     peak.receive({ topic: 'desired-peak', payload: 2800 });
     await waitFor(() => states.some((m) => m.payload.desiredPeakW === 2800), 5000, 'the next valid one');

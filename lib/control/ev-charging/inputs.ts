@@ -8,10 +8,9 @@
  */
 import type { SchemaObject } from 'ajv';
 import { validator } from '../../api/validate';
-import { gridLimitSchema } from '../../api/control-schemas';
 import { decimalNumber } from '../../api/config';
 import { describeValue } from '../../api/battery-setpoint';
-import { CONSTRAINT_MAX_W } from '../../api/control-schemas';
+import { gridLimitSchema, WATTS_TEXT, wattsOf } from '../../api/control-schemas';
 import { BatteryBook } from '../battery-book';
 
 export { BatteryBook } from '../battery-book';
@@ -49,12 +48,8 @@ type Msg = { topic?: unknown; payload?: unknown };
 type Result = { inputs: EvInputs; what: string } | { error: string } | { ignored: string };
 
 const num = decimalNumber;
-/** A power in W within ±CONSTRAINT_MAX_W (a number or decimal text); undefined otherwise (8.64e15 W is no house's reading). */
-const watts = (v: unknown): number | undefined => {
-  const w = num(v);
-  return w !== undefined && Math.abs(w) <= CONSTRAINT_MAX_W ? w : undefined;
-};
-const WATTS = `a finite number of W from −${CONSTRAINT_MAX_W} to ${CONSTRAINT_MAX_W}`;
+const watts = wattsOf;
+const WATTS = WATTS_TEXT;
 
 /** One input message → controller inputs. `now` stamps plain values that carry no timestamp. */
 export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook): Result {

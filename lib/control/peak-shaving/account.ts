@@ -11,7 +11,11 @@
  * fewer than 12 months known the mean is over those months. Pure: time and time zone passed in.
  */
 import type { CapacityHistoryEntry } from '../../api/types';
+import { CONSTRAINT_MAX_W } from '../../api/control-schemas';
 import { localFields } from '../../util/local-time';
+
+/** A month peak the account keeps: 0 … CONSTRAINT_MAX_W W (a meter's garbage or a corrupt store is skipped). */
+const validPeakW = (w: unknown): w is number => typeof w === 'number' && Number.isFinite(w) && w >= 0 && w <= CONSTRAINT_MAX_W;
 
 export interface MonthPeak {
   /** Local month "YYYY-MM". */
@@ -61,7 +65,7 @@ export class CapacityAccount {
   restore(saved: unknown): void {
     const rows = saved && typeof saved === 'object' && Array.isArray((saved as AccountSnapshot).months) ? (saved as AccountSnapshot).months : [];
     for (const r of rows) {
-      if (r && typeof r.month === 'string' && MONTH.test(r.month) && Number.isFinite(r.peakW) && r.peakW >= 0 && (r.source === 'meter' || r.source === 'node')) this.months.set(r.month, { month: r.month, peakW: r.peakW, source: r.source });
+      if (r && typeof r.month === 'string' && MONTH.test(r.month) && validPeakW(r.peakW) && (r.source === 'meter' || r.source === 'node')) this.months.set(r.month, { month: r.month, peakW: r.peakW, source: r.source });
     }
     this.trim();
   }
@@ -78,7 +82,7 @@ export class CapacityAccount {
   fromMeter(history: CapacityHistoryEntry[]): boolean {
     let changed = false;
     for (const e of history) {
-      if (!e || typeof e.month !== 'string' || !Number.isFinite(e.peakW) || e.peakW < 0) continue;
+      if (!e || typeof e.month !== 'string' || !validPeakW(e.peakW)) continue;
       const t = Date.parse(e.month);
       if (!Number.isFinite(t)) continue;
       // a minute before the stamp is the last minute of the peak's month
@@ -95,7 +99,7 @@ export class CapacityAccount {
 
   /** The running month's peak as the node sees it (never lowers what is known). True when it changed. */
   current(month: string, peakW: number): boolean {
-    if (!MONTH.test(month) || !Number.isFinite(peakW) || peakW < 0) return false;
+    if (!MONTH.test(month) || !validPeakW(peakW)) return false;
     const had = this.months.get(month);
     if (had && had.peakW >= peakW) return false;
     this.months.set(month, { month, peakW, source: had?.source === 'meter' ? 'meter' : 'node' });

@@ -8,6 +8,8 @@
  */
 import type { CapacityHistoryEntry } from '../../api/types';
 import { decimalNumber } from '../../api/config';
+import { describeValue } from '../../api/battery-setpoint';
+import { WATTS_TEXT, wattsOf } from '../../api/control-schemas';
 import type { BatteryBook } from '../battery-book';
 import { PEAK_MODES, type PeakInputs, type PeakMode, type PeakModeInput } from './controller';
 
@@ -16,7 +18,7 @@ export const DESIRED_PEAK_RANGE = [0, 100_000] as const;
 
 type Msg = { topic?: unknown; payload?: unknown };
 const num = decimalNumber;
-const shown = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v));
+const shown = describeValue;
 
 // The words zero export takes for `enable` (lib/control/zero-export/messages.ts keeps its own, not exported).
 const ON = new Set(['true', 'on', '1', 'enable', 'enabled']);
@@ -63,26 +65,33 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): 
     const o = p as Record<string, unknown>;
     const ts = num(o.timestamp) ?? now;
     if (o.kind === 'meter') {
-      const power = num(o.power);
-      if (power === undefined) return { error: 'payload.power: a meter reading needs a finite power in W' };
+      const power = wattsOf(o.power);
+      if (power === undefined) return { error: `payload.power: a meter reading needs ${WATTS_TEXT}, got ${describeValue(o.power)}` };
       const cap = (o.capacity ?? {}) as Record<string, unknown>;
-      return { inputs: { meter: { power, timestamp: ts, currentAverageW: num(cap.currentAverageW) ?? null, averageComputed: cap.computed !== false, monthPeakW: num(cap.monthPeakW) ?? null, ...(Array.isArray(cap.history) ? { history: cap.history as CapacityHistoryEntry[] } : {}) } } };
+      for (const f of ['currentAverageW', 'monthPeakW'] as const) {
+        if (cap[f] !== undefined && cap[f] !== null && wattsOf(cap[f]) === undefined) return { error: `payload.capacity.${f}: needs ${WATTS_TEXT}, got ${describeValue(cap[f])}` };
+      }
+      return { inputs: { meter: { power, timestamp: ts, currentAverageW: wattsOf(cap.currentAverageW) ?? null, averageComputed: cap.computed !== false, monthPeakW: wattsOf(cap.monthPeakW) ?? null, ...(Array.isArray(cap.history) ? { history: cap.history as CapacityHistoryEntry[] } : {}) } } };
     }
     if (o.kind === 'battery') {
       const soc = num(o.soc);
       if (soc === undefined) return { inputs: {} };
       if (soc < 0 || soc > 100) return { error: 'payload.soc: must be 0–100 %' };
       const key = typeof o.serial === 'string' && o.serial ? o.serial : topic || 'battery';
-      const b = socs.update(key, num(o.power) ?? 0, soc, num(o.capacityWh), ts);
+      if (o.power !== undefined && wattsOf(o.power) === undefined) return { error: `payload.power: a battery reading needs ${WATTS_TEXT}, got ${describeValue(o.power)}` };
+      const b = socs.update(key, wattsOf(o.power) ?? 0, soc, num(o.capacityWh), ts);
       return { inputs: { battery: { soc: b.soc, capacityWh: b.capacityWh, power: b.power, timestamp: ts } } };
     }
-    if (o.kind === 'charger') return { inputs: { charger: { power: Math.max(0, num(o.power) ?? 0), timestamp: ts } } };
+    if (o.kind === 'charger') {
+      if (o.power !== undefined && wattsOf(o.power) === undefined) return { error: `payload.power: a charger reading needs ${WATTS_TEXT}, got ${describeValue(o.power)}` };
+      return { inputs: { charger: { power: Math.max(0, wattsOf(o.power) ?? 0), timestamp: ts } } };
+    }
     if (o.kind === 'mode') return modeInput(o);
-    return { error: `payload.kind: "${String(o.kind)}" is not one of meter, battery, charger, mode` };
+    return { error: `payload.kind: ${describeValue(o.kind)} is not one of meter, battery, charger, mode` };
   }
   if (topic === 'grid') {
-    const w = num(p);
-    if (w === undefined) return { error: 'msg.payload: topic "grid" needs a number of W (+ import)' };
+    const w = wattsOf(p);
+    if (w === undefined) return { error: `msg.payload: topic "grid" needs ${WATTS_TEXT} (+ import), got ${describeValue(p)}` };
     return { inputs: { meter: { power: w, timestamp: now } } };
   }
   if (topic === 'soc') {
@@ -93,7 +102,7 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): 
   if (topic === 'desired-peak') {
     const w = num(p);
     if (w === undefined || w < DESIRED_PEAK_RANGE[0] || w > DESIRED_PEAK_RANGE[1]) {
-      return { error: `msg.payload: topic "desired-peak" needs a number of W, ${DESIRED_PEAK_RANGE[0]}–${DESIRED_PEAK_RANGE[1]} (got ${JSON.stringify(p)}); nothing changed` };
+      return { error: `msg.payload: topic "desired-peak" needs a number of W, ${DESIRED_PEAK_RANGE[0]}–${DESIRED_PEAK_RANGE[1]} (got ${shown(p)}); nothing changed` };
     }
     return { inputs: { desiredPeakW: w } };
   }
