@@ -619,6 +619,8 @@ export class ZeroExportController implements ZeroExportLike {
     // Totals that put the grid inside the band for every battery power the model allows.
     let wantLo = m.power + bLo - band.hi;
     let wantHi = m.power + bHi - band.lo;
+    /** How far the net load is unknown (battery power in flight), W. */
+    let spread = bHi - bLo;
     const current = this.currentTotal();
     const [minTotal, maxTotal] = totalRange(this.splitUnits());
     const period = this.meterPeriod() ?? 1000;
@@ -631,14 +633,21 @@ export class ZeroExportController implements ZeroExportLike {
       const ahead = Math.max(-TREND_MAX_LEAD_W, Math.min(TREND_MAX_LEAD_W, (fit.slope * (now - m.at + this.latencyMidMs() + period / 2)) / 1000));
       wantLo = fit.level + ahead - band.hi;
       wantHi = fit.level + ahead - band.lo;
+      spread = 0;
     }
     // The nearest total the measurement allows, within what the units can do.
     const clampTotal = (x: number) => Math.max(minTotal, Math.min(maxTotal, x));
     // Inside a band (minW < maxW) the battery spends no more than it must: the total nearest 0 W that keeps the grid
     // in [minW, maxW] (a car left to the grid by peak shaving's band is not fed from the battery). A point target
     // keeps the present total while the measurement allows it.
-    const hold = current < wantLo ? wantLo : current > wantHi ? wantHi : current;
-    const goal = clampTotal(band.hi > band.lo && wantLo <= wantHi ? Math.max(wantLo, Math.min(wantHi, this.restTotal())) : hold);
+    const within = (lo: number, hi: number) => (current < lo ? lo : current > hi ? hi : current);
+    const hold = within(wantLo, wantHi);
+    // Inside a band the batteries aim at their rest total (0 W, or the charge power in mode charge); when an
+    // edge of the band stops them short of it, that edge is held like a point target (the present total is
+    // kept while the measurement allows it), so a command in flight is not chased at the edge.
+    const rest = this.restTotal();
+    const inBand = band.hi > band.lo && wantLo <= wantHi;
+    const goal = clampTotal(!inBand ? hold : rest < wantLo ? within(wantLo, wantLo + spread) : rest > wantHi ? within(wantHi - spread, wantHi) : rest);
     this.goals.push(goal);
     if (this.goals.length > 3) this.goals.shift();
     const raw = goal - current;
