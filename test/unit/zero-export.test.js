@@ -806,6 +806,10 @@ test('mode hold still honours the export cap and a grid-limit; balance and peak-
   const s = last(lim.steps).state;
   assert.ok(Math.abs(s.totalSetpointW - 1000) <= 30, String(s.totalSetpointW));
   assert.deepEqual([s.gridLimit.maxImportW, s.gridLimit.maxExportW, s.gridLimit.reason], [2000, null, 'dso']);
+  // A balance that ends changes nothing and says nothing.
+  const bal = loop({ net: () => 1500, plants: [plant()], endMs: 30000, hooks: { inputs: (t) => (t === 1000 ? { mode: { mode: 'balance', until: 10000 } } : null) } });
+  assert.ok(!bal.steps.some((x) => x.reasons.some((r) => /ended/.test(r))));
+  assert.deepEqual(last(bal.steps).state.batteryMode, { mode: 'balance', source: 'config', until: null, reason: null, ended: null, chargeW: null });
   for (const mode of ['balance', 'peak-shaving']) {
     const b = loop({ net: () => 1500, plants: [plant()], endMs: 30000, hooks: { inputs: (t) => (t === 1000 ? { mode: { mode } } : null) } });
     assert.equal(last(b.steps).state.totalSetpointW, 1500, mode);

@@ -209,6 +209,8 @@ export class ModeHold {
     if (!this.req || this.req.until === undefined || now < this.req.until) return null;
     const m = this.req.mode;
     this.req = null;
+    // The end of a balance changes nothing: no news, no "ended" in the status.
+    if (m === 'balance') return null;
     this.ended = m;
     return `mode ${m} ended: ${configured}`;
   }
