@@ -65,17 +65,22 @@ export const gridLimitSchema: SchemaObject = {
 /** The battery modes of a kind "mode" message (DESIGN.md §4.1). */
 export const BATTERY_MODES = ['balance', 'peak-shaving', 'hold', 'charge'] as const;
 
-/** kind "mode" for a battery controller: one of BATTERY_MODES, until `until` (ms since epoch or an ISO time). */
-export const batteryModeSchema: SchemaObject = {
-  $id: 'home-energy/battery-mode',
+/**
+ * kind "mode" for a battery controller: one of BATTERY_MODES until `until` (ms since epoch or an
+ * ISO time); `chargeW` asks zero export for another grid-charge power in mode `charge`.
+ */
+export const batteryModeMessageSchema: SchemaObject = {
+  $id: 'home-energy/controller-mode',
   type: 'object',
   required: ['kind', 'mode'],
   properties: {
     kind: { const: 'mode' },
     mode: { enum: [...BATTERY_MODES] },
     until: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T' }] },
-    reason: { type: 'string' },
+    reason: { type: 'string', maxLength: 200 },
     source: { type: 'string' },
+    chargeW: { type: 'number', minimum: 0, maximum: CONSTRAINT_MAX_W },
+    timestamp: { type: 'integer', minimum: 0 },
   },
 };
 

@@ -31,6 +31,28 @@
                 return (opts.zero && n === 0) || (n >= min && n <= max);
             };
         },
+        /**
+         * A `validate` function for an IANA time-zone field ("Europe/Amsterdam"): valid when the
+         * browser's Intl knows the zone, the same test the runtime makes (lib/util/local-time.ts
+         * validTimeZone). Options: empty (a blank field is valid), when(node) as for number().
+         */
+        timeZone: function (opts) {
+            opts = opts || {};
+            return function (v) {
+                if (opts.when && !opts.when(this)) return true;
+                if (isEmpty(v) || String(v).trim() === '') return !!opts.empty;
+                return root.HomeEnergyEditor.validTimeZone(String(v));
+            };
+        },
+        /** True when the browser's Intl knows time zone tz. */
+        validTimeZone: function (tz) {
+            try {
+                new Intl.DateTimeFormat('en-US', { timeZone: tz });
+                return true;
+            } catch (e) {
+                return false;
+            }
+        },
         /** A `validate` function: the field must not be blank while when(node) returns true. */
         filled: function (when) {
             return function (v) {
@@ -146,7 +168,9 @@
          * The week grid (weekday × time of day) of the hidden input o.input holding the table's JSON
          * (readWeek/weekJson): click or drag to paint cells with o.brush() (null = default), copy a day,
          * clear; call again to redraw. o.cells: per day (24 or 96); o.color(value): CSS colour; o.copy:
-         * [{ button, from: day 0–6 or the selector of a day select, to: [days] }]; o.clear: button.
+         * [{ button, from: day 0–6 or the selector of a day select, to: [days] or a function returning
+         * them (e.g. the days ticked in the dialog) }]; o.clear: button; o.change(table): called after
+         * every change of the table.
          */
         weekGrid: function (container, o) {
             var self = this;
@@ -156,7 +180,10 @@
             var last = null;
             var cells = [];
             var redraw = function () { self.weekGrid(container, o); };
-            var save = function () { $(o.input).val(self.weekJson(table)); };
+            var save = function () {
+                $(o.input).val(self.weekJson(table));
+                if (o.change) o.change(table);
+            };
             var bg = function (v) { return v === null ? '#fff' : o.color(v); };
             var title = function (d, c) {
                 var m = c * (1440 / n);
@@ -199,11 +226,12 @@
             (o.copy || []).forEach(function (k) {
                 $(k.button).off('click').on('click', function () {
                     var from = typeof k.from === 'number' ? k.from : Number($(k.from).val());
-                    k.to.forEach(function (t) { if (t !== from) table[t] = table[from].slice(); });
+                    var to = typeof k.to === 'function' ? k.to() : k.to;
+                    (to || []).forEach(function (t) { if (t !== from && t >= 0 && t < 7) table[t] = table[from].slice(); });
                     save(); redraw();
                 });
             });
-            if (o.clear) $(o.clear).off('click').on('click', function () { $(o.input).val(''); redraw(); });
+            if (o.clear) $(o.clear).off('click').on('click', function () { $(o.input).val(''); if (o.change) o.change(self.readWeek('', n)); redraw(); });
         },
         /** labelStyle: italic while the node has a name of its own. */
         labelStyle: function () {

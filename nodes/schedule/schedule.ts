@@ -21,6 +21,12 @@ const readConfig = configReader<ScheduleNodeConfig>(scheduleConfigSchema);
 /** The timer re-checks at least this often (robust against a clock step). */
 const RECHECK_MS = 60_000;
 /**
+ * A grid-target or grid-limit is sent again this often while it holds: its receivers let a
+ * constraint go after two update periods of silence (DESIGN.md §4.1), so a schedule that is
+ * removed or stopped does not leave its band behind.
+ */
+const REFRESH_MS = 30_000;
+/**
  * The deploy emission waits this long: a message sent from the constructor is lost, because the
  * nodes it is wired to may not exist yet (Node-RED's inject node waits 0.1 s for its "once" too).
  */
@@ -46,6 +52,9 @@ module.exports = function (RED: NodeAPI) {
     const topic = cfg?.topic || 'schedule';
     let override = node.context().get('override') as Override | undefined;
     let last: Emission | undefined;
+    let sentAt = -Infinity;
+    const source = `schedule:${node.id}`;
+    const constraint = cfg?.output === 'grid-target' || cfg?.output === 'grid-limit';
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     const emit = (force: boolean) => {
@@ -57,8 +66,12 @@ module.exports = function (RED: NodeAPI) {
       }
       const e = current(spec, now, override);
       if (force || !sameEmission(last, e)) {
-        node.send([valueMessage(e, cfg.output, topic), { topic, payload: weekPayload(spec, now, override) }]);
+        node.send([valueMessage(e, cfg.output, topic, source), { topic, payload: weekPayload(spec, now, override) }]);
         last = e;
+        sentAt = now;
+      } else if (constraint && now - sentAt >= REFRESH_MS) {
+        node.send([valueMessage(e, cfg.output, topic, source), null]);
+        sentAt = now;
       }
       const text = clip(`${String(e.value)} · ${_('schedule.status.until')} ${localLabel(spec, now, e.until)}`);
       node.status({ fill: e.source === 'override' ? 'yellow' : 'green', shape: 'dot', text });
@@ -73,7 +86,7 @@ module.exports = function (RED: NodeAPI) {
 
     safeInput(node, (msg) => {
       if (!spec || !cfg) throw new Error(`${_('schedule.errors.config')}: ${problem}`);
-      const r = scheduleInput(msg, spec, cfg.valueType, Date.now());
+      const r = scheduleInput(msg, spec, cfg.valueType, Date.now(), cfg.output);
       if ('error' in r) throw new Error(r.error);
       if (r.what === 'override') override = r.override;
       if (r.what === 'clear') override = undefined;

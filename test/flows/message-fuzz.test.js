@@ -289,7 +289,7 @@ function specs(env) {
         const until = Date.now() + 3_600_000;
         const m2 = nextMessage(out[0], (m) => m.payload.reason === 'override', 5000, 'the override');
         x.receive({ payload: { kind: 'override', value: 'power', until } });
-        assert.deepEqual((await m2).payload, { kind: 'mode', mode: 'power', until, reason: 'override' });
+        assert.deepEqual((await m2).payload, { kind: 'mode', mode: 'power', until, reason: 'override', source: 'schedule:x' });
       },
     },
     tariff: {
@@ -635,7 +635,7 @@ describe('message fuzz: every node type', () => {
   it('schedule: a text schedule refuses the number NaN or Infinity as a value (it went out as the mode "NaN")', async () => {
     const cfg = { type: 'schedule', output: 'mode', valueType: 'text', table: '', default: 'solar-pure', timeZone: 'Europe/Brussels' };
     for (const v of [NaN, Infinity]) {
-      assert.match(await oneShot(['schedule'], cfg, { topic: 'override', payload: v }), /payload\.value: (NaN|Infinity) is not a text value/);
+      assert.match(await oneShot(['schedule'], cfg, { topic: 'override', payload: v }), /payload\.value: (NaN|Infinity) is not a text/);
       await helper.unload();
     }
   });

@@ -156,7 +156,7 @@ describe('zero-export node', () => {
       [{ payload: { kind: 'meter', timestamp: Date.now(), source: 'p1', power: 'x' } }, /^payload\.power: must be number$/],
       [{ payload: { kind: 'meter', source: 'p1', power: 5 } }, /^payload\.timestamp: is required$/],
       [{ payload: { kind: 'battery', timestamp: Date.now(), source: 's', soc: 50, power: 0, state: 'charging', limits: { maxChargeW: 1, maxDischargeW: 1 } } }, /^payload\.state: must be one of "ready"/],
-      [{ payload: { kind: 'inverter' } }, /^payload\.kind: must be "meter", "battery", "grid-target" or "charger" \(got "inverter"\); accepted: /],
+      [{ payload: { kind: 'inverter' } }, /^payload\.kind: must be "meter", "battery", "grid-target", "grid-limit", "mode" or "charger" \(got "inverter"\); accepted: /],
       [{ payload: { kind: 'grid-target', minW: 0, maxW: '0x10' } }, /^payload\.maxW: must be number$/],
       [{ topic: 'grid', payload: '0x10' }, /^msg\.payload: must be the grid power in W .*\(got "0x10"\)$/],
       [{ topic: 'grid', payload: 'n/a' }, /^msg\.payload: must be the grid power in W .*\(got "n\/a"\)$/],

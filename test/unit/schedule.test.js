@@ -117,9 +117,9 @@ describe('schedule exceptions and overrides', () => {
     assert.deepEqual(M.scheduleInput({ payload: { kind: 'override', clear: true } }, s, 'text', t), { what: 'clear' });
     assert.deepEqual(M.scheduleInput({ payload: 'refresh' }, s, 'text', t), { what: 'refresh' });
     assert.match(M.scheduleInput({ payload: 42 }, s, 'text', t).error, /override/);
-    assert.match(M.scheduleInput({ topic: 'override', payload: 'x' }, s, 'number', t).error, /not a number value/);
+    assert.match(M.scheduleInput({ topic: 'override', payload: 'x' }, s, 'number', t).error, /^payload\.value: "x" is not a number$/);
     const m = M.valueMessage(S.current(s, t), 'mode', 'sch');
-    assert.deepEqual(m, { topic: 'sch', payload: { kind: 'mode', mode: 'balance', until: iso('2026-01-05T06:00:00Z'), reason: 'schedule Mon 06:00 (default)' } });
+    assert.deepEqual(m, { topic: 'sch', payload: { kind: 'mode', mode: 'balance', until: iso('2026-01-05T06:00:00Z'), reason: 'schedule Mon 06:00 (default)', source: 'schedule' } });
   });
 
   it('the week payload lists runs over 7 days that tile the span', () => {
@@ -150,5 +150,46 @@ describe('schedule config', () => {
     assert.throws(() => C.scheduleSpec({ ...base, exceptions: '25-12-2026 Sun' }), /exceptions line 1/);
     assert.throws(() => C.scheduleSpec({ ...base, exceptions: '2026-12-26..2026-12-25 Sun' }), /exceptions\[0\]\.to/);
     assert.throws(() => C.scheduleSpec({ ...base, valueType: 'number', default: 'x' }), /config\.default/);
+  });
+  it('a painted cell that does not fit the value type is an error naming the cell, not silently the default', () => {
+    const table = JSON.stringify(Array.from({ length: 7 }, (_, d) => Array.from({ length: 24 }, (_, h) => (d === 1 && h === 7 ? 'charge' : h === 3 ? '1500' : ''))));
+    assert.throws(() => C.scheduleSpec({ ...base, valueType: 'number', default: '0', table }), /^Error: config\.table\[1\]\[7\] \(Tue 07:00\): "charge" is not a number; repaint it or change Values$/);
+    const q = JSON.stringify(Array.from({ length: 7 }, (_, d) => Array.from({ length: 96 }, (_, i) => (d === 6 && i === 41 ? 'maybe' : ''))));
+    assert.throws(() => C.scheduleSpec({ ...base, cellMinutes: '15', valueType: 'boolean', default: 'false', table: q }), /config\.table\[6\]\[41\] \(Sun 10:15\): "maybe" is not true or false/);
+    assert.throws(() => C.scheduleSpec({ ...base, valueType: 'number', default: 'balance' }), /^Error: config\.default: "balance" is not a number$/);
+    assert.throws(() => C.scheduleSpec({ ...base, valueType: 'number', default: '0', exceptions: '2026-12-25 hold' }), /config\.exceptions line 1: "hold" is neither a number nor a weekday/);
+  });
+});
+
+describe('schedule grid-target and grid-limit outputs', () => {
+  const t = iso('2026-01-05T05:30:00Z'); // Mon 06:30 CET
+  const base = { valueType: 'text', cellMinutes: '60', timeZone: TZ };
+  const table = JSON.stringify(Array.from({ length: 7 }, () => Array.from({ length: 24 }, (_, h) => (h >= 6 && h < 8 ? '0..2500' : h === 8 ? '-300' : ''))));
+  it('grid-target: a number is a point target, "min..max" a band; until = the next boundary; source names the schedule', () => {
+    const s = C.scheduleSpec({ ...base, output: 'grid-target', default: '0', table });
+    const m = M.valueMessage(S.current(s, t), 'grid-target', 'sch', 'schedule:s1');
+    assert.deepEqual(m, { topic: 'sch', payload: { kind: 'grid-target', minW: 0, maxW: 2500, until: iso('2026-01-05T07:00:00Z'), reason: 'schedule Mon 06:00', source: 'schedule:s1' } });
+    const p = M.valueMessage(S.current(s, iso('2026-01-05T07:10:00Z')), 'grid-target', 'sch', 'schedule:s1').payload;
+    assert.deepEqual([p.minW, p.maxW, p.until], [-300, -300, iso('2026-01-05T08:00:00Z')]);
+    const d = M.valueMessage(S.current(s, iso('2026-01-05T08:10:00Z')), 'grid-target', 'sch').payload;
+    assert.deepEqual([d.minW, d.maxW], [0, 0], 'the default 0 W');
+    // Numbers as values: points only.
+    const n = C.scheduleSpec({ ...base, valueType: 'number', output: 'grid-target', default: '-50' });
+    assert.deepEqual(M.valueMessage(S.current(n, t), 'grid-target', 'sch').payload.minW, -50);
+  });
+  it('grid-limit: a number is the import limit in W', () => {
+    const lim = JSON.stringify(Array.from({ length: 7 }, () => Array.from({ length: 24 }, (_, h) => (h >= 17 && h < 21 ? '2500' : ''))));
+    const s = C.scheduleSpec({ ...base, valueType: 'number', output: 'grid-limit', default: '10000', table: lim });
+    const m = M.valueMessage(S.current(s, iso('2026-01-05T16:30:00Z')), 'grid-limit', 'sch', 'schedule:s1');
+    assert.deepEqual(m.payload, { kind: 'grid-limit', maxImportW: 2500, until: iso('2026-01-05T20:00:00Z'), reason: 'schedule Mon 17:00', source: 'schedule:s1' });
+  });
+  it('cells, default, exceptions and overrides that are no constraint are errors naming the field', () => {
+    assert.throws(() => C.scheduleSpec({ ...base, output: 'grid-target', default: 'balance' }), /^Error: config\.default: "balance" is not a grid target in W \(−100000 … 100000\) or a band "min\.\.max" in W$/);
+    assert.throws(() => C.scheduleSpec({ ...base, output: 'grid-target', default: '0', table: table.replace('"-300"', '"2500..0"') }), /config\.table\[0\]\[8\] \(Mon 08:00\): "2500\.\.0" is not a grid target/);
+    assert.throws(() => C.scheduleSpec({ ...base, output: 'grid-limit', default: '-5' }), /config\.default: "-5" is not an import limit in W/);
+    assert.throws(() => C.scheduleSpec({ ...base, output: 'grid-limit', default: '5000', exceptions: '2026-12-25 lots' }), /exceptions line 1: "lots" is neither an import limit/);
+    const s = C.scheduleSpec({ ...base, output: 'grid-target', default: '0' });
+    assert.match(M.scheduleInput({ payload: { kind: 'override', value: 'hold' } }, s, 'text', t, 'grid-target').error, /^payload\.value: "hold" is not a grid target/);
+    assert.deepEqual(M.scheduleInput({ payload: { kind: 'override', value: '-500..0' } }, s, 'text', t, 'grid-target').override.value, '-500..0');
   });
 });

@@ -58,6 +58,7 @@ test('config: the editor defaults → controller parameters in ms, the controlle
     refreshMs: 60000,
     offTargetMs: 0,
     excludeChargerPower: false,
+    modeChargeW: 1000,
     units: [{ id: 'A', maxChargeW: 2200, maxDischargeW: 1700, capacityWh: 5200, latencyMinMs: 1000, latencyMaxMs: 3000, rampWPerS: 1000 }],
   });
   assert.deepEqual(s.units, [{ label: 'A', serial: null, topic: null }]);
@@ -178,7 +179,7 @@ test('inputs: invalid forms name the field and the accepted forms', () => {
     [{ payload: { kind: 'meter', timestamp: -1, source: 'p1', power: 5 } }, /^payload\.timestamp: must be >= 0$/],
     [{ payload: { kind: 'battery', timestamp: now, source: 's', soc: 50, power: 0, state: 'ready' } }, /^payload\.limits: is required$/],
     [{ payload: { kind: 'battery', timestamp: now, source: 's', soc: 150, power: 0, state: 'ready', limits: { maxChargeW: 1, maxDischargeW: 1 } } }, /^payload\.soc: must be <= 100$/],
-    [{ payload: { kind: 'battery-setpoint', power: 5 } }, /^payload\.kind: must be "meter", "battery", "grid-target" or "charger" \(got "battery-setpoint"\); accepted: /],
+    [{ payload: { kind: 'battery-setpoint', power: 5 } }, /^payload\.kind: must be "meter", "battery", "grid-target", "grid-limit", "mode" or "charger" \(got "battery-setpoint"\); accepted: /],
     [{ topic: 'grid', payload: 'lots' }, /^msg\.payload: must be the grid power in W .* with topic "grid" \(got "lots"\)$/],
     [{ topic: 'grid', payload: NaN }, /^msg\.payload: must be the grid power .*\(got NaN\)$/],
     [{ topic: 'grid', payload: 1e7 }, /^msg\.payload: must be the grid power/],
@@ -188,7 +189,7 @@ test('inputs: invalid forms name the field and the accepted forms', () => {
     [{ topic: 'exportCap', payload: -10 }, /^msg\.payload: must be the export cap in W, a decimal number from 0 to 100000, or null or "" for none, with topic "exportCap" \(got -10\)$/],
     [{ topic: 'setpoint', payload: 5 }, /^msg\.payload: not understood \(topic "setpoint", payload 5\); accepted: payload \{kind: "meter"\}/],
     [{ payload: { power: 5 } }, /^msg\.payload: not understood \(topic none, payload an object without kind\)/],
-    [{ payload: 'hello' }, /topic "grid" \+ W, "enable" \+ true\/false, "target" \+ W, "exportCap" \+ W or null$/],
+    [{ payload: 'hello' }, /topic "grid" \+ W, "enable" \+ true\/false, "target" \+ W, "exportCap" \+ W or null, "mode" \+ balance\/peak-shaving\/hold\/charge$/],
     // Issue 11 defect 9: hex, exponents and Infinity are not watts; NaN says what it is.
     [{ topic: 'grid', payload: '0x10' }, /^msg\.payload: must be the grid power in W \(\+ import, − export\), a decimal number from −100000 to 100000, with topic "grid" \(got "0x10"\)$/],
     [{ topic: 'grid', payload: '1e3' }, /\(got "1e3"\)$/],

@@ -772,3 +772,129 @@ test('grid-target messages keep their source', () => {
   const { parseInput } = require('../../dist/lib/control/zero-export/messages');
   assert.deepEqual(parseInput({ payload: { kind: 'grid-target', minW: 0, maxW: 2500, source: 'peak-shaving' } }, 0), { type: 'gridTarget', gridTarget: { minW: 0, maxW: 2500, source: 'peak-shaving' } });
 });
+
+// ---- DESIGN.md §4.1 `mode` (battery modes) and `grid-limit` ----
+
+test('mode hold: the battery spends nothing until `until`, then the configured behaviour again (said in reasons and status)', () => {
+  const { statusOf } = require('../../dist/lib/control/zero-export/runtime');
+  const { steps } = loop({ net: () => 1500, plants: [plant()], endMs: 50000, hooks: { inputs: (t) => (t === 10000 ? { mode: { mode: 'hold', until: 30000, reason: 'schedule Mon 07:00' } } : null) } });
+  assert.equal(steps.filter((s) => s.t < 10000).at(-1).state.totalSetpointW, 1500, 'balance: the battery supplies the load');
+  const set = steps.find((s) => s.t === 10000);
+  assert.ok(set.reasons.includes('mode hold (schedule Mon 07:00)'), JSON.stringify(set.reasons));
+  const held = steps.find((s) => s.t === 29000).state;
+  assert.equal(held.totalSetpointW, 0);
+  assert.deepEqual(held.batteryMode, { mode: 'hold', source: 'mode', until: 30000, reason: 'schedule Mon 07:00', ended: null, chargeW: null });
+  assert.match(held.summary, /^holding: grid \+1500 W, target any \(mode hold: schedule Mon 07:00\), total 0 W$/);
+  assert.deepEqual(statusOf(held, false), { fill: 'green', shape: 'dot', text: 'grid +1500 W · set 0 W · hold' });
+  const ended = steps.find((s) => s.reasons.some((r) => /ended/.test(r)));
+  assert.equal(ended.t, 30000, 'ends at until');
+  assert.ok(ended.reasons.includes('mode hold ended: configured behaviour (balance, target 0 W)'), JSON.stringify(ended.reasons));
+  const end = last(steps).state;
+  assert.equal(end.totalSetpointW, 1500);
+  assert.equal(end.batteryMode.mode, 'balance');
+  assert.equal(end.batteryMode.ended, 'hold');
+  assert.match(end.summary, /\(mode hold ended\)/);
+  assert.equal(statusOf(end, false).text, 'grid 0 W · hold ended', 'the tag replaces the setpoint when both do not fit 32 characters');
+});
+
+test('mode hold still honours the export cap and a grid-limit; balance and peak-shaving keep the configured target', () => {
+  // 2 kW PV surplus, export cap 500 W: hold charges the 1.5 kW the cap needs.
+  const cap = loop({ net: () => -2000, plants: [plant()], params: { exportCapW: 500 }, endMs: 40000, hooks: { inputs: (t) => (t === 1000 ? { mode: { mode: 'hold' } } : null) } });
+  assert.ok(Math.abs(last(cap.steps).state.totalSetpointW + 1500) <= 30, String(last(cap.steps).state.totalSetpointW));
+  // 3 kW load, grid-limit 2 kW import: hold discharges the 1 kW the limit needs.
+  const lim = loop({ net: () => 3000, plants: [plant()], endMs: 40000, hooks: { inputs: (t) => (t === 1000 ? { mode: { mode: 'hold' } } : t % 10000 === 0 ? { gridLimit: { maxImportW: 2000, source: 'dso' } } : null) } });
+  const s = last(lim.steps).state;
+  assert.ok(Math.abs(s.totalSetpointW - 1000) <= 30, String(s.totalSetpointW));
+  assert.deepEqual([s.gridLimit.maxImportW, s.gridLimit.maxExportW, s.gridLimit.reason], [2000, null, 'dso']);
+  // A balance that ends changes nothing and says nothing.
+  const bal = loop({ net: () => 1500, plants: [plant()], endMs: 30000, hooks: { inputs: (t) => (t === 1000 ? { mode: { mode: 'balance', until: 10000 } } : null) } });
+  assert.ok(!bal.steps.some((x) => x.reasons.some((r) => /ended/.test(r))));
+  assert.deepEqual(last(bal.steps).state.batteryMode, { mode: 'balance', source: 'config', until: null, reason: null, ended: null, chargeW: null });
+  for (const mode of ['balance', 'peak-shaving']) {
+    const b = loop({ net: () => 1500, plants: [plant()], endMs: 30000, hooks: { inputs: (t) => (t === 1000 ? { mode: { mode } } : null) } });
+    assert.equal(last(b.steps).state.totalSetpointW, 1500, mode);
+  }
+});
+
+test('mode charge: charges from the grid at modeChargeW, within the battery limits, never above a grid-limit or a band maxW', () => {
+  const charge = (params, extra = () => null, chargeW) => last(loop({ net: () => 500, plants: [plant()], params, endMs: 40000, hooks: { inputs: (t) => (t === 1000 ? { mode: { mode: 'charge', ...(chargeW !== undefined ? { chargeW } : {}) } } : extra(t)) } }).steps).state;
+  let s = charge({});
+  assert.equal(s.totalSetpointW, -1000, 'default 1000 W');
+  assert.equal(s.gridW, 1500);
+  assert.equal(s.batteryMode.chargeW, 1000);
+  assert.match(s.summary, /\(mode charge −1000 W\)/);
+  s = charge({ modeChargeW: 600 });
+  assert.equal(s.totalSetpointW, -600, 'the setting');
+  s = charge({}, () => null, 5000);
+  assert.equal(s.totalSetpointW, -2200, 'a message asking 5 kW is held to the battery charge limit (2200 W)');
+  s = charge({}, (t) => (t % 10000 === 0 ? { gridLimit: { maxImportW: 1200 } } : null));
+  assert.ok(Math.abs(s.totalSetpointW + 700) <= 30, `grid-limit 1200 W: charge 700 W (got ${s.totalSetpointW})`);
+  s = charge({}, (t) => (t % 5000 === 0 ? { gridTarget: { minW: 0, maxW: 800, source: 'peak-shaving' } } : null));
+  assert.ok(Math.abs(s.totalSetpointW + 300) <= 30, `band 0…800 W: charge 300 W (got ${s.totalSetpointW})`);
+  // The SoC window still stops it: a full battery is not charged.
+  const full = last(loop({ net: () => 500, plants: [plant({ socPct: 100 })], endMs: 30000, hooks: { inputs: (t) => (t === 1000 ? { mode: { mode: 'charge' } } : null) } }).steps).state;
+  assert.ok(full.totalSetpointW >= 0, String(full.totalSetpointW));
+});
+
+test('grid-limit: the lowest of its senders holds; until ends it; a silent sender expires after two periods', () => {
+  const ctl = new ZeroExportController({ units: [{ id: 'b1' }] });
+  ctl.step({ units: { b1: { power: 0, soc: 50, state: 'ready', timestamp: 0 } } }, 0);
+  let r = ctl.step({ gridLimit: { maxImportW: 5000, source: 'peak-shaving', reason: 'peak' } }, 1000);
+  assert.ok(r.reasons.includes('grid-limit import ≤ +5000 W (peak)'), JSON.stringify(r.reasons));
+  r = ctl.step({ gridLimit: { maxImportW: 3000, maxExportW: 800, until: 20000, source: 'dso' } }, 2000);
+  assert.deepEqual([r.state.gridLimit.maxImportW, r.state.gridLimit.maxExportW, r.state.gridLimit.reason], [3000, 800, 'dso']);
+  r = ctl.step({}, 20000);
+  assert.ok(r.reasons.includes('grid-limit import ≤ +3000 W, export ≤ 800 W ended: held import ≤ +5000 W'), JSON.stringify(r.reasons));
+  assert.equal(r.state.gridLimit.maxImportW, 5000);
+  r = ctl.step({}, 121_001);
+  assert.match(r.reasons[0], /^grid-limit import ≤ \+5000 W expired \(no refresh for 120\.0 s\): no grid-limit$/);
+  assert.equal(r.state.gridLimit, null);
+});
+
+test('mode and grid-limit messages: accepted forms, and errors naming the field', () => {
+  const { parseInput } = require('../../dist/lib/control/zero-export/messages');
+  const now = Date.parse('2026-06-01T10:00:00Z');
+  assert.deepEqual(parseInput({ payload: { kind: 'mode', mode: 'hold', until: '2026-06-01T12:00:00Z', reason: 'schedule', source: 'schedule:s1' } }, now), { type: 'mode', mode: { mode: 'hold', until: now + 7_200_000, reason: 'schedule', source: 'schedule:s1' } });
+  assert.deepEqual(parseInput({ payload: { kind: 'mode', mode: 'charge', until: now + 1000, chargeW: 800 } }, now), { type: 'mode', mode: { mode: 'charge', until: now + 1000, chargeW: 800 } });
+  assert.deepEqual(parseInput({ topic: 'mode', payload: ' Charge ', until: now + 60000 }, now), { type: 'mode', mode: { mode: 'charge', until: now + 60000 } });
+  assert.deepEqual(parseInput({ topic: 'mode', payload: 'balance' }, now), { type: 'mode', mode: { mode: 'balance' } });
+  assert.deepEqual(parseInput({ payload: { kind: 'grid-limit', maxImportW: 2500, until: now + 1000, source: 'schedule:s1' } }, now), { type: 'gridLimit', gridLimit: { maxImportW: 2500, until: now + 1000, source: 'schedule:s1' } });
+  const cases = [
+    [{ payload: { kind: 'mode', mode: 'lock' } }, /^payload\.mode: must be one of "balance", "peak-shaving", "hold", "charge"$/],
+    [{ payload: { kind: 'mode' } }, /^payload\.mode: is required$/],
+    [{ payload: { kind: 'mode', mode: 'hold', until: 'tomorrow' } }, /^payload\.until: /],
+    [{ payload: { kind: 'mode', mode: 'hold', until: now - 1 } }, /^payload\.until: lies in the past/],
+    [{ payload: { kind: 'mode', mode: 'hold', until: '2026-13-45T00:00:00Z' } }, /^payload\.until: must be a time in ms since epoch or ISO 8601/],
+    [{ payload: { kind: 'mode', mode: 'charge', chargeW: -5 } }, /^payload\.chargeW: must be >= 0$/],
+    [{ payload: { kind: 'mode', mode: 'charge', chargeW: NaN } }, /^payload\.chargeW: must be a finite number/],
+    [{ topic: 'mode', payload: 'turbo' }, /^msg\.payload: must be one of balance, peak-shaving, hold, charge with topic "mode" \(got "turbo"\)$/],
+    [{ topic: 'mode', payload: 'hold', until: 'soon' }, /^msg\.until: must be a time/],
+    [{ payload: { kind: 'grid-limit' } }, /^payload/],
+    [{ payload: { kind: 'grid-limit', maxImportW: -1 } }, /^payload\.maxImportW: must be >= 0$/],
+    [{ payload: { kind: 'grid-limit', maxImportW: Infinity } }, /^payload\.maxImportW: must be a finite number/],
+  ];
+  for (const [msg, re] of cases) {
+    const r = parseInput(msg, now);
+    assert.ok(r.error, JSON.stringify(msg));
+    assert.match(r.error, re, JSON.stringify(msg));
+  }
+});
+
+test('status text: the binding band, limit or mode, short, after the start test\'s prefix', () => {
+  const { statusOf, bindingTag } = require('../../dist/lib/control/zero-export/runtime');
+  const base = { mode: 'active', gridW: -1234, totalSetpointW: -1234, attention: null, band: { minW: 0, maxW: 0, source: 'config', until: null, reason: null, expired: false }, batteryMode: { mode: 'balance', source: 'config', until: null, reason: null, ended: null, chargeW: null }, gridLimit: null };
+  const text = (o) => statusOf({ ...base, ...o }, false).text;
+  assert.equal(text({}), 'grid −1234 W · set −1234 W');
+  assert.equal(text({ band: { ...base.band, minW: 0, maxW: 2500, source: 'grid-target' } }), 'grid −1234 W · 0…+2.5k', 'too long with the setpoint: the tag replaces it');
+  assert.equal(text({ gridW: 12, totalSetpointW: 0, band: { ...base.band, minW: -500, maxW: -500, source: 'grid-target' } }), 'grid +12 W · set 0 W · →−500');
+  assert.equal(text({ gridW: 12, totalSetpointW: 0, gridLimit: { maxImportW: 2500, maxExportW: null, until: 1, reason: null } }), 'grid +12 W · set 0 W · ≤+2.5k');
+  assert.equal(text({ gridW: 12, totalSetpointW: -800, batteryMode: { ...base.batteryMode, mode: 'charge', source: 'mode', chargeW: 1000 } }), 'grid +12 W · set −800 W · charge');
+  assert.equal(text({ gridW: 812, totalSetpointW: -1000, batteryMode: { ...base.batteryMode, mode: 'charge', source: 'mode', chargeW: 1000 } }), 'grid +812 W · charge');
+  assert.equal(bindingTag({ ...base, batteryMode: { ...base.batteryMode, mode: 'peak-shaving' } }), 'peak');
+  const start = /^[+−]?[\d.]+ k?W|^grid [+−]?[\d.]+ k?W/;
+  for (const o of [{}, { batteryMode: { ...base.batteryMode, mode: 'hold' } }, { band: { ...base.band, minW: -100000, maxW: 100000, source: 'grid-target' } }]) {
+    const t = text(o);
+    assert.match(t, start);
+    assert.ok(t.length <= 32, t);
+  }
+});

@@ -4,7 +4,7 @@
  */
 import { localFields } from '../../util/local-time';
 import { current, overrideUntil, quoted, upcoming, type Emission, type Override, type ScheduleSpec, type ScheduleValue } from './schedule';
-import { typedValue } from './config';
+import { cellRule, cellValue, constraintOf, type ScheduleOutput } from './config';
 
 export type ScheduleInput = { what: 'override'; override: Override } | { what: 'clear' } | { what: 'refresh' } | { error: string };
 
@@ -13,7 +13,7 @@ export type ScheduleInput = { what: 'override'; override: Override } | { what: '
  * `{kind:"override", clear:true}`, `{kind:"mode", mode, until?}`, topic "override" + a value,
  * topic or payload "refresh".
  */
-export function scheduleInput(msg: { topic?: unknown; payload?: unknown }, s: ScheduleSpec, type: 'text' | 'number' | 'boolean', t: number): ScheduleInput {
+export function scheduleInput(msg: { topic?: unknown; payload?: unknown }, s: ScheduleSpec, type: 'text' | 'number' | 'boolean', t: number, output: ScheduleOutput = 'value'): ScheduleInput {
   const p = msg.payload;
   if (msg.topic === 'refresh' || p === 'refresh') return { what: 'refresh' };
   let value: unknown;
@@ -33,16 +33,24 @@ export function scheduleInput(msg: { topic?: unknown; payload?: unknown }, s: Sc
     value = p;
     until = (msg as Record<string, unknown>).until;
   } else return { error: 'msg: send {kind:"override", value, until?}, {kind:"mode", mode, until?}, topic "override" with a value, or "refresh"' };
-  const v = typedValue(value, type);
-  if (v === undefined) return { error: `payload.value: ${quoted(value)} is not a ${type} value` };
+  const v = cellValue(value, type, output);
+  if (v === undefined) return { error: `payload.value: ${quoted(value)} is not ${cellRule(type, output)}` };
   const u = overrideUntil(s, t, until);
   if (typeof u !== 'number') return { error: `payload.${u.error}` };
   return { what: 'override', override: { value: v, until: u } };
 }
 
-/** Output 1: a `mode` message, or the bare value with `until`. */
-export function valueMessage(e: Emission, output: 'mode' | 'value', topic: string): Record<string, unknown> {
-  if (output === 'mode') return { topic, payload: { kind: 'mode', mode: e.value, until: e.until, reason: e.reason } };
+/**
+ * Output 1: a `mode` message, a `grid-target` or `grid-limit` constraint (DESIGN.md §4.1; `source`
+ * names this schedule, e.g. "schedule:<node id>", so zero export keeps its band apart from other
+ * senders'), or the bare value with `until`.
+ */
+export function valueMessage(e: Emission, output: ScheduleOutput, topic: string, source = 'schedule'): Record<string, unknown> {
+  if (output === 'mode') return { topic, payload: { kind: 'mode', mode: e.value, until: e.until, reason: e.reason, source } };
+  if (output === 'grid-target' || output === 'grid-limit') {
+    // (The config and the overrides are checked with the same rule, so the constraint is always there.)
+    return { topic, payload: { kind: output, ...constraintOf(e.value, output), until: e.until, reason: e.reason, source } };
+  }
   return { topic, payload: e.value, until: e.until, source: e.source, reason: e.reason };
 }
 

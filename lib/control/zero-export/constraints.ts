@@ -4,7 +4,7 @@
  * the freshness rule is the package's one (lib/util/freshness.ts).
  */
 import { Freshness } from '../../util/freshness';
-import type { BandState, ChargerSample, GridTarget } from './types';
+import type { BandState, BatteryMode, ChargerSample, GridLimit, GridLimitState, GridTarget, ModeRequest, ModeState } from './types';
 
 /** Update period assumed for grid-target messages until two have arrived, ms (so one message holds 2 min). */
 export const GRID_TARGET_EXPECTED_MS = 60_000;
@@ -17,9 +17,15 @@ export function w(v: number): string {
   return `${r > 0 ? '+' : r < 0 ? '−' : ''}${Math.abs(r)} W`;
 }
 
-/** "0 W" for a point, "−500 W…0 W" for a band. */
+/** "0 W" for a point, "−500 W…0 W" for a band; an open edge (hold, charge): "≤ +2500 W", "≥ −800 W", "any". */
 export function bandText(minW: number, maxW: number): string {
-  return minW === maxW ? w(minW) : `${w(minW)}…${w(maxW)}`;
+  if (minW === maxW) return w(minW);
+  const lo = Number.isFinite(minW);
+  const hi = Number.isFinite(maxW);
+  if (!lo && !hi) return 'any';
+  if (!lo) return `≤ ${w(maxW)}`;
+  if (!hi) return `≥ ${w(minW)}`;
+  return `${w(minW)}…${w(maxW)}`;
 }
 
 interface Held {
@@ -100,6 +106,136 @@ export class GridTargetHold {
     // The reasons of the bands that set an edge.
     const binding = [...this.held.values()].filter((h) => h.target.minW === lo || h.target.maxW === hi).map((h) => h.target.reason ?? h.target.source).filter((r): r is string => !!r);
     return { minW: lo, maxW: hi, source: 'grid-target', until, reason: binding.length ? [...new Set(binding)].join(' & ') : null, expired: false };
+  }
+}
+
+/** Update period assumed for grid-limit messages until two have arrived, ms (as for grid-target). */
+export const GRID_LIMIT_EXPECTED_MS = GRID_TARGET_EXPECTED_MS;
+
+/** "import ≤ +2500 W, export ≤ 800 W". */
+function limitText(l: { maxImportW?: number | null; maxExportW?: number | null }): string {
+  const parts: string[] = [];
+  if (typeof l.maxImportW === 'number') parts.push(`import ≤ ${w(l.maxImportW)}`);
+  if (typeof l.maxExportW === 'number') parts.push(`export ≤ ${Math.round(l.maxExportW)} W`);
+  return parts.join(', ');
+}
+
+/**
+ * The grid-limits while they hold, one per sender (`source`): each ends at its `until` or when its
+ * sender stops refreshing it; the lowest maxImportW and the lowest maxExportW of them hold
+ * (DESIGN.md §4.1, most restrictive wins).
+ */
+export class GridLimitHold {
+  private held = new Map<string, { limit: GridLimit; fresh: Freshness }>();
+
+  /** A grid-limit arrived at `now`; returns the reason line ('' for a refresh of the same limit). */
+  set(l: GridLimit, now: number): string {
+    const key = l.source ?? '';
+    let h = this.held.get(key);
+    const prev = h?.limit;
+    if (!h) {
+      h = { limit: l, fresh: new Freshness({ expectedMs: GRID_LIMIT_EXPECTED_MS, factor: 2 }) };
+      this.held.set(key, h);
+    }
+    h.fresh.good(now);
+    h.limit = { ...l };
+    if (prev && prev.maxImportW === l.maxImportW && prev.maxExportW === l.maxExportW && prev.reason === l.reason) return '';
+    return `grid-limit ${limitText(l)}${l.reason ? ` (${l.reason})` : ''}`;
+  }
+
+  /** Ends the limits whose time is up; returns the reason line when one ended now. */
+  check(now: number): string | null {
+    const lines: string[] = [];
+    for (const [key, h] of this.held) {
+      const l = h.limit;
+      if (l.until !== undefined && now >= l.until) lines.push(`grid-limit ${limitText(l)} ended`);
+      else if (!h.fresh.fresh(now)) lines.push(`grid-limit ${limitText(l)} expired (no refresh for ${(h.fresh.age(now) / 1000).toFixed(1)} s)`);
+      else continue;
+      this.held.delete(key);
+    }
+    if (!lines.length) return null;
+    const l = this.limit(now);
+    return `${lines.join(', ')}: ${l ? `held ${limitText(l)}` : 'no grid-limit'}`;
+  }
+
+  /** The limit held now (call check() first), or null. */
+  limit(now: number): GridLimitState | null {
+    if (this.held.size === 0) return null;
+    let imp: number | null = null;
+    let exp: number | null = null;
+    let until = Infinity;
+    const reasons: string[] = [];
+    for (const h of this.held.values()) {
+      const l = h.limit;
+      if (typeof l.maxImportW === 'number') imp = imp === null ? l.maxImportW : Math.min(imp, l.maxImportW);
+      if (typeof l.maxExportW === 'number') exp = exp === null ? l.maxExportW : Math.min(exp, l.maxExportW);
+      const staleAt = now - h.fresh.age(now) + h.fresh.limitMs();
+      until = Math.min(until, l.until !== undefined ? Math.min(l.until, staleAt) : staleAt);
+    }
+    for (const h of this.held.values()) {
+      const l = h.limit;
+      if (l.maxImportW === imp || l.maxExportW === exp) {
+        const r = l.reason ?? l.source;
+        if (r && !reasons.includes(r)) reasons.push(r);
+      }
+    }
+    return { maxImportW: imp, maxExportW: exp, until, reason: reasons.length ? reasons.join(' & ') : null };
+  }
+}
+
+/**
+ * The battery mode of `mode` messages (DESIGN.md §4.1): the latest one holds until its `until`
+ * (or until the next one when it has none); then the configured behaviour (balance) holds again,
+ * and `ended` says which mode ended until another mode arrives.
+ */
+export class ModeHold {
+  private req: ModeRequest | null = null;
+  private ended: BatteryMode | null = null;
+
+  constructor(private readonly chargeW: number) {}
+
+  /** A mode arrived; returns the reason line ('' for a repeat of the same mode and end). */
+  set(m: ModeRequest): string {
+    const prev = this.req;
+    this.req = { ...m };
+    this.ended = null;
+    if (prev && prev.mode === m.mode && prev.chargeW === m.chargeW) return '';
+    const charge = m.mode === 'charge' ? ` ${w(-this.charging())}` : '';
+    return `mode ${m.mode}${charge}${m.reason ? ` (${m.reason})` : ''}`;
+  }
+
+  /** Ends the mode when its time is up; returns the reason line then. */
+  check(now: number, configured: string): string | null {
+    if (!this.req || this.req.until === undefined || now < this.req.until) return null;
+    const m = this.req.mode;
+    this.req = null;
+    // The end of a balance changes nothing: no news, no "ended" in the status.
+    if (m === 'balance') return null;
+    this.ended = m;
+    return `mode ${m} ended: ${configured}`;
+  }
+
+  /** The mode now (call check() first). */
+  get mode(): BatteryMode {
+    return this.req?.mode ?? 'balance';
+  }
+
+  /** The charge power of `charge` mode, W ≥ 0. */
+  charging(): number {
+    const c = this.req?.chargeW;
+    return typeof c === 'number' && Number.isFinite(c) ? Math.max(0, c) : this.chargeW;
+  }
+
+  state(): ModeState {
+    const r = this.req;
+    return {
+      mode: this.mode,
+      source: r ? 'mode' : 'config',
+      until: r?.until ?? null,
+      reason: r ? (r.reason ?? r.source ?? null) : null,
+      ended: this.ended,
+      chargeW: this.mode === 'charge' ? this.charging() : null,
+    };
   }
 }
 

@@ -27,9 +27,13 @@
  * 6. Composition (DESIGN.md §4.1, constraints.ts): a `grid-target` band replaces the target until it
  *    ends or goes silent; with `excludeChargerPower` the charger's power is left to the grid. A grid
  *    outside the band ± dead band for longer than `offTargetMs` sets `state.attention` with why.
+ *    A `grid-limit` caps import and export (the lowest of its senders); a `mode` message switches
+ *    the battery mode: `hold` opens the band (the batteries spend nothing unless a band, the
+ *    grid-limit or the export cap needs them), `charge` also aims at charging at `modeChargeW`;
+ *    `balance` and `peak-shaving` keep the configured behaviour. Each ends at its `until`.
  */
 import type { BatteryState } from '../../api/types';
-import { bandText, ChargerPower, GridTargetHold, w } from './constraints';
+import { bandText, ChargerPower, GridLimitHold, GridTargetHold, ModeHold, w } from './constraints';
 import { newStageState, splitPower, totalRange, type SplitUnit } from './split';
 import type {
   AttentionCode,
@@ -69,6 +73,7 @@ export const ZERO_EXPORT_DEFAULTS = {
   refreshMs: 60_000,
   offTargetMs: 0,
   excludeChargerPower: false,
+  modeChargeW: 1000,
   unit: {
     capacityWh: 5200,
     latencyMinMs: 1000,
@@ -173,6 +178,8 @@ export class ZeroExportController implements ZeroExportLike {
   /** The totals the last three meter samples asked for. */
   private goals: number[] = [];
   private readonly gridTarget = new GridTargetHold();
+  private readonly gridLimit = new GridLimitHold();
+  private readonly modeHold: ModeHold;
   private readonly trend = new NetTrend();
   private readonly charger = new ChargerPower();
   /** Since when the grid is outside the band ± dead band (sample time), or null. */
@@ -210,7 +217,9 @@ export class ZeroExportController implements ZeroExportLike {
       refreshMs: Math.max(0, finite(params.refreshMs, d.refreshMs)),
       offTargetMs: Math.max(0, finite(params.offTargetMs, d.offTargetMs)),
       excludeChargerPower: params.excludeChargerPower === true,
+      modeChargeW: Math.max(0, finite(params.modeChargeW, d.modeChargeW)),
     };
+    this.modeHold = new ModeHold(this.params.modeChargeW);
     this.units = params.units.map((u) => {
       const cfg: Required<ZeroExportUnitConfig> = {
         id: u.id,
@@ -260,6 +269,18 @@ export class ZeroExportController implements ZeroExportLike {
     }
     const ended = this.gridTarget.check(now, p.targetW);
     if (ended) reasons.push(ended);
+    if (inputs.gridLimit) {
+      const line = this.gridLimit.set(inputs.gridLimit, now);
+      if (line) reasons.push(line);
+    }
+    const limitEnded = this.gridLimit.check(now);
+    if (limitEnded) reasons.push(limitEnded);
+    if (inputs.mode) {
+      const line = this.modeHold.set(inputs.mode);
+      if (line) reasons.push(line);
+    }
+    const modeEnded = this.modeHold.check(now, `configured behaviour (balance, target ${w(p.targetW)})`);
+    if (modeEnded) reasons.push(modeEnded);
     if (inputs.charger && Number.isFinite(inputs.charger.power)) this.charger.set(inputs.charger, now);
     for (const [id, o] of Object.entries(inputs.units ?? {})) this.observe(id, o, now, reasons);
     let fresh: { power: number; at: number } | null = null;
@@ -333,18 +354,40 @@ export class ZeroExportController implements ZeroExportLike {
     return { commands, state, reasons: reasons.length ? reasons : [state.summary] };
   }
 
-  /** The band to hold the grid in now, W: grid-target or target, the charger's power left to the grid, the export cap. */
+  /**
+   * The band to hold the grid in now, W: grid-target or target (open in `hold` and `charge` mode), the
+   * charger's power left to the grid, the export cap and the grid-limit (its import limit wins).
+   */
   private heldBand(now: number): { lo: number; hi: number; carW: number } {
     const b = this.gridTarget.band(this.params.targetW, now);
     const carW = this.params.excludeChargerPower ? this.charger.now(now).power : 0;
-    let lo = b.minW + carW;
-    let hi = b.maxW + carW;
-    const cap = this.params.exportCapW;
-    if (cap !== null) {
+    const mode = this.modeHold.mode;
+    const open = b.source === 'config' && (mode === 'hold' || mode === 'charge');
+    let lo = open ? -Infinity : b.minW + carW;
+    let hi = open ? Infinity : b.maxW + carW;
+    const limit = this.gridLimit.limit(now);
+    const caps = [this.params.exportCapW, limit?.maxExportW ?? null].filter((x): x is number => x !== null);
+    if (caps.length) {
+      const cap = Math.min(...caps);
       lo = Math.max(lo, -cap);
       hi = Math.max(hi, -cap);
     }
+    if (limit && limit.maxImportW !== null) {
+      lo = Math.min(lo, limit.maxImportW);
+      hi = Math.min(hi, limit.maxImportW);
+    }
     return { lo, hi, carW };
+  }
+
+  /** The total the batteries aim at inside an open band: 0 W, or the charge power in `charge` mode (W, − charge). */
+  private restTotal(): number {
+    return this.modeHold.mode === 'charge' ? -this.modeHold.charging() : 0;
+  }
+
+  /** " (mode hold)" for a mode other than balance, else "". */
+  private modeTag(): string {
+    const m = this.modeHold.mode;
+    return m === 'balance' ? '' : ` (mode ${m})`;
   }
 
   /**
@@ -420,8 +463,12 @@ export class ZeroExportController implements ZeroExportLike {
         const { lo, hi, carW } = this.heldBand(now);
         const b = this.gridTarget.band(p.targetW, now);
         const from = b.source === 'grid-target' ? ` (grid-target${b.reason ? `: ${b.reason}` : ''})` : b.expired ? ' (grid-target expired)' : '';
+        const limit = this.gridLimit.limit(now);
+        const lim = limit ? ` (grid-limit${limit.reason ? `: ${limit.reason}` : ''})` : '';
+        const ms = this.modeHold.state();
+        const mode = ms.mode === 'charge' ? ` (mode charge ${w(-(ms.chargeW ?? 0))}${ms.reason ? `: ${ms.reason}` : ''})` : ms.mode !== 'balance' ? ` (mode ${ms.mode}${ms.reason ? `: ${ms.reason}` : ''})` : ms.ended ? ` (mode ${ms.ended} ended)` : '';
         const car = carW > 0 ? `, car ${w(carW)} left to the grid` : '';
-        return `holding: grid ${grid}, target ${bandText(lo, hi)}${from}${car}, total ${w(this.currentTotal())}`;
+        return `holding: grid ${grid}, target ${bandText(lo, hi)}${from}${lim}${mode}${car}, total ${w(this.currentTotal())}`;
       }
     }
   }
@@ -572,6 +619,8 @@ export class ZeroExportController implements ZeroExportLike {
     // Totals that put the grid inside the band for every battery power the model allows.
     let wantLo = m.power + bLo - band.hi;
     let wantHi = m.power + bHi - band.lo;
+    /** How far the net load is unknown (battery power in flight), W. */
+    let spread = bHi - bLo;
     const current = this.currentTotal();
     const [minTotal, maxTotal] = totalRange(this.splitUnits());
     const period = this.meterPeriod() ?? 1000;
@@ -584,14 +633,21 @@ export class ZeroExportController implements ZeroExportLike {
       const ahead = Math.max(-TREND_MAX_LEAD_W, Math.min(TREND_MAX_LEAD_W, (fit.slope * (now - m.at + this.latencyMidMs() + period / 2)) / 1000));
       wantLo = fit.level + ahead - band.hi;
       wantHi = fit.level + ahead - band.lo;
+      spread = 0;
     }
     // The nearest total the measurement allows, within what the units can do.
     const clampTotal = (x: number) => Math.max(minTotal, Math.min(maxTotal, x));
     // Inside a band (minW < maxW) the battery spends no more than it must: the total nearest 0 W that keeps the grid
     // in [minW, maxW] (a car left to the grid by peak shaving's band is not fed from the battery). A point target
     // keeps the present total while the measurement allows it.
-    const hold = current < wantLo ? wantLo : current > wantHi ? wantHi : current;
-    const goal = clampTotal(band.hi > band.lo && wantLo <= wantHi ? Math.max(wantLo, Math.min(wantHi, 0)) : hold);
+    const within = (lo: number, hi: number) => (current < lo ? lo : current > hi ? hi : current);
+    const hold = within(wantLo, wantHi);
+    // Inside a band the batteries aim at their rest total (0 W, or the charge power in mode charge); when an
+    // edge of the band stops them short of it, that edge is held like a point target (the present total is
+    // kept while the measurement allows it), so a command in flight is not chased at the edge.
+    const rest = this.restTotal();
+    const inBand = band.hi > band.lo && wantLo <= wantHi;
+    const goal = clampTotal(!inBand ? hold : rest < wantLo ? within(wantLo, wantLo + spread) : rest > wantHi ? within(wantHi - spread, wantHi) : rest);
     this.goals.push(goal);
     if (this.goals.length > 3) this.goals.shift();
     const raw = goal - current;
@@ -649,7 +705,7 @@ export class ZeroExportController implements ZeroExportLike {
       this.lastCommandAt = now;
       const limit = total >= maxTotal - 0.5 && wantLo > maxTotal ? ' (discharge limit)' : total <= minTotal + 0.5 && wantHi < minTotal ? ' (charge limit)' : slewed ? ' (slew limit)' : '';
       const car = band.carW > 0 ? ` (car ${w(band.carW)} left to the grid)` : '';
-      reasons.push(`grid ${w(m.power)}, target ${bandText(band.lo, band.hi)}${car}: total ${w(current)} → ${w(total)}${limit}`);
+      reasons.push(`grid ${w(m.power)}, target ${bandText(band.lo, band.hi)}${this.modeTag()}${car}: total ${w(current)} → ${w(total)}${limit}`);
     }
   }
 
@@ -790,6 +846,8 @@ export class ZeroExportController implements ZeroExportLike {
       curtailmentW: Math.round(this.curtailW),
       units,
       band: this.gridTarget.band(this.params.targetW, now),
+      batteryMode: this.modeHold.state(),
+      gridLimit: this.gridLimit.limit(now),
       chargerExcludedW: this.heldBand(now).carW,
       attention: this.attention ? { ...this.attention } : null,
       summary: this.summary(now),

@@ -45,7 +45,8 @@ export interface RuntimeOutput {
 
 /** Words of the status texts (locale file keys under zero-export.status); English defaults. */
 export type StatusWords = (key: 'disabled' | 'dryRun' | 'waiting' | 'noMeter' | 'noBattery' | 'failsafe' | 'meterStale' | 'grid' | 'set' | 'wouldSet' | 'expired' | AttentionWord) => string;
-type AttentionWord = 'charge-limit' | 'discharge-limit' | 'not-following' | 'soc-window' | 'off-target';
+type AttentionWord = 'charge-limit' | 'discharge-limit' | 'not-following' | 'soc-window' | 'off-target' | ModeWord;
+type ModeWord = 'mode-hold' | 'mode-charge' | 'mode-peak-shaving' | 'mode-balance' | 'ended';
 
 const ENGLISH: Record<string, string> = {
   disabled: 'disabled',
@@ -64,6 +65,11 @@ const ENGLISH: Record<string, string> = {
   'not-following': 'not following',
   'soc-window': 'SoC window',
   'off-target': 'off target',
+  'mode-hold': 'hold',
+  'mode-charge': 'charge',
+  'mode-peak-shaving': 'peak',
+  'mode-balance': 'balance',
+  ended: 'ended',
 };
 export const englishWords: StatusWords = (k) => ENGLISH[k] ?? k;
 
@@ -76,6 +82,31 @@ function watts(w: number): string {
 
 const clip = (t: string) => (t.length <= STATUS_MAX ? t : t.slice(0, STATUS_MAX - 1) + '…');
 
+/** Short watts for the status tag: "800", "−1.2k", "+2.5k". */
+function shortW(v: number): string {
+  const r = Math.round(v);
+  const a = Math.abs(r);
+  const sign = r > 0 ? '+' : r < 0 ? '−' : '';
+  return a >= 1000 ? `${sign}${(a / 1000).toFixed(a % 1000 === 0 ? 0 : 1)}k` : `${sign}${a}`;
+}
+
+/**
+ * What binds besides the configured target, briefly, for the status text: a battery mode other than
+ * balance ("hold", "charge", "peak-shaving"), else a grid-target band ("0…+2.5k"), else a grid-limit
+ * ("≤+2.5k"), else a mode that just ended ("hold ended"); '' when nothing does.
+ */
+export function bindingTag(state: ZeroExportState, t: StatusWords = englishWords): string {
+  const m = state.batteryMode;
+  if (m && m.mode !== 'balance' && m.mode !== 'peak-shaving') return t(`mode-${m.mode}` as 'mode-hold');
+  const b = state.band;
+  if (b.source === 'grid-target') return b.minW === b.maxW ? `→${shortW(b.minW)}` : `${shortW(b.minW)}…${shortW(b.maxW)}`;
+  if (m && m.mode === 'peak-shaving') return t('mode-peak-shaving');
+  const l = state.gridLimit;
+  if (l && l.maxImportW !== null) return `≤${shortW(l.maxImportW)}`;
+  if (m?.ended) return `${t(`mode-${m.ended}` as 'mode-hold')} ${t('ended')}`;
+  return '';
+}
+
 /** The node status for a controller state (≤ 32 characters, real minus). */
 export function statusOf(state: ZeroExportState, dryRun: boolean, t: StatusWords = englishWords): NodeStatusLike {
   const grid = state.gridW === null ? null : watts(state.gridW);
@@ -86,7 +117,12 @@ export function statusOf(state: ZeroExportState, dryRun: boolean, t: StatusWords
   const a = state.attention;
   if (a) return { fill: 'yellow', shape: 'ring', text: clip(`${grid} · ${a.unit && a.code === 'not-following' ? `${a.unit} ` : ''}${t(a.code)}`) };
   if (state.band.expired) return { fill: 'yellow', shape: 'ring', text: clip(`${grid} · ${t('expired')}`) };
-  return { fill: 'green', shape: 'dot', text: clip(`${t('grid')} ${grid} · ${t('set')} ${watts(state.totalSetpointW)}`) };
+  const text = `${t('grid')} ${grid} · ${t('set')} ${watts(state.totalSetpointW)}`;
+  const tag = bindingTag(state, t);
+  if (!tag) return { fill: 'green', shape: 'dot', text: clip(text) };
+  // The tag goes last; when it does not fit, it replaces the setpoint.
+  const full = `${text} · ${tag}`;
+  return { fill: 'green', shape: 'dot', text: clip(full.length <= STATUS_MAX ? full : `${t('grid')} ${grid} · ${tag}`) };
 }
 
 /**
@@ -179,6 +215,12 @@ export class ZeroExportRuntime {
       case 'gridTarget':
         inputs = { gridTarget: input.gridTarget };
         break;
+      case 'gridLimit':
+        inputs = { gridLimit: input.gridLimit };
+        break;
+      case 'mode':
+        inputs = { mode: input.mode };
+        break;
       case 'charger':
         inputs = { charger: input.charger };
         break;
@@ -241,7 +283,8 @@ export class ZeroExportRuntime {
     const events = !(reasons.length === 1 && reasons[0] === state.summary);
     if (events) this.sentEvents = reasons.join(' | ').replace(/[−+-]?\d[\d.,]*/g, '#');
     const a = state.attention;
-    const key = [state.mode, a ? `${a.code}:${a.unit ?? ''}` : '', `${state.band.source}:${state.band.expired}`, this.sentEvents].join('\n');
+    const bm = state.batteryMode;
+    const key = [state.mode, a ? `${a.code}:${a.unit ?? ''}` : '', `${state.band.source}:${state.band.expired}`, `${bm.mode}:${bm.ended ?? ''}`, state.gridLimit ? 'limit' : '', this.sentEvents].join('\n');
     if (key !== this.sentKey || (dryRun && commands.length > 0) || now - this.statusSentAt >= STATUS_EVERY_MS) {
       this.sentKey = key;
       this.statusSentAt = now;

@@ -83,7 +83,64 @@ export interface ZeroExportParams {
    * not compensated, so the home battery does not discharge into the car (default false).
    */
   excludeChargerPower?: boolean;
+  /**
+   * Battery mode `charge` (a `mode` message, DESIGN.md §4.1): charge the batteries from the grid at this
+   * power, W ≥ 0 (default 1000), within the units' limits and never above a grid-limit's or a band's maxW.
+   */
+  modeChargeW?: number;
   units: ZeroExportUnitConfig[];
+}
+
+/**
+ * Battery modes (DESIGN.md §4.1 `mode`): `balance` = the configured behaviour (target, bands);
+ * `peak-shaving` = the same (the peak-shaving node sends the bands); `hold` = the batteries spend
+ * nothing (0 W) unless a band, grid-limit or the export cap needs them; `charge` = charge from the
+ * grid at `modeChargeW`.
+ */
+export type BatteryMode = 'balance' | 'peak-shaving' | 'hold' | 'charge';
+
+/** A `mode` message: holds until `until` (ms), or until another mode arrives when it has none. */
+export interface ModeRequest {
+  mode: BatteryMode;
+  until?: number;
+  reason?: string;
+  source?: string;
+  /** For `charge`: this power instead of modeChargeW, W ≥ 0. */
+  chargeW?: number;
+}
+
+/** The battery mode now (state.batteryMode). */
+export interface ModeState {
+  mode: BatteryMode;
+  /** 'config' = no mode message holds (balance); 'mode' = a mode message. */
+  source: 'config' | 'mode';
+  until: number | null;
+  reason: string | null;
+  /** The last mode message's mode when it ended at its `until` (the configured behaviour holds again), else null. */
+  ended: BatteryMode | null;
+  /** The charge power in `charge` mode, W (before the units' limits), else null. */
+  chargeW: number | null;
+}
+
+/**
+ * A `grid-limit` (DESIGN.md §4.1): the site may import at most maxImportW and export at most
+ * maxExportW, W ≥ 0. Holds until `until`, or until its sender stops refreshing it (two update
+ * periods; 60 s assumed until a second one arrives); the lowest of each sender's limits holds.
+ */
+export interface GridLimit {
+  maxImportW?: number;
+  maxExportW?: number;
+  until?: number;
+  reason?: string;
+  source?: string;
+}
+
+/** The grid-limit held now (state.gridLimit). */
+export interface GridLimitState {
+  maxImportW: number | null;
+  maxExportW: number | null;
+  until: number;
+  reason: string | null;
 }
 
 /**
@@ -147,6 +204,10 @@ export interface ZeroExportInputs {
   exportCapW?: number | null;
   /** A band from another controller (peak shaving, a schedule); replaces the previous one of the same `source`. */
   gridTarget?: GridTarget;
+  /** A grid-limit from another controller or a grid operator; replaces the previous one of the same `source`. */
+  gridLimit?: GridLimit;
+  /** Switches the battery mode (a `mode` message). */
+  mode?: ModeRequest;
   /** The charger's power (used when `excludeChargerPower`). */
   charger?: ChargerSample;
 }
@@ -210,6 +271,10 @@ export interface ZeroExportState {
   units: UnitStatus[];
   /** The band held now (the target, a grid-target message, the export cap), before any charger exclusion. */
   band: BandState;
+  /** The battery mode (a `mode` message) and whether one just ended. */
+  batteryMode: ModeState;
+  /** The grid-limit held now, or null. */
+  gridLimit: GridLimitState | null;
   /** The charger power left to the grid now, W (0 when off, no reading, or stale). */
   chargerExcludedW: number;
   /** The grid is off target (band ± dead band) for longer than offTargetMs: why, and since when (ms). */
