@@ -42,8 +42,8 @@ export const plannerConfigSchema: ConfigSchema = {
     horizon: int(1, 48, { default: 48, unit: 'h' }),
     loadW: num(0, 100_000, { default: 400, unit: 'W' }),
     minImprovement: num(0, 100, { default: 0.01, unit: 'EUR' }),
-    capacityRate: num(0, 100, { default: 0, unit: 'EUR/kW/month', description: '0 = no capacity tariff' }),
-    holdBandW: num(0, 100_000, { default: 0, unit: 'W' }),
+    capacityRate: num(0, 1000, { default: 0, unit: 'EUR/kW/year', description: 'capacity tariff per kW of the billed mean peak and year (Fluvius 2026: Antwerpen 49.40); 0 = none unless a peak-shaving state reports one' }),
+    holdBandW: num(0, 100_000, { empty: true, unit: 'W', description: 'blank = the grid floats while holding (the battery stays idle)' }),
     pvForecast: oneOf(['auto', 'message', 'clear-sky', 'none'], 'auto'),
     panelGroups: panelGroupsField,
     latitude: num(-90, 90, { empty: true, unit: '°', description: 'blank = homeEnergy.latitude in settings.js' }),
@@ -72,8 +72,10 @@ export interface PlannerNodeConfig {
   horizon: number;
   loadW: number;
   minImprovement: number;
+  /** EUR per kW per year. */
   capacityRate: number;
-  holdBandW: number;
+  /** Blank: the grid floats while holding. */
+  holdBandW?: number;
   /** auto: forecast messages where they cover a slot, else clear sky (with panel groups), else 0. */
   pvForecast: 'auto' | 'message' | 'clear-sky' | 'none';
   panelGroups: PanelGroup[];
@@ -132,10 +134,54 @@ export function wearOf(c: Pick<PlannerNodeConfig, 'wear' | 'purchase' | 'cycles'
   return 0;
 }
 
-export function plannerParams(c: PlannerNodeConfig): PlannerParams {
+/** Each month peak counts at least this in the Flemish capacity tariff (W); a peak-shaving state's `account.floorW` replaces it. */
+export const CAPACITY_FLOOR_W = 2500;
+
+/**
+ * The planner's cost of raising this month's peak by 1 kW (EUR) at a yearly rate: the bill is the
+ * mean of 12 month peaks × the yearly rate ÷ 12 a month, so one month's peak 1 kW higher adds
+ * 1/12 kW to the mean for the 12 months it stays in it: 12 × (1/12) × rate/12 = rate/12.
+ */
+export const capacityRatePerKW = (eurPerKWYear: number): number => eurPerKWYear / 12;
+
+/** The planner's parameters; `source` names the node in its grid-targets. */
+export function plannerParams(c: PlannerNodeConfig, source?: string): PlannerParams {
   if (c.minSoc >= c.maxSoc) throw new Error('config.minSoc: must be below maxSoc');
   const eta = c.efficiency / 100;
-  return { capacityWh: c.capacityWh, chargeW: c.chargeW, dischargeW: c.dischargeW, etaCharge: eta, etaDischarge: eta, minSocPct: c.minSoc, maxSocPct: c.maxSoc, wearEurPerKWh: wearOf(c), capacityRateEurPerKW: c.capacityRate, minImprovementEur: c.minImprovement, holdBandW: c.holdBandW };
+  return {
+    capacityWh: c.capacityWh,
+    chargeW: c.chargeW,
+    dischargeW: c.dischargeW,
+    etaCharge: eta,
+    etaDischarge: eta,
+    minSocPct: c.minSoc,
+    maxSocPct: c.maxSoc,
+    wearEurPerKWh: wearOf(c),
+    capacityRateEurPerKW: capacityRatePerKW(c.capacityRate),
+    monthPeakW: CAPACITY_FLOOR_W,
+    minImprovementEur: c.minImprovement,
+    holdBandW: c.holdBandW ?? Infinity,
+    ...(source ? { source } : {}),
+  };
+}
+
+/** One battery's last SoC reading, and its capacity when it reports one. */
+export interface SocReading {
+  soc: number;
+  capacityWh?: number;
+}
+
+/**
+ * The SoC of several batteries planned as one: weighted by capacity when every reading has one,
+ * else their plain mean; undefined without readings.
+ */
+export function combinedSoc(readings: SocReading[]): number | undefined {
+  if (!readings.length) return undefined;
+  if (readings.every((r) => r.capacityWh !== undefined && r.capacityWh > 0)) {
+    const cap = readings.reduce((a, r) => a + (r.capacityWh as number), 0);
+    return readings.reduce((a, r) => a + r.soc * (r.capacityWh as number), 0) / cap;
+  }
+  return readings.reduce((a, r) => a + r.soc, 0) / readings.length;
 }
 
 export interface PriceSlot {
@@ -154,12 +200,12 @@ export type PlannerInput =
   | { what: 'prices'; slots: PriceSlot[] }
   | { what: 'pv' | 'load'; slots: ValueSlot[] }
   | { what: 'soc'; soc: number }
-  /** A battery reading: its SoC (null when it reports none) and AC power (W, + discharge). */
-  | { what: 'battery'; source: string; soc: number | null; w: number; at: number }
+  /** A battery reading: its SoC (null when it reports none), AC power (W, + discharge) and capacity (Wh) when it reports one. */
+  | { what: 'battery'; source: string; soc: number | null; w: number; at: number; capacityWh?: number }
   /** A grid reading (W, + import) or a PV production reading (W). */
   | { what: 'grid' | 'pv-power'; w: number; at: number }
-  /** The month's capacity peak so far (W), from `peak-shaving`. */
-  | { what: 'peak'; peakW: number }
+  /** The month's capacity peak so far (W), from `peak-shaving`, with its account's rate (EUR/kW/year) and floor (W) when it has them. */
+  | { what: 'peak'; peakW: number; rateEurPerKWYear?: number; floorW?: number }
   | { what: 'refresh' }
   | { error: string };
 
@@ -185,7 +231,7 @@ function forecast(list: unknown, name: string): ValueSlot[] | { error: string } 
  * `kind: "tariff"` (the tariff node's output 1: `slots` with importPrice / exportPrice),
  * `kind: "pv-forecast"` / `"load-forecast"` with `slots: [{start, end?, w}]`, `kind: "battery"`
  * readings (their `soc` and `power`), `kind: "meter"` readings (their `power`), a
- * `peak-shaving-state` (its `monthPeakW`), topic `soc` + %, topic `grid`, `battery`, `pv` or `peak` + W, or "refresh". `now` stamps readings without a timestamp.
+ * `peak-shaving-state` (its `monthPeakW`, and its `account`'s `rateEurPerKWYear` and `floorW`), topic `soc` + %, topic `grid`, `battery`, `pv` or `peak` + W, or "refresh". `now` stamps readings without a timestamp.
  */
 export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 0): PlannerInput {
   const p = msg.payload;
@@ -218,9 +264,16 @@ export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 
     if (o.soc !== null && o.soc !== undefined && !(fin(o.soc) && o.soc >= 0 && o.soc <= 100)) return { error: 'payload.soc: must be a number 0–100 (or null)' };
     if (o.power !== undefined && !fin(o.power)) return { error: 'payload.power: must be a number (W, + discharge)' };
     const source = typeof o.serial === 'string' && o.serial ? o.serial : typeof o.source === 'string' ? o.source : String(msg.topic ?? '');
-    return { what: 'battery', source, soc: fin(o.soc) ? o.soc : null, w: fin(o.power) ? o.power : 0, at };
+    const cap = fin(o.capacityWh) && o.capacityWh > 0 ? { capacityWh: o.capacityWh } : {};
+    return { what: 'battery', source, soc: fin(o.soc) ? o.soc : null, w: fin(o.power) ? o.power : 0, at, ...cap };
   }
-  if (o.kind === 'peak-shaving-state') return fin(o.monthPeakW) && o.monthPeakW >= 0 ? { what: 'peak', peakW: o.monthPeakW } : { error: 'payload.monthPeakW: must be a number ≥ 0 (W)' };
+  if (o.kind === 'peak-shaving-state') {
+    if (!fin(o.monthPeakW) || o.monthPeakW < 0) return { error: 'payload.monthPeakW: must be a number ≥ 0 (W)' };
+    const a = o.account && typeof o.account === 'object' ? (o.account as Record<string, unknown>) : {};
+    const rate = fin(a.rateEurPerKWYear) && a.rateEurPerKWYear >= 0 ? { rateEurPerKWYear: a.rateEurPerKWYear } : {};
+    const floor = fin(a.floorW) && a.floorW >= 0 ? { floorW: a.floorW } : {};
+    return { what: 'peak', peakW: o.monthPeakW, ...rate, ...floor };
+  }
   if (o.kind === 'meter') return fin(o.power) ? { what: 'grid', w: o.power, at } : { error: 'payload.power: a meter reading needs the grid power (W, + import)' };
   return { error: `payload.kind: "${String(o.kind)}" is not tariff, pv-forecast, load-forecast, battery, meter or peak-shaving-state` };
 }
