@@ -277,3 +277,24 @@ describe('grid-targets for zero export: source, the floating hold, capacity rate
     assert.match(I.plannerInput({ payload: { kind: 'peak-shaving-state', monthPeakW: -1 } }).error, /monthPeakW/);
   });
 });
+
+describe('plannerInput refuses values a broken sender makes (the message-fuzz cases)', () => {
+  const I = require(path.join(dist, 'lib/control/planner/inputs'));
+  const slot = (o) => ({ payload: { kind: 'tariff', slots: [{ start: T0, end: T0 + Q, importPrice: 0.2, exportPrice: 0.05, ...o }] } });
+  it('prices beyond ±100 EUR/kWh, a slot ending before its start, powers beyond ±100 kW, a kind or topic without toString', () => {
+    assert.match(I.plannerInput(slot({ importPrice: 8.64e15 })).error, /payload\.slots\[0\]\.importPrice \/ exportPrice: must be within ±100 EUR\/kWh/);
+    assert.match(I.plannerInput(slot({ end: -0.025 })).error, /payload\.slots\[0\]\.end: must be after its start/);
+    assert.equal(I.plannerInput(slot({ importPrice: -100 })).what, 'prices');
+    assert.match(I.plannerInput({ topic: 'pv', payload: 1e21 }).error, /topic "pv" needs a number \(W, within ±100000\)/);
+    assert.match(I.plannerInput({ topic: 'grid', payload: -1e21 }).error, /topic "grid"/);
+    assert.match(I.plannerInput({ payload: { kind: 'pv-forecast', slots: [{ start: T0, w: 1e21 }] } }).error, /payload\.slots\[0\]\.w/);
+    assert.match(I.plannerInput({ payload: { kind: 'load-forecast', slots: [{ start: T0, end: T0 - 1, w: 300 }] } }).error, /payload\.slots\[0\]\.end/);
+    assert.match(I.plannerInput({ payload: { kind: 'battery', soc: 50, power: 8.64e15 } }).error, /payload\.power/);
+    assert.match(I.plannerInput({ payload: { kind: 'meter', power: 1e308 } }).error, /payload\.power/);
+    assert.match(I.plannerInput({ topic: 'peak', payload: 1e21 }).error, /topic "peak"/);
+    assert.match(I.plannerInput({ payload: { kind: 'peak-shaving-state', monthPeakW: 1e21 } }).error, /payload\.monthPeakW: must be a number 0–100000/);
+    const noToString = Object.create(null);
+    assert.match(I.plannerInput({ payload: { kind: noToString } }).error, /^payload\.kind: "object" is not/);
+    assert.deepEqual(I.plannerInput({ topic: noToString, payload: { kind: 'battery', soc: 50 } }, 7), { what: 'battery', source: 'object', soc: 50, w: 0, at: 7 });
+  });
+});

@@ -6,6 +6,8 @@
  */
 import { bool, configReader, int, num, oneOf, text, type ConfigSchema, type FieldSchema } from '../../api/config';
 import { validTimeZone } from '../../util/local-time';
+import { CONSTRAINT_MAX_W } from '../../api/control-schemas';
+import { MAX_SPOT } from '../../tariff/prices';
 import type { PlannerParams } from './planner';
 import type { PlanSlot } from './dp';
 import { clearSkyForecast, type PanelGroup, type PvSite } from './clear-sky';
@@ -210,6 +212,12 @@ export type PlannerInput =
   | { error: string };
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** A power in W within ±CONSTRAINT_MAX_W (a larger one is a broken sensor and would stay in the plan). */
+const watts = (v: unknown): v is number => fin(v) && Math.abs(v) <= CONSTRAINT_MAX_W;
+/** A consumer price in EUR/kWh within ±MAX_SPOT / 1000 (100 EUR/kWh), the tariff's own bound. */
+const price = (v: unknown): v is number => fin(v) && Math.abs(v) <= MAX_SPOT / 1000;
+/** Text of a value for an error or a key; never throws (a value without toString, a symbol). */
+const textOf = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v);
 const ms = (v: unknown): number | undefined => (fin(v) ? v : typeof v === 'string' ? (Number.isFinite(Date.parse(v)) ? Date.parse(v) : undefined) : undefined);
 
 function forecast(list: unknown, name: string): ValueSlot[] | { error: string } {
@@ -220,8 +228,9 @@ function forecast(list: unknown, name: string): ValueSlot[] | { error: string } 
     const start = ms(o?.start);
     const w = o?.w ?? o?.watts ?? o?.value ?? o?.pvW ?? o?.loadW;
     if (start === undefined) return { error: `payload.slots[${i}].start: not a time` };
-    if (typeof w !== 'number') return { error: `payload.slots[${i}].w: must be a number (W)` };
+    if (!watts(w)) return { error: `payload.slots[${i}].w: must be a number (W, within ±${CONSTRAINT_MAX_W})` };
     const end = ms(o.end) ?? start + 15 * 60_000;
+    if (!(end > start)) return { error: `payload.slots[${i}].end: must be after its start` };
     out.push({ start, end, w });
   }
   return out;
@@ -237,10 +246,10 @@ export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 
   const p = msg.payload;
   if (p === 'refresh' || msg.topic === 'refresh') return { what: 'refresh' };
   if (msg.topic === 'soc') return fin(p) && p >= 0 && p <= 100 ? { what: 'soc', soc: p } : { error: 'payload: topic "soc" needs a number 0–100' };
-  if (msg.topic === 'peak') return fin(p) && p >= 0 ? { what: 'peak', peakW: p } : { error: 'payload: topic "peak" needs the month peak in W (a number ≥ 0)' };
-  if (msg.topic === 'battery') return fin(p) ? { what: 'battery', source: 'topic battery', soc: null, w: p, at: now } : { error: 'payload: topic "battery" needs the battery power in W (+ discharge)' };
+  if (msg.topic === 'peak') return watts(p) && p >= 0 ? { what: 'peak', peakW: p } : { error: `payload: topic "peak" needs the month peak in W (a number 0–${CONSTRAINT_MAX_W})` };
+  if (msg.topic === 'battery') return watts(p) ? { what: 'battery', source: 'topic battery', soc: null, w: p, at: now } : { error: 'payload: topic "battery" needs the battery power in W (+ discharge)' };
   if (msg.topic === 'grid' || msg.topic === 'pv') {
-    if (!fin(p)) return { error: `payload: topic "${msg.topic}" needs a number (W)` };
+    if (!watts(p)) return { error: `payload: topic "${msg.topic}" needs a number (W, within ±${CONSTRAINT_MAX_W})` };
     return { what: msg.topic === 'grid' ? 'grid' : 'pv-power', w: p, at: now };
   }
   if (!p || typeof p !== 'object') return { error: 'payload: send a tariff output, a pv-forecast or load-forecast, a battery reading, or "refresh"' };
@@ -251,6 +260,8 @@ export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 
     for (let i = 0; i < o.slots.length; i++) {
       const s = o.slots[i] as Record<string, unknown>;
       if (!fin(s?.start) || !fin(s?.end) || !fin(s?.importPrice) || !fin(s?.exportPrice)) return { error: `payload.slots[${i}]: needs start, end, importPrice, exportPrice as numbers` };
+      if (!(s.end > s.start)) return { error: `payload.slots[${i}].end: must be after its start` };
+      if (!price(s.importPrice) || !price(s.exportPrice)) return { error: `payload.slots[${i}].importPrice / exportPrice: must be within ±${MAX_SPOT / 1000} EUR/kWh` };
       slots.push({ start: s.start, end: s.end, importPrice: s.importPrice, exportPrice: s.exportPrice });
     }
     return { what: 'prices', slots };
@@ -262,20 +273,20 @@ export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 
   const at = fin(o.timestamp) ? o.timestamp : now;
   if (o.kind === 'battery') {
     if (o.soc !== null && o.soc !== undefined && !(fin(o.soc) && o.soc >= 0 && o.soc <= 100)) return { error: 'payload.soc: must be a number 0–100 (or null)' };
-    if (o.power !== undefined && !fin(o.power)) return { error: 'payload.power: must be a number (W, + discharge)' };
-    const source = typeof o.serial === 'string' && o.serial ? o.serial : typeof o.source === 'string' ? o.source : String(msg.topic ?? '');
+    if (o.power !== undefined && !watts(o.power)) return { error: `payload.power: must be a number (W, + discharge, within ±${CONSTRAINT_MAX_W})` };
+    const source = typeof o.serial === 'string' && o.serial ? o.serial : typeof o.source === 'string' ? o.source : msg.topic === undefined ? '' : textOf(msg.topic);
     const cap = fin(o.capacityWh) && o.capacityWh > 0 ? { capacityWh: o.capacityWh } : {};
     return { what: 'battery', source, soc: fin(o.soc) ? o.soc : null, w: fin(o.power) ? o.power : 0, at, ...cap };
   }
   if (o.kind === 'peak-shaving-state') {
-    if (!fin(o.monthPeakW) || o.monthPeakW < 0) return { error: 'payload.monthPeakW: must be a number ≥ 0 (W)' };
+    if (!watts(o.monthPeakW) || o.monthPeakW < 0) return { error: `payload.monthPeakW: must be a number 0–${CONSTRAINT_MAX_W} (W)` };
     const a = o.account && typeof o.account === 'object' ? (o.account as Record<string, unknown>) : {};
-    const rate = fin(a.rateEurPerKWYear) && a.rateEurPerKWYear >= 0 ? { rateEurPerKWYear: a.rateEurPerKWYear } : {};
-    const floor = fin(a.floorW) && a.floorW >= 0 ? { floorW: a.floorW } : {};
+    const rate = fin(a.rateEurPerKWYear) && a.rateEurPerKWYear >= 0 && a.rateEurPerKWYear <= 1000 ? { rateEurPerKWYear: a.rateEurPerKWYear } : {};
+    const floor = watts(a.floorW) && a.floorW >= 0 ? { floorW: a.floorW } : {};
     return { what: 'peak', peakW: o.monthPeakW, ...rate, ...floor };
   }
-  if (o.kind === 'meter') return fin(o.power) ? { what: 'grid', w: o.power, at } : { error: 'payload.power: a meter reading needs the grid power (W, + import)' };
-  return { error: `payload.kind: "${String(o.kind)}" is not tariff, pv-forecast, load-forecast, battery, meter or peak-shaving-state` };
+  if (o.kind === 'meter') return watts(o.power) ? { what: 'grid', w: o.power, at } : { error: `payload.power: a meter reading needs the grid power (W, + import, within ±${CONSTRAINT_MAX_W})` };
+  return { error: `payload.kind: "${textOf(o.kind)}" is not tariff, pv-forecast, load-forecast, battery, meter or peak-shaving-state` };
 }
 
 function valueAt(slots: ValueSlot[], t: number): number | undefined {
