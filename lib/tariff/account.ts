@@ -1,9 +1,13 @@
 /**
  * The cost account: energy counters of a meter (Wh, monotonic) priced slot by slot, summed per
- * local day and month, with the monthly basic charge and the capacity component (the month's
- * peak quarter average, as a peak-shaving node reports it, × the rate per kW and month). The state
- * is plain JSON so the node keeps it in Node-RED context and a restart continues where it stopped.
- * Pure: time and prices are passed in.
+ * local day and month, with the monthly basic charge and the capacity component. The capacity
+ * component is the Belgian (Flemish) one: the mean of the last 12 month peaks, each counted at least
+ * at the floor (2.5 kW), × the rate in EUR per kW per year ÷ 12 (the unit Fluvius publishes). A
+ * peak-shaving node's state carries that account (lib/control/peak-shaving/account.ts: billedMeanW,
+ * its rate and costPerMonthEur); the tariff takes its billed mean, and its monthly cost when it has a
+ * rate. With only a month peak (topic "peak", or a state without an account) the mean is that month
+ * alone, at least the floor. The state is plain JSON so the node keeps it in Node-RED context and a
+ * restart continues where it stopped. Pure: time and prices are passed in.
  */
 import { localFields } from '../util/local-time';
 
@@ -27,15 +31,27 @@ export interface AccountState {
   last?: { importWh: number; exportWh: number; at: number };
   /** The month's peak (kW) a peak-shaving node reported. */
   peakKW: number;
+  /** The capacity account of a peak-shaving node's last state, for `month`. */
+  capacity?: CapacityReport & { month: string };
+}
+
+/** What a peak-shaving state says of the capacity tariff (its `account`). */
+export interface CapacityReport {
+  /** Mean of the last 12 month peaks, each at least the floor (W). */
+  billedMeanW: number;
+  /** EUR per kW per year, when peak shaving has a rate set. */
+  rateEurPerKWYear?: number;
+  /** EUR, when peak shaving has a rate set. */
+  costPerMonthEur?: number;
 }
 
 export interface AccountParams {
   timeZone: string;
   /** EUR per month. */
   basicChargePerMonth: number;
-  /** EUR per kW and month; 0 = no capacity tariff. */
+  /** EUR per kW per year (Fluvius publishes the rates so, e.g. 49.40 for Antwerpen in 2026); 0 = none unless peak shaving reports a rate. */
   capacityRate: number;
-  /** The peak billed at least (kW), e.g. 2.5 in Flanders. */
+  /** The floor of each month peak (kW): 2.5 in Flanders. Used when only a month peak is reported. */
   capacityMinKW: number;
   /** Deltas above this power are dropped as a counter jump (W). Default 100 kW. */
   maxPowerW?: number;
@@ -45,7 +61,20 @@ export interface AccountView {
   kind: 'cost-account';
   currency: 'EUR';
   today: Totals & { day: string; basicCharge: number; net: number };
-  month: Totals & { month: string; basicCharge: number; capacityCost: number; peakKW: number; net: number };
+  month: Totals & {
+    month: string;
+    basicCharge: number;
+    /** EUR for this month: billedMeanKW × the yearly rate ÷ 12. */
+    capacityCost: number;
+    peakKW: number;
+    /** The mean the capacity cost is billed on (kW). */
+    billedMeanKW: number;
+    /** EUR per kW per year the capacity cost is at. */
+    capacityRate: number;
+    /** "peak-shaving": its 12-month account; "month peak": this month's peak alone, at least the floor. */
+    capacityFrom: 'peak-shaving' | 'month peak';
+    net: number;
+  };
   yesterday?: AccountState['yesterday'];
   lastMonth?: AccountState['lastMonth'];
 }
@@ -87,6 +116,7 @@ export function rollOver(s: AccountState, t: number, tz: string): boolean {
     s.thisMonth = zero();
     s.month = month;
     s.peakKW = 0;
+    delete s.capacity;
     changed = true;
   }
   return changed;
@@ -123,9 +153,25 @@ export function addReading(
   return what;
 }
 
-/** Records the month's peak (W) reported by peak shaving; the account keeps the highest. */
-export function setPeak(s: AccountState, peakW: number): void {
+/**
+ * Records the month's peak (W) reported by peak shaving (the account keeps the highest) and, when
+ * its state carries one, its capacity account (replaced by each new one; it belongs to this month).
+ */
+export function setPeak(s: AccountState, peakW: number, report?: CapacityReport): void {
   if (Number.isFinite(peakW) && peakW >= 0) s.peakKW = Math.max(s.peakKW, peakW / 1000);
+  if (report) s.capacity = { ...report, month: s.month };
+}
+
+/** This month's capacity component: from peak shaving's account where it reported one, else the month peak alone. */
+export function capacityOf(s: AccountState, p: AccountParams): { cost: number; billedMeanKW: number; rate: number; from: 'peak-shaving' | 'month peak' } {
+  const c = s.capacity && s.capacity.month === s.month ? s.capacity : undefined;
+  if (c) {
+    const billedMeanKW = c.billedMeanW / 1000;
+    if (c.rateEurPerKWYear !== undefined && c.costPerMonthEur !== undefined) return { cost: c.costPerMonthEur, billedMeanKW, rate: c.rateEurPerKWYear, from: 'peak-shaving' };
+    return { cost: (billedMeanKW * p.capacityRate) / 12, billedMeanKW, rate: p.capacityRate, from: 'peak-shaving' };
+  }
+  const billedMeanKW = Math.max(s.peakKW, p.capacityMinKW);
+  return { cost: (billedMeanKW * p.capacityRate) / 12, billedMeanKW, rate: p.capacityRate, from: 'month peak' };
 }
 
 function daysInMonth(month: string): number {
@@ -139,7 +185,8 @@ const round = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o
 /** The account as a message payload (EUR rounded to 0.0001). */
 export function accountView(s: AccountState, p: AccountParams): AccountView {
   const basicDay = p.basicChargePerMonth / daysInMonth(s.month);
-  const capacityCost = p.capacityRate > 0 ? Math.max(s.peakKW, p.capacityMinKW) * p.capacityRate : 0;
+  const cap = capacityOf(s, p);
+  const capacityCost = cap.cost;
   const today = { ...s.today, day: s.day, basicCharge: basicDay, net: s.today.importCost - s.today.exportRevenue + basicDay };
   const month = {
     ...s.thisMonth,
@@ -147,6 +194,9 @@ export function accountView(s: AccountState, p: AccountParams): AccountView {
     basicCharge: p.basicChargePerMonth,
     capacityCost,
     peakKW: s.peakKW,
+    billedMeanKW: cap.billedMeanKW,
+    capacityRate: cap.rate,
+    capacityFrom: cap.from,
     net: s.thisMonth.importCost - s.thisMonth.exportRevenue + p.basicChargePerMonth + capacityCost,
   };
   return {

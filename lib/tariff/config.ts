@@ -36,8 +36,8 @@ export const tariffConfigSchema: ConfigSchema = {
     csvColumn: text({ empty: true }),
     horizon: int(1, 72, { default: 48, unit: 'h' }),
     basicCharge: num(-1000, 1000, { default: 0, unit: 'EUR/month' }),
-    capacityRate: num(0, 100, { default: 0, unit: 'EUR/kW/month' }),
-    capacityMinKW: num(0, 100, { default: 0, unit: 'kW' }),
+    capacityRate: num(0, 1000, { default: 0, unit: 'EUR/kW/year', description: 'capacity tariff rate per kW of the billed mean peak and year (Fluvius 2026: Antwerpen 49.40); 0 = none unless peak shaving reports one' }),
+    capacityMinKW: num(0, 100, { default: 2.5, unit: 'kW', description: 'each month peak counts at least this (Flanders: 2.5 kW)' }),
     store: text({ empty: true }),
     topic: text({ empty: true }),
   },
@@ -62,7 +62,10 @@ export interface TariffNodeConfig extends PriceFormula {
   topic?: string;
 }
 
-/** A saved 7 × 24 table; an empty one is every hour at `fill` (the fixed price). */
+/**
+ * A saved 7 × 24 table; an empty one, and every null (unpainted) cell, is at `fill` (the fixed
+ * price), resolved here so a later change of the fixed price reaches them.
+ */
 function table(src: string | undefined, name: string, fill: number): number[][] {
   if (!src) return Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => fill));
   let t: unknown;
@@ -71,9 +74,9 @@ function table(src: string | undefined, name: string, fill: number): number[][] 
   } catch {
     throw new Error(`config.${name}: not valid JSON (7 rows of 24 prices in EUR/kWh)`);
   }
-  const problem = checkTable(t, `config.${name}`);
+  const problem = checkTable(t, `config.${name}`, true);
   if (problem) throw new Error(problem);
-  return t as number[][];
+  return (t as (number | null)[][]).map((row) => row.map((x) => x ?? fill));
 }
 
 /** The price spec from a checked config; throws naming the field. */

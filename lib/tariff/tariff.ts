@@ -65,12 +65,12 @@ export function comingSlots(s: TariffSpec, book: PriceBook | undefined, t: numbe
   return out;
 }
 
-/** Checks a 7 × 24 table of finite numbers; returns the problem or undefined. */
-export function checkTable(t: unknown, name: string): string | undefined {
+/** Checks a 7 × 24 table of finite numbers (and nulls, with `nulls`); returns the problem or undefined. */
+export function checkTable(t: unknown, name: string, nulls = false): string | undefined {
   if (!Array.isArray(t) || t.length !== 7) return `${name}: must be 7 days (Monday first)`;
   for (let d = 0; d < 7; d++) {
     if (!Array.isArray(t[d]) || t[d].length !== 24) return `${name}[${d}]: must have 24 hours`;
-    for (let h = 0; h < 24; h++) if (typeof t[d][h] !== 'number' || !Number.isFinite(t[d][h])) return `${name}[${d}][${h}]: must be a number (EUR/kWh)`;
+    for (let h = 0; h < 24; h++) if (!(nulls && t[d][h] === null) && (typeof t[d][h] !== 'number' || !Number.isFinite(t[d][h]))) return `${name}[${d}][${h}]: must be a number (EUR/kWh)${nulls ? ' or null (the fixed price)' : ''}`;
   }
   return undefined;
 }

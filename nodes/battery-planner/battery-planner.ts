@@ -5,7 +5,7 @@
  * boundary (with `until`), output 2 the whole plan. The model and solver live in lib/control/planner.
  */
 import { BatteryPlanner, gridTargetOf, type PlannerParams } from '../../lib/control/planner/planner';
-import { buildSlots, plannerInput, plannerParams, pvSiteOf, readPlannerConfig, type PriceSlot, type ValueSlot } from '../../lib/control/planner/inputs';
+import { buildSlots, CAPACITY_FLOOR_W, capacityRatePerKW, combinedSoc, plannerInput, plannerParams, pvSiteOf, readPlannerConfig, type PriceSlot, type SocReading, type ValueSlot } from '../../lib/control/planner/inputs';
 import { addLoad, historyLoadW, householdLoadW, restoreHistory } from '../../lib/control/planner/load-history';
 import { clip, errorText, safeInput } from '../_shared/device-node';
 import { closeInOrder } from '../_shared/close';
@@ -31,7 +31,7 @@ module.exports = function (RED: NodeAPI) {
     const cfg = read.ok ? read.config : undefined;
     if (cfg) {
       try {
-        params = plannerParams(cfg);
+        params = plannerParams(cfg, `battery-planner:${node.id}`);
       } catch (e) {
         problem = errorText(e);
       }
@@ -42,6 +42,8 @@ module.exports = function (RED: NodeAPI) {
     let pv: ValueSlot[] = [];
     let load: ValueSlot[] = [];
     let soc: number | undefined;
+    /** The last SoC of each battery (by serial / source; topic "soc" is one more): planned as one battery. */
+    const socs = new Map<string, SocReading>();
     const ctx = node.context();
     const store = cfg?.store || undefined;
     const history = restoreHistory(ctx.get('loadHistory', store));
@@ -83,7 +85,7 @@ module.exports = function (RED: NodeAPI) {
       if (s && (force || s.start !== sentFor || now - sentAt >= REFRESH_MS)) {
         sentFor = s.start;
         sentAt = now;
-        const g = gridTargetOf(s, cfg.holdBandW);
+        const g = gridTargetOf(s, params?.holdBandW, params?.source);
         if (!cfg.dryRun) node.send([{ topic, payload: g }, null]);
         const band = g.minW === g.maxW ? `${sign(g.minW)} W` : 'hold';
         node.status({ fill: cfg.dryRun ? 'grey' : 'green', shape: 'dot', text: clip(`${s.action} · ${band}`) });
@@ -117,13 +119,17 @@ module.exports = function (RED: NodeAPI) {
         return;
       }
       if (r.what === 'peak') {
-        if (planner.setMonthPeak(r.peakW) && prices.length) replan();
+        // peak shaving's rate when its account has one, else the configured one; each month peak counts at least the floor
+        const rate = planner.setCapacityRate(capacityRatePerKW(r.rateEurPerKWYear ?? cfg.capacityRate));
+        const peak = planner.setMonthPeak(Math.max(r.peakW, r.floorW ?? CAPACITY_FLOOR_W));
+        if ((rate || peak) && prices.length) replan();
         return;
       }
       if (r.what === 'battery') batteries[r.source] = { w: r.w, at: r.at };
       if (r.what === 'soc' || r.what === 'battery') {
         const first = soc === undefined;
-        if (r.soc !== null) soc = r.soc;
+        if (r.soc !== null) socs.set(r.what === 'soc' ? 'topic soc' : r.source, { soc: r.soc, ...(r.what === 'battery' && r.capacityWh ? { capacityWh: r.capacityWh } : {}) });
+        soc = combinedSoc([...socs.values()]);
         if (first && soc !== undefined && prices.length) replan();
         return;
       }

@@ -45,17 +45,24 @@ module.exports = function (RED: NodeAPI) {
     let problem = read.ok ? undefined : read.error;
     const cfg = read.ok ? read.config : undefined;
     const book = new PriceBook();
+    /** The CSV file could not be read or parsed: the node runs on without its prices (messages, the fixed fallback). */
+    let csvProblem: string | undefined;
     if (cfg) {
       try {
         spec = tariffSpec(cfg);
-        if (cfg.csvFile) {
-          const slots = parsePriceCsv(fs.readFileSync(cfg.csvFile, 'utf8'), cfg.unit, cfg.csvColumn || undefined);
-          if ('error' in slots) throw new Error(`${cfg.csvFile}: ${slots.error}`);
-          book.load(slots);
-        }
       } catch (e) {
         spec = undefined;
         problem = errorText(e);
+      }
+      if (spec && cfg.csvFile) {
+        try {
+          const slots = parsePriceCsv(fs.readFileSync(cfg.csvFile, 'utf8'), cfg.unit, cfg.csvColumn || undefined);
+          if ('error' in slots) throw new Error(slots.error);
+          book.load(slots);
+        } catch (e) {
+          csvProblem = `${_('tariff.errors.csv')} ${cfg.csvFile}: ${errorText(e)}`;
+          node.error(csvProblem);
+        }
       }
     }
     const topic = cfg?.topic || 'tariff';
@@ -74,7 +81,9 @@ module.exports = function (RED: NodeAPI) {
       const p = priceAt(spec, book, now);
       const slots = comingSlots(spec, book, now, cfg.horizon * H);
       node.send([{ topic, payload: { kind: 'tariff', unit: 'EUR/kWh', ...p, slot: { start: p.start, end: p.end }, slots } }, null]);
-      node.status({ fill: p.source === 'fallback' ? 'yellow' : 'green', shape: p.source === 'fallback' ? 'ring' : 'dot', text: priceText(p.importPrice, p.exportPrice) });
+      const text = priceText(p.importPrice, p.exportPrice);
+      if (csvProblem && p.source === 'fallback') node.status({ fill: 'red', shape: 'ring', text: clip(`${_('tariff.status.csv')} · ${text}`) });
+      else node.status({ fill: p.source === 'fallback' ? 'yellow' : 'green', shape: p.source === 'fallback' ? 'ring' : 'dot', text });
       if (timer) clearTimeout(timer);
       timer = setTimeout(tick, Math.max(50, Math.min(p.end - Date.now(), RECHECK_MS)));
     };
@@ -118,7 +127,7 @@ module.exports = function (RED: NodeAPI) {
         if (what === 'jump') node.warn(_('tariff.warn.jump'));
         sendAccount(day !== account.day || what === 'baseline');
       } else if (r.what === 'peak') {
-        setPeak(account, r.peakW);
+        setPeak(account, r.peakW, r.report);
         sendAccount(true);
       } else {
         sendPrices();

@@ -52,3 +52,26 @@ test('the panel-group list: the dialog and the runtime accept and refuse the sam
   ];
   for (const l of lists) assert.equal(check.call({}, l), readPlannerConfig({ ...base, panelGroups: l }).ok, JSON.stringify(l));
 });
+
+test('minSoc below maxSoc: the dialog refuses what plannerParams refuses, on either field', () => {
+  const { def } = editorDefinition();
+  const { plannerParams } = require(path.join(dist, 'lib/control/planner/inputs'));
+  const min = def.defaults.minSoc.validate;
+  const max = def.defaults.maxSoc.validate;
+  for (const [lo, hi] of [[5, 100], [20, 90], [50, 50], [60, 40], ['10', '9'], [0, 1]]) {
+    const r = readPlannerConfig({ ...base, minSoc: lo, maxSoc: hi });
+    let runtime = r.ok;
+    if (r.ok) {
+      try {
+        plannerParams(r.config);
+      } catch {
+        runtime = false;
+      }
+    }
+    assert.equal(min.call({ minSoc: lo, maxSoc: hi }, lo), runtime, `minSoc ${lo}, maxSoc ${hi}`);
+    assert.equal(max.call({ minSoc: lo, maxSoc: hi }, hi), runtime, `maxSoc ${hi}, minSoc ${lo}`);
+  }
+  // a blank or invalid other field leaves the field check alone (that field shows its own error)
+  assert.equal(min.call({ maxSoc: '' }, 30), true);
+  assert.equal(max.call({ minSoc: 'x' }, 30), true);
+});

@@ -202,3 +202,99 @@ describe('the energy left at the end: the last known day repeated for ever', () 
     close(withDay.savingEur, withDay.noBatteryCostEur - withDay.costEur, 1e-9);
   });
 });
+
+describe('grid-targets for zero export: source, the floating hold, capacity rate per year, several batteries', () => {
+  const I = require(path.join(dist, 'lib/control/planner/inputs'));
+  const { ZeroExportController } = require(path.join(dist, 'lib/control/zero-export/controller'));
+  const { BatteryPlant } = require(path.join(dist, 'lib/sim/battery'));
+  const holdSlot = { start: T0, end: T0 + Q, batteryW: 0, gridW: 400, socStartPct: 50, socEndPct: 50, action: 'hold', costEur: 0 };
+
+  it('every grid-target names its source; hold with Infinity is the widest band a grid-target carries (±100 kW)', () => {
+    const src = 'battery-planner:abc';
+    assert.deepEqual(P.gridTargetOf(holdSlot, Infinity, src), { kind: 'grid-target', minW: -100000, maxW: 100000, until: T0 + Q, reason: 'plan hold 0 W', source: src });
+    assert.deepEqual(P.gridTargetOf(holdSlot, 0, src), { kind: 'grid-target', minW: 400, maxW: 400, until: T0 + Q, reason: 'plan hold 0 W', source: src });
+    assert.equal(P.gridTargetOf({ ...holdSlot, action: 'balance' }, Infinity, src).source, src);
+    assert.equal(P.gridTargetOf({ ...holdSlot, action: 'charge-grid', batteryW: -2000, gridW: 2400 }, Infinity, src).minW, 2400);
+    assert.equal(P.gridTargetOf(holdSlot).source, undefined, 'the library default (the benchmark) carries none');
+    // the node's parameters: the source, the floating hold unless a band is set, the rate per year ÷ 12, the 2.5 kW floor
+    const c = { capacityWh: 10000, chargeW: 2200, dischargeW: 1700, efficiency: 95, minSoc: 5, maxSoc: 100, cycles: 6000, dod: 90, minImprovement: 0.01, capacityRate: 49.4 };
+    const p = I.plannerParams(c, src);
+    assert.deepEqual([p.source, p.holdBandW, p.capacityRateEurPerKW, p.monthPeakW], [src, Infinity, 49.4 / 12, 2500]);
+    assert.equal(I.plannerParams({ ...c, holdBandW: 300 }).holdBandW, 300);
+    const pl = new P.BatteryPlanner(p);
+    pl.replan([{ start: T0, end: T0 + Q, importPrice: 0.3, exportPrice: 0.3, pvW: 0, loadW: 400 }], 50, T0);
+    assert.deepEqual(pl.targetAt(T0), { kind: 'grid-target', minW: -100000, maxW: 100000, until: T0 + Q, reason: 'plan hold 0 W', source: src });
+  });
+
+  /** Zero export in closed loop with one battery for 60 s: load `loadW`, the planner's hold band refreshed every 5 s, and optionally peak shaving's band. */
+  function follow(hold, loadW, other) {
+    const plant = new BatteryPlant({ latencyMs: 1000, rampWPerS: 2000, socPct: 50, minSocPct: 0 });
+    const ctl = new ZeroExportController({ units: [{ id: 'b1' }] });
+    let state;
+    for (let t = 0; t <= 60000; t += 250) {
+      const g = loadW - plant.advance(t);
+      const inputs = { meter: { power: g, timestamp: t } };
+      if (t % 1000 === 0) inputs.units = { b1: { power: plant.powerW, soc: plant.socPct, state: 'ready', limits: { maxChargeW: plant.maxChargeW, maxDischargeW: plant.maxDischargeW }, capacityWh: plant.capacityWh, timestamp: t } };
+      const r = ctl.step(inputs, t);
+      if (t % 5000 === 0) {
+        ctl.step({ gridTarget: { ...hold, until: undefined } }, t);
+        if (other) ctl.step({ gridTarget: other }, t);
+      }
+      for (const c of r.commands) plant.command(c.release ? 0 : c.power, t);
+      state = ctl.state(t);
+    }
+    return state;
+  }
+
+  it('hold: the load forecast says 400 W, the house draws 1500 W; the floating band leaves the battery idle, a point target would discharge 1100 W', () => {
+    const floating = follow(P.gridTargetOf(holdSlot, Infinity, 'battery-planner:x'), 1500);
+    assert.equal(floating.totalSetpointW, 0);
+    assert.equal(floating.gridW, 1500);
+    const point = follow(P.gridTargetOf(holdSlot, 0, 'battery-planner:x'), 1500);
+    assert.ok(Math.abs(point.totalSetpointW - 1100) <= 30, `point target: ${point.totalSetpointW} W`);
+  });
+
+  it("with peak shaving's band from its own source both are held: the intersection, the battery discharges only to keep the grid under peak shaving's limit", () => {
+    const ps = { kind: 'grid-target', minW: 0, maxW: 1000, reason: 'peak shaving', source: 'peak-shaving:p' };
+    const s = follow(P.gridTargetOf(holdSlot, Infinity, 'battery-planner:x'), 1500, ps);
+    assert.deepEqual([s.band.minW, s.band.maxW], [0, 1000]);
+    assert.ok(Math.abs(s.totalSetpointW - 500) <= 30, `${s.totalSetpointW} W`);
+  });
+
+  it('several batteries: SoC weighted by capacity when all report one, else the plain mean', () => {
+    assert.equal(I.combinedSoc([]), undefined);
+    close(I.combinedSoc([{ soc: 20, capacityWh: 5000 }, { soc: 80, capacityWh: 15000 }]), 65);
+    close(I.combinedSoc([{ soc: 20, capacityWh: 5000 }, { soc: 80 }]), 50);
+    const r = I.plannerInput({ payload: { kind: 'battery', serial: 's2', soc: 40, power: 100, capacityWh: 5200, timestamp: 5 } });
+    assert.deepEqual(r, { what: 'battery', source: 's2', soc: 40, w: 100, at: 5, capacityWh: 5200 });
+  });
+
+  it("a peak-shaving state gives the peak, its account's rate (EUR/kW/year) and floor; a missing account gives the peak alone", () => {
+    const account = { months: [], billedMeanW: 3100, floorW: 2500, rateEurPerKWYear: 54.2, costPerYearEur: 168.02, costPerMonthEur: 14 };
+    assert.deepEqual(I.plannerInput({ payload: { kind: 'peak-shaving-state', monthPeakW: 3400, account } }), { what: 'peak', peakW: 3400, rateEurPerKWYear: 54.2, floorW: 2500 });
+    assert.deepEqual(I.plannerInput({ payload: { kind: 'peak-shaving-state', monthPeakW: 3400, account: { ...account, rateEurPerKWYear: null } } }), { what: 'peak', peakW: 3400, floorW: 2500 });
+    assert.deepEqual(I.plannerInput({ payload: { kind: 'peak-shaving-state', monthPeakW: 3400 } }), { what: 'peak', peakW: 3400 });
+    assert.match(I.plannerInput({ payload: { kind: 'peak-shaving-state', monthPeakW: -1 } }).error, /monthPeakW/);
+  });
+});
+
+describe('plannerInput refuses values a broken sender makes (the message-fuzz cases)', () => {
+  const I = require(path.join(dist, 'lib/control/planner/inputs'));
+  const slot = (o) => ({ payload: { kind: 'tariff', slots: [{ start: T0, end: T0 + Q, importPrice: 0.2, exportPrice: 0.05, ...o }] } });
+  it('prices beyond ±100 EUR/kWh, a slot ending before its start, powers beyond ±100 kW, a kind or topic without toString', () => {
+    assert.match(I.plannerInput(slot({ importPrice: 8.64e15 })).error, /payload\.slots\[0\]\.importPrice \/ exportPrice: must be within ±100 EUR\/kWh/);
+    assert.match(I.plannerInput(slot({ end: -0.025 })).error, /payload\.slots\[0\]\.end: must be after its start/);
+    assert.equal(I.plannerInput(slot({ importPrice: -100 })).what, 'prices');
+    assert.match(I.plannerInput({ topic: 'pv', payload: 1e21 }).error, /topic "pv" needs a number \(W, within ±100000\)/);
+    assert.match(I.plannerInput({ topic: 'grid', payload: -1e21 }).error, /topic "grid"/);
+    assert.match(I.plannerInput({ payload: { kind: 'pv-forecast', slots: [{ start: T0, w: 1e21 }] } }).error, /payload\.slots\[0\]\.w/);
+    assert.match(I.plannerInput({ payload: { kind: 'load-forecast', slots: [{ start: T0, end: T0 - 1, w: 300 }] } }).error, /payload\.slots\[0\]\.end/);
+    assert.match(I.plannerInput({ payload: { kind: 'battery', soc: 50, power: 8.64e15 } }).error, /payload\.power/);
+    assert.match(I.plannerInput({ payload: { kind: 'meter', power: 1e308 } }).error, /payload\.power/);
+    assert.match(I.plannerInput({ topic: 'peak', payload: 1e21 }).error, /topic "peak"/);
+    assert.match(I.plannerInput({ payload: { kind: 'peak-shaving-state', monthPeakW: 1e21 } }).error, /payload\.monthPeakW: must be a number 0–100000/);
+    const noToString = Object.create(null);
+    assert.match(I.plannerInput({ payload: { kind: noToString } }).error, /^payload\.kind: "object" is not/);
+    assert.deepEqual(I.plannerInput({ topic: noToString, payload: { kind: 'battery', soc: 50 } }, 7), { what: 'battery', source: 'object', soc: 50, w: 0, at: 7 });
+  });
+});

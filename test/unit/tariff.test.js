@@ -117,10 +117,23 @@ describe('table tariff across DST', () => {
     assert.equal(C.tariffSpec({ ...base, exportTable: JSON.stringify(imp) }).importTable[6][23], 623);
     assert.equal(C.tariffSpec({ ...base, exportTable: '' }).exportTable[3][7], 0.05, 'an empty table is the fixed price every hour');
   });
+  it('config: unpainted (null) cells take the fixed price of the config, so a later change of it reaches them', () => {
+    const painted = Array.from({ length: 7 }, () => Array(24).fill(null));
+    painted[2][18] = 0.45;
+    const base = { source: 'table', timeZone: 'Europe/Amsterdam', importPrice: 0.3, exportPrice: 0.05, ...F.PRESETS.NL, importTable: JSON.stringify(painted), exportTable: '' };
+    const t = C.tariffSpec(base).importTable;
+    assert.deepEqual([t[2][18], t[2][17], t[0][0]], [0.45, 0.3, 0.3]);
+    const later = C.tariffSpec({ ...base, importPrice: 0.25 }).importTable;
+    assert.deepEqual([later[2][18], later[2][17], later[6][23]], [0.45, 0.25, 0.25]);
+    painted[1][3] = 'x';
+    assert.throws(() => C.tariffSpec({ ...base, importTable: JSON.stringify(painted) }), /config\.importTable\[1\]\[3\]: must be a number \(EUR\/kWh\) or null/);
+    assert.match(T.checkTable(JSON.parse(JSON.stringify(Array.from({ length: 7 }, () => Array(24).fill(null)))), 't'), /t\[0\]\[0\]: must be a number/, 'the library check without nulls still wants numbers');
+  });
 });
 
 describe('cost account', () => {
-  const params = { timeZone: 'Europe/Amsterdam', basicChargePerMonth: 31, capacityRate: 4, capacityMinKW: 2.5 };
+  // 48 EUR per kW per year = 4 EUR per kW and month
+  const params = { timeZone: 'Europe/Amsterdam', basicChargePerMonth: 31, capacityRate: 48, capacityMinKW: 2.5 };
   const price = (t) => ({ importPrice: new Date(t).getUTCHours() < 6 ? 0.1 : 0.3, exportPrice: 0.05 });
   /** March 2026 (with the 23-hour day) in 15-minute readings: 1 kW import always, 2 kW export 10–14 UTC. */
   function readings() {
@@ -147,7 +160,8 @@ describe('cost account', () => {
     assert.equal(v.month.month, '2026-03');
     assert.equal(v.today.day, '2026-03-31');
     close(v.today.basicCharge, 1);
-    close(v.month.capacityCost, 3.2 * 4);
+    close(v.month.capacityCost, (3.2 * 48) / 12);
+    assert.deepEqual([v.month.billedMeanKW, v.month.capacityRate, v.month.capacityFrom], [3.2, 48, 'month peak']);
     run(rs.slice(-1), s); // 00:00 on 1 April: the last quarter is booked to March, then the month rolls over
     const m = s.lastMonth;
     assert.equal(m.month, '2026-03');
@@ -158,7 +172,7 @@ describe('cost account', () => {
     assert.equal(m.peakKW, 3.2);
     assert.equal(s.month, '2026-04');
     const w = A.accountView(s, params);
-    close(w.month.net, 31 + 10, 1e-9); // April: the monthly basic charge + the 2.5 kW minimum × 4, no energy yet
+    close(w.month.net, 31 + 10, 1e-9); // April: the monthly basic charge + the 2.5 kW minimum × 48 / 12, no energy yet
     const days = {};
     const t = A.newAccount(iso('2026-02-28T23:00:00Z'), params.timeZone);
     for (const r of readings()) {
@@ -187,6 +201,66 @@ describe('cost account', () => {
     assert.equal(A.addReading(s, { importWh: 950, exportWh: 0, timestamp: iso('2026-03-31T22:10:00Z') }, price(0), params), 'ignored');
     assert.equal(A.addReading(s, { importWh: 1e9, exportWh: 0, timestamp: iso('2026-03-31T22:30:00Z') }, price(0), params), 'jump');
     assert.equal(s.thisMonth.importKWh, 0);
-    assert.equal(A.accountView(s, params).month.capacityCost, 10); // minimum 2.5 kW × 4
+    assert.equal(A.accountView(s, params).month.capacityCost, 10); // minimum 2.5 kW × 48 / 12
+  });
+});
+
+describe('capacity component from a peak-shaving state (the Belgian 12-month mean)', () => {
+  const { CapacityAccount } = require(path.join(dist, 'lib/control/peak-shaving/account'));
+  const params = { timeZone: 'Europe/Brussels', basicChargePerMonth: 0, capacityRate: 60, capacityMinKW: 2.5 };
+  const now = iso('2026-03-15T12:00:00Z');
+  /** Peak shaving's account with 11 past months and March: peaks 2.0 (floored to 2.5), 3, 4, … kW. */
+  function peakShavingState(rate) {
+    const acc = new CapacityAccount('Europe/Brussels', rate);
+    const months = ['2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03'];
+    months.forEach((m, i) => acc.current(m, i === 0 ? 2000 : 2000 + 500 * i));
+    return { kind: 'peak-shaving-state', monthKey: '2026-03', monthPeakW: 7500, account: acc.summary(now) };
+  }
+  // billed mean: (2.5 + 2.5 + 3 + 3.5 + … + 7.5) / 12 = (2.5 + Σ_{i=1..11} (2 + 0.5 i)) / 12 = (2.5 + 22 + 33) / 12
+  const meanKW = (2.5 + 22 + 33) / 12;
+
+  it("with peak shaving's rate: its billed mean and its monthly cost (49.40 EUR/kW/year, Antwerpen 2026)", () => {
+    const msg = peakShavingState(49.4);
+    assert.equal(msg.account.billedMeanW, Math.round(meanKW * 1000));
+    const r = M.tariffInput({ payload: msg }, 'EUR/MWh', now);
+    assert.equal(r.what, 'peak');
+    const s = A.newAccount(now, params.timeZone);
+    A.setPeak(s, r.peakW, r.report);
+    const v = A.accountView(s, params).month;
+    assert.equal(v.capacityFrom, 'peak-shaving');
+    assert.equal(v.peakKW, 7.5);
+    close(v.billedMeanKW, Math.round(meanKW * 1000) / 1000);
+    assert.equal(v.capacityRate, 49.4);
+    assert.equal(v.capacityCost, msg.account.costPerMonthEur);
+    close(v.capacityCost, Math.round(((Math.round(meanKW * 1000) / 1000) * 49.4 * 100) / 12) / 100, 0.006);
+  });
+  it("without a rate in peak shaving: its billed mean × this node's rate ÷ 12; a month rollover drops it", () => {
+    const msg = peakShavingState(null);
+    const r = M.tariffInput({ payload: msg }, 'EUR/MWh', now);
+    assert.deepEqual(r.report, { billedMeanW: Math.round(meanKW * 1000) });
+    const s = A.newAccount(now, params.timeZone);
+    A.setPeak(s, r.peakW, r.report);
+    const v = A.accountView(s, params).month;
+    assert.equal(v.capacityFrom, 'peak-shaving');
+    close(v.capacityCost, (Math.round(meanKW * 1000) / 1000) * 5, 1e-4); // 60 / 12 = 5 EUR per kW and month
+    // only a month peak (topic "peak"): that month alone, at least the 2.5 kW floor
+    const only = A.newAccount(now, params.timeZone);
+    A.setPeak(only, M.tariffInput({ topic: 'peak', payload: 2000 }, 'EUR/MWh', now).peakW);
+    assert.deepEqual([A.accountView(only, params).month.billedMeanKW, A.accountView(only, params).month.capacityCost, A.accountView(only, params).month.capacityFrom], [2.5, 12.5, 'month peak']);
+    A.rollOver(s, iso('2026-04-01T00:00:00Z'), params.timeZone);
+    const april = A.accountView(s, params).month;
+    assert.deepEqual([april.month, april.capacityFrom, april.billedMeanKW, april.capacityCost], ['2026-04', 'month peak', 2.5, 12.5]);
+  });
+  it('a malformed account is an error naming the field; null or absent is a month peak alone', () => {
+    const bad = [
+      [{ billedMeanW: -1 }, /account\.billedMeanW/],
+      [{ billedMeanW: 'x' }, /account\.billedMeanW/],
+      [{ billedMeanW: 3000, rateEurPerKWYear: -5, costPerMonthEur: 1 }, /account\.rateEurPerKWYear/],
+      [{ billedMeanW: 3000, rateEurPerKWYear: 50, costPerMonthEur: 'a' }, /account\.costPerMonthEur/],
+      [[1, 2], /payload\.account/],
+    ];
+    for (const [account, re] of bad) assert.match(M.tariffInput({ payload: { kind: 'peak-shaving-state', monthPeakW: 3000, account } }, 'EUR/MWh', now).error, re);
+    assert.deepEqual(M.tariffInput({ payload: { kind: 'peak-shaving-state', monthPeakW: 3000, account: null } }, 'EUR/MWh', now), { what: 'peak', peakW: 3000 });
+    assert.deepEqual(M.tariffInput({ payload: { monthPeakW: 3000 } }, 'EUR/MWh', now), { what: 'peak', peakW: 3000 });
   });
 });

@@ -6,6 +6,8 @@
  */
 import { bool, configReader, int, num, oneOf, text, type ConfigSchema, type FieldSchema } from '../../api/config';
 import { validTimeZone } from '../../util/local-time';
+import { CONSTRAINT_MAX_W } from '../../api/control-schemas';
+import { MAX_SPOT } from '../../tariff/prices';
 import type { PlannerParams } from './planner';
 import type { PlanSlot } from './dp';
 import { clearSkyForecast, type PanelGroup, type PvSite } from './clear-sky';
@@ -42,8 +44,8 @@ export const plannerConfigSchema: ConfigSchema = {
     horizon: int(1, 48, { default: 48, unit: 'h' }),
     loadW: num(0, 100_000, { default: 400, unit: 'W' }),
     minImprovement: num(0, 100, { default: 0.01, unit: 'EUR' }),
-    capacityRate: num(0, 100, { default: 0, unit: 'EUR/kW/month', description: '0 = no capacity tariff' }),
-    holdBandW: num(0, 100_000, { default: 0, unit: 'W' }),
+    capacityRate: num(0, 1000, { default: 0, unit: 'EUR/kW/year', description: 'capacity tariff per kW of the billed mean peak and year (Fluvius 2026: Antwerpen 49.40); 0 = none unless a peak-shaving state reports one' }),
+    holdBandW: num(0, 100_000, { empty: true, unit: 'W', description: 'blank = the grid floats while holding (the battery stays idle)' }),
     pvForecast: oneOf(['auto', 'message', 'clear-sky', 'none'], 'auto'),
     panelGroups: panelGroupsField,
     latitude: num(-90, 90, { empty: true, unit: '°', description: 'blank = homeEnergy.latitude in settings.js' }),
@@ -72,8 +74,10 @@ export interface PlannerNodeConfig {
   horizon: number;
   loadW: number;
   minImprovement: number;
+  /** EUR per kW per year. */
   capacityRate: number;
-  holdBandW: number;
+  /** Blank: the grid floats while holding. */
+  holdBandW?: number;
   /** auto: forecast messages where they cover a slot, else clear sky (with panel groups), else 0. */
   pvForecast: 'auto' | 'message' | 'clear-sky' | 'none';
   panelGroups: PanelGroup[];
@@ -132,10 +136,54 @@ export function wearOf(c: Pick<PlannerNodeConfig, 'wear' | 'purchase' | 'cycles'
   return 0;
 }
 
-export function plannerParams(c: PlannerNodeConfig): PlannerParams {
+/** Each month peak counts at least this in the Flemish capacity tariff (W); a peak-shaving state's `account.floorW` replaces it. */
+export const CAPACITY_FLOOR_W = 2500;
+
+/**
+ * The planner's cost of raising this month's peak by 1 kW (EUR) at a yearly rate: the bill is the
+ * mean of 12 month peaks × the yearly rate ÷ 12 a month, so one month's peak 1 kW higher adds
+ * 1/12 kW to the mean for the 12 months it stays in it: 12 × (1/12) × rate/12 = rate/12.
+ */
+export const capacityRatePerKW = (eurPerKWYear: number): number => eurPerKWYear / 12;
+
+/** The planner's parameters; `source` names the node in its grid-targets. */
+export function plannerParams(c: PlannerNodeConfig, source?: string): PlannerParams {
   if (c.minSoc >= c.maxSoc) throw new Error('config.minSoc: must be below maxSoc');
   const eta = c.efficiency / 100;
-  return { capacityWh: c.capacityWh, chargeW: c.chargeW, dischargeW: c.dischargeW, etaCharge: eta, etaDischarge: eta, minSocPct: c.minSoc, maxSocPct: c.maxSoc, wearEurPerKWh: wearOf(c), capacityRateEurPerKW: c.capacityRate, minImprovementEur: c.minImprovement, holdBandW: c.holdBandW };
+  return {
+    capacityWh: c.capacityWh,
+    chargeW: c.chargeW,
+    dischargeW: c.dischargeW,
+    etaCharge: eta,
+    etaDischarge: eta,
+    minSocPct: c.minSoc,
+    maxSocPct: c.maxSoc,
+    wearEurPerKWh: wearOf(c),
+    capacityRateEurPerKW: capacityRatePerKW(c.capacityRate),
+    monthPeakW: CAPACITY_FLOOR_W,
+    minImprovementEur: c.minImprovement,
+    holdBandW: c.holdBandW ?? Infinity,
+    ...(source ? { source } : {}),
+  };
+}
+
+/** One battery's last SoC reading, and its capacity when it reports one. */
+export interface SocReading {
+  soc: number;
+  capacityWh?: number;
+}
+
+/**
+ * The SoC of several batteries planned as one: weighted by capacity when every reading has one,
+ * else their plain mean; undefined without readings.
+ */
+export function combinedSoc(readings: SocReading[]): number | undefined {
+  if (!readings.length) return undefined;
+  if (readings.every((r) => r.capacityWh !== undefined && r.capacityWh > 0)) {
+    const cap = readings.reduce((a, r) => a + (r.capacityWh as number), 0);
+    return readings.reduce((a, r) => a + r.soc * (r.capacityWh as number), 0) / cap;
+  }
+  return readings.reduce((a, r) => a + r.soc, 0) / readings.length;
 }
 
 export interface PriceSlot {
@@ -154,16 +202,22 @@ export type PlannerInput =
   | { what: 'prices'; slots: PriceSlot[] }
   | { what: 'pv' | 'load'; slots: ValueSlot[] }
   | { what: 'soc'; soc: number }
-  /** A battery reading: its SoC (null when it reports none) and AC power (W, + discharge). */
-  | { what: 'battery'; source: string; soc: number | null; w: number; at: number }
+  /** A battery reading: its SoC (null when it reports none), AC power (W, + discharge) and capacity (Wh) when it reports one. */
+  | { what: 'battery'; source: string; soc: number | null; w: number; at: number; capacityWh?: number }
   /** A grid reading (W, + import) or a PV production reading (W). */
   | { what: 'grid' | 'pv-power'; w: number; at: number }
-  /** The month's capacity peak so far (W), from `peak-shaving`. */
-  | { what: 'peak'; peakW: number }
+  /** The month's capacity peak so far (W), from `peak-shaving`, with its account's rate (EUR/kW/year) and floor (W) when it has them. */
+  | { what: 'peak'; peakW: number; rateEurPerKWYear?: number; floorW?: number }
   | { what: 'refresh' }
   | { error: string };
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** A power in W within ±CONSTRAINT_MAX_W (a larger one is a broken sensor and would stay in the plan). */
+const watts = (v: unknown): v is number => fin(v) && Math.abs(v) <= CONSTRAINT_MAX_W;
+/** A consumer price in EUR/kWh within ±MAX_SPOT / 1000 (100 EUR/kWh), the tariff's own bound. */
+const price = (v: unknown): v is number => fin(v) && Math.abs(v) <= MAX_SPOT / 1000;
+/** Text of a value for an error or a key; never throws (a value without toString, a symbol). */
+const textOf = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v);
 const ms = (v: unknown): number | undefined => (fin(v) ? v : typeof v === 'string' ? (Number.isFinite(Date.parse(v)) ? Date.parse(v) : undefined) : undefined);
 
 function forecast(list: unknown, name: string): ValueSlot[] | { error: string } {
@@ -174,8 +228,9 @@ function forecast(list: unknown, name: string): ValueSlot[] | { error: string } 
     const start = ms(o?.start);
     const w = o?.w ?? o?.watts ?? o?.value ?? o?.pvW ?? o?.loadW;
     if (start === undefined) return { error: `payload.slots[${i}].start: not a time` };
-    if (typeof w !== 'number') return { error: `payload.slots[${i}].w: must be a number (W)` };
+    if (!watts(w)) return { error: `payload.slots[${i}].w: must be a number (W, within ±${CONSTRAINT_MAX_W})` };
     const end = ms(o.end) ?? start + 15 * 60_000;
+    if (!(end > start)) return { error: `payload.slots[${i}].end: must be after its start` };
     out.push({ start, end, w });
   }
   return out;
@@ -185,16 +240,16 @@ function forecast(list: unknown, name: string): ValueSlot[] | { error: string } 
  * `kind: "tariff"` (the tariff node's output 1: `slots` with importPrice / exportPrice),
  * `kind: "pv-forecast"` / `"load-forecast"` with `slots: [{start, end?, w}]`, `kind: "battery"`
  * readings (their `soc` and `power`), `kind: "meter"` readings (their `power`), a
- * `peak-shaving-state` (its `monthPeakW`), topic `soc` + %, topic `grid`, `battery`, `pv` or `peak` + W, or "refresh". `now` stamps readings without a timestamp.
+ * `peak-shaving-state` (its `monthPeakW`, and its `account`'s `rateEurPerKWYear` and `floorW`), topic `soc` + %, topic `grid`, `battery`, `pv` or `peak` + W, or "refresh". `now` stamps readings without a timestamp.
  */
 export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 0): PlannerInput {
   const p = msg.payload;
   if (p === 'refresh' || msg.topic === 'refresh') return { what: 'refresh' };
   if (msg.topic === 'soc') return fin(p) && p >= 0 && p <= 100 ? { what: 'soc', soc: p } : { error: 'payload: topic "soc" needs a number 0–100' };
-  if (msg.topic === 'peak') return fin(p) && p >= 0 ? { what: 'peak', peakW: p } : { error: 'payload: topic "peak" needs the month peak in W (a number ≥ 0)' };
-  if (msg.topic === 'battery') return fin(p) ? { what: 'battery', source: 'topic battery', soc: null, w: p, at: now } : { error: 'payload: topic "battery" needs the battery power in W (+ discharge)' };
+  if (msg.topic === 'peak') return watts(p) && p >= 0 ? { what: 'peak', peakW: p } : { error: `payload: topic "peak" needs the month peak in W (a number 0–${CONSTRAINT_MAX_W})` };
+  if (msg.topic === 'battery') return watts(p) ? { what: 'battery', source: 'topic battery', soc: null, w: p, at: now } : { error: 'payload: topic "battery" needs the battery power in W (+ discharge)' };
   if (msg.topic === 'grid' || msg.topic === 'pv') {
-    if (!fin(p)) return { error: `payload: topic "${msg.topic}" needs a number (W)` };
+    if (!watts(p)) return { error: `payload: topic "${msg.topic}" needs a number (W, within ±${CONSTRAINT_MAX_W})` };
     return { what: msg.topic === 'grid' ? 'grid' : 'pv-power', w: p, at: now };
   }
   if (!p || typeof p !== 'object') return { error: 'payload: send a tariff output, a pv-forecast or load-forecast, a battery reading, or "refresh"' };
@@ -205,6 +260,8 @@ export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 
     for (let i = 0; i < o.slots.length; i++) {
       const s = o.slots[i] as Record<string, unknown>;
       if (!fin(s?.start) || !fin(s?.end) || !fin(s?.importPrice) || !fin(s?.exportPrice)) return { error: `payload.slots[${i}]: needs start, end, importPrice, exportPrice as numbers` };
+      if (!(s.end > s.start)) return { error: `payload.slots[${i}].end: must be after its start` };
+      if (!price(s.importPrice) || !price(s.exportPrice)) return { error: `payload.slots[${i}].importPrice / exportPrice: must be within ±${MAX_SPOT / 1000} EUR/kWh` };
       slots.push({ start: s.start, end: s.end, importPrice: s.importPrice, exportPrice: s.exportPrice });
     }
     return { what: 'prices', slots };
@@ -216,13 +273,20 @@ export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 
   const at = fin(o.timestamp) ? o.timestamp : now;
   if (o.kind === 'battery') {
     if (o.soc !== null && o.soc !== undefined && !(fin(o.soc) && o.soc >= 0 && o.soc <= 100)) return { error: 'payload.soc: must be a number 0–100 (or null)' };
-    if (o.power !== undefined && !fin(o.power)) return { error: 'payload.power: must be a number (W, + discharge)' };
-    const source = typeof o.serial === 'string' && o.serial ? o.serial : typeof o.source === 'string' ? o.source : String(msg.topic ?? '');
-    return { what: 'battery', source, soc: fin(o.soc) ? o.soc : null, w: fin(o.power) ? o.power : 0, at };
+    if (o.power !== undefined && !watts(o.power)) return { error: `payload.power: must be a number (W, + discharge, within ±${CONSTRAINT_MAX_W})` };
+    const source = typeof o.serial === 'string' && o.serial ? o.serial : typeof o.source === 'string' ? o.source : msg.topic === undefined ? '' : textOf(msg.topic);
+    const cap = fin(o.capacityWh) && o.capacityWh > 0 ? { capacityWh: o.capacityWh } : {};
+    return { what: 'battery', source, soc: fin(o.soc) ? o.soc : null, w: fin(o.power) ? o.power : 0, at, ...cap };
   }
-  if (o.kind === 'peak-shaving-state') return fin(o.monthPeakW) && o.monthPeakW >= 0 ? { what: 'peak', peakW: o.monthPeakW } : { error: 'payload.monthPeakW: must be a number ≥ 0 (W)' };
-  if (o.kind === 'meter') return fin(o.power) ? { what: 'grid', w: o.power, at } : { error: 'payload.power: a meter reading needs the grid power (W, + import)' };
-  return { error: `payload.kind: "${String(o.kind)}" is not tariff, pv-forecast, load-forecast, battery, meter or peak-shaving-state` };
+  if (o.kind === 'peak-shaving-state') {
+    if (!watts(o.monthPeakW) || o.monthPeakW < 0) return { error: `payload.monthPeakW: must be a number 0–${CONSTRAINT_MAX_W} (W)` };
+    const a = o.account && typeof o.account === 'object' ? (o.account as Record<string, unknown>) : {};
+    const rate = fin(a.rateEurPerKWYear) && a.rateEurPerKWYear >= 0 && a.rateEurPerKWYear <= 1000 ? { rateEurPerKWYear: a.rateEurPerKWYear } : {};
+    const floor = watts(a.floorW) && a.floorW >= 0 ? { floorW: a.floorW } : {};
+    return { what: 'peak', peakW: o.monthPeakW, ...rate, ...floor };
+  }
+  if (o.kind === 'meter') return watts(o.power) ? { what: 'grid', w: o.power, at } : { error: `payload.power: a meter reading needs the grid power (W, + import, within ±${CONSTRAINT_MAX_W})` };
+  return { error: `payload.kind: "${textOf(o.kind)}" is not tariff, pv-forecast, load-forecast, battery, meter or peak-shaving-state` };
 }
 
 function valueAt(slots: ValueSlot[], t: number): number | undefined {

@@ -4,6 +4,7 @@
  * inputs) by at least `minImprovementEur`, keeps the slot being executed, and turns the plan into
  * `grid-target` messages for zero export (DESIGN §4.1). Pure: time is passed in.
  */
+import { CONSTRAINT_MAX_W } from '../../api/control-schemas';
 import { actionOf, endCostOf, planBattery, slotCost, type Plan, type PlannedSlot, type PlannerBattery, type PlanSlot } from './dp';
 
 export interface PlannerParams extends PlannerBattery {
@@ -11,8 +12,14 @@ export interface PlannerParams extends PlannerBattery {
   minImprovementEur?: number;
   /** Level spacing (Wh). */
   stepWh?: number;
-  /** Slack around the planned grid power while holding (W, either side); default 0: a point target at the planned grid power, so the battery stays near 0 W. */
+  /**
+   * Slack around the planned grid power while holding (W, either side). Infinity (the node's
+   * default): the grid floats, zero export spends no battery whatever the load does. 0 (the
+   * library default, as the benchmark executes hold): a point target at the forecast net load.
+   */
   holdBandW?: number;
+  /** The `source` of the grid-target messages (zero export keeps one band per source). */
+  source?: string;
   /**
    * How the energy left at the horizon's end is valued when no `finalValue` is given (default
    * true): by what the last known day, repeated for ever, earns with it (periodicEndCost), energy
@@ -38,19 +45,26 @@ export interface GridTarget {
   maxW: number;
   until: number;
   reason: string;
+  source?: string;
 }
 
 /**
- * The grid-target for a planned slot: 0 W while the battery balances or stores PV, else a point
- * target at the planned grid power (for `hold` that is the forecast net load, so the battery stays
- * near 0 W; `holdBandW` widens it to a band around that).
+ * The grid-target for a planned slot: 0 W while the battery balances or stores PV, a point target
+ * at the planned grid power while it trades with the grid, and for `hold` a band of ± `holdBandW`
+ * around the forecast net load, clipped to what a grid-target carries (± CONSTRAINT_MAX_W): with
+ * Infinity the band is ± 100 kW, the grid floats and zero export, which spends no battery while
+ * the grid is inside a band, leaves the battery idle even when the load forecast is wrong. 0 is a
+ * point target at the forecast (the battery makes up any forecast error). `source` names the
+ * sender, so zero export keeps this band apart from peak shaving's and holds their intersection.
  */
-export function gridTargetOf(p: PlannedSlot, holdBandW = 0): GridTarget {
+export function gridTargetOf(p: PlannedSlot, holdBandW = 0, source?: string): GridTarget {
   const reason = `plan ${p.action} ${Math.round(p.batteryW)} W`;
-  if (p.action === 'hold') return { kind: 'grid-target', minW: Math.round(p.gridW - holdBandW), maxW: Math.round(p.gridW + holdBandW), until: p.end, reason };
-  if (p.action === 'balance' || p.action === 'charge-pv') return { kind: 'grid-target', minW: 0, maxW: 0, until: p.end, reason };
-  const w = Math.round(p.gridW);
-  return { kind: 'grid-target', minW: w, maxW: w, until: p.end, reason };
+  const from = source ? { source } : {};
+  const clip = (w: number) => Math.max(-CONSTRAINT_MAX_W, Math.min(CONSTRAINT_MAX_W, Math.round(w)));
+  if (p.action === 'hold') return { kind: 'grid-target', minW: clip(p.gridW - holdBandW), maxW: clip(p.gridW + holdBandW), until: p.end, reason, ...from };
+  if (p.action === 'balance' || p.action === 'charge-pv') return { kind: 'grid-target', minW: 0, maxW: 0, until: p.end, reason, ...from };
+  const w = clip(p.gridW);
+  return { kind: 'grid-target', minW: w, maxW: w, until: p.end, reason, ...from };
 }
 
 /**
@@ -100,6 +114,13 @@ export class BatteryPlanner {
     return true;
   }
 
+  /** The capacity rate (EUR per kW the month's peak rises, see PlannerBattery). True when it changed. */
+  setCapacityRate(eurPerKW: number): boolean {
+    if (this.p.capacityRateEurPerKW === eurPerKW) return false;
+    this.p.capacityRateEurPerKW = eurPerKW;
+    return true;
+  }
+
   get plan(): Plan | undefined {
     return this.current;
   }
@@ -146,7 +167,7 @@ export class BatteryPlanner {
   /** The grid-target to send at `now`, or undefined without a plan for now. */
   targetAt(now: number): GridTarget | undefined {
     const s = this.slotAt(now);
-    return s ? gridTargetOf(s, this.p.holdBandW) : undefined;
+    return s ? gridTargetOf(s, this.p.holdBandW, this.p.source) : undefined;
   }
 }
 
