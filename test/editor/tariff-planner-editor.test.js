@@ -135,4 +135,18 @@ describe('tariff and battery-planner dialogs (headless Chromium)', { skip: skipW
     assert.deepEqual([await saved('bp1', 'minSoc'), await saved('bp1', 'maxSoc')], ['60', '90']);
     assert.deepEqual(ed.errors, []);
   });
+  it('the time-zone fields of tariff, battery-planner, peak-shaving and ev-charging know the IANA zones (a typo is invalid in the dialog, blank takes the default)', async () => {
+    const r = await page.evaluate(() =>
+      ['tariff', 'battery-planner', 'peak-shaving', 'ev-charging'].map((t) => {
+        const v = RED.nodes.getType(t).defaults.timeZone.validate;
+        return [t, v.call({}, 'Europe/Brussels'), v.call({}, 'Europe/Brusels'), v.call({}, '')];
+      }),
+    );
+    assert.deepEqual(r, [
+      ['tariff', true, false, true],
+      ['battery-planner', true, false, true],
+      ['peak-shaving', true, false, true],
+      ['ev-charging', true, false, true],
+    ]);
+  });
 });
