@@ -5,7 +5,7 @@
  * boundary (with `until`), output 2 the whole plan. The model and solver live in lib/control/planner.
  */
 import { BatteryPlanner, gridTargetOf, type PlannerParams } from '../../lib/control/planner/planner';
-import { buildSlots, CAPACITY_FLOOR_W, capacityRatePerKW, combinedSoc, plannerInput, plannerParams, pvSiteOf, readPlannerConfig, type PriceSlot, type SocReading, type ValueSlot } from '../../lib/control/planner/inputs';
+import { buildSlots, CAPACITY_FLOOR_W, capacityRatePerKW, combinedSoc, mergeForecast, plannerInput, plannerParams, pvSiteOf, readPlannerConfig, type PriceSlot, type SocReading, type ValueSlot } from '../../lib/control/planner/inputs';
 import { addLoad, historyLoadW, householdLoadW, restoreHistory } from '../../lib/control/planner/load-history';
 import { clip, errorText, safeInput } from '../_shared/device-node';
 import { closeInOrder } from '../_shared/close';
@@ -134,8 +134,8 @@ module.exports = function (RED: NodeAPI) {
         return;
       }
       if (r.what === 'prices') prices = r.slots;
-      if (r.what === 'pv') pv = r.slots;
-      if (r.what === 'load') load = r.slots;
+      if (r.what === 'pv') pv = mergeForecast(pv, r.slots, Date.now());
+      if (r.what === 'load') load = mergeForecast(load, r.slots, Date.now());
       replan();
     });
 

@@ -219,3 +219,28 @@ describe('planner inputs, config and slots with the forecasts', () => {
     assert.match(I.plannerInput({ topic: 'pv', payload: 'lots' }).error, /topic "pv"/);
   });
 });
+
+describe('forecast messages combine by time', () => {
+  const Q = 15 * 60_000;
+  const T = Date.parse('2026-06-01T00:00:00Z');
+  const slots = (from, n, w) => Array.from({ length: n }, (_, i) => ({ start: T + (from + i) * Q, end: T + (from + i + 1) * Q, w }));
+  it('a tomorrow forecast adds to today, a new today replaces only what it spans, past slots go, an empty list clears', () => {
+    const today = slots(0, 96, 500);
+    const tomorrow = slots(96, 96, 800);
+    let f = I.mergeForecast([], today, T);
+    f = I.mergeForecast(f, tomorrow, T);
+    assert.equal(f.length, 192);
+    assert.deepEqual([f[0].w, f[95].w, f[96].w, f[191].w], [500, 500, 800, 800]);
+    // An update of the afternoon (slots 48–71) at 10:00: the morning before 10:00 has ended and goes,
+    // 10:00–12:00 stays as it was, the afternoon is new, tomorrow stays.
+    f = I.mergeForecast(f, slots(48, 24, 1200), T + 40 * Q);
+    assert.equal(f[0].start, T + 40 * Q);
+    assert.deepEqual(f.map((s) => s.w).slice(0, 8), [500, 500, 500, 500, 500, 500, 500, 500]);
+    assert.equal(f.find((s) => s.start === T + 48 * Q).w, 1200);
+    assert.equal(f.find((s) => s.start === T + 72 * Q).w, 500);
+    assert.equal(f.find((s) => s.start === T + 100 * Q).w, 800);
+    assert.equal(f.length, 192 - 40);
+    for (let i = 1; i < f.length; i++) assert.ok(f[i].start >= f[i - 1].end, 'sorted, no overlap');
+    assert.deepEqual(I.mergeForecast(f, [], T), []);
+  });
+});

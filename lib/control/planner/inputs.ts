@@ -237,6 +237,20 @@ function forecast(list: unknown, name: string): ValueSlot[] | { error: string } 
 }
 
 /**
+ * A new forecast message merged into the one held: the new slots replace whatever the old ones
+ * said from the new message's first start to its last end; old slots outside that span stay (a
+ * today and a tomorrow sensor add up), old slots that ended before `now` go. Sorted by start. An
+ * empty message clears the forecast.
+ */
+export function mergeForecast(held: ValueSlot[], fresh: ValueSlot[], now: number): ValueSlot[] {
+  if (!fresh.length) return [];
+  const from = Math.min(...fresh.map((s) => s.start));
+  const to = Math.max(...fresh.map((s) => s.end));
+  const kept = held.filter((s) => s.end > now && (s.end <= from || s.start >= to));
+  return [...kept, ...fresh].sort((a, b) => a.start - b.start);
+}
+
+/**
  * `kind: "tariff"` (the tariff node's output 1: `slots` with importPrice / exportPrice),
  * `kind: "pv-forecast"` / `"load-forecast"` with `slots: [{start, end?, w}]`, `kind: "battery"`
  * readings (their `soc` and `power`), `kind: "meter"` readings (their `power`), a
