@@ -28,9 +28,58 @@ export function bandText(minW: number, maxW: number): string {
   return `${w(minW)}…${w(maxW)}`;
 }
 
-interface Held {
-  target: GridTarget;
-  fresh: Freshness;
+/**
+ * Constraints of one kind, the latest per sender (`source`; messages without one are one sender),
+ * each ending at its `until` or when its sender stops refreshing it (two update periods).
+ */
+class PerSource<T extends { source?: string; until?: number }> {
+  private readonly held = new Map<string, { value: T; fresh: Freshness }>();
+
+  constructor(private readonly expectedMs: number) {}
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  values(): T[] {
+    return [...this.held.values()].map((h) => h.value);
+  }
+
+  /** v arrived at `now` as its sender's latest; returns the one it replaced. */
+  put(v: T, now: number): T | undefined {
+    const key = v.source ?? '';
+    const h = this.held.get(key);
+    const prev = h?.value;
+    if (h) h.value = v;
+    else this.held.set(key, { value: v, fresh: new Freshness({ expectedMs: this.expectedMs, factor: 2 }) });
+    this.held.get(key)!.fresh.good(now);
+    return prev;
+  }
+
+  /** Drops those whose time is up: one line each, `<text> ended` or `<text> expired (no refresh for N s)`; `stale` when one went silent. */
+  expire(now: number, text: (v: T) => string): { lines: string[]; stale: boolean } {
+    const lines: string[] = [];
+    let stale = false;
+    for (const [key, h] of this.held) {
+      if (h.value.until !== undefined && now >= h.value.until) lines.push(`${text(h.value)} ended`);
+      else if (!h.fresh.fresh(now)) {
+        lines.push(`${text(h.value)} expired (no refresh for ${(h.fresh.age(now) / 1000).toFixed(1)} s)`);
+        stale = true;
+      } else continue;
+      this.held.delete(key);
+    }
+    return { lines, stale };
+  }
+
+  /** When the first of them ends: its `until` or when it goes stale, whichever comes first. */
+  endsAt(now: number): number {
+    let until = Infinity;
+    for (const h of this.held.values()) {
+      const staleAt = now - h.fresh.age(now) + h.fresh.limitMs();
+      until = Math.min(until, h.value.until !== undefined ? Math.min(h.value.until, staleAt) : staleAt);
+    }
+    return until;
+  }
 }
 
 /**
@@ -40,30 +89,23 @@ interface Held {
  * give the lowest maxW (the least import) as a point.
  */
 export class GridTargetHold {
-  private held = new Map<string, Held>();
+  private held = new PerSource<GridTarget>(GRID_TARGET_EXPECTED_MS);
   private expired = false;
 
   /** A grid-target arrived at `now`; returns the reason line ('' for a refresh of the same band). */
   set(t: GridTarget, now: number): string {
-    const key = t.source ?? '';
-    let h = this.held.get(key);
-    const prev = h?.target;
-    if (!h) {
-      h = { target: t, fresh: new Freshness({ expectedMs: GRID_TARGET_EXPECTED_MS, factor: 2 }) };
-      this.held.set(key, h);
-    }
-    h.fresh.good(now);
-    h.target = {
+    const target: GridTarget = {
       minW: Math.min(t.minW, t.maxW),
       maxW: Math.max(t.minW, t.maxW),
       ...(t.until !== undefined ? { until: t.until } : {}),
       ...(t.reason ? { reason: t.reason } : {}),
       ...(t.source ? { source: t.source } : {}),
     };
+    const prev = this.held.put(target, now);
     this.expired = false;
     // A refresh of the same band is no news; a new or changed band is.
-    if (prev && prev.minW === h.target.minW && prev.maxW === h.target.maxW && prev.reason === h.target.reason) return '';
-    const line = `grid-target ${bandText(h.target.minW, h.target.maxW)}${t.reason ? ` (${t.reason})` : ''}`;
+    if (prev && prev.minW === target.minW && prev.maxW === target.maxW && prev.reason === target.reason) return '';
+    const line = `grid-target ${bandText(target.minW, target.maxW)}${t.reason ? ` (${t.reason})` : ''}`;
     if (this.held.size < 2) return line;
     const b = this.band(0, now);
     return `${line}; most restrictive of ${this.held.size}: ${bandText(b.minW, b.maxW)}${b.reason ? ` (${b.reason})` : ''}`;
@@ -71,18 +113,8 @@ export class GridTargetHold {
 
   /** Ends the bands whose time is up; returns the reason line when one ended now. */
   check(now: number, configured: number): string | null {
-    const lines: string[] = [];
-    for (const [key, h] of this.held) {
-      const t = h.target;
-      if (t.until !== undefined && now >= t.until) {
-        this.held.delete(key);
-        lines.push(`grid-target ${bandText(t.minW, t.maxW)} ended`);
-      } else if (!h.fresh.fresh(now)) {
-        this.held.delete(key);
-        if (this.held.size === 0) this.expired = true;
-        lines.push(`grid-target ${bandText(t.minW, t.maxW)} expired (no refresh for ${(h.fresh.age(now) / 1000).toFixed(1)} s)`);
-      }
-    }
+    const { lines, stale } = this.held.expire(now, (t) => `grid-target ${bandText(t.minW, t.maxW)}`);
+    if (stale && this.held.size === 0) this.expired = true;
     if (!lines.length) return null;
     if (this.held.size === 0) return `${lines.join(', ')}: configured target ${w(configured)}`;
     const b = this.band(configured, now);
@@ -92,20 +124,12 @@ export class GridTargetHold {
   /** The band held now (call check() first). */
   band(targetW: number, now: number): BandState {
     if (this.held.size === 0) return { minW: targetW, maxW: targetW, source: 'config', until: null, reason: null, expired: this.expired };
-    let lo = -Infinity;
-    let hi = Infinity;
-    let until = Infinity;
-    for (const h of this.held.values()) {
-      lo = Math.max(lo, h.target.minW);
-      hi = Math.min(hi, h.target.maxW);
-      // Ends at its `until` or when it goes stale, whichever comes first.
-      const staleAt = now - h.fresh.age(now) + h.fresh.limitMs();
-      until = Math.min(until, h.target.until !== undefined ? Math.min(h.target.until, staleAt) : staleAt);
-    }
-    if (lo > hi) lo = hi;
+    const all = this.held.values();
+    const hi = Math.min(...all.map((t) => t.maxW));
+    const lo = Math.min(hi, Math.max(...all.map((t) => t.minW)));
     // The reasons of the bands that set an edge.
-    const binding = [...this.held.values()].filter((h) => h.target.minW === lo || h.target.maxW === hi).map((h) => h.target.reason ?? h.target.source).filter((r): r is string => !!r);
-    return { minW: lo, maxW: hi, source: 'grid-target', until, reason: binding.length ? [...new Set(binding)].join(' & ') : null, expired: false };
+    const binding = all.filter((t) => t.minW === lo || t.maxW === hi).map((t) => t.reason ?? t.source).filter((r): r is string => !!r);
+    return { minW: lo, maxW: hi, source: 'grid-target', until: this.held.endsAt(now), reason: binding.length ? [...new Set(binding)].join(' & ') : null, expired: false };
   }
 }
 
@@ -126,33 +150,18 @@ function limitText(l: { maxImportW?: number | null; maxExportW?: number | null }
  * (DESIGN.md §4.1, most restrictive wins).
  */
 export class GridLimitHold {
-  private held = new Map<string, { limit: GridLimit; fresh: Freshness }>();
+  private held = new PerSource<GridLimit>(GRID_LIMIT_EXPECTED_MS);
 
   /** A grid-limit arrived at `now`; returns the reason line ('' for a refresh of the same limit). */
   set(l: GridLimit, now: number): string {
-    const key = l.source ?? '';
-    let h = this.held.get(key);
-    const prev = h?.limit;
-    if (!h) {
-      h = { limit: l, fresh: new Freshness({ expectedMs: GRID_LIMIT_EXPECTED_MS, factor: 2 }) };
-      this.held.set(key, h);
-    }
-    h.fresh.good(now);
-    h.limit = { ...l };
+    const prev = this.held.put({ ...l }, now);
     if (prev && prev.maxImportW === l.maxImportW && prev.maxExportW === l.maxExportW && prev.reason === l.reason) return '';
     return `grid-limit ${limitText(l)}${l.reason ? ` (${l.reason})` : ''}`;
   }
 
   /** Ends the limits whose time is up; returns the reason line when one ended now. */
   check(now: number): string | null {
-    const lines: string[] = [];
-    for (const [key, h] of this.held) {
-      const l = h.limit;
-      if (l.until !== undefined && now >= l.until) lines.push(`grid-limit ${limitText(l)} ended`);
-      else if (!h.fresh.fresh(now)) lines.push(`grid-limit ${limitText(l)} expired (no refresh for ${(h.fresh.age(now) / 1000).toFixed(1)} s)`);
-      else continue;
-      this.held.delete(key);
-    }
+    const { lines } = this.held.expire(now, (l) => `grid-limit ${limitText(l)}`);
     if (!lines.length) return null;
     const l = this.limit(now);
     return `${lines.join(', ')}: ${l ? `held ${limitText(l)}` : 'no grid-limit'}`;
@@ -163,23 +172,18 @@ export class GridLimitHold {
     if (this.held.size === 0) return null;
     let imp: number | null = null;
     let exp: number | null = null;
-    let until = Infinity;
     const reasons: string[] = [];
-    for (const h of this.held.values()) {
-      const l = h.limit;
+    for (const l of this.held.values()) {
       if (typeof l.maxImportW === 'number') imp = imp === null ? l.maxImportW : Math.min(imp, l.maxImportW);
       if (typeof l.maxExportW === 'number') exp = exp === null ? l.maxExportW : Math.min(exp, l.maxExportW);
-      const staleAt = now - h.fresh.age(now) + h.fresh.limitMs();
-      until = Math.min(until, l.until !== undefined ? Math.min(l.until, staleAt) : staleAt);
     }
-    for (const h of this.held.values()) {
-      const l = h.limit;
+    for (const l of this.held.values()) {
       if (l.maxImportW === imp || l.maxExportW === exp) {
         const r = l.reason ?? l.source;
         if (r && !reasons.includes(r)) reasons.push(r);
       }
     }
-    return { maxImportW: imp, maxExportW: exp, until, reason: reasons.length ? reasons.join(' & ') : null };
+    return { maxImportW: imp, maxExportW: exp, until: this.held.endsAt(now), reason: reasons.length ? reasons.join(' & ') : null };
   }
 }
 
