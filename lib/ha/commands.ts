@@ -79,6 +79,10 @@ export function parseCommand(device: HaDevice, entity: EntitySpec, raw: Buffer |
       const e = checkMode(p);
       return e ? { error: `${entity.name}: ${e}` } : out('mode', p);
     }
+    case 'controller-mode': {
+      if (!entity.options?.includes(text)) return { error: `${entity.name}: ${shown(text)} is not one of ${entity.options?.join(', ')}` };
+      return out('mode', { kind: 'mode', mode: text, reason: REASON });
+    }
     case 'charger-current': {
       const v = number(text, entity);
       if (typeof v === 'string') return { error: v };

@@ -11,6 +11,7 @@ import { peakConfigSchema } from '../control/peak-shaving/config';
 import { chargerReadingSchema, chargerStates } from '../api/charger-schemas';
 import { batteryReadingSchema, meterReadingSchema } from '../api/schemas';
 import { validator } from '../api/validate';
+import { BATTERY_MODES } from '../api/control-schemas';
 
 export type Platform = 'sensor' | 'binary_sensor' | 'number' | 'select' | 'switch' | 'button';
 
@@ -21,6 +22,7 @@ export type CommandKind =
   | 'battery-strategy'
   | 'battery-mode'
   | 'ev-mode'
+  | 'controller-mode'
   | 'charger-current'
   | 'enable'
   | 'target'
@@ -199,6 +201,8 @@ function zeroExport(p: Obj): EntitySpec[] {
     }
   }
   out.push({ key: 'enable', platform: 'switch', name: 'Control', value: p.mode !== 'disabled', command: 'enable', icon: 'mdi:transmission-tower-export' });
+  const bm = isObj(p.batteryMode) ? p.batteryMode.mode : undefined;
+  out.push(modeSelect(bm, BATTERY_MODES));
   out.push({
     key: 'target', platform: 'number', name: 'Grid target', value: round(p.targetW, 0), device_class: 'power', unit: 'W',
     min: -GRID_TARGET_MAX_W, max: GRID_TARGET_MAX_W, step: 10, command: 'target', entity_category: 'config',
@@ -259,7 +263,13 @@ function peakShaving(p: Obj): EntitySpec[] {
     min: DESIRED_PEAK_MIN_W, max: DESIRED_PEAK_MAX_W, step: 10, command: 'desired-peak', icon: 'mdi:transmission-tower-import',
   });
   if (typeof p.enabled === 'boolean') out.push({ key: 'enable', platform: 'switch', name: 'Control', value: p.enabled, command: 'enable' });
+  if (has(p, 'mode')) out.push(modeSelect(p.mode, [...BATTERY_MODES, 'off']));
   return out;
+}
+
+/** The battery mode a controller runs in, settable from HA: sends `{kind: "mode", mode}` (no `until`: it stands until the next). */
+function modeSelect(v: unknown, options: readonly string[]): EntitySpec {
+  return { key: 'battery_mode', platform: 'select', name: 'Battery mode', value: typeof v === 'string' && options.includes(v) ? v : null, options: [...options], command: 'controller-mode', icon: 'mdi:home-battery' };
 }
 
 /** Prices per kWh: a unit HA accepts without a device class (monetary needs a bare currency). */

@@ -51,6 +51,8 @@ const EXPECT = {
   target: (m) => m.topic === 'target' && m.payload === 0,
   desired_peak: (m) => m.topic === 'desired-peak' && m.payload === 50000,
   phase_usage: (m) => m.topic === 'phases' && m.payload === 'automatic',
+  // the last option: zero export's "charge", peak shaving's "off"
+  battery_mode: (m) => m.topic === 'mode' && m.payload.kind === 'mode' && m.payload.mode === (m.device.startsWith('he_zero_export') ? 'charge' : 'off'),
 };
 
 describe('ha-entities against a real MQTT broker', { skip: skipWithoutMosquitto }, () => {

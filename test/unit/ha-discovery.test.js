@@ -163,6 +163,10 @@ test('commands: every command entity → the matching message, validated', () =>
   assert.deepEqual([dp.topic, dp.payload, dp.device, dp.entity], ['desired-peak', 3500, 'he_peak_shaving', 'desired_peak']);
   assert.equal(command(peak, 'desired_peak', '0').message.payload, 0, 'the lower end of the node\'s range');
   assert.equal(command(peak, 'desired_peak', '100000').message.payload, 100000, 'the upper end of the node\'s range');
+  // Battery mode selects: zero export's four modes, peak shaving's and "off"; the message stands until the next.
+  const zm = command(zeroExport, 'battery_mode', 'hold').message;
+  assert.deepEqual([zm.topic, zm.payload, zm.device], ['mode', { kind: 'mode', mode: 'hold', reason: 'home-assistant' }, 'he_zero_export']);
+  assert.deepEqual(command(peak, 'battery_mode', 'off').message.payload, { kind: 'mode', mode: 'off', reason: 'home-assistant' });
   for (const o of ['standard', 'single', 'automatic']) {
     const ph = command(ev, 'phase_usage', o).message;
     assert.deepEqual([ph.topic, ph.payload, ph.device, ph.entity], ['phases', o, 'he_ev_charging', 'phase_usage']);
@@ -237,6 +241,8 @@ test('commands: invalid values from HA → an error naming the entity, no messag
     [charger, 'current_set', '3', /below the 6 A/],
     [charger, 'current_set', '40', /above 16/],
     [ev, 'mode', 'turbo', /must be one of/],
+    [zeroExport, 'battery_mode', 'off', /Battery mode: "off" is not one of balance, peak-shaving, hold, charge/],
+    [peak, 'battery_mode', 'solar-pure', /not one of balance, peak-shaving, hold, charge, off/],
     [ev, 'enable', 'maybe', /expected ON or OFF/],
     [zeroExport, 'target', '', /not a number/],
     [peak, 'desired_peak', 'abc', /Desired peak: "abc" is not a number/],

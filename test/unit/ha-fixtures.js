@@ -23,6 +23,7 @@ const charger = {
 const zeroExport = {
   kind: 'zero-export-status', mode: 'active', gridW: 12, meterAgeMs: 300, meterPeriodMs: 1000, targetW: 0, exportCapW: null, totalSetpointW: 850, curtailmentW: 0,
   units: [{ id: 'Sessy 1', setpoint: 850, power: 840, soc: 60, state: 'ready', active: true }], counters: { commands: 12, failsafes: 0 }, reasons: ['grid 12 W'], dryRun: false,
+  batteryMode: { mode: 'balance', source: 'config', until: null, reason: null, ended: null, chargeW: null },
 };
 const ev = {
   kind: 'ev-charging-state', mode: 'solar-pure', activeMode: 'solar-pure', phaseUsage: 'automatic', override: null, phase: 'charging', phases: 1, setpoint: { enabled: true, currentA: 10, phases: 1 },
@@ -31,7 +32,7 @@ const ev = {
 };
 const peak = {
   kind: 'peak-shaving-state', band: 'limiting', limitW: 3120, desiredPeakW: 2500, monthPeakW: 3120, monthKey: '2026-06', quarterStart: t0, quarterAverageW: 2800,
-  projectedW: 3050, allowedW: 3300, soc: 25, quartersAboveLimit: 0, lastQuarterW: 2950, reasons: ['peak limiting'],
+  projectedW: 3050, allowedW: 3300, soc: 25, quartersAboveLimit: 0, lastQuarterW: 2950, reasons: ['peak limiting'], mode: 'peak-shaving',
   account: { months: [{ month: '2026-05', peakW: 4100, source: 'meter' }, { month: '2026-06', peakW: 3120, source: 'node' }], billedMeanW: 3610, floorW: 2500, rateEurPerKWYear: 54.2, costPerYearEur: 195.66, costPerMonthEur: 16.31 },
 };
 const tariff = { kind: 'tariff', unit: 'EUR/kWh', importPrice: 0.23412, exportPrice: 0.0712, source: 'spot', start: t0, end: t0 + 900000, slot: { start: t0, end: t0 + 900000 }, slots: [] };
