@@ -18,6 +18,16 @@ export function wattsOf(v: unknown): number | undefined {
   return w !== undefined && Math.abs(w) <= CONSTRAINT_MAX_W ? w : undefined;
 }
 
+/**
+ * When a reading was taken, ms since epoch: its `timestamp` (a number or decimal text), or `now`,
+ * its arrival, when it has none or one more than 1 s ahead of the arrival (a far-future stamp would
+ * keep a reading fresh for ever).
+ */
+export function readingTime(v: unknown, now: number): number {
+  const t = decimalNumber(v);
+  return t !== undefined && t <= now + 1000 ? t : now;
+}
+
 /** What wattsOf accepts, for error texts. */
 export const WATTS_TEXT = `a finite number of W from −${CONSTRAINT_MAX_W} to ${CONSTRAINT_MAX_W}`;
 

@@ -76,3 +76,18 @@ test('config: battery timeout (default 60 s) and context store are settings', ()
   assert.equal(s.config.store, 'file');
   assert.match(read({ batteryTimeout: 1 }).error, /config\.batteryTimeout/);
 });
+
+test('a reading stamped far in the future counts from its arrival (it would stay fresh for ever); EV charging and the planner read stamps the same way', () => {
+  const { evInputFromMessage } = require(path.join(dist, 'lib/control/ev-charging/inputs'));
+  const { plannerInput } = require(path.join(dist, 'lib/control/planner/inputs'));
+  const now = Date.parse('2026-12-08T12:00:00Z');
+  const future = now + 365 * 86_400_000;
+  const bat = { kind: 'battery', serial: 'A', soc: 50, power: 300, capacityWh: 5200, timestamp: future };
+  assert.equal(peakInputFromMessage({ payload: bat }, now, new BatteryBook()).inputs.battery.timestamp, now);
+  assert.equal(peakInputFromMessage({ payload: { kind: 'meter', power: 800, timestamp: future } }, now, new BatteryBook()).inputs.meter.timestamp, now);
+  assert.equal(evInputFromMessage({ payload: bat }, now, new BatteryBook()).inputs.battery.timestamp, now);
+  assert.equal(plannerInput({ payload: bat }, now).at, now);
+  // A stamp up to 1 s ahead (clocks apart) and one in the past are kept.
+  assert.equal(peakInputFromMessage({ payload: { ...bat, timestamp: now + 900 } }, now, new BatteryBook()).inputs.battery.timestamp, now + 900);
+  assert.equal(evInputFromMessage({ payload: { ...bat, timestamp: now - 5000 } }, now, new BatteryBook()).inputs.battery.timestamp, now - 5000);
+});

@@ -10,7 +10,7 @@ import type { SchemaObject } from 'ajv';
 import { validator } from '../../api/validate';
 import { decimalNumber } from '../../api/config';
 import { describeValue } from '../../api/battery-setpoint';
-import { gridLimitSchema, WATTS_TEXT, wattsOf } from '../../api/control-schemas';
+import { gridLimitSchema, readingTime, WATTS_TEXT, wattsOf } from '../../api/control-schemas';
 import { BatteryBook } from '../battery-book';
 
 export { BatteryBook } from '../battery-book';
@@ -57,7 +57,7 @@ export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook
   const topic = typeof msg.topic === 'string' ? msg.topic.trim().toLowerCase() : '';
   if (p && typeof p === 'object' && !Array.isArray(p)) {
     const o = p as Record<string, unknown>;
-    const ts = num(o.timestamp) ?? now;
+    const ts = readingTime(o.timestamp, now);
     switch (o.kind) {
       case 'meter': {
         const power = watts(o.power);

@@ -9,7 +9,7 @@
 import type { CapacityHistoryEntry } from '../../api/types';
 import { decimalNumber } from '../../api/config';
 import { describeValue } from '../../api/battery-setpoint';
-import { WATTS_TEXT, wattsOf } from '../../api/control-schemas';
+import { readingTime, WATTS_TEXT, wattsOf } from '../../api/control-schemas';
 import type { BatteryBook } from '../battery-book';
 import { PEAK_MODES, type PeakInputs, type PeakMode, type PeakModeInput } from './controller';
 
@@ -63,7 +63,7 @@ export function peakInputFromMessage(msg: Msg, now: number, socs: BatteryBook): 
   const topic = typeof msg.topic === 'string' ? msg.topic.trim().toLowerCase() : '';
   if (p && typeof p === 'object' && !Array.isArray(p)) {
     const o = p as Record<string, unknown>;
-    const ts = num(o.timestamp) ?? now;
+    const ts = readingTime(o.timestamp, now);
     if (o.kind === 'meter') {
       const power = wattsOf(o.power);
       if (power === undefined) return { error: `payload.power: a meter reading needs ${WATTS_TEXT}, got ${describeValue(o.power)}` };

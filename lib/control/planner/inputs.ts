@@ -6,7 +6,7 @@
  */
 import { bool, configReader, int, num, oneOf, text, type ConfigSchema, type FieldSchema } from '../../api/config';
 import { validTimeZone } from '../../util/local-time';
-import { CONSTRAINT_MAX_W } from '../../api/control-schemas';
+import { CONSTRAINT_MAX_W, readingTime } from '../../api/control-schemas';
 import { MAX_SPOT } from '../../tariff/prices';
 import type { PlannerParams } from './planner';
 import type { PlanSlot } from './dp';
@@ -284,7 +284,7 @@ export function plannerInput(msg: { topic?: unknown; payload?: unknown }, now = 
     const f = forecast(o.slots, o.kind === 'pv-forecast' ? 'PV' : 'load');
     return 'error' in f ? f : { what: o.kind === 'pv-forecast' ? 'pv' : 'load', slots: f };
   }
-  const at = fin(o.timestamp) ? o.timestamp : now;
+  const at = readingTime(o.timestamp, now);
   if (o.kind === 'battery') {
     if (o.soc !== null && o.soc !== undefined && !(fin(o.soc) && o.soc >= 0 && o.soc <= 100)) return { error: 'payload.soc: must be a number 0–100 (or null)' };
     if (o.power !== undefined && !watts(o.power)) return { error: `payload.power: must be a number (W, + discharge, within ±${CONSTRAINT_MAX_W})` };

@@ -33,6 +33,7 @@
  *    `balance` and `peak-shaving` keep the configured behaviour. Each ends at its `until`.
  */
 import type { BatteryState } from '../../api/types';
+import { readingTime } from '../../api/control-schemas';
 import { bandText, ChargerPower, GridLimitHold, GridTargetHold, ModeHold, w } from './constraints';
 import { newStageState, splitPower, totalRange, type SplitUnit } from './split';
 import type {
@@ -491,7 +492,7 @@ export class ZeroExportController implements ZeroExportLike {
   private observe(id: string, o: UnitObservation, now: number, reasons: string[]): void {
     const u = this.units.find((x) => x.cfg.id === id);
     if (!u || !o || !Number.isFinite(o.power)) return;
-    const ts = Number.isFinite(o.timestamp) && o.timestamp <= now + 1000 ? o.timestamp : now;
+    const ts = readingTime(o.timestamp, now);
     if (u.obs && ts < u.obs.timestamp) return;
     u.obs = { ...o, timestamp: ts };
     if (u.usable && u.setpoint !== null) u.model.observe(ts, o.power);
