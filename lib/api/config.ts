@@ -105,6 +105,23 @@ export function decimalNumber(v: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined; // 400 digits of text are Infinity
 }
 
+const ON = new Set(['true', 'on', '1', 'enable', 'enabled']);
+const OFF = new Set(['false', 'off', '0', 'disable', 'disabled']);
+
+/** A switch from a message: true/false, "on"/"off", 1/0, "enable"/"disable" (any case); else undefined. */
+export function onOff(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim().toLowerCase() : '';
+  return ON.has(s) ? true : OFF.has(s) ? false : undefined;
+}
+
+/** A time from a message: a number as it is (ms since epoch), or ISO 8601 text with a date and a time; else NaN. */
+export function msOrIso(v: unknown): number {
+  if (typeof v === 'number') return v;
+  const s = typeof v === 'string' ? v.trim() : '';
+  return /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) : NaN;
+}
+
 function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 }

@@ -8,7 +8,7 @@
  */
 import type { SchemaObject } from 'ajv';
 import { validator } from '../../api/validate';
-import { decimalNumber } from '../../api/config';
+import { decimalNumber, msOrIso } from '../../api/config';
 import { describeValue } from '../../api/battery-setpoint';
 import { gridLimitSchema, readingTime, WATTS_TEXT, wattsOf } from '../../api/control-schemas';
 import { BatteryBook } from '../battery-book';
@@ -105,7 +105,7 @@ export function evInputFromMessage(msg: Msg, now: number, batteries: BatteryBook
       case 'mode': {
         const e = checkMode(o);
         if (e) return { error: e };
-        const until = typeof o.until === 'string' && o.until !== 'unplugged' ? Date.parse(o.until) : (o.until as number | 'unplugged' | undefined);
+        const until = o.until === undefined || o.until === 'unplugged' ? o.until : msOrIso(o.until);
         if (typeof until === 'number' && !Number.isFinite(until)) return { error: 'payload.until: not a date (ISO 8601, e.g. 2026-06-01T18:00:00Z)' };
         const phaseUsage = o.phases === undefined ? undefined : phaseUsageOf(o.phases);
         if (o.phases !== undefined && !phaseUsage) return { error: `payload.phases: must be one of ${PHASE_USAGES.join(', ')}, got ${describe(o.phases)}` };

@@ -7,7 +7,7 @@
  * `until`, ms since epoch or ISO 8601). Errors name the field.
  */
 import type { CapacityHistoryEntry } from '../../api/types';
-import { decimalNumber } from '../../api/config';
+import { decimalNumber, msOrIso, onOff } from '../../api/config';
 import { describeValue } from '../../api/battery-setpoint';
 import { readingTime, WATTS_TEXT, wattsOf } from '../../api/control-schemas';
 import type { BatteryBook } from '../battery-book';
@@ -20,16 +20,8 @@ type Msg = { topic?: unknown; payload?: unknown };
 const num = decimalNumber;
 const shown = describeValue;
 
-// The words zero export takes for `enable` (lib/control/zero-export/messages.ts keeps its own, not exported).
-const ON = new Set(['true', 'on', '1', 'enable', 'enabled']);
-const OFF = new Set(['false', 'off', '0', 'disable', 'disabled']);
-
-/** true/false, "on"/"off", 1/0 (and "true"/"false", "enable"/"disable"); else undefined. */
-export function onOff(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim().toLowerCase() : '';
-  return ON.has(s) ? true : OFF.has(s) ? false : undefined;
-}
+// `enable` takes the same words as zero export's (lib/api/config.ts onOff).
+export { onOff } from '../../api/config';
 
 const MODES_TEXT = '"peak-shaving" (or "on"), "balance", "hold", "charge" or "off"';
 
@@ -43,7 +35,7 @@ function modeOf(v: unknown): PeakMode | undefined {
 /** `until`: ms since epoch (a number ≥ 0) or an ISO 8601 date with a time; absent = the mode stands. */
 function untilOf(v: unknown): { until?: number } | { error: string } {
   if (v === undefined || v === null) return {};
-  const t = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v.trim()) ? Date.parse(v.trim()) : NaN;
+  const t = msOrIso(v);
   if (!Number.isFinite(t) || t < 0) return { error: `payload.until: must be ms since epoch or an ISO 8601 date and time, e.g. 2026-06-01T18:00:00Z (got ${shown(v)})` };
   return { until: t };
 }

@@ -3,7 +3,7 @@
  * names the field and the rule and lists the accepted forms; a plain number is decimal (a number,
  * or text such as "-20.5"), never hex, never Infinity.
  */
-import { DECIMAL } from '../../api/config';
+import { DECIMAL, msOrIso, onOff } from '../../api/config';
 import { BATTERY_MODES as API_BATTERY_MODES, batteryModeMessageSchema, chargerPowerSchema, CONSTRAINT_MAX_W, gridLimitSchema, gridTargetSchema } from '../../api/control-schemas';
 import { batteryReadingSchema, meterReadingSchema } from '../../api/schemas';
 import type { BatteryReading, MeterReading } from '../../api/types';
@@ -55,9 +55,6 @@ function nonFinite(p: Record<string, unknown>, fields: string[]): string | null 
   for (const f of fields) if (typeof p[f] === 'number' && !Number.isFinite(p[f] as number)) return `payload.${f}: must be a finite number (got ${shown(p[f])})`;
   return null;
 }
-
-const ON = new Set(['true', 'on', '1', 'enable', 'enabled']);
-const OFF = new Set(['false', 'off', '0', 'disable', 'disabled']);
 
 function kindInput(p: Record<string, unknown>, now: number): ZeroExportInput {
   switch (p.kind) {
@@ -114,7 +111,7 @@ function kindInput(p: Record<string, unknown>, now: number): ZeroExportInput {
 /** A mode and its `until` (ms or ISO 8601 text; `field` names it in errors) → the request. */
 function modeRequest(mode: BatteryMode, until: unknown, now: number, field = 'payload.until'): { type: 'mode'; mode: ModeRequest } | { error: string } {
   if (until === undefined || until === null) return { type: 'mode', mode: { mode } };
-  const ms = typeof until === 'number' ? until : typeof until === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(until) ? Date.parse(until) : NaN;
+  const ms = msOrIso(until);
   if (!Number.isFinite(ms)) return { error: `${field}: must be a time in ms since epoch or ISO 8601 (e.g. 2026-06-01T18:00:00Z) (got ${shown(until)})` };
   if (ms <= now) return { error: `${field}: lies in the past (got ${shown(until)})` };
   return { type: 'mode', mode: { mode, until: ms } };
@@ -131,10 +128,8 @@ export function parseInput(msg: { topic?: unknown; payload?: unknown }, now: num
       if (n === undefined || Math.abs(n) > MAX_W) return { error: `msg.payload: must be the grid power in W (+ import, − export), a decimal number from −${MAX_W} to ${MAX_W}, with topic "grid" (got ${shown(p)})` };
       return { type: 'meter', meter: { power: n, timestamp: now } };
     case 'enable': {
-      if (typeof p === 'boolean') return { type: 'enabled', enabled: p };
-      const s = typeof p === 'number' ? String(p) : typeof p === 'string' ? p.trim().toLowerCase() : '';
-      if (ON.has(s)) return { type: 'enabled', enabled: true };
-      if (OFF.has(s)) return { type: 'enabled', enabled: false };
+      const on = onOff(p);
+      if (on !== undefined) return { type: 'enabled', enabled: on };
       return { error: `msg.payload: must be true/false, "on"/"off" or 1/0 with topic "enable" (got ${shown(p)})` };
     }
     case 'target':
